@@ -1,0 +1,176 @@
+"""The ``octoci`` command line (click).
+
+Built-in commands live one per module and are imported only when run (``octoci --help`` stays
+fast); plugins add commands through ``octoci_add_commands``. :func:`run` is the whole program with
+its environment, streams and working directory injected; :func:`main` is the console script.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+import click
+
+from octoci import __version__
+from octoci.cli.state import AppState, get_state
+from octoci.errors import EXIT_FAILURE, EXIT_USAGE, OctociError
+from octoci.environment import Environment
+from octoci.redaction import Redactor
+
+__all__ = ["cli", "main", "run"]
+
+#: Built-in commands: name -> "module:attribute", imported on first use.
+BUILTIN_COMMANDS: dict[str, str] = {
+    "info": "octoci.cli.info:info",
+    "plugins": "octoci.cli.plugins_command:plugins",
+}
+
+
+class OctociGroup(click.Group):
+    """The root group: lazy built-in commands, then the commands plugins add."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*BUILTIN_COMMANDS, *self._plugin_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = BUILTIN_COMMANDS.get(cmd_name)
+        if target is not None:
+            module_name, attribute = target.split(":")
+            module = __import__(module_name, fromlist=[attribute])
+            command: click.Command = getattr(module, attribute)
+            return command
+        return self._plugin_commands(ctx).get(cmd_name)
+
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        state = get_state(ctx)
+        if state.plugin_commands is None:
+            holder = click.Group()
+            state.plugin_manager.add_commands(holder)
+            clashes = sorted(set(holder.commands) & set(BUILTIN_COMMANDS))
+            if clashes:
+                raise OctociError(
+                    f"a plugin adds the command {clashes[0]!r}, which octoci already has; "
+                    "block that plugin with OCTOCI_DISABLE_PLUGINS"
+                )
+            state.plugin_commands = dict(holder.commands)
+        return state.plugin_commands
+
+
+@click.group(cls=OctociGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="octoci", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.option(
+    "--no-plugins", is_flag=True, help="Load no third-party plugins (entry points of group octoci)."
+)
+@click.option(
+    "--disable-plugin",
+    "disabled_plugins",
+    multiple=True,
+    metavar="NAME",
+    help="Block a plugin by name (repeatable); see also OCTOCI_DISABLE_PLUGINS.",
+)
+@click.option(
+    "--server",
+    metavar="NAME",
+    help="Use this build-server adapter instead of detecting one (env: OCTOCI_SERVER).",
+)
+@click.pass_context
+def cli(ctx: click.Context, **_options: Any) -> None:
+    """octoci connects your build server to Octopus Deploy.
+
+    Exit codes: 0 ok, 1 an operation failed, 2 usage error or bad input.
+    """
+    get_state(ctx)  # validates the plugin setup before any command runs
+
+
+def _configure_logging(stderr: TextIO, redactor: Redactor, debug: bool) -> logging.Handler:
+    handler = logging.StreamHandler(stderr)
+    handler.setFormatter(_RedactingFormatter(redactor))
+    logger = logging.getLogger("octoci")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if debug else logging.INFO)
+    logger.propagate = False
+    return handler
+
+
+class _RedactingFormatter(logging.Formatter):
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__("octoci: %(levelname)s: %(message)s")
+        self.redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.levelname = record.levelname.lower()
+        return self.redactor(super().format(record))
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    cwd: Path | None = None,
+) -> int:
+    """Run ``octoci`` with ``argv`` and return the exit code; never raises for a user's mistake.
+
+    Secrets (``OCTOPUS_API_KEY`` and what plugins declare) are masked in everything written.
+    """
+    environment = Environment(os.environ if env is None else env)
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    args = list(argv)
+    debug = "--debug" in args
+    redactor = Redactor.from_environment(environment)
+    state = AppState(env=environment, stdout=stdout, stderr=stderr,
+                     cwd=cwd or Path.cwd(), redactor=redactor)
+    handler = _configure_logging(stderr, redactor, debug)
+    try:
+        cli.main(args=args, prog_name="octoci", standalone_mode=False, obj=state)
+    except OctociError as exc:
+        return _fail(stderr, redactor, str(exc), exc.exit_code, debug)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        return _fail(stderr, redactor, "aborted", EXIT_FAILURE, debug)
+    except click.ClickException as exc:
+        stderr.write(redactor(_click_message(exc)) + "\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return _fail(stderr, redactor, "interrupted", 130, debug)
+    except Exception as exc:  # a bug: say so in one line, traceback with --debug
+        return _fail(
+            stderr,
+            redactor,
+            f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            EXIT_FAILURE,
+            debug,
+        )
+    finally:
+        logging.getLogger("octoci").removeHandler(handler)
+    return 0
+
+
+def _click_message(exc: click.ClickException) -> str:
+    usage = ""
+    if isinstance(exc, click.UsageError) and exc.ctx is not None:
+        usage = f" (see '{exc.ctx.command_path} --help')"
+    return f"octoci: error: {exc.format_message()}{usage}"
+
+
+def _fail(stderr: TextIO, redactor: Redactor, message: str, code: int, debug: bool) -> int:
+    if debug:
+        stderr.write(redactor(traceback.format_exc()))
+    first_line = " ".join(message.split())
+    stderr.write(redactor(f"octoci: error: {first_line}") + "\n")
+    return code
+
+
+def main() -> NoReturn:
+    """The ``octoci`` console script."""
+    sys.exit(run(sys.argv[1:]))

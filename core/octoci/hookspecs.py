@@ -1,0 +1,245 @@
+"""Every hook octoci calls. Implement them in a plugin with ``@octoci.hookimpl``.
+
+Decisions (which server, what build information, which commits, what version) are *firstresult*
+hooks: the first implementation that returns something other than ``None`` wins, and the core's
+own defaults are marked ``trylast`` so any plugin can pre-empt them. Contributions (adapters,
+artifacts, package formats, secrets, outputs, summary sections, CLI commands) are collected from
+every plugin. Load order and how to override a default: ``docs/plugins/load-order.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from octoci.model import (
+        Artifact,
+        BuildInformation,
+        CaptureOptions,
+        Commit,
+        PackageFormat,
+        RunReport,
+    )
+    from octoci.plugins import OctociPluginManager
+    from octoci.server import CIServer
+
+PROJECT_NAME = "octoci"
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+
+@hookspec(historic=True)
+def octoci_addhooks(pluginmanager: OctociPluginManager) -> None:
+    """Add hook specifications of your own, so that other plugins can implement them.
+
+    Called once for every plugin as it is registered (historic), before any other hook is called.
+
+    :param pluginmanager: the octoci plugin manager.
+
+    Example::
+
+        from octoci_acme import hooks  # a module of @octoci.hookspec-style functions
+
+        @octoci.hookimpl
+        def octoci_addhooks(pluginmanager):
+            pluginmanager.add_hookspecs(hooks)
+    """
+
+
+@hookspec
+def octoci_servers() -> Sequence[type[CIServer]]:
+    """Register build-server adapters: return the :class:`~octoci.server.CIServer` subclasses
+    this plugin provides. Names must be unique across all plugins.
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_servers():
+            return [Drone]
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def octoci_detect_server(
+    env: Mapping[str, str], servers: Sequence[type[CIServer]]
+) -> type[CIServer] | None:
+    """Decide which build server this run is on. Stops at first non-None result.
+
+    The core default (``trylast``) asks every registered adapter's ``detect(env)``: exactly one
+    claiming the environment wins, two or more is an error, none selects the local adapter.
+    Implement this only to override that choice.
+
+    :param env: the run's environment variables.
+    :param servers: every registered adapter class.
+
+    Example::
+
+        @octoci.hookimpl(tryfirst=True)
+        def octoci_detect_server(env, servers):
+            if env.get("MY_WRAPPER_CI") == "1":
+                return next(s for s in servers if s.name == "jenkins")
+            return None
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def octoci_build_information(server: CIServer) -> BuildInformation | None:
+    """Capture the build information (without commits). Stops at first non-None result.
+
+    The core default (``trylast``) returns ``server.build_information()``. To *enrich* rather
+    than replace it, write a wrapper: it receives the result and may return a changed copy.
+    The core normalises the result afterwards (``octoci.normalize``).
+
+    :param server: the active build-server adapter.
+
+    Example::
+
+        @octoci.hookimpl(wrapper=True)
+        def octoci_build_information(server):
+            info = yield
+            return info.replace(job_name=server.env.get("MY_JOB", info.job_name))
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def octoci_commits(
+    server: CIServer, info: BuildInformation, options: CaptureOptions
+) -> Sequence[Commit] | None:
+    """List the build's commits, newest first. Stops at first non-None result.
+
+    The core default (``trylast``) asks ``server.commits(info)`` (the server's API) and falls
+    back to git over ``server.commit_range(info)`` or the commits since the previous tag.
+
+    :param server: the active build-server adapter.
+    :param info: the build information captured so far.
+    :param options: ``--commit-range``, ``--strict`` and the commit limit.
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_commits(server, info, options):
+            if server.name == "jenkins" and server.env.get("MY_CHANGELOG"):
+                return read_changelog(server.env["MY_CHANGELOG"])
+            return None
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def octoci_discover_artifacts(server: CIServer, search_paths: Sequence[Path]) -> Iterable[Artifact]:
+    """Find what the build produced. Results of every plugin are merged (duplicates dropped).
+
+    The core contributes package files (``<Id>.<Version>.<ext>``) found under ``search_paths``,
+    or under ``server.artifact_roots()`` when no paths were given.
+
+    :param server: the active build-server adapter.
+    :param search_paths: folders named on the command line or in configuration.
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_discover_artifacts(server, search_paths):
+            out = server.cwd / "bin" / "Release"
+            return [Artifact(path=out, source="dotnet")] if out.is_dir() else []
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def octoci_package_formats() -> Iterable[PackageFormat]:
+    """Register package formats (``zip``, ``nupkg``, ``tar.gz`` ...). Names must be unique.
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_package_formats():
+            return [PackageFormat(name="jar", extension=".jar", write=write_jar)]
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def octoci_package_version(server: CIServer, info: BuildInformation) -> str | None:
+    """Compute the package version when none was given. Stops at first non-None result.
+
+    The core default (``trylast``) uses the tag being built, else the last tag plus the commits
+    since it as a pre-release (``1.4.1-ci.7``, ``1.4.1-feature-login.3``), in the spirit of
+    GitVersion.
+
+    :param server: the active build-server adapter.
+    :param info: the normalised build information.
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_package_version(server, info):
+            return f"2.0.{info.build_number}" if info.build_number else None
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
+    """Values to mask in every output, log and error, and to register with the CI's masking.
+
+    The core contributes ``OCTOPUS_API_KEY`` and ``OCTOPUS_ACCESS_TOKEN``.
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_secrets(env):
+            return [env["ACME_TOKEN"]] if env.get("ACME_TOKEN") else []
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def octoci_outputs(report: RunReport) -> Mapping[str, str]:
+    """Output variables for later steps, merged from every plugin; the same name from two
+    plugins with different values is an error. The core contributes ``package_id``,
+    ``package_version``, ``release_version``, ``release_url`` and friends.
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_outputs(report):
+            return {"package_count": str(len(report.packages))}
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def octoci_summary(report: RunReport) -> str | None:
+    """A Markdown section for the job summary; the sections of all plugins are joined in order.
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_summary(report):
+            return f"Deployed by {report.server}" if report.deployments else None
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def octoci_add_commands(cli: click.Group) -> None:
+    """Add subcommands to the ``octoci`` command line.
+
+    :param cli: the root ``click`` group.
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_add_commands(cli):
+            @cli.command()
+            def hello():
+                click.echo("hello from my plugin")
+    """

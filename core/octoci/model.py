@@ -1,0 +1,347 @@
+"""The data that flows through octoci: frozen dataclasses, never mutated, replaced with ``dataclasses.replace``.
+
+Data flows one way (see ``docs/architecture.md``)::
+
+    environment / CI API -> CIServer -> BuildInformation (+ Artifact) -> PackageSpec -> Package
+        -> octoci.octopus -> Octopus -> RunReport -> the CI's outputs, masks and summary
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+__all__ = [
+    "Artifact",
+    "BuildInformation",
+    "CaptureOptions",
+    "Commit",
+    "Deployment",
+    "Package",
+    "PackageEntry",
+    "PackageFormat",
+    "PackageSpec",
+    "PackageWriter",
+    "Release",
+    "RunReport",
+    "VcsType",
+]
+
+#: Octopus gives commit links and messages only for these two; anything else is sent as given.
+VcsType = Literal["Git", "TFVC"]
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit (or TFVC changeset) of the build, as Octopus's ``Commits[]`` entries hold it.
+
+    Example::
+
+        Commit(id="9f1c2e0", comment="Fix the login page (#42)")
+    """
+
+    id: str
+    comment: str = ""
+
+    def to_octopus(self) -> dict[str, str]:
+        """The ``{"Id", "Comment"}`` object Octopus expects (``LinkUrl`` is computed by the server)."""
+        return {"Id": self.id, "Comment": self.comment}
+
+
+@dataclass(frozen=True)
+class BuildInformation:
+    """What a build server knows about the build, mapped 1:1 onto Octopus's ``OctopusBuildInformation``.
+
+    The first eight fields are exactly what Octopus stores (:meth:`to_octopus`); the rest are
+    what Octopus does not take but release engineers need (:meth:`extra`): pull-request number,
+    source and target branch, tag, the pull request's head commit and the job name.
+
+    Adapters fill it in raw; :func:`octoci.normalize.normalize_build_information` applies the rules
+    every adapter shares (clean VcsRoot, branch without ``refs/heads/``, VcsType ``Git``/``TFVC``).
+
+    Example::
+
+        BuildInformation(
+            build_environment="GitHub Actions",
+            build_number="42",
+            build_url="https://github.com/acme/shop/actions/runs/7",
+            branch="main",
+            vcs_type="Git",
+            vcs_root="https://github.com/acme/shop",
+            vcs_commit_number="9f1c2e0d",
+            commits=(Commit("9f1c2e0d", "Fix the login page"),),
+        )
+    """
+
+    build_environment: str = ""
+    build_number: str = ""
+    build_url: str = ""
+    branch: str = ""
+    vcs_type: str = "Git"
+    vcs_root: str = ""
+    vcs_commit_number: str = ""
+    commits: tuple[Commit, ...] = ()
+    # --- not sent to Octopus, but carried for versioning, summaries and outputs ---
+    pull_request_number: str = ""
+    source_branch: str = ""
+    target_branch: str = ""
+    tag: str = ""
+    head_commit: str = ""
+    job_name: str = ""
+
+    def replace(self, **changes: Any) -> BuildInformation:
+        """A copy with ``changes`` applied (the dataclass is frozen)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def is_pull_request(self) -> bool:
+        """True for a pull-request (merge-request) build."""
+        return bool(self.pull_request_number)
+
+    def to_octopus(self) -> dict[str, Any]:
+        """Exactly Octopus's ``OctopusBuildInformation`` object, PascalCase keys, in Octopus's order."""
+        return {
+            "BuildEnvironment": self.build_environment,
+            "BuildNumber": self.build_number,
+            "BuildUrl": self.build_url,
+            "Branch": self.branch,
+            "VcsType": self.vcs_type,
+            "VcsRoot": self.vcs_root,
+            "VcsCommitNumber": self.vcs_commit_number,
+            "Commits": [c.to_octopus() for c in self.commits],
+        }
+
+    def extra(self) -> dict[str, str]:
+        """What Octopus does not take, PascalCase keys like :meth:`to_octopus`."""
+        return {
+            "PullRequestNumber": self.pull_request_number,
+            "SourceBranch": self.source_branch,
+            "TargetBranch": self.target_branch,
+            "Tag": self.tag,
+            "HeadCommit": self.head_commit,
+            "JobName": self.job_name,
+        }
+
+    @classmethod
+    def from_octopus(
+        cls, data: Mapping[str, Any], extra: Mapping[str, Any] | None = None
+    ) -> BuildInformation:
+        """Read an ``OctopusBuildInformation`` object (the JSON the Octopus CLI uploads).
+
+        Unknown keys are ignored; a key of the wrong type raises ``TypeError`` naming the key.
+        """
+        values: dict[str, Any] = {}
+        for f, key in _OCTOPUS_KEYS.items():
+            if key in data and data[key] is not None:
+                values[f] = _text(data[key], key)
+        commits = data.get("Commits") or []
+        if not isinstance(commits, Sequence) or isinstance(commits, str):
+            raise TypeError("Commits must be a list of {Id, Comment} objects")
+        parsed = []
+        for item in commits:
+            if not isinstance(item, Mapping) or "Id" not in item:
+                raise TypeError("each entry of Commits must be an object with an Id")
+            parsed.append(Commit(_text(item["Id"], "Commits[].Id"),
+                                 _text(item.get("Comment") or "", "Commits[].Comment")))
+        values["commits"] = tuple(parsed)
+        for f, key in _EXTRA_KEYS.items():
+            if extra and extra.get(key):
+                values[f] = _text(extra[key], key)
+        return cls(**values)
+
+
+_OCTOPUS_KEYS = {
+    "build_environment": "BuildEnvironment",
+    "build_number": "BuildNumber",
+    "build_url": "BuildUrl",
+    "branch": "Branch",
+    "vcs_type": "VcsType",
+    "vcs_root": "VcsRoot",
+    "vcs_commit_number": "VcsCommitNumber",
+}
+_EXTRA_KEYS = {
+    "pull_request_number": "PullRequestNumber",
+    "source_branch": "SourceBranch",
+    "target_branch": "TargetBranch",
+    "tag": "Tag",
+    "head_commit": "HeadCommit",
+    "job_name": "JobName",
+}
+
+
+def _text(value: Any, key: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise TypeError(f"{key} must be a string, not {type(value).__name__}")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file or folder the build produced, found by artifact discovery.
+
+    ``package_id`` and ``version`` are set when the file is already an Octopus package
+    (``<Id>.<Version>.<ext>``); otherwise the artifact is content to be packed.
+
+    Example::
+
+        Artifact(path=Path("dist/Acme.Web.1.2.3.zip"), package_id="Acme.Web", version="1.2.3")
+    """
+
+    path: Path
+    package_id: str = ""
+    version: str = ""
+    source: str = ""
+    """Who found it: a plugin name, or ``"artifact-roots"`` for the built-in discovery."""
+
+    @property
+    def is_package(self) -> bool:
+        """True when the file is already a package Octopus can take as it is."""
+        return bool(self.package_id and self.version)
+
+
+@dataclass(frozen=True)
+class PackageSpec:
+    """What to pack: one package id, one version, one format, and the files to take.
+
+    Example::
+
+        PackageSpec(id="Acme.Web", version="1.2.3", format="zip", base_path=Path("publish"),
+                    include=("**",), exclude=("**/*.pdb",))
+    """
+
+    id: str
+    version: str
+    format: str = "zip"
+    base_path: Path = Path()
+    include: tuple[str, ...] = ("**",)
+    exclude: tuple[str, ...] = ()
+    out_folder: Path = Path()
+    overwrite: bool = False
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    """Format-specific metadata, e.g. ``authors`` and ``description`` for a nupkg."""
+
+
+@dataclass(frozen=True)
+class Package:
+    """A package file ready to push (or pushed), with what the run learned about it.
+
+    Example::
+
+        Package(path=Path("out/Acme.Web.1.2.3.zip"), id="Acme.Web", version="1.2.3",
+                size=1_048_576, sha256="9c1f...", pushed=True)
+    """
+
+    path: Path
+    id: str
+    version: str
+    size: int = 0
+    sha256: str = ""
+    pushed: bool | None = None
+    """True when the server stored it, False when it was already there, None before a push."""
+    bytes_sent: int = 0
+    delta: bool = False
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release created (or found) in Octopus."""
+
+    project: str
+    version: str
+    id: str = ""
+    url: str = ""
+    created: bool = True
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One deployment (or runbook run) and its final task state."""
+
+    environment: str
+    tenant: str = ""
+    task_id: str = ""
+    url: str = ""
+    state: str = ""
+    """Octopus task state: Queued, Executing, Success, Failed, Canceled, TimedOut ..."""
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """What one octoci run did, for output variables and the job summary.
+
+    Example::
+
+        RunReport(server="github_actions", space="Spaces-1",
+                  packages=(Package(Path("a.1.0.0.zip"), "a", "1.0.0", pushed=True),))
+    """
+
+    server: str = "local"
+    space: str = ""
+    octopus_url: str = ""
+    build_information: BuildInformation | None = None
+    packages: tuple[Package, ...] = ()
+    build_information_pushed: tuple[str, ...] = ()
+    """Package ids whose build information was pushed."""
+    release: Release | None = None
+    deployments: tuple[Deployment, ...] = ()
+    warnings: tuple[str, ...] = ()
+    exit_code: int = 0
+
+    def replace(self, **changes: Any) -> RunReport:
+        """A copy with ``changes`` applied (the dataclass is frozen)."""
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class CaptureOptions:
+    """How build information and commits are captured.
+
+    Example::
+
+        CaptureOptions(commit_range="v1.2.0..HEAD", strict=True)
+    """
+
+    commit_range: str = ""
+    """A git range that overrides the server's own commit list (``--commit-range``)."""
+    strict: bool = False
+    """Fail when the server's commit API fails, instead of warning and falling back to git."""
+    max_commits: int = 1000
+    """The git fallback stops after this many commits (Octopus warns at 200)."""
+    fetch_commits: bool = True
+    """False skips the commit list entirely (``--no-commits``)."""
+
+
+@dataclass(frozen=True)
+class PackageEntry:
+    """One file to put into a package: where it is on disk and its name inside the archive
+    (always ``/``-separated, relative, no ``..``)."""
+
+    source: Path
+    name: str
+
+
+class PackageWriter(Protocol):
+    """Writes a package file from its entries; registered through :class:`PackageFormat`."""
+
+    def __call__(
+        self, spec: PackageSpec, entries: Sequence[PackageEntry], destination: Path
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class PackageFormat:
+    """A package format a plugin contributes through ``octoci_package_formats``.
+
+    Example::
+
+        PackageFormat(name="zip", extension=".zip", write=write_zip,
+                      description="Zip archive, deterministic, parallel deflate")
+    """
+
+    name: str
+    extension: str
+    write: PackageWriter
+    description: str = ""

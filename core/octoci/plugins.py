@@ -1,0 +1,342 @@
+"""The plugin manager: which plugins load, in what order, and a typed facade over the hooks.
+
+Load order (also in ``docs/plugins/load-order.md``):
+
+1. the hook specifications (:mod:`octoci.hookspecs`), then the historic ``octoci_addhooks`` call;
+2. the block list: ``disabled=`` (``--disable-plugin``) and ``OCTOCI_DISABLE_PLUGINS=a,b``;
+3. ``octoci.defaults``, the core's own implementations (essential, cannot be blocked);
+4. the built-in plugins of :data:`octoci_plugins.BUILTIN_PLUGINS`, in that order, by short name;
+5. entry points of the group ``octoci``, sorted by name, unless ``--no-plugins`` or
+   ``OCTOCI_DISABLE_PLUGIN_AUTOLOAD=1``; with ``OCTOCI_PLUGINS=a,b`` only those (empty: none);
+6. ``check_pending()``: an ``octoci_*`` function that matches no hook is an error.
+
+pluggy calls implementations last-registered-first, so third-party plugins run before built-ins,
+which run before the core's ``trylast`` defaults: a third-party plugin can override anything.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import pluggy
+
+from octoci import hookspecs
+from octoci.errors import InputError, OctociError, PluginLoadError, UnknownServerError
+from octoci.model import (
+    Artifact,
+    BuildInformation,
+    CaptureOptions,
+    PackageFormat,
+    RunReport,
+)
+from octoci.normalize import normalize_build_information
+from octoci.server import CIServer
+
+if TYPE_CHECKING:
+    import click
+
+__all__ = [
+    "DEFAULTS_NAME",
+    "ENTRY_POINT_GROUP",
+    "OctociPluginManager",
+    "PluginInfo",
+    "create_plugin_manager",
+]
+
+ENTRY_POINT_GROUP = "octoci"
+DEFAULTS_NAME = "octoci.defaults"
+log = logging.getLogger("octoci")
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """One registered plugin, for ``octoci plugins``."""
+
+    name: str
+    kind: str
+    """``core``, ``builtin``, ``entry-point`` or ``other`` (registered by hand, or a blocked name)."""
+    distribution: str
+    version: str
+    hooks: tuple[str, ...]
+    blocked: bool = False
+
+
+def _split_names(value: str | None) -> list[str]:
+    return [n.strip() for n in (value or "").split(",") if n.strip()]
+
+
+class OctociPluginManager(pluggy.PluginManager):
+    """pluggy's manager with octoci's load order and typed methods for every hook call.
+
+    Build it with :func:`create_plugin_manager`, never at import time.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT_NAME)
+        self.add_hookspecs(hookspecs)
+        self.distributions: dict[str, tuple[str, str]] = {}
+        """Plugin name -> (distribution, version) for plugins loaded from entry points."""
+        self.builtin_names: list[str] = []
+        self.builtin_candidates: set[str] = set()
+        self.shadowed: dict[str, str] = {}
+        """Entry-point names skipped because a built-in has that name -> their distribution."""
+        self.hook.octoci_addhooks.call_historic(kwargs={"pluginmanager": self})
+
+    # ------------------------------------------------------------------ loading
+    def load_builtins(self, names: Iterable[str]) -> None:
+        """Import and register ``octoci_plugins.<name>`` for each name not blocked."""
+        for name in names:
+            self.builtin_candidates.add(name)
+            if self.is_blocked(name):
+                continue
+            try:
+                module = importlib.import_module(f"octoci_plugins.{name}")
+            except Exception as exc:  # a broken built-in is a bug, but say which one
+                raise PluginLoadError(f"the built-in plugin {name!r} failed to import: {exc}") from exc
+            self.register(module, name=name)
+            self.builtin_names.append(name)
+
+    def load_entrypoints(self, allow: Sequence[str] | None) -> None:
+        """Load the ``octoci`` entry points (only ``allow`` when given), failing loudly on errors."""
+        seen: set[str] = set()
+        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            if ep.name in seen:
+                continue
+            seen.add(ep.name)
+            dist = ep.dist.name if ep.dist is not None else "an unknown distribution"
+            version = ep.dist.version if ep.dist is not None else ""
+            if allow is not None and ep.name not in allow:
+                continue
+            if self.is_blocked(ep.name):
+                self.distributions[ep.name] = (dist, version)
+                continue
+            if self.has_plugin(ep.name):
+                self.shadowed[ep.name] = dist
+                log.warning(
+                    "the plugin %r from %s is ignored: a built-in plugin has that name", ep.name, dist
+                )
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:
+                raise PluginLoadError(
+                    f"the plugin {ep.name!r} from the distribution {dist} failed to load "
+                    f"({type(exc).__name__}: {exc}); upgrade or uninstall {dist}, or skip it with "
+                    f"OCTOCI_DISABLE_PLUGINS={ep.name}"
+                ) from exc
+            self._register_external(plugin, ep.name, dist)
+            self.distributions[ep.name] = (dist, version)
+        if allow:
+            missing = sorted(set(allow) - seen - set(self.builtin_names))
+            if missing:
+                raise InputError(
+                    f"OCTOCI_PLUGINS names {', '.join(missing)}, but no installed plugin has "
+                    f"that name; installed: {', '.join(sorted(seen)) or 'none'}"
+                )
+
+    def _register_external(self, plugin: object, name: str, dist: str) -> None:
+        try:
+            self.register(plugin, name=name)
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            raise PluginLoadError(
+                f"the plugin {name!r} from the distribution {dist} is invalid: {exc}"
+            ) from exc
+
+    def verify(self) -> None:
+        """Fail when a plugin implements a hook that does not exist (a misspelt ``octoci_*``)."""
+        try:
+            self.check_pending()
+        except pluggy.PluginValidationError as exc:
+            plugin_name = self.get_name(exc.plugin) or repr(exc.plugin)
+            dist = self.distributions.get(plugin_name, (plugin_name, ""))[0]
+            raise PluginLoadError(f"the plugin {plugin_name!r} (from {dist}): {exc}") from exc
+
+    def describe(self) -> list[PluginInfo]:
+        """Every registered plugin: name, kind, distribution, version and the hooks it implements."""
+        from octoci import __version__
+
+        infos = []
+        for name, plugin in sorted(self.list_name_plugin(), key=lambda item: item[0]):
+            blocked = plugin is None
+            callers = () if plugin is None else self.get_hookcallers(plugin) or ()
+            hooks = tuple(sorted(h.name for h in callers))
+            if name == DEFAULTS_NAME:
+                kind, dist, version = "core", "octoci", __version__
+            elif name in self.distributions:
+                kind = "entry-point"
+                dist, version = self.distributions[name]
+            elif name in self.builtin_candidates:
+                kind, dist, version = "builtin", "octoci", __version__
+            else:  # a blocked name that matches no installed plugin
+                kind, dist, version = "other", "", ""
+            infos.append(PluginInfo(name, kind, dist, version, hooks, blocked))
+        return infos
+
+    # ------------------------------------------------------------------ typed hook calls
+    def server_classes(self) -> dict[str, type[CIServer]]:
+        """Every registered adapter by name; two plugins registering one name is an error."""
+        found: dict[str, type[CIServer]] = {}
+        for result in self.hook.octoci_servers():
+            for server in result:
+                if not (isinstance(server, type) and issubclass(server, CIServer)):
+                    raise PluginLoadError(
+                        f"octoci_servers returned {server!r}, which is not a CIServer subclass"
+                    )
+                other = found.get(server.name)
+                if other is not None and other is not server:
+                    raise PluginLoadError(
+                        f"two build-server adapters are named {server.name!r}: "
+                        f"{other.__module__}.{other.__qualname__} and "
+                        f"{server.__module__}.{server.__qualname__}"
+                    )
+                found[server.name] = server
+        return found
+
+    def select_server(
+        self,
+        env: Mapping[str, str],
+        stream: TextIO,
+        *,
+        name: str | None = None,
+        cwd: Path | None = None,
+    ) -> CIServer:
+        """The active adapter: the one ``name`` forces, else the detected one (local if none)."""
+        servers = self.server_classes()
+        if name:
+            chosen = servers.get(name.strip().lower())
+            if chosen is None:
+                raise UnknownServerError(
+                    f"unknown build server {name!r}; known: {', '.join(sorted(servers))}"
+                )
+        else:
+            chosen = self.hook.octoci_detect_server(env=env, servers=list(servers.values()))
+            if chosen is None:
+                raise PluginLoadError("no plugin decided the build server (octoci.defaults blocked?)")
+        return chosen(env, stream, cwd=cwd)
+
+    def capture(self, server: CIServer, options: CaptureOptions | None = None) -> BuildInformation:
+        """Build information with commits, normalised: what ``octoci info`` shows and pushes."""
+        options = options or CaptureOptions()
+        info = self.hook.octoci_build_information(server=server)
+        if not isinstance(info, BuildInformation):
+            raise PluginLoadError(f"octoci_build_information returned {info!r}")
+        info = normalize_build_information(info)
+        commits = self.hook.octoci_commits(server=server, info=info, options=options) or ()
+        return normalize_build_information(info.replace(commits=tuple(commits)))
+
+    def package_version(self, server: CIServer, info: BuildInformation) -> str:
+        """The package version from the first plugin that computes one."""
+        version = self.hook.octoci_package_version(server=server, info=info)
+        if not version:
+            raise OctociError("no plugin computed a package version; pass --version")
+        return str(version)
+
+    def discover_artifacts(self, server: CIServer, search_paths: Sequence[Path]) -> list[Artifact]:
+        """Artifacts from every plugin, first finder kept when two report the same path."""
+        seen: dict[Path, Artifact] = {}
+        for result in reversed(
+            self.hook.octoci_discover_artifacts(server=server, search_paths=list(search_paths))
+        ):
+            for artifact in result:
+                seen.setdefault(artifact.path.resolve(), artifact)
+        return list(seen.values())
+
+    def package_formats(self) -> dict[str, PackageFormat]:
+        """Every registered package format by name; a name registered twice is an error."""
+        formats: dict[str, PackageFormat] = {}
+        for result in self.hook.octoci_package_formats():
+            for fmt in result:
+                key = fmt.name.lower()
+                if key in formats and formats[key] is not fmt:
+                    raise PluginLoadError(f"two plugins register the package format {fmt.name!r}")
+                formats[key] = fmt
+        return formats
+
+    def secrets(self, env: Mapping[str, str]) -> list[str]:
+        """Every secret value plugins know of, longest first, without empties."""
+        values = {s for result in self.hook.octoci_secrets(env=env) for s in result if s}
+        return sorted(values, key=len, reverse=True)
+
+    def outputs(self, report: RunReport) -> dict[str, str]:
+        """Output variables merged from every plugin; conflicting values are an error."""
+        merged: dict[str, str] = {}
+        for result in reversed(self.hook.octoci_outputs(report=report)):
+            for key, value in result.items():
+                if key in merged and merged[key] != value:
+                    raise PluginLoadError(
+                        f"two plugins set the output {key!r} to different values"
+                    )
+                merged[key] = value
+        return merged
+
+    def summary(self, report: RunReport) -> str:
+        """The job summary: every plugin's section, the core's first."""
+        return "\n".join(s for s in reversed(self.hook.octoci_summary(report=report)) if s)
+
+    def add_commands(self, cli: click.Group) -> None:
+        """Let every plugin add its CLI commands."""
+        self.hook.octoci_add_commands(cli=cli)
+
+
+def _trace(pm: OctociPluginManager, stream: TextIO) -> None:
+    def before(hook_name: str, impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
+        names = ", ".join(impl.plugin_name for impl in impls)
+        stream.write(f"octoci: trace: {hook_name} -> {names}\n")
+
+    def after(outcome: Any, hook_name: str, impls: Sequence[Any], kwargs: Any) -> None:
+        pass
+
+    pm.add_hookcall_monitoring(before, after)
+
+
+def create_plugin_manager(
+    *,
+    env: Mapping[str, str] | None = None,
+    load_entrypoints: bool = True,
+    disabled: Iterable[str] = (),
+    builtins: Sequence[str] | None = None,
+    trace_stream: TextIO | None = None,
+) -> OctociPluginManager:
+    """Build a plugin manager in the documented load order (module docstring).
+
+    :param env: environment for ``OCTOCI_DISABLE_PLUGINS``, ``OCTOCI_PLUGINS``,
+        ``OCTOCI_DISABLE_PLUGIN_AUTOLOAD`` and ``OCTOCI_TRACE_PLUGINS`` (default: none set).
+    :param load_entrypoints: False skips third-party plugins (``--no-plugins``, tests).
+    :param disabled: plugin names to block, in addition to ``OCTOCI_DISABLE_PLUGINS``.
+    :param builtins: built-in plugin names (default: ``octoci_plugins.BUILTIN_PLUGINS``).
+
+    Example::
+
+        pm = create_plugin_manager(env=os.environ, load_entrypoints=False)
+        server = pm.select_server(os.environ, sys.stdout)
+    """
+    env = env or {}
+    pm = OctociPluginManager()
+    blocked = [*disabled, *_split_names(env.get("OCTOCI_DISABLE_PLUGINS"))]
+    if DEFAULTS_NAME in blocked:
+        raise InputError(f"{DEFAULTS_NAME} is essential to octoci and cannot be disabled")
+    for name in blocked:
+        pm.set_blocked(name)
+    from octoci import _defaults
+
+    pm.register(_defaults, name=DEFAULTS_NAME)
+    if builtins is None:
+        from octoci_plugins import BUILTIN_PLUGINS
+
+        builtins = BUILTIN_PLUGINS
+    pm.load_builtins(builtins)
+    autoload_off = env.get("OCTOCI_DISABLE_PLUGIN_AUTOLOAD", "").strip() not in ("", "0")
+    if load_entrypoints and not autoload_off:
+        allow = _split_names(env["OCTOCI_PLUGINS"]) if "OCTOCI_PLUGINS" in env else None
+        pm.load_entrypoints(allow)
+    pm.verify()
+    if env.get("OCTOCI_TRACE_PLUGINS", "").strip() not in ("", "0"):
+        _trace(pm, trace_stream or sys.stderr)
+    return pm

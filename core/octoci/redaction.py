@@ -1,0 +1,57 @@
+"""Masking secrets in everything octoci writes: output, logs and error messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+__all__ = ["MASK", "Redactor"]
+
+MASK = "***"
+#: Shorter values are not masked: replacing "1" or "ab" everywhere would garble output.
+MIN_SECRET_LENGTH = 4
+SECRET_VARIABLES = ("OCTOPUS_API_KEY", "OCTOPUS_ACCESS_TOKEN", "OCTOPUS_CLI_API_KEY")
+
+
+class Redactor:
+    """Replaces every known secret in a text with ``***``.
+
+    Example::
+
+        redact = Redactor(["API-ABC123"])
+        redact("key API-ABC123 rejected")   # 'key *** rejected'
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: list[str] = []
+        self.add(secrets)
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str]) -> Redactor:
+        """A redactor for the secret variables every run knows (``OCTOPUS_API_KEY`` ...)."""
+        values = []
+        for name in SECRET_VARIABLES:
+            try:
+                value = env.get(name)
+            except Exception:  # a non-UTF-8 value is reported where it is used
+                continue
+            if value:
+                values.append(value)
+        return cls(values)
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Mask these values from now on."""
+        merged = set(self._secrets)
+        merged.update(s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH)
+        # Longest first, so a secret containing another is masked whole.
+        self._secrets = sorted(merged, key=len, reverse=True)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The values being masked."""
+        return tuple(self._secrets)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text

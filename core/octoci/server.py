@@ -1,0 +1,177 @@
+"""The contract of one build-server adapter: :class:`CIServer`.
+
+A plugin registers adapter classes through the ``octoci_servers`` hook. The core picks the one
+whose :meth:`CIServer.detect` claims the environment (or the one named with ``--server``),
+instantiates it with the environment and the output stream, and from then on talks to the build
+server only through it: build information and commits in, outputs, masks, log groups,
+annotations and the job summary out.
+
+The environment and the output stream are injected, never read from ``os.environ`` or
+``sys.stdout``, so a test feeds a recorded environment and reads what was written.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import ClassVar, Literal, TextIO
+
+from octoci.errors import MissingExtraError
+from octoci.model import BuildInformation, Commit
+from octoci.redaction import Redactor
+
+__all__ = ["AnnotationLevel", "CIServer"]
+
+AnnotationLevel = Literal["notice", "warning", "error"]
+
+
+class CIServer(ABC):
+    """Base class of every build-server adapter.
+
+    Subclasses set :attr:`name` and :attr:`display_name`, implement :meth:`detect` and
+    :meth:`build_information`, and override the writing-back methods with the server's own
+    protocol. The defaults write plain text, which is right for servers without a protocol.
+
+    Example::
+
+        class Drone(CIServer):
+            name = "drone"
+            display_name = "Drone"
+
+            @classmethod
+            def detect(cls, env):
+                return env.get("DRONE") == "true"
+
+            def build_information(self):
+                return BuildInformation(
+                    build_environment=self.display_name,
+                    build_number=self.env.get("DRONE_BUILD_NUMBER", ""),
+                    branch=self.env.get("DRONE_BRANCH", ""),
+                    vcs_root=self.env.get("DRONE_GIT_HTTP_URL", ""),
+                    vcs_commit_number=self.env.get("DRONE_COMMIT_SHA", ""),
+                )
+    """
+
+    #: Short, lower-case name used by ``--server``, ``octoci info`` and plugin blocking.
+    name: ClassVar[str]
+    #: What Octopus shows as ``BuildEnvironment`` (e.g. ``"TeamCity"``).
+    display_name: ClassVar[str]
+    #: The pip extra that brings this adapter's client library, if it needs one.
+    extra: ClassVar[str | None] = None
+    #: The vendor's page listing the environment variables the adapter reads.
+    docs_url: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        stream: TextIO,
+        *,
+        cwd: Path | None = None,
+    ) -> None:
+        self.env = env
+        self.stream = stream
+        self.cwd = cwd if cwd is not None else Path()
+        self.redact = Redactor()
+        """Masks every secret registered through :meth:`mask` in what the adapter writes."""
+
+    # ------------------------------------------------------------------ reading the build
+    @classmethod
+    @abstractmethod
+    def detect(cls, env: Mapping[str, str]) -> bool:
+        """True when ``env`` is a job of this build server. Must not need the server's extra."""
+
+    @abstractmethod
+    def build_information(self) -> BuildInformation:
+        """The build information from the environment and the server's files (raw; the core
+        normalises it). Commits are filled in separately by :meth:`commits`."""
+
+    def commits(self, info: BuildInformation) -> Sequence[Commit] | None:
+        """The build's commits from the server's own API or payloads, newest first.
+
+        Return ``None`` when the server has no way to tell (no API, no credential), and the core
+        falls back to git over :meth:`commit_range`. Raise an :class:`~octoci.errors.OctociError`
+        when the API failed; the core warns and falls back unless ``--strict``.
+        """
+        return None
+
+    def commit_range(self, info: BuildInformation) -> str | None:
+        """The git revision range of this build's commits (e.g. ``"<previous sha>..<sha>"``) for
+        the git fallback, or ``None`` to use commits since the previous tag."""
+        return None
+
+    def artifact_roots(self) -> list[Path]:
+        """Folders where this server expects build artifacts (e.g. ``Build.ArtifactStagingDirectory``)."""
+        return []
+
+    # ------------------------------------------------------------------ writing back
+    def write(self, text: str) -> None:
+        """Write one line to the job log, with every registered secret masked."""
+        self.stream.write(self.redact(text) + "\n")
+        self.stream.flush()
+
+    def mask(self, secret: str) -> None:
+        """Register ``secret`` so that it never appears in the job log.
+
+        The default only masks what octoci itself writes; servers with a masking command
+        (``::add-mask::``, ``##vso[task.setsecret]``) also tell the server.
+        """
+        self.redact.add([secret])
+
+    def set_output(self, name: str, value: str) -> None:
+        """Make ``value`` available to later steps as ``name`` (default: a log line)."""
+        self.write(f"octoci output {name}={value}")
+
+    def start_group(self, title: str) -> None:
+        """Open a collapsible section of the log (default: a heading line)."""
+        self.write(f"=== {title}")
+
+    def end_group(self) -> None:
+        """Close the section :meth:`start_group` opened (default: nothing)."""
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        """A log group around a block: ``with server.group("Pushing packages"): ...``."""
+        self.start_group(title)
+        try:
+            yield
+        finally:
+            self.end_group()
+
+    def annotate(
+        self,
+        level: AnnotationLevel,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        """A warning, error or notice the server shows beside the build (default: a log line)."""
+        where = f" ({file}{f':{line}' if line else ''})" if file else ""
+        self.write(f"{level}: {message}{where}")
+
+    def add_summary(self, markdown: str) -> None:
+        """Add a section to the job summary (default: the text in the log)."""
+        for text_line in markdown.rstrip("\n").splitlines():
+            self.write(text_line)
+
+    # ------------------------------------------------------------------ helpers for subclasses
+    def require(self, module: str) -> ModuleType:
+        """Import a module of this adapter's extra, or raise :class:`MissingExtraError`.
+
+        Example::
+
+            jenkins = self.require("jenkins")   # pip install "octoci[jenkins]" when missing
+        """
+        try:
+            return importlib.import_module(module)
+        except ImportError:
+            raise MissingExtraError(
+                module, self.extra or self.name, what=f"the {self.display_name} plugin"
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
