@@ -4,7 +4,7 @@ Load order (also in ``docs/plugins/load-order.md``):
 
 1. the hook specifications (:mod:`octoci.hookspecs`), then the historic ``octoci_addhooks`` call;
 2. the block list: ``disabled=`` (``--disable-plugin``) and ``OCTOCI_DISABLE_PLUGINS=a,b``;
-3. ``octoci.defaults``, the core's own implementations (essential, cannot be blocked);
+3. the core's own plugins (:data:`CORE_PLUGINS`: ``octoci.defaults`` ...), essential, never blocked;
 4. the built-in plugins of :data:`octoci_plugins.BUILTIN_PLUGINS`, in that order, by short name;
 5. entry points of the group ``octoci``, sorted by name, unless ``--no-plugins`` or
    ``OCTOCI_DISABLE_PLUGIN_AUTOLOAD=1``; with ``OCTOCI_PLUGINS=a,b`` only those (empty: none);
@@ -52,6 +52,10 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "octoci"
 DEFAULTS_NAME = "octoci.defaults"
+#: The core's own plugins: name -> module. Essential: registered first and never blocked.
+CORE_PLUGINS: dict[str, str] = {
+    DEFAULTS_NAME: "octoci._defaults",
+}
 log = logging.getLogger("octoci")
 
 
@@ -167,7 +171,7 @@ class OctociPluginManager(pluggy.PluginManager):
             blocked = plugin is None
             callers = () if plugin is None else self.get_hookcallers(plugin) or ()
             hooks = tuple(sorted(h.name for h in callers))
-            if name == DEFAULTS_NAME:
+            if name in CORE_PLUGINS:
                 kind, dist, version = "core", "octoci", __version__
             elif name in self.distributions:
                 kind = "entry-point"
@@ -320,13 +324,13 @@ def create_plugin_manager(
     env = env or {}
     pm = OctociPluginManager()
     blocked = [*disabled, *_split_names(env.get("OCTOCI_DISABLE_PLUGINS"))]
-    if DEFAULTS_NAME in blocked:
-        raise InputError(f"{DEFAULTS_NAME} is essential to octoci and cannot be disabled")
+    essential = sorted(set(blocked) & set(CORE_PLUGINS))
+    if essential:
+        raise InputError(f"{essential[0]} is essential to octoci and cannot be disabled")
     for name in blocked:
         pm.set_blocked(name)
-    from octoci import _defaults
-
-    pm.register(_defaults, name=DEFAULTS_NAME)
+    for name, module in CORE_PLUGINS.items():
+        pm.register(importlib.import_module(module), name=name)
     if builtins is None:
         from octoci_plugins import BUILTIN_PLUGINS
 
