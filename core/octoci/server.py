@@ -107,6 +107,16 @@ class CIServer(ABC):
         """Folders where this server expects build artifacts (e.g. ``Build.ArtifactStagingDirectory``)."""
         return []
 
+    def id_token(self, audience: str) -> str | None:
+        """An OIDC ID token for ``audience`` from the build server, for Octopus's token exchange,
+        or ``None`` when the server cannot issue one (the default)."""
+        return None
+
+    def publish_artifact(self, path: Path, name: str | None = None) -> bool:
+        """Publish ``path`` as a build artifact of this build; ``False`` when the server has no
+        way for a step to do it (the default)."""
+        return False
+
     # ------------------------------------------------------------------ writing back
     def write(self, text: str) -> None:
         """Write one line to the job log, with every registered secret masked."""

@@ -116,10 +116,12 @@ def run(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     cwd: Path | None = None,
+    plugins: Sequence[object] = (),
 ) -> int:
     """Run ``octoci`` with ``argv`` and return the exit code; never raises for a user's mistake.
 
     Secrets (``OCTOPUS_API_KEY`` and what plugins declare) are masked in everything written.
+    ``plugins`` are registered after the normal load order (for tests and embedding).
     """
     environment = Environment(os.environ if env is None else env)
     stdout = stdout or sys.stdout
@@ -127,8 +129,14 @@ def run(
     args = list(argv)
     debug = "--debug" in args
     redactor = Redactor.from_environment(environment)
-    state = AppState(env=environment, stdout=stdout, stderr=stderr,
-                     cwd=cwd or Path.cwd(), redactor=redactor)
+    state = AppState(
+        env=environment,
+        stdout=stdout,
+        stderr=stderr,
+        cwd=cwd or Path.cwd(),
+        redactor=redactor,
+        extra_plugins=tuple(plugins),
+    )
     handler = _configure_logging(stderr, redactor, debug)
     try:
         cli.main(args=args, prog_name="octoci", standalone_mode=False, obj=state)

@@ -29,6 +29,8 @@ class AppState:
     no_plugins: bool = False
     disabled_plugins: tuple[str, ...] = ()
     server_name: str | None = None
+    extra_plugins: tuple[object, ...] = ()
+    """Plugin objects registered after loading (tests and embedding)."""
     _plugin_manager: OctociPluginManager | None = None
     _server: CIServer | None = None
     plugin_commands: dict[str, click.Command] | None = None
@@ -44,6 +46,9 @@ class AppState:
                 disabled=self.disabled_plugins,
                 trace_stream=self.stderr,
             )
+            for plugin in self.extra_plugins:
+                self._plugin_manager.register(plugin)
+            self._plugin_manager.verify()
             self.redactor.add(self._plugin_manager.secrets(self.env))
         return self._plugin_manager
 

@@ -1,0 +1,129 @@
+"""octoci's opt-in pytest plugin, for octoci's own tests and for third-party plugin authors.
+
+Enable it in your ``conftest.py`` (or with ``-p octoci.testing``)::
+
+    pytest_plugins = ["octoci.testing"]
+
+Fixtures:
+
+* ``octoci_pm`` – a fresh plugin manager: core and built-in plugins, no entry points.
+* ``register_plugin`` – ``register_plugin(obj)`` registers a plugin object on ``octoci_pm`` for one test.
+* ``ci_env`` – ``ci_env("github_actions", "push", GITHUB_REF="refs/heads/x")`` returns a recorded
+  CI environment as a dict, with its files written to a temporary folder.
+* ``octoci_env_dirs`` – where recordings are looked up; override it to add your own.
+* ``run_cli`` – ``run_cli("info", "--json", env=..., plugins=[...])`` runs the CLI in-process and
+  returns a :class:`CliResult` (exit code, stdout, stderr, parsed CI messages).
+
+Helpers: :func:`parse_ci_output`, :class:`CIServerContract`, :class:`RecordedEnvironment`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from octoci.plugins import OctociPluginManager, create_plugin_manager
+from octoci.testing.ci_output import CIMessage, parse_ci_output
+from octoci.testing.contract import CIServerContract
+from octoci.testing.recorded_env import RecordedEnvironment, find_recording, list_recordings
+
+__all__ = [
+    "CIMessage",
+    "CIServerContract",
+    "CliResult",
+    "RecordedEnvironment",
+    "find_recording",
+    "list_recordings",
+    "parse_ci_output",
+    "run_octoci",
+]
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What one in-process ``octoci`` run returned and wrote."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def messages(self) -> list[CIMessage]:
+        """Standard output parsed as CI messages."""
+        return parse_ci_output(self.stdout)
+
+
+def run_octoci(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    plugins: Sequence[object] = (),
+) -> CliResult:
+    """Run the CLI in-process with an isolated environment (``PATH`` and ``HOME`` kept for git).
+
+    Entry-point plugins still load (that is how an installed plugin is found) unless ``env`` sets
+    ``OCTOCI_DISABLE_PLUGIN_AUTOLOAD=1``.
+    """
+    from octoci.cli import run
+
+    base = {k: os.environ[k] for k in ("PATH", "HOME", "SYSTEMROOT") if k in os.environ}
+    base.update(env or {})
+    out, err = io.StringIO(), io.StringIO()
+    code = run(list(args), env=base, stdout=out, stderr=err, cwd=cwd, plugins=plugins)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def octoci_pm() -> OctociPluginManager:
+    """A fresh plugin manager with the core and built-in plugins, and no entry points."""
+    return create_plugin_manager(load_entrypoints=False)
+
+
+@pytest.fixture
+def register_plugin(octoci_pm: OctociPluginManager) -> Iterator[Callable[..., object]]:
+    """Register plugin objects on ``octoci_pm`` for the duration of one test."""
+    registered: list[object] = []
+
+    def register(plugin: object, name: str | None = None) -> object:
+        octoci_pm.register(plugin, name=name)
+        octoci_pm.verify()
+        registered.append(plugin)
+        return plugin
+
+    yield register
+    for plugin in registered:
+        if octoci_pm.is_registered(plugin):
+            octoci_pm.unregister(plugin)
+
+
+@pytest.fixture
+def octoci_env_dirs(request: pytest.FixtureRequest) -> list[Path]:
+    """Folders holding recorded environments: ``tests/data/env`` under the test root."""
+    return [Path(request.config.rootpath) / "tests" / "data" / "env"]
+
+
+@pytest.fixture
+def ci_env(octoci_env_dirs: list[Path], tmp_path: Path) -> Callable[..., dict[str, str]]:
+    """``ci_env(server, variant="push", **overrides)``: a recorded environment as a dict."""
+
+    def load(server: str, variant: str = "push", **overrides: str) -> dict[str, str]:
+        recording = RecordedEnvironment.load(find_recording(octoci_env_dirs, server, variant))
+        return recording.materialize(tmp_path / "ci-files" / server / variant, **overrides)
+
+    return load
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., CliResult]:
+    """Run ``octoci`` in-process: ``run_cli("info", "--json", env={...}, cwd=path, plugins=[p])``."""
+
+    def invoke(*args: str, **kwargs: Any) -> CliResult:
+        return run_octoci(*args, **kwargs)
+
+    return invoke
