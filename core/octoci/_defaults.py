@@ -26,7 +26,6 @@ from octoci.versioning import version_from_git
 log = logging.getLogger("octoci")
 
 
-
 @hookimpl
 def octoci_servers() -> Sequence[type[CIServer]]:
     return [LocalServer]

@@ -9,7 +9,7 @@ from octoci.git import GitError, Repository
 from octoci.model import BuildInformation, CaptureOptions, Commit
 from octoci.server import CIServer
 
-__all__ = ["commits_from_git", "commits_for_build"]
+__all__ = ["commits_for_build", "commits_from_git"]
 
 log = logging.getLogger("octoci")
 

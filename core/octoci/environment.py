@@ -44,6 +44,10 @@ class Environment(Mapping[str, str]):
             ) from None
         return value
 
+    def __contains__(self, key: object) -> bool:
+        # Presence is not a read: checking for a variable must not fail on its value.
+        return key in self._values
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
 

@@ -1,4 +1,4 @@
-"""The data that flows through octoci: frozen dataclasses, never mutated, replaced with ``dataclasses.replace``.
+"""The data that flows through octoci: frozen dataclasses, never mutated; copies via ``replace``.
 
 Data flows one way (see ``docs/architecture.md``)::
 
@@ -144,8 +144,12 @@ class BuildInformation:
         for item in commits:
             if not isinstance(item, Mapping) or "Id" not in item:
                 raise TypeError("each entry of Commits must be an object with an Id")
-            parsed.append(Commit(_text(item["Id"], "Commits[].Id"),
-                                 _text(item.get("Comment") or "", "Commits[].Comment")))
+            parsed.append(
+                Commit(
+                    _text(item["Id"], "Commits[].Id"),
+                    _text(item.get("Comment") or "", "Commits[].Comment"),
+                )
+            )
         values["commits"] = tuple(parsed)
         for f, key in _EXTRA_KEYS.items():
             if extra and extra.get(key):
@@ -222,6 +226,14 @@ class PackageSpec:
     overwrite: bool = False
     metadata: Mapping[str, str] = field(default_factory=dict)
     """Format-specific metadata, e.g. ``authors`` and ``description`` for a nupkg."""
+    compression_level: int | None = None
+    """0 (store) to 9 (smallest); ``None`` is the format's default (6 for deflate, 9 for bzip2)."""
+    timestamp: int | None = None
+    """Seconds since 1970 stamped on every entry (``SOURCE_DATE_EPOCH``); ``None``: 1980-01-01."""
+    threads: int | None = None
+    """Compression threads; ``None`` is one per core."""
+    engine: str = "auto"
+    """Deflate engine: ``auto`` (libdeflate when installed, else zlib), ``zlib`` or ``libdeflate``."""
 
 
 @dataclass(frozen=True)

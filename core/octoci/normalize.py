@@ -36,8 +36,17 @@ _AZURE_SSH_PATH = re.compile(r"^/?v3/(?P<org>[^/]+)/(?P<project>[^/]+)/(?P<repo>
 _BITBUCKET_SERVER_SSH_PORT = 7999
 
 _GIT_ALIASES = {
-    "git", "tfsgit", "github", "githubenterprise", "bitbucket", "bitbucketserver", "gitlab",
-    "externalgit", "azurerepos", "azure repos git", "codecommit",
+    "git",
+    "tfsgit",
+    "github",
+    "githubenterprise",
+    "bitbucket",
+    "bitbucketserver",
+    "gitlab",
+    "externalgit",
+    "azurerepos",
+    "azure repos git",
+    "codecommit",
 }
 _TFVC_ALIASES = {"tfvc", "tfsversioncontrol", "tfs"}
 

@@ -24,8 +24,20 @@ __all__ = [
 
 #: Every extension Octopus's built-in feed accepts, longest first so ``.tar.gz`` wins over ``.gz``.
 EXTENSIONS: tuple[str, ...] = (
-    ".tar.bz2", ".tar.gz", ".tar.bz", ".tar.Z",
-    ".nupkg", ".zip", ".jar", ".war", ".ear", ".rar", ".tar", ".tgz", ".tbz", ".tbz2",
+    ".tar.bz2",
+    ".tar.gz",
+    ".tar.bz",
+    ".tar.Z",
+    ".nupkg",
+    ".zip",
+    ".jar",
+    ".war",
+    ".ear",
+    ".rar",
+    ".tar",
+    ".tgz",
+    ".tbz",
+    ".tbz2",
 )
 
 _ID = r"\w+(?:[_.\-]\w+)*?"
@@ -144,7 +156,10 @@ def canonical_version(version: str) -> str:
     return ".".join(parts) + (f"-{pre}" if dash else "")
 
 
-def version_key(version: str) -> tuple[tuple[int, ...], int, tuple[tuple[int, int | str], ...]]:
+VersionKey = tuple[tuple[int, ...], int, tuple[tuple[int, int | str], ...]]
+
+
+def version_key(version: str) -> VersionKey:
     """A sort key ordering versions as SemVer 2 does (a pre-release sorts before its release).
 
     >>> sorted(["1.0.0", "1.0.0-beta.2", "1.0.0-beta.10", "0.9.9.9"], key=version_key)
@@ -153,5 +168,8 @@ def version_key(version: str) -> tuple[tuple[int, ...], int, tuple[tuple[int, in
     numbers, dash, pre = version.partition("+")[0].partition("-")
     nums = [int(p) for p in numbers.split(".")]
     nums += [0] * (4 - len(nums))
-    pre_key = tuple((0, int(p)) if p.isdigit() else (1, p) for p in pre.split(".")) if dash else ()
-    return tuple(nums), 0 if dash else 1, pre_key  # type: ignore[return-value]
+    # SemVer: numeric identifiers sort before alphanumeric ones, and numerically among themselves.
+    pre_key: tuple[tuple[int, int | str], ...] = (
+        tuple((0, int(p)) if p.isdigit() else (1, p) for p in pre.split(".")) if dash else ()
+    )
+    return tuple(nums), 0 if dash else 1, pre_key

@@ -103,7 +103,9 @@ class OctociPluginManager(pluggy.PluginManager):
             try:
                 module = importlib.import_module(f"octoci_plugins.{name}")
             except Exception as exc:  # a broken built-in is a bug, but say which one
-                raise PluginLoadError(f"the built-in plugin {name!r} failed to import: {exc}") from exc
+                raise PluginLoadError(
+                    f"the built-in plugin {name!r} failed to import: {exc}"
+                ) from exc
             self.register(module, name=name)
             self.builtin_names.append(name)
 
@@ -124,7 +126,9 @@ class OctociPluginManager(pluggy.PluginManager):
             if self.has_plugin(ep.name):
                 self.shadowed[ep.name] = dist
                 log.warning(
-                    "the plugin %r from %s is ignored: a built-in plugin has that name", ep.name, dist
+                    "the plugin %r from %s is ignored: a built-in plugin has that name",
+                    ep.name,
+                    dist,
                 )
                 continue
             try:
@@ -222,7 +226,9 @@ class OctociPluginManager(pluggy.PluginManager):
         else:
             chosen = self.hook.octoci_detect_server(env=env, servers=list(servers.values()))
             if chosen is None:
-                raise PluginLoadError("no plugin decided the build server (octoci.defaults blocked?)")
+                raise PluginLoadError(
+                    "no plugin decided the build server (octoci.defaults blocked?)"
+                )
         return chosen(env, stream, cwd=cwd)
 
     def capture(self, server: CIServer, options: CaptureOptions | None = None) -> BuildInformation:
@@ -243,14 +249,14 @@ class OctociPluginManager(pluggy.PluginManager):
         return str(version)
 
     def discover_artifacts(self, server: CIServer, search_paths: Sequence[Path]) -> list[Artifact]:
-        """Artifacts from every plugin, first finder kept when two report the same path."""
+        """Artifacts from every plugin, sorted by path. When two plugins report the same path,
+        the one called first wins: a third-party or built-in plugin over the core's default."""
         seen: dict[Path, Artifact] = {}
-        for result in reversed(
-            self.hook.octoci_discover_artifacts(server=server, search_paths=list(search_paths))
-        ):
+        results = self.hook.octoci_discover_artifacts(server=server, search_paths=list(search_paths))
+        for result in results:
             for artifact in result:
                 seen.setdefault(artifact.path.resolve(), artifact)
-        return list(seen.values())
+        return sorted(seen.values(), key=lambda a: a.path.as_posix())
 
     def package_formats(self) -> dict[str, PackageFormat]:
         """Every registered package format by name; a name registered twice is an error."""
@@ -274,9 +280,7 @@ class OctociPluginManager(pluggy.PluginManager):
         for result in reversed(self.hook.octoci_outputs(report=report)):
             for key, value in result.items():
                 if key in merged and merged[key] != value:
-                    raise PluginLoadError(
-                        f"two plugins set the output {key!r} to different values"
-                    )
+                    raise PluginLoadError(f"two plugins set the output {key!r} to different values")
                 merged[key] = value
         return merged
 

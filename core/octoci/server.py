@@ -139,7 +139,7 @@ class CIServer(ABC):
         """Open a collapsible section of the log (default: a heading line)."""
         self.write(f"=== {title}")
 
-    def end_group(self) -> None:
+    def end_group(self) -> None:  # noqa: B027 - deliberately empty: plain logs have no group end
         """Close the section :meth:`start_group` opened (default: nothing)."""
 
     @contextmanager

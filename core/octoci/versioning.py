@@ -66,8 +66,7 @@ def version_from_git(repo: Repository, info: BuildInformation) -> str:
         return tagged
     if not repo.is_repository():
         raise OctociError(
-            f"cannot compute a package version: {repo.path} is not a git repository; "
-            "pass --version"
+            f"cannot compute a package version: {repo.path} is not a git repository; pass --version"
         )
     for tag in repo.tags_at_head():
         if tagged := version_from_tag(tag):

@@ -74,7 +74,9 @@ def get_json(
     try:
         response = session.get(url, params=params, timeout=TIMEOUT)
     except requests.RequestException as exc:
-        raise CommitSourceError(f"{what}: cannot reach {_origin(url)} ({type(exc).__name__})") from None
+        raise CommitSourceError(
+            f"{what}: cannot reach {_origin(url)} ({type(exc).__name__})"
+        ) from None
     if response.status_code in (401, 403):
         raise CommitSourceError(
             f"{what}: {_origin(url)} refused the credential (HTTP {response.status_code})"

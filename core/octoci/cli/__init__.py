@@ -7,6 +7,7 @@ its environment, streams and working directory injected; :func:`main` is the con
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -19,8 +20,8 @@ import click
 
 from octoci import __version__
 from octoci.cli.state import AppState, get_state
-from octoci.errors import EXIT_FAILURE, EXIT_USAGE, OctociError
 from octoci.environment import Environment
+from octoci.errors import EXIT_FAILURE, EXIT_USAGE, OctociError
 from octoci.redaction import Redactor
 
 __all__ = ["cli", "main", "run"]
@@ -81,7 +82,7 @@ class OctociGroup(click.Group):
     help="Use this build-server adapter instead of detecting one (env: OCTOCI_SERVER).",
 )
 @click.pass_context
-def cli(ctx: click.Context, **_options: Any) -> None:
+def cli(ctx: click.Context, /, **_options: Any) -> None:
     """octoci connects your build server to Octopus Deploy.
 
     Exit codes: 0 ok, 1 an operation failed, 2 usage error or bad input.
@@ -139,7 +140,10 @@ def run(
     )
     handler = _configure_logging(stderr, redactor, debug)
     try:
-        cli.main(args=args, prog_name="octoci", standalone_mode=False, obj=state)
+        # click's own output (help, --version, plugin commands using click.echo) goes to sys.*:
+        # point those at the injected streams for the length of the run.
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            cli.main(args=args, prog_name="octoci", standalone_mode=False, obj=state)
     except OctociError as exc:
         return _fail(stderr, redactor, str(exc), exc.exit_code, debug)
     except click.exceptions.Exit as exc:

@@ -29,9 +29,7 @@ def capture_options(function: F) -> F:
                 default="",
                 help="Take the commits from git over this range instead of the server's list.",
             ),
-            click.option(
-                "--no-commits", is_flag=True, help="Do not collect the list of commits."
-            ),
+            click.option("--no-commits", is_flag=True, help="Do not collect the list of commits."),
             click.option(
                 "--strict",
                 is_flag=True,

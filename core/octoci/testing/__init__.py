@@ -6,12 +6,12 @@ Enable it in your ``conftest.py`` (or with ``-p octoci.testing``)::
 
 Fixtures:
 
-* ``octoci_pm`` – a fresh plugin manager: core and built-in plugins, no entry points.
-* ``register_plugin`` – ``register_plugin(obj)`` registers a plugin object on ``octoci_pm`` for one test.
-* ``ci_env`` – ``ci_env("github_actions", "push", GITHUB_REF="refs/heads/x")`` returns a recorded
+* ``octoci_pm`` - a fresh plugin manager: core and built-in plugins, no entry points.
+* ``register_plugin`` - ``register_plugin(obj)`` registers a plugin object on ``octoci_pm`` for one test.
+* ``ci_env`` - ``ci_env("github_actions", "push", GITHUB_REF="refs/heads/x")`` returns a recorded
   CI environment as a dict, with its files written to a temporary folder.
-* ``octoci_env_dirs`` – where recordings are looked up; override it to add your own.
-* ``run_cli`` – ``run_cli("info", "--json", env=..., plugins=[...])`` runs the CLI in-process and
+* ``octoci_env_dirs`` - where recordings are looked up; override it to add your own.
+* ``run_cli`` - ``run_cli("info", "--json", env=..., plugins=[...])`` runs the CLI in-process and
   returns a :class:`CliResult` (exit code, stdout, stderr, parsed CI messages).
 
 Helpers: :func:`parse_ci_output`, :class:`CIServerContract`, :class:`RecordedEnvironment`.

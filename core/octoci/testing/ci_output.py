@@ -37,8 +37,17 @@ _GITHUB = re.compile(r"^::(?P<name>[\w-]+)(?: (?P<props>[^:]*))?::(?P<value>.*)$
 _CONTINUA = re.compile(r"^@@continua\[(?P<name>\w+)(?P<rest>.*)\]\s*$")
 _CONTINUA_PROP = re.compile(r"(?P<key>\w+)='(?P<value>(?:[^'\\]|\\.)*)'")
 
-_TEAMCITY_ESCAPES = {"|": "|", "'": "'", "n": "\n", "r": "\r", "[": "[", "]": "]",
-                     "x": "\u0085", "l": "\u2028", "p": "\u2029"}
+_TEAMCITY_ESCAPES = {
+    "|": "|",
+    "'": "'",
+    "n": "\n",
+    "r": "\r",
+    "[": "[",
+    "]": "]",
+    "x": "\u0085",
+    "l": "\u2028",
+    "p": "\u2029",
+}
 
 
 def _teamcity_unescape(text: str) -> str:
@@ -100,7 +109,9 @@ def _parse_line(line: str) -> CIMessage:
                 props[key.strip()] = _github_unescape(value, prop=True)
         return CIMessage("github", m["name"], _github_unescape(m["value"], prop=False), props)
     if m := _CONTINUA.match(line):
-        props = {p["key"]: _continua_unescape(p["value"]) for p in _CONTINUA_PROP.finditer(m["rest"])}
+        props = {
+            p["key"]: _continua_unescape(p["value"]) for p in _CONTINUA_PROP.finditer(m["rest"])
+        }
         return CIMessage("continua", m["name"], "", props)
     return CIMessage("text", "text", line)
 

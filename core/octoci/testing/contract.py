@@ -45,7 +45,9 @@ class CIServerContract:
         stream = io.StringIO()
         return self.server_class(env, stream), stream
 
-    def test_detects_its_recordings(self, ci_env: Callable[..., dict[str, str]], variant: str) -> None:
+    def test_detects_its_recordings(
+        self, ci_env: Callable[..., dict[str, str]], variant: str
+    ) -> None:
         assert self.server_class.detect(ci_env(self.server_class.name, variant))
 
     def test_does_not_detect_an_empty_environment(self) -> None:
@@ -60,7 +62,9 @@ class CIServerContract:
         assert info.build_number, "BuildNumber is empty"
         assert info.vcs_commit_number, "VcsCommitNumber is empty"
         assert info.vcs_type in ("Git", "TFVC")
-        assert "@" not in info.vcs_root.split("://", 1)[-1].split("/", 1)[0], "credentials in VcsRoot"
+        assert "@" not in info.vcs_root.split("://", 1)[-1].split("/", 1)[0], (
+            "credentials in VcsRoot"
+        )
 
     def read_outputs(self, server: CIServer, written: str) -> dict[str, str]:
         """The output variables ``server`` wrote, read back. Understands TeamCity
@@ -88,9 +92,7 @@ class CIServerContract:
         server.set_output("octoci_value", value)
         assert self.read_outputs(server, stream.getvalue()).get("octoci_value") == value
 
-    def test_masked_secret_is_never_written(
-        self, ci_env: Callable[..., dict[str, str]]
-    ) -> None:
+    def test_masked_secret_is_never_written(self, ci_env: Callable[..., dict[str, str]]) -> None:
         server, stream = self.make(ci_env(self.server_class.name, self.variants[0]))
         secret = "s3cr3t-Value-9271"
         server.mask(secret)
