@@ -1,0 +1,141 @@
+"""Build one package: validate everything first, select the files, write atomically, hash.
+
+Nothing is created on disk until the inputs are known to be good, and a failed or interrupted
+write leaves no partial package: the writer fills a temporary file in the out folder, which is
+renamed over the final name only when it is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from octoci.errors import InputError, OctociError
+from octoci.model import Package, PackageEntry, PackageFormat, PackageSpec
+from octoci.package_names import parse_package_filename, validate_package_id, validate_version
+from octoci.packaging.selection import Selection, select_entries
+from octoci.packaging.settings import WriteSettings
+
+__all__ = ["PackagePlan", "build_package", "find_format", "plan_package", "write_package"]
+
+_ID_EXAMPLE = "Acme.Web"
+_VERSION_EXAMPLE = "1.2.3, 1.2.3-beta.1 or 2024.6.1.4"
+#: Other names people use for the built-in formats (octopackjs says "targz", octo "NuPkg").
+_ALIASES = {"tgz": "tar.gz", "targz": "tar.gz", "tbz": "tar.bz2", "tbz2": "tar.bz2"}
+
+
+@dataclass(frozen=True)
+class PackagePlan:
+    """A validated spec: its format and where the package goes."""
+
+    spec: PackageSpec
+    format: PackageFormat
+    destination: Path
+
+
+def find_format(formats: Mapping[str, PackageFormat], name: str) -> PackageFormat:
+    """The format called ``name`` (case-insensitive; ``.tar.gz`` and ``tar.gz`` alike)."""
+    key = name.strip().lower().lstrip(".")
+    key = _ALIASES.get(key, key)
+    for fmt in formats.values():
+        if key in (fmt.name.lower(), fmt.extension.lower().lstrip(".")):
+            return fmt
+    known = ", ".join(sorted(f.name for f in formats.values()))
+    raise InputError(f"unknown package format {name!r}; choose one of {known}")
+
+
+def plan_package(spec: PackageSpec, formats: Mapping[str, PackageFormat]) -> PackagePlan:
+    """Check id, version, format, writer settings and destination; raise
+    :class:`~octoci.errors.InputError` with an example of a good value."""
+    problem = validate_package_id(spec.id)
+    if problem:
+        raise InputError(
+            f"invalid package id {spec.id!r}: {problem}; use an id like {_ID_EXAMPLE!r}"
+        )
+    problem = validate_version(spec.version)
+    if problem:
+        raise InputError(
+            f"invalid version {spec.version!r}: {problem}; use a version like {_VERSION_EXAMPLE}"
+        )
+    fmt = find_format(formats, spec.format)
+    WriteSettings.from_spec(spec)  # fail on a bad level, engine or thread count before any work
+    filename = f"{spec.id}.{spec.version}{fmt.extension}"
+    parsed = parse_package_filename(filename)
+    if parsed is None or (parsed.id, parsed.version) != (spec.id, spec.version):
+        raise InputError(
+            f"Octopus would not read {filename!r} back as id {spec.id!r} and version "
+            f"{spec.version!r}; use an id like {_ID_EXAMPLE!r}"
+        )
+    if spec.out_folder.exists() and not spec.out_folder.is_dir():
+        raise InputError(
+            f"the out folder {spec.out_folder} is a file; pass --out-folder with a folder"
+        )
+    destination = spec.out_folder / filename
+    if destination.exists() and not spec.overwrite:
+        raise InputError(f"{destination} already exists; pass --overwrite to replace it")
+    return PackagePlan(spec, fmt, destination)
+
+
+def _sha256_and_size(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def write_package(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package:
+    """Write ``entries`` with the plan's format to a temporary file, then rename it into place."""
+    spec, destination = plan.spec, plan.destination
+    created_folder = not spec.out_folder.exists()
+    spec.out_folder.mkdir(parents=True, exist_ok=True)
+    # Not mkstemp: its 0600 mode would stick to the package; "x" honours the umask like any file.
+    temp = spec.out_folder / f".{destination.name}.{secrets.token_hex(6)}.partial"
+    temp.open("xb").close()
+    try:
+        plan.format.write(spec, entries, temp)
+        sha256, size = _sha256_and_size(temp)
+        if destination.exists() and not spec.overwrite:
+            raise InputError(
+                f"{destination} appeared while packing; pass --overwrite to replace it"
+            )
+        temp.replace(destination)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        if created_folder:
+            with contextlib.suppress(OSError):  # only succeeds while the folder is empty
+                spec.out_folder.rmdir()
+        raise
+    return Package(path=destination, id=spec.id, version=spec.version, size=size, sha256=sha256)
+
+
+def build_package(
+    spec: PackageSpec,
+    formats: Mapping[str, PackageFormat],
+    *,
+    allow_external_links: bool = False,
+) -> Package:
+    """Validate ``spec``, select its files under ``spec.base_path`` and write the package.
+
+    Example::
+
+        package = build_package(
+            PackageSpec(id="Acme.Web", version="1.2.3", base_path=Path("publish")),
+            plugin_manager.package_formats(),
+        )
+    """
+    plan = plan_package(spec, formats)
+    selection = Selection(spec.base_path, spec.include, spec.exclude, allow_external_links)
+    entries = select_entries(selection, skip={plan.destination.resolve()})
+    try:
+        return write_package(plan, entries)
+    except OctociError:
+        raise
+    except OSError as exc:
+        raise OctociError(f"cannot write {plan.destination}: {exc.strerror or exc}") from None

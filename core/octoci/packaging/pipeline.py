@@ -1,0 +1,144 @@
+"""Read and compress segments on worker threads, hand the results back in order.
+
+zlib and libdeflate release the GIL while they compress, so threads give real parallelism.
+Memory is bounded: at most ``budget`` bytes of input are in flight (submitted, running, or done
+but not yet written), whatever the package size.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from octoci.errors import OctociError
+from octoci.packaging.engines import Engine, deflate_segment
+
+__all__ = ["Segment", "SegmentResult", "default_threads", "ordered_map", "process_segment"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+_WINDOW = 32 * 1024
+
+
+def default_threads() -> int:
+    """One worker per core the process may use (capped at 8: beyond that the writer is the limit)."""
+    sched = getattr(os, "sched_getaffinity", None)
+    count = len(sched(0)) if sched is not None else (os.cpu_count() or 1)
+    return max(1, min(count, 8))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of output to produce: ``prefix`` + ``length`` bytes of ``source`` from ``offset``
+    + ``suffix``, compressed as one piece of a deflate stream.
+
+    ``mode`` is ``"raw"`` (no compression: tar, tar.bz2 and stored zip entries), ``"entry"`` (a
+    whole zip entry; may fall back to stored when deflate does not shrink it) or ``"stream"`` (a
+    piece of a longer deflate stream, ended with a sync flush unless ``finish``; the previous
+    32 KiB of the file prime the compressor when ``offset`` > 0).
+    """
+
+    source: Path | None
+    offset: int = 0
+    length: int = 0
+    prefix: bytes = b""
+    suffix: bytes = b""
+    mode: str = "stream"
+    level: int = 6
+    finish: bool = False
+    last_of_file: bool = True
+
+    @property
+    def size(self) -> int:
+        """Input bytes of this segment, what it costs in the in-flight budget."""
+        return len(self.prefix) + self.length + len(self.suffix)
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """The output of one segment and the CRC-32 and length of its input."""
+
+    data: bytes
+    crc: int
+    raw_length: int
+    stored: bool
+
+
+def _read(segment: Segment) -> tuple[bytes, bytes]:
+    """The segment's file bytes and, for a stream piece past the file's start, the 32 KiB before."""
+    if segment.source is None:
+        return b"", b""
+    start = max(0, segment.offset - _WINDOW) if segment.mode == "stream" else segment.offset
+    with segment.source.open("rb") as handle:
+        handle.seek(start)
+        dictionary = handle.read(segment.offset - start)
+        data = handle.read(segment.length)
+        grew = segment.last_of_file and handle.read(1) != b""
+    if len(data) != segment.length or grew:
+        raise OctociError(
+            f"{segment.source} changed size while it was being packed; pack again when the "
+            "build has finished writing it"
+        )
+    return data, dictionary
+
+
+def process_segment(segment: Segment, engine: Engine) -> SegmentResult:
+    """Read and compress one segment (runs on a worker thread)."""
+    body, dictionary = _read(segment)
+    raw = (
+        b"".join((segment.prefix, body, segment.suffix))
+        if segment.prefix or segment.suffix
+        else body
+    )
+    crc = zlib.crc32(raw)
+    if segment.mode == "raw":
+        return SegmentResult(raw, crc, len(raw), stored=True)
+    if segment.mode == "entry":
+        packed = engine.deflate_whole(raw, segment.level)
+        if len(packed) >= len(raw):  # deflate did not help: store the bytes as they are
+            return SegmentResult(raw, crc, len(raw), stored=True)
+        return SegmentResult(packed, crc, len(raw), stored=False)
+    packed = deflate_segment(raw, segment.level, dictionary, finish=segment.finish)
+    if segment.level and len(packed) > len(raw) + 16:
+        # Incompressible: stored deflate blocks cost 5 bytes per 64 KiB and no CPU.
+        packed = deflate_segment(raw, 0, b"", finish=segment.finish)
+    return SegmentResult(packed, crc, len(raw), stored=False)
+
+
+def ordered_map(
+    function: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    threads: int,
+    budget: int,
+    cost: Callable[[T], int],
+) -> Iterator[R]:
+    """``map(function, items)`` on ``threads`` workers, results in input order, with at most
+    ``budget`` (by ``cost``) in flight. One thread runs inline: the same results, no pool."""
+    if threads <= 1:
+        yield from map(function, items)
+        return
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="octoci-pack")
+    pending: deque[tuple[Future[R], int]] = deque()
+    in_flight = 0
+    try:
+        for item in items:
+            item_cost = cost(item)
+            while pending and in_flight + item_cost > budget:
+                future, spent = pending.popleft()
+                in_flight -= spent
+                yield future.result()
+            pending.append((pool.submit(function, item), item_cost))
+            in_flight += item_cost
+        while pending:
+            future, _spent = pending.popleft()
+            yield future.result()
+    finally:
+        # On an error (or a consumer that stops early) drop queued work instead of finishing it.
+        pool.shutdown(wait=True, cancel_futures=True)

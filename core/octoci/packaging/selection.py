@@ -1,0 +1,184 @@
+"""Which files go into a package: a sorted walk of the base path filtered by include/exclude globs.
+
+Symbolic links: a link whose target lies inside the base path is packed as the file (or folder)
+it points to; a link that leads outside is refused unless ``allow_external_links`` is set, so a
+stray ``node_modules/.bin`` link cannot pull ``/etc`` into a package. Loops are refused.
+Sockets, FIFOs and devices are never packed. Empty folders are not recorded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import stat
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from octoci.errors import InputError
+from octoci.model import PackageEntry
+from octoci.packaging.globs import GlobError, GlobSet
+from octoci.packaging.names import UnsafeNameError, entry_name
+
+__all__ = ["Selection", "select_entries", "select_roots"]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to pack from one base path."""
+
+    base: Path
+    include: tuple[str, ...] = ("**",)
+    exclude: tuple[str, ...] = ()
+    allow_external_links: bool = False
+
+    def describe(self) -> str:
+        """The search in words, for the empty-selection error."""
+        text = f"under {self.base} with --include {' '.join(self.include)}"
+        if self.exclude:
+            text += f" and --exclude {' '.join(self.exclude)}"
+        return text
+
+
+def select_entries(selection: Selection, *, skip: Collection[Path] = ()) -> list[PackageEntry]:
+    """The files ``selection`` takes, sorted by the UTF-8 bytes of their entry names.
+
+    ``skip`` holds resolved paths never to pack (the package being written, if it lies inside
+    the base path). Raises :class:`~octoci.errors.InputError` for a missing base path, a bad
+    pattern, an unsafe name, a link leaving the base path, or when nothing matches.
+    """
+    base = selection.base
+    if not base.is_dir():
+        what = "does not exist" if not base.exists() else "is not a folder"
+        raise InputError(f"the base path {base} {what}; pass --base-path with a folder to pack")
+    try:
+        include = GlobSet.of(selection.include)
+        exclude = GlobSet.of(selection.exclude)
+    except GlobError as exc:
+        raise InputError(f"{exc}; use patterns such as '**/*.dll' or 'bin/**'") from None
+    walker = _Walker(base.resolve(), include, exclude, selection.allow_external_links, set(skip))
+    entries = sorted(walker.walk(), key=lambda e: e.name.encode("utf-8"))
+    if not entries:
+        raise InputError(
+            f"no files to pack {selection.describe()}; check --base-path and the patterns"
+        )
+    _refuse_duplicates(entries)
+    return entries
+
+
+def _refuse_duplicates(entries: Sequence[PackageEntry]) -> None:
+    # Two spellings can meet after NFC normalisation (macOS "é" as e + accent, and "é").
+    for first, second in itertools.pairwise(entries):
+        if first.name == second.name:
+            raise InputError(
+                f"{first.source} and {second.source} both become the entry {first.name!r}; "
+                "rename one of them"
+            )
+
+
+class _Walker:
+    def __init__(
+        self,
+        real_base: Path,
+        include: GlobSet,
+        exclude: GlobSet,
+        allow_external: bool,
+        skip: set[Path],
+    ) -> None:
+        self.real_base = real_base
+        self.include = include
+        self.exclude = exclude
+        self.allow_external = allow_external
+        self.skip = skip
+
+    def walk(self) -> Iterator[PackageEntry]:
+        yield from self._folder(self.real_base, (), frozenset({self.real_base}))
+
+    def _folder(
+        self, folder: Path, parts: tuple[str, ...], ancestors: frozenset[Path]
+    ) -> Iterator[PackageEntry]:
+        try:
+            with os.scandir(folder) as scan:
+                children = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            raise InputError(f"cannot read the folder {folder}: {exc.strerror or exc}") from None
+        for child in children:
+            child_parts = (*parts, child.name)
+            path = Path(child.path)
+            real = self._link_target(path, child_parts) if child.is_symlink() else path
+            try:
+                mode = path.stat().st_mode
+            except OSError as exc:
+                raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+            relative = "/".join(child_parts)
+            if stat.S_ISDIR(mode):
+                if self.exclude.covers_folder(relative):
+                    continue
+                real_folder = real.resolve()
+                if real_folder in ancestors:
+                    raise InputError(f"{path} is a link back to {real_folder}, a loop; remove it")
+                yield from self._folder(path, child_parts, ancestors | {real_folder})
+            elif stat.S_ISREG(mode):
+                if real.resolve() in self.skip:
+                    continue
+                name = self._name(path, child_parts)
+                if self.include.matches(name) and not self.exclude.matches(name):
+                    yield PackageEntry(source=path, name=name)
+
+    def _link_target(self, path: Path, parts: tuple[str, ...]) -> Path:
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise InputError(f"{path} is a broken symbolic link; remove it or exclude it") from None
+        if not self.allow_external and not target.is_relative_to(self.real_base):
+            raise InputError(
+                f"{'/'.join(parts)} is a symbolic link to {target}, outside the base path; "
+                "exclude it, or pass --allow-external-links to pack what it points to"
+            )
+        return target
+
+    @staticmethod
+    def _name(path: Path, parts: tuple[str, ...]) -> str:
+        try:
+            return entry_name(PurePath(*parts))
+        except UnsafeNameError as exc:
+            raise InputError(f"cannot pack {path}: {exc}") from None
+
+
+def select_roots(
+    roots: Sequence[Path],
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    *,
+    allow_external_links: bool = False,
+    skip: Collection[Path] = (),
+) -> list[PackageEntry]:
+    """Entries from several roots (build artifacts): a folder contributes its files relative to
+    itself, a file contributes itself at the top of the package. Two roots giving the same entry
+    name is an error, so nothing is silently overwritten."""
+    try:
+        include_set, exclude_set = GlobSet.of(include), GlobSet.of(exclude)
+    except GlobError as exc:
+        raise InputError(f"{exc}; use patterns such as '**/*.dll' or 'bin/**'") from None
+    entries: list[PackageEntry] = []
+    for root in roots:
+        if root.is_dir():
+            walker = _Walker(
+                root.resolve(), include_set, exclude_set, allow_external_links, set(skip)
+            )
+            entries.extend(walker.walk())
+        elif root.is_file():
+            name = _Walker._name(root, (root.name,))
+            if include_set.matches(name) and not exclude_set.matches(name):
+                entries.append(PackageEntry(root, name))
+        else:
+            raise InputError(f"the artifact {root} does not exist")
+    entries.sort(key=lambda e: e.name.encode("utf-8"))
+    if not entries:
+        searched = ", ".join(str(r) for r in roots)
+        raise InputError(
+            f"no files to pack in the artifacts {searched} with --include {' '.join(include)}"
+            + (f" and --exclude {' '.join(exclude)}" if exclude else "")
+        )
+    _refuse_duplicates(entries)
+    return entries
