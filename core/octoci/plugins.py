@@ -55,6 +55,7 @@ DEFAULTS_NAME = "octoci.defaults"
 #: The core's own plugins: name -> module. Essential: registered first and never blocked.
 CORE_PLUGINS: dict[str, str] = {
     DEFAULTS_NAME: "octoci._defaults",
+    "octoci.packaging": "octoci.packaging.plugin",
 }
 log = logging.getLogger("octoci")
 
