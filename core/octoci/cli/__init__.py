@@ -30,6 +30,7 @@ __all__ = ["cli", "main", "run"]
 BUILTIN_COMMANDS: dict[str, str] = {
     "info": "octoci.cli.info:info",
     "plugins": "octoci.cli.plugins_command:plugins",
+    "pack": "octoci.cli.pack:pack",
 }
 
 
