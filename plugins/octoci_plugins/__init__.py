@@ -9,4 +9,4 @@ library at import time; a server's client library (its pip extra) is imported wh
 from __future__ import annotations
 
 #: Built-in plugin modules (``octoci_plugins.<name>``), registered in this order.
-BUILTIN_PLUGINS: tuple[str, ...] = ("azure_devops", "github_actions")
+BUILTIN_PLUGINS: tuple[str, ...] = ("azure_devops", "github_actions", "jenkins", "teamcity")
