@@ -50,16 +50,22 @@ def command(name: str, data: str = "", properties: Mapping[str, str | None] | No
     return f"##vso[{name}{' ' + props if props else ''}]{escape_data(data)}"
 
 
-# The agent reads "##vso[" anywhere in a line as a command. A zero-width joiner between "##" and
-# "vso[" keeps the text readable while making sure a commit message cannot set variables.
+# The agent reads "##vso[" anywhere in a line as a command, and "##[" at the start of a line as a
+# formatting command (error, warning, group ...). A zero-width joiner after "##" keeps the text
+# readable while making sure that a commit message, say, cannot set variables or fail the build.
 _ZWJ = "\u200d"
-_COMMAND_PREFIX = re.compile(r"##vso\[", re.IGNORECASE)
+_COMMAND_PREFIX = re.compile(r"##(?=vso\[)", re.IGNORECASE)
+# Every character Python splits lines on, not only \r and \n: erring on the safe side costs nothing.
+_FORMAT_PREFIX = re.compile(
+    r"(?:^|(?<=[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]))([ \t]*)##(?=\[)"
+)
 
 
 def neutralize(text: str) -> str:
-    """``text`` with every ``##vso[`` made inert, for plain log lines.
+    """``text`` with every ``##vso[`` (and ``##[`` at a line start) made inert, for plain lines.
 
     >>> neutralize("##vso[task.complete]") == "##\\u200dvso[task.complete]"
     True
     """
-    return _COMMAND_PREFIX.sub(lambda m: f"##{_ZWJ}{m.group(0)[2:]}", text)
+    text = _COMMAND_PREFIX.sub(f"##{_ZWJ}", text)
+    return _FORMAT_PREFIX.sub(lambda m: f"{m.group(1)}##{_ZWJ}", text)

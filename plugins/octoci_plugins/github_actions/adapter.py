@@ -126,8 +126,10 @@ class GitHubActions(CIServer):
             target = env.get("GITHUB_BASE_REF", "").strip() or _text(base_info.get("ref"), "ref")
             head = _text(head_info.get("sha"), "pull_request.head.sha")
         elif ref.startswith("refs/pull/"):
-            # A pull-request ref without a payload (e.g. a re-run with a trimmed event file).
+            # A pull-request ref without a payload (e.g. a job that dropped the event file).
             pr_number = ref.split("/")[2]
+            source = env.get("GITHUB_HEAD_REF", "").strip()
+            target = env.get("GITHUB_BASE_REF", "").strip()
         workflow = env.get("GITHUB_WORKFLOW", "").strip()
         job = env.get("GITHUB_JOB", "").strip()
         return BuildInformation(
