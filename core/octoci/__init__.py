@@ -15,30 +15,68 @@ Example plugin module, registered through the ``octoci`` entry-point group::
 
 from __future__ import annotations
 
-import pluggy
-
-from octoci.errors import InputError, MissingExtraError, OctociError
-from octoci.model import (
-    Artifact,
-    BuildInformation,
-    CaptureOptions,
-    Commit,
-    Deployment,
-    Package,
-    PackageEntry,
-    PackageFormat,
-    PackageSpec,
-    Release,
-    RunReport,
-)
-from octoci.server import CIServer
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-#: Marks a function of a plugin as the implementation of an ``octoci_*`` hook.
-hookimpl = pluggy.HookimplMarker("octoci")
-#: Marks a function as a hook specification (for ``octoci_addhooks``).
-hookspec = pluggy.HookspecMarker("octoci")
+if TYPE_CHECKING:
+    import pluggy
+
+    from octoci.errors import InputError, MissingExtraError, OctociError
+    from octoci.model import (
+        Artifact,
+        BuildInformation,
+        CaptureOptions,
+        Commit,
+        Deployment,
+        Package,
+        PackageEntry,
+        PackageFormat,
+        PackageSpec,
+        Release,
+        RunReport,
+    )
+    from octoci.server import CIServer
+
+    hookimpl: pluggy.HookimplMarker
+    hookspec: pluggy.HookspecMarker
+
+# The public names are loaded on first use (PEP 562), so `octoci --version` does not pay for
+# pluggy, importlib.metadata and the data model.
+_LAZY = {
+    "InputError": "octoci.errors",
+    "MissingExtraError": "octoci.errors",
+    "OctociError": "octoci.errors",
+    "Artifact": "octoci.model",
+    "BuildInformation": "octoci.model",
+    "CaptureOptions": "octoci.model",
+    "Commit": "octoci.model",
+    "Deployment": "octoci.model",
+    "Package": "octoci.model",
+    "PackageEntry": "octoci.model",
+    "PackageFormat": "octoci.model",
+    "PackageSpec": "octoci.model",
+    "Release": "octoci.model",
+    "RunReport": "octoci.model",
+    "CIServer": "octoci.server",
+    "hookimpl": "octoci.markers",
+    "hookspec": "octoci.markers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'octoci' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 
 __all__ = [
     "Artifact",

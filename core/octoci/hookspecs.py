@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pluggy
+from octoci.markers import hookspec
 
 if TYPE_CHECKING:
     import click
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from octoci.server import CIServer
 
 PROJECT_NAME = "octoci"
-hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
 
 @hookspec(historic=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
+from typing import TextIO
 
-__all__ = ["MASK", "Redactor"]
+__all__ = ["MASK", "RedactingStream", "Redactor"]
 
 MASK = "***"
 #: Shorter values are not masked: replacing "1" or "ab" everywhere would garble output.
@@ -55,3 +57,40 @@ class Redactor:
             if secret in text:
                 text = text.replace(secret, MASK)
         return text
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that masks secrets in whatever is written through it, line by line.
+
+    Whole lines are redacted, so a secret split across two ``write`` calls is still caught;
+    a partial line waits in the buffer until a newline or :meth:`flush`.
+    """
+
+    def __init__(self, target: TextIO, redactor: Redactor) -> None:
+        super().__init__()
+        self._target = target
+        self._redactor = redactor
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            complete, _, self._pending = self._pending.rpartition("\n")
+            self._target.write(self._redactor(complete) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._target.write(self._redactor(self._pending))
+            self._pending = ""
+        self._target.flush()
+
+    def isatty(self) -> bool:
+        return self._target.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._target, "encoding", None) or "utf-8"

@@ -30,7 +30,8 @@ def test_python_dash_m_works() -> None:
 def test_help_lists_commands(run_cli: RunCli) -> None:
     result = run_cli("--help")
     assert result.exit_code == 0
-    assert "info" in result.stdout and "plugins" in result.stdout
+    assert "info" in result.stdout
+    assert "plugins" in result.stdout
 
 
 def test_info_json_in_a_repository(
@@ -58,7 +59,12 @@ def test_info_json_in_a_repository(
         "Commits": [{"Id": head, "Comment": "second"}],
     }
     assert set(data["Extra"]) == {
-        "PullRequestNumber", "SourceBranch", "TargetBranch", "Tag", "HeadCommit", "JobName",
+        "PullRequestNumber",
+        "SourceBranch",
+        "TargetBranch",
+        "Tag",
+        "HeadCommit",
+        "JobName",
     }
     assert "ghs_SECRET" not in result.stdout + result.stderr
 
@@ -91,7 +97,8 @@ def test_unknown_server_is_exit_2_one_line(run_cli: RunCli, tmp_path: Path) -> N
 def test_usage_error_is_exit_2(run_cli: RunCli) -> None:
     result = run_cli("info", "--bogus")
     assert result.exit_code == 2
-    assert "No such option" in result.stderr and "--bogus" in result.stderr
+    assert "No such option" in result.stderr
+    assert "--bogus" in result.stderr
     assert run_cli("no-such-command").exit_code == 2
 
 
@@ -109,8 +116,12 @@ class Flaky(CIServer):
             raise ZeroDivisionError("boom with API-SECRET-KEY-1")
         if mode == "error":
             raise OctociError("the build API said no to API-SECRET-KEY-1\nsecond line")
-        return BuildInformation(build_environment=self.display_name, build_number="1",
-                                vcs_commit_number="abc", branch=self.env.get("FLAKY_BRANCH", ""))
+        return BuildInformation(
+            build_environment=self.display_name,
+            build_number="1",
+            vcs_commit_number="abc",
+            branch=self.env.get("FLAKY_BRANCH", ""),
+        )
 
 
 class FlakyPlugin:
@@ -125,23 +136,23 @@ def test_errors_are_one_line_masked_and_traceback_only_with_debug(
     env = {"FLAKY": "error", "OCTOPUS_API_KEY": "API-SECRET-KEY-1"}
     result = run_cli("info", env=env, cwd=tmp_path, plugins=[FlakyPlugin()])
     assert result.exit_code == 1
-    assert result.stderr == (
-        "octoci: error: the build API said no to *** second line\n"
-    )
+    assert result.stderr == ("octoci: error: the build API said no to *** second line\n")
     bug = run_cli("info", env={**env, "FLAKY": "bug"}, cwd=tmp_path, plugins=[FlakyPlugin()])
     assert bug.exit_code == 1
     assert "Traceback" not in bug.stderr
     assert "internal error: ZeroDivisionError: boom with ***" in bug.stderr
-    debug = run_cli("--debug", "info", env={**env, "FLAKY": "bug"}, cwd=tmp_path,
-                    plugins=[FlakyPlugin()])
+    debug = run_cli(
+        "--debug", "info", env={**env, "FLAKY": "bug"}, cwd=tmp_path, plugins=[FlakyPlugin()]
+    )
     assert "Traceback" in debug.stderr
     assert "API-SECRET-KEY-1" not in debug.stderr
 
 
 def test_non_utf8_environment_value_is_exit_2(run_cli: RunCli, tmp_path: Path) -> None:
     bad = b"feature/caf\xe9".decode("utf-8", "surrogateescape")
-    result = run_cli("info", env={"FLAKY": "ok", "FLAKY_BRANCH": bad}, cwd=tmp_path,
-                     plugins=[FlakyPlugin()])
+    result = run_cli(
+        "info", env={"FLAKY": "ok", "FLAKY_BRANCH": bad}, cwd=tmp_path, plugins=[FlakyPlugin()]
+    )
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         "octoci: error: environment variable FLAKY_BRANCH is not valid UTF-8; "

@@ -71,7 +71,9 @@ def test_non_utf8_environment_value_names_the_variable() -> None:
     assert "BAD" not in repr(env)
 
 
-@pytest.mark.parametrize(("value", "expected"), [("True", True), ("true", True), ("1", True),
-                                                  ("false", False), ("", False), (None, False)])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("True", True), ("true", True), ("1", True), ("false", False), ("", False), (None, False)],
+)
 def test_truthy(value: str | None, expected: bool) -> None:
     assert is_truthy(value) is expected

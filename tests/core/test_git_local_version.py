@@ -48,7 +48,10 @@ def test_local_never_claims_an_environment() -> None:
 def test_commits_keep_full_messages(git_repo: MakeRepo) -> None:
     repo = git_repo(["subject\n\nbody line\nwith \x1f odd separators", "second"])
     commits = Repository(repo).commits("HEAD")
-    assert [c.comment for c in commits] == ["second", "subject\n\nbody line\nwith \x1f odd separators"]
+    assert [c.comment for c in commits] == [
+        "second",
+        "subject\n\nbody line\nwith \x1f odd separators",
+    ]
 
 
 def test_git_errors_are_one_line(tmp_path: Path) -> None:

@@ -28,7 +28,10 @@ from octoci.normalize import (
             "https://gitlab.com/acme/shop",
         ),
         ("https://x-access-token:ghs_S3CRET@github.com/acme/shop", "https://github.com/acme/shop"),
-        ("https://acme@dev.azure.com/acme/Shop/_git/web", "https://dev.azure.com/acme/Shop/_git/web"),
+        (
+            "https://acme@dev.azure.com/acme/Shop/_git/web",
+            "https://dev.azure.com/acme/Shop/_git/web",
+        ),
         ("git@ssh.dev.azure.com:v3/acme/Shop/web", "https://dev.azure.com/acme/Shop/_git/web"),
         (
             "acme@vs-ssh.visualstudio.com:v3/acme/Shop/web",

@@ -83,16 +83,36 @@ def test_canonical_version_equality_rules() -> None:
 
 
 def test_version_order() -> None:
-    versions = ["1.0.0", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta.11",
-                "1.0.0-beta.2", "1.0.0-rc.1", "0.9", "1.0.0.1"]
+    versions = [
+        "1.0.0",
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta.11",
+        "1.0.0-beta.2",
+        "1.0.0-rc.1",
+        "0.9",
+        "1.0.0.1",
+    ]
     assert sorted(versions, key=version_key) == [
-        "0.9", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta.2",
-        "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.0.1",
+        "0.9",
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "1.0.0.1",
     ]
 
 
-ids = st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,6}([._\-][A-Za-z][A-Za-z0-9]{0,6}){0,3}", fullmatch=True)
-versions = st.from_regex(r"[0-9]{1,4}(\.[0-9]{1,4}){0,3}(-[a-z0-9]{1,5}(\.[a-z0-9]{1,5}){0,2})?", fullmatch=True)
+ids = st.from_regex(
+    r"[A-Za-z][A-Za-z0-9]{0,6}([._\-][A-Za-z][A-Za-z0-9]{0,6}){0,3}", fullmatch=True
+)
+versions = st.from_regex(
+    r"[0-9]{1,4}(\.[0-9]{1,4}){0,3}(-[a-z0-9]{1,5}(\.[a-z0-9]{1,5}){0,2})?", fullmatch=True
+)
 
 
 @given(ids, versions, st.sampled_from([".zip", ".nupkg", ".tar.gz", ".tgz", ".tar"]))

@@ -244,25 +244,35 @@ def test_entry_points_load_block_and_allow(monkeypatch: pytest.MonkeyPatch) -> N
     assert "drone" in pm.server_classes()
     info = {p.name: p for p in pm.describe()}["drone"]
     assert (info.kind, info.distribution, info.version) == ("entry-point", "octoci-drone", "9.9")
-    assert "drone" not in create_plugin_manager(
-        builtins=[], env={"OCTOCI_DISABLE_PLUGINS": "drone"}
-    ).server_classes()
+    assert (
+        "drone"
+        not in create_plugin_manager(
+            builtins=[], env={"OCTOCI_DISABLE_PLUGINS": "drone"}
+        ).server_classes()
+    )
     assert "drone" not in create_plugin_manager(builtins=[], disabled=["drone"]).server_classes()
-    assert "drone" not in create_plugin_manager(
-        builtins=[], env={"OCTOCI_PLUGINS": ""}
-    ).server_classes()
-    assert "drone" in create_plugin_manager(
-        builtins=[], env={"OCTOCI_PLUGINS": "drone"}
-    ).server_classes()
-    assert "drone" not in create_plugin_manager(
-        builtins=[], env={"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    ).server_classes()
-    assert "drone" not in create_plugin_manager(builtins=[], load_entrypoints=False).server_classes()
+    assert (
+        "drone"
+        not in create_plugin_manager(builtins=[], env={"OCTOCI_PLUGINS": ""}).server_classes()
+    )
+    assert (
+        "drone"
+        in create_plugin_manager(builtins=[], env={"OCTOCI_PLUGINS": "drone"}).server_classes()
+    )
+    assert (
+        "drone"
+        not in create_plugin_manager(
+            builtins=[], env={"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        ).server_classes()
+    )
+    assert (
+        "drone" not in create_plugin_manager(builtins=[], load_entrypoints=False).server_classes()
+    )
 
 
 def test_allow_list_naming_nothing_installed_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     fake_entry_points(monkeypatch, {"drone": ("octoci-drone", drone_module())})
-    with pytest.raises(InputError, match="OCTOCI_PLUGINS names typo.*installed: drone"):
+    with pytest.raises(InputError, match=r"OCTOCI_PLUGINS names typo.*installed: drone"):
         create_plugin_manager(builtins=[], env={"OCTOCI_PLUGINS": "drone,typo"})
 
 
@@ -340,7 +350,10 @@ def test_contributions_merge(
     (tmp_path / "out" / "readme.txt").write_text("x")
     server = octoci_pm.select_server({}, io.StringIO(), cwd=tmp_path)
     found = octoci_pm.discover_artifacts(server, [Path("out")])
-    assert [(a.package_id, a.source) for a in found] == [("", "contrib"), ("Acme.Web", "octoci.defaults")]
+    assert [(a.package_id, a.source) for a in found] == [
+        ("", "contrib"),
+        ("Acme.Web", "octoci.defaults"),
+    ]
 
 
 def test_conflicting_outputs_and_formats_are_errors(

@@ -14,15 +14,14 @@ import sys
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 import click
 
 from octoci import __version__
-from octoci.cli.state import AppState, get_state
 from octoci.environment import Environment
 from octoci.errors import EXIT_FAILURE, EXIT_USAGE, OctociError
-from octoci.redaction import Redactor
+from octoci.redaction import RedactingStream, Redactor
 
 __all__ = ["cli", "main", "run"]
 
@@ -50,6 +49,8 @@ class OctociGroup(click.Group):
         return self._plugin_commands(ctx).get(cmd_name)
 
     def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        from octoci.cli.state import get_state
+
         state = get_state(ctx)
         if state.plugin_commands is None:
             holder = click.Group()
@@ -88,12 +89,14 @@ def cli(ctx: click.Context, /, **_options: Any) -> None:
 
     Exit codes: 0 ok, 1 an operation failed, 2 usage error or bad input.
     """
-    get_state(ctx)  # validates the plugin setup before any command runs
+    from octoci.cli.state import get_state
+
+    get_state(ctx)
 
 
-def _configure_logging(stderr: TextIO, redactor: Redactor, debug: bool) -> logging.Handler:
+def _configure_logging(stderr: TextIO, debug: bool) -> logging.Handler:
     handler = logging.StreamHandler(stderr)
-    handler.setFormatter(_RedactingFormatter(redactor))
+    handler.setFormatter(_LowerCaseLevelFormatter("octoci: %(levelname)s: %(message)s"))
     logger = logging.getLogger("octoci")
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
@@ -101,14 +104,13 @@ def _configure_logging(stderr: TextIO, redactor: Redactor, debug: bool) -> loggi
     return handler
 
 
-class _RedactingFormatter(logging.Formatter):
-    def __init__(self, redactor: Redactor) -> None:
-        super().__init__("octoci: %(levelname)s: %(message)s")
-        self.redactor = redactor
+class _LowerCaseLevelFormatter(logging.Formatter):
+    """``octoci: warning: ...``, like the error line."""
 
     def format(self, record: logging.LogRecord) -> str:
+        record = logging.makeLogRecord(record.__dict__)
         record.levelname = record.levelname.lower()
-        return self.redactor(super().format(record))
+        return super().format(record)
 
 
 def run(
@@ -125,47 +127,51 @@ def run(
     Secrets (``OCTOPUS_API_KEY`` and what plugins declare) are masked in everything written.
     ``plugins`` are registered after the normal load order (for tests and embedding).
     """
+    from octoci.cli.state import AppState
+
     environment = Environment(os.environ if env is None else env)
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
     args = list(argv)
     debug = "--debug" in args
     redactor = Redactor.from_environment(environment)
+    # Everything written during the run - ours, click's, a plugin's - passes through the redactor.
+    out = cast(TextIO, RedactingStream(stdout or sys.stdout, redactor))
+    err = cast(TextIO, RedactingStream(stderr or sys.stderr, redactor))
     state = AppState(
         env=environment,
-        stdout=stdout,
-        stderr=stderr,
+        stdout=out,
+        stderr=err,
         cwd=cwd or Path.cwd(),
         redactor=redactor,
         extra_plugins=tuple(plugins),
     )
-    handler = _configure_logging(stderr, redactor, debug)
+    handler = _configure_logging(err, debug)
     try:
         # click's own output (help, --version, plugin commands using click.echo) goes to sys.*:
         # point those at the injected streams for the length of the run.
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             cli.main(args=args, prog_name="octoci", standalone_mode=False, obj=state)
     except OctociError as exc:
-        return _fail(stderr, redactor, str(exc), exc.exit_code, debug)
+        return _fail(err, str(exc), exc.exit_code, debug)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:
-        return _fail(stderr, redactor, "aborted", EXIT_FAILURE, debug)
+        return _fail(err, "aborted", EXIT_FAILURE, debug)
     except click.ClickException as exc:
-        stderr.write(redactor(_click_message(exc)) + "\n")
+        err.write(_click_message(exc) + "\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return _fail(stderr, redactor, "interrupted", 130, debug)
+        return _fail(err, "interrupted", 130, debug)
     except Exception as exc:  # a bug: say so in one line, traceback with --debug
         return _fail(
-            stderr,
-            redactor,
+            err,
             f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
             EXIT_FAILURE,
             debug,
         )
     finally:
         logging.getLogger("octoci").removeHandler(handler)
+        out.flush()
+        err.flush()
     return 0
 
 
@@ -176,11 +182,12 @@ def _click_message(exc: click.ClickException) -> str:
     return f"octoci: error: {exc.format_message()}{usage}"
 
 
-def _fail(stderr: TextIO, redactor: Redactor, message: str, code: int, debug: bool) -> int:
+def _fail(stderr: TextIO, message: str, code: int, debug: bool) -> int:
+    # stderr is a RedactingStream: secrets in the message or traceback are masked on the way out.
     if debug:
-        stderr.write(redactor(traceback.format_exc()))
+        stderr.write(traceback.format_exc())
     first_line = " ".join(message.split())
-    stderr.write(redactor(f"octoci: error: {first_line}") + "\n")
+    stderr.write(f"octoci: error: {first_line}\n")
     return code
 
 

@@ -6,13 +6,15 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from octoci.plugins import OctociPluginManager, create_plugin_manager
 from octoci.redaction import Redactor
-from octoci.server import CIServer
+
+if TYPE_CHECKING:
+    from octoci.plugins import OctociPluginManager
+    from octoci.server import CIServer
 
 __all__ = ["AppState", "get_state"]
 
@@ -40,6 +42,9 @@ class AppState:
     def plugin_manager(self) -> OctociPluginManager:
         """The plugin manager, built once, with every plugin's secrets added to the redactor."""
         if self._plugin_manager is None:
+            # Imported here: `octoci --version` must not pay for pluggy and the plugins.
+            from octoci.plugins import create_plugin_manager
+
             self._plugin_manager = create_plugin_manager(
                 env=self.env,
                 load_entrypoints=not self.no_plugins,

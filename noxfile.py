@@ -1,0 +1,118 @@
+"""Development sessions: `nox` runs the default set (what CI runs); `nox -l` lists them all.
+
+Every session installs what it needs into its own virtualenv, so `pip install nox && nox` is all a
+fresh machine needs (plus git and Python 3.10+).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = False
+nox.options.error_on_missing_interpreters = False
+nox.options.sessions = ["lint", "typecheck", "tests", "example_plugin", "plugin", "docs"]
+
+ROOT = Path(__file__).parent
+#: Built-in plugin (folder under tests/plugins) -> the pip extra that serves it.
+SERVER_EXTRAS = {
+    "appveyor": "appveyor",
+    "azure_devops": "azure-devops",
+    "bamboo": "bamboo",
+    "bitbucket_pipelines": "bitbucket",
+    "circleci": "circleci",
+    "continua_ci": "continua",
+    "github_actions": "github",
+    "gitlab_ci": "gitlab",
+    "jenkins": "jenkins",
+    "teamcity": "teamcity",
+}
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite with coverage (every extra installed)."""
+    session.install("-e", ".[all,test]")
+    session.run(
+        "pytest",
+        "--cov",
+        "--cov-report=term",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: lint and formatting."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy, strict, on core/ and plugins/."""
+    session.install("-e", ".[all,test]", "mypy>=1.11")
+    session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site; any warning is an error."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "build" / "site"))
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the sdist and wheel and check the wheel holds exactly octoci/ and octoci_plugins/."""
+    session.install("build")
+    out = ROOT / "build" / "dist"
+    session.run("python", "-m", "build", "--outdir", str(out))
+    wheel = max(out.glob("octoci-*.whl"), key=lambda p: p.stat().st_mtime)
+    with zipfile.ZipFile(wheel) as archive:
+        tops = {name.split("/")[0] for name in archive.namelist()}
+    packages = {t for t in tops if not t.endswith(".dist-info")}
+    if packages != {"octoci", "octoci_plugins"}:
+        session.error(f"the wheel holds {sorted(packages)}, expected octoci and octoci_plugins")
+
+
+@nox.session
+def example_plugin(session: nox.Session) -> None:
+    """Install the example third-party plugin; it must be listed, and blockable."""
+    session.install(".", "./tests/example_plugin")
+
+    def servers(**env: str) -> dict[str, object]:
+        out = session.run("octoci", "plugins", "--json", silent=True, env=env)
+        return json.loads(str(out))["servers"]  # type: ignore[no-any-return]
+
+    if "example" not in servers():
+        session.error("the example plugin was not discovered through its entry point")
+    if "example" in servers(OCTOCI_DISABLE_PLUGINS="example"):
+        session.error("OCTOCI_DISABLE_PLUGINS=example did not block the example plugin")
+    session.run("octoci", "plugins")
+
+
+@nox.session
+@nox.parametrize("server", sorted(SERVER_EXTRAS))
+def plugin(session: nox.Session, server: str) -> None:
+    """One build-server plugin's tests with only its own extra installed."""
+    tests_dir = ROOT / "tests" / "plugins" / server
+    if not tests_dir.is_dir():
+        session.skip(f"no tests/plugins/{server} yet")
+    session.install("-e", f".[{SERVER_EXTRAS[server]},test]")
+    session.run("pytest", "-p", "no:cacheprovider", str(tests_dir), *session.posargs)
+
+
+@nox.session
+def benchmarks(session: nox.Session) -> None:
+    """Run every benchmark under benchmarks/ (ratios against reference tools, same run)."""
+    session.install("-e", ".[all]")
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs)
