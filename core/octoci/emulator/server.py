@@ -1,0 +1,243 @@
+"""The HTTP side: a threading HTTP/1.1 server (keep-alive, ``Connection: close``, chunked request
+bodies) in front of :class:`~octoci.emulator.app.EmulatorApp`, with fault injection.
+
+API keys are never logged: request lines are logged without their query string.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import shutil
+import socket
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, BinaryIO, cast
+from urllib.parse import urlsplit
+
+from octoci.emulator.app import EmulatorApp
+from octoci.emulator.body import BodyReader, IncompleteBody, LengthReader, open_body
+from octoci.emulator.config import FaultRule
+from octoci.emulator.errors import ApiError, BadRequest, NotFound, error_body
+from octoci.emulator.routes import Headers, Request, Response, locate, parse_query
+
+__all__ = ["EmulatorHTTPServer"]
+
+log = logging.getLogger("octoci.emulator")
+
+_COPY_CHUNK = 256 * 1024
+#: A keep-alive connection idle this long is closed, so idle clients do not hold threads forever.
+_IDLE_TIMEOUT = 120
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    """A :class:`ThreadingHTTPServer` that serves one :class:`EmulatorApp`."""
+
+    daemon_threads = True
+    allow_reuse_address = False  # an ephemeral port must not be shared with a stale socket
+    request_queue_size = 256
+
+    def __init__(self, address: tuple[str, int], app: EmulatorApp) -> None:
+        self.app = app
+        super().__init__(address, _Handler)
+
+
+def _with_base(value: Any, base: str) -> Any:
+    """Links carry the virtual directory the request came through (``/octopus/api/...``)."""
+    if isinstance(value, dict):
+        return {
+            k: (_prefix(v, base) if k == "Links" else _with_base(v, base)) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_with_base(v, base) for v in value]
+    return value
+
+
+def _prefix(links: Any, base: str) -> Any:
+    if not isinstance(links, dict):
+        return links
+    return {
+        k: f"{base}{v}" if isinstance(v, str) and v.startswith("/api") else v
+        for k, v in links.items()
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: EmulatorHTTPServer
+    timeout = _IDLE_TIMEOUT
+    server_version = "OctopusEmulator"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The default writes the request line, query string (and so ?apikey=) included.
+        log.debug("%s %s", self.command, urlsplit(self.path).path)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("%s %s -> %s", self.command, urlsplit(self.path).path, code)
+
+    # -- the request pipeline -------------------------------------------------------------
+
+    def _handle(self) -> None:
+        app = self.server.app
+        parts = urlsplit(self.path)
+        query = parse_query(parts.query)
+        headers = Headers(self.headers.items())
+        try:
+            body = open_body(headers, cast(BinaryIO, self.rfile))
+        except ApiError as exc:
+            # The framing is unknown, so nothing after this request can be read reliably.
+            self.close_connection = True
+            self._send(_error_response(exc))
+            return
+        located = locate(parts.path)
+        if located is None:
+            self._finish(body, _error_response(NotFound(f"There is no resource at {parts.path}.")))
+            return
+        base, path = located
+        faults = app.faults.pick(self.command, path.removeprefix("/api"))
+        for fault in faults:
+            if fault.action == "delay":
+                time.sleep(fault.delay_seconds)
+        main = next((f for f in faults if f.action != "delay"), None)
+        if main is not None and main.action in {"status", "throttle", "rate_limit"}:
+            self._finish(body, _fault_response(main))
+            return
+        if main is not None and main.action == "drop":
+            self._drop(body)
+            return
+        request = Request(
+            app=app,
+            method=self.command,
+            path=path,
+            query=query,
+            headers=headers,
+            body=body,
+            base_path=base,
+        )
+        try:
+            response = app.handle(request)
+        except ApiError as exc:
+            response = _error_response(exc)
+        except IncompleteBody as exc:
+            self.close_connection = True
+            response = _error_response(BadRequest(f"The request body is incomplete: {exc}."))
+        except Exception as exc:  # a bug in the emulator: answer like Octopus, keep serving
+            log.exception("unexpected error handling %s %s", self.command, path)
+            response = _error_response(
+                ApiError(
+                    500,
+                    f"An unexpected error occurred: {type(exc).__name__}: {exc}",
+                    body=error_body(
+                        f"{type(exc).__name__}: {exc}", full_exception=traceback.format_exc()
+                    ),
+                )
+            )
+        if main is not None and main.action == "lose_response":
+            self._drain(body)
+            self._abort()
+            return
+        if base:
+            response.body = _with_base(response.body, base)
+        self._finish(body, response)
+
+    def _finish(self, body: BodyReader, response: Response) -> None:
+        """Consume what is left of the body (so the client sees the answer), then answer."""
+        if not self._drain(body):
+            self.close_connection = True
+        self._send(response)
+
+    def _drain(self, body: BodyReader) -> bool:
+        try:
+            while body.read(_COPY_CHUNK):
+                pass
+        except IncompleteBody:
+            return False
+        return True
+
+    def _drop(self, body: BodyReader) -> None:
+        """Read about half the body, then cut the connection (a network failure mid-upload)."""
+        if isinstance(body, LengthReader):
+            length = int(self.headers.get("Content-Length") or 0)
+            want = length // 2
+        else:
+            want = 64 * 1024
+        try:
+            while want > 0 and (chunk := body.read(min(want, _COPY_CHUNK))):
+                want -= len(chunk)
+        except IncompleteBody:
+            pass
+        self._abort()
+
+    def _abort(self) -> None:
+        """Close the connection without an answer (RST where the platform allows it)."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _send(self, response: Response) -> None:
+        try:
+            self._write(response)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away; nothing to tell it
+
+    def _write(self, response: Response) -> None:
+        payload: bytes = b""
+        if response.file is None:
+            if isinstance(response.body, bytes):
+                payload = response.body
+            elif isinstance(response.body, str):
+                payload = response.body.encode("utf-8")
+            elif response.body is not None or response.status not in {204, 304}:
+                payload = json.dumps(response.body, ensure_ascii=False).encode("utf-8")
+            if response.status in {204, 304}:
+                payload = b""
+        self.send_response(response.status)
+        if response.status not in {204, 304}:
+            self.send_header("Content-Type", response.content_type)
+        length = response.file.stat().st_size if response.file is not None else len(payload)
+        self.send_header("Content-Length", str(length))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if response.file is not None:
+            with response.file.open("rb") as handle:
+                shutil.copyfileobj(handle, self.wfile, _COPY_CHUNK)
+        elif payload and self.command != "HEAD":
+            self.wfile.write(payload)
+
+
+def _error_response(exc: ApiError) -> Response:
+    return Response(status=exc.status, body=exc.body(), headers=dict(exc.headers))
+
+
+def _fault_response(fault: FaultRule) -> Response:
+    if fault.action in {"throttle", "rate_limit"}:
+        message = "You have exceeded the rate limit. Please retry later."
+        return Response(
+            status=429,
+            body=error_body(message, [message]),
+            headers={"Retry-After": str(fault.retry_after)},
+        )
+    message = f"Injected fault: HTTP {fault.status}."
+    return Response(status=fault.status, body=error_body(message, [message]))
