@@ -105,12 +105,17 @@ class _Walker:
         for child in children:
             child_parts = (*parts, child.name)
             path = Path(child.path)
-            real = self._link_target(path, child_parts) if child.is_symlink() else path
+            relative = "/".join(child_parts)
+            real = path
+            if child.is_symlink():
+                # An excluded link is never followed, so excluding it is the way out of the error.
+                if self.exclude.matches(relative) or self.exclude.covers_folder(relative):
+                    continue
+                real = self._link_target(path, child_parts)
             try:
                 mode = path.stat().st_mode
             except OSError as exc:
                 raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-            relative = "/".join(child_parts)
             if stat.S_ISDIR(mode):
                 if self.exclude.covers_folder(relative):
                     continue
