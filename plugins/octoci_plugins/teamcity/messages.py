@@ -3,9 +3,10 @@
 Escaping follows JetBrains' "Service Messages" page exactly: inside a value ``|`` ``'`` ``[`` ``]``
 and the line breaks ``\\n`` ``\\r`` are written ``||`` ``|'`` ``|[`` ``|]`` ``|n`` ``|r``. The
 Unicode line separators U+0085, U+2028 and U+2029 are written ``|x``, ``|l`` and ``|p`` as
-JetBrains' own writer does, because a log reader may split lines on them. Every other character is
-written as is (TeamCity reads service messages as UTF-8), which is what the ``teamcity-messages``
-library does too.
+JetBrains' own writer does, because a log reader may split lines on them; for the same reason the
+other control characters are written ``|0xNNNN``, the form TeamCity reads for any character.
+Every other character is written as is (TeamCity reads service messages as UTF-8), which is what
+the ``teamcity-messages`` library does too.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _ESCAPES = {
     "\u2028": "|l",
     "\u2029": "|p",
 }
-_NEEDS_ESCAPE = re.compile("[|'\n\r\\[\\]\u0085\u2028\u2029]")
+_NEEDS_ESCAPE = re.compile("[|'\\[\\]\x00-\x08\x0a-\x1f\u0085\u2028\u2029]")
 # TeamCity property names are Java identifiers with dots; anything else would break the message.
 _NAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
 
@@ -36,7 +37,12 @@ def escape(value: str) -> str:
     >>> escape("it's [done] | 100%")
     "it|'s |[done|] || 100%"
     """
-    return _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group(0)], value)
+    return _NEEDS_ESCAPE.sub(_replacement, value)
+
+
+def _replacement(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    return _ESCAPES.get(ch) or f"|0x{ord(ch):04x}"
 
 
 def service_message(name: str, value: str | None = None, /, **attributes: str) -> str:
