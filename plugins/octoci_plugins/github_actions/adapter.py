@@ -35,6 +35,7 @@ PULL_REQUEST_EVENTS = frozenset(
 )
 #: GitHub caps a step's summary at 1 MiB; beyond it the runner drops the whole summary.
 SUMMARY_LIMIT = 1024 * 1024
+SUMMARY_CUT_NOTE = b"\n\n*(octoci: the summary was cut at GitHub's 1 MiB limit)*\n"
 #: Variables holding credentials the adapter reads; never written anywhere.
 SECRET_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
 
@@ -62,6 +63,7 @@ class GitHubActions(CIServer):
         self.redact.add(value for name in SECRET_VARIABLES if (value := env.get(name)))
         self._payload: Mapping[str, Any] | None = None
         self._masked: set[str] = set()
+        self._summary_cut = False
 
     # ------------------------------------------------------------------ reading the build
     @classmethod
@@ -246,9 +248,10 @@ class GitHubActions(CIServer):
     def mask(self, secret: str) -> None:
         """``::add-mask::`` for the value and for each line of a multi-line value (the runner
         masks exactly what it is given, line by line in the log)."""
-        super().mask(secret)
         parts = [secret, *secret.splitlines()] if "\n" in secret or "\r" in secret else [secret]
         for part in parts:
+            # octoci's own redaction masks each line too: a line can be logged on its own.
+            super().mask(part)
             if len(part.strip()) >= MIN_SECRET_LENGTH and part not in self._masked:
                 self._masked.add(part)
                 self._emit(messages.command("add-mask", part))
@@ -288,16 +291,19 @@ class GitHubActions(CIServer):
             super().add_summary(markdown)
             return
         path = Path(path_text)
-        text = self.redact(markdown).rstrip("\n") + "\n\n"
+        if self._summary_cut:
+            return
+        data = (self.redact(markdown).rstrip("\n") + "\n\n").encode("utf-8")
         used = path.stat().st_size if path.is_file() else 0
-        data = text.encode("utf-8")
-        if used + len(data) > SUMMARY_LIMIT:
-            note = b"\n\n*(octoci: summary cut at GitHub's 1 MiB limit)*\n"
-            room = max(SUMMARY_LIMIT - used - len(note), 0)
-            text = data[:room].decode("utf-8", "ignore") + note.decode()
+        if used + len(data) + len(SUMMARY_CUT_NOTE) > SUMMARY_LIMIT:
+            # Past the limit the runner drops the whole summary: keep what fits and say so.
+            self._summary_cut = True
             log.warning("the job summary reached GitHub's 1 MiB limit and was cut")
-            if room == 0:
+            room = SUMMARY_LIMIT - used - len(SUMMARY_CUT_NOTE)
+            if room < 0:
                 return
+            data = data[:room].decode("utf-8", "ignore").encode("utf-8") + SUMMARY_CUT_NOTE
+        text = data.decode("utf-8")
         _append(path, text, "GITHUB_STEP_SUMMARY file")
 
 

@@ -27,9 +27,9 @@ HEAD_PR = "4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f"
 
 def read_github_outputs(path: Path) -> dict[str, str]:
     """Read ``$GITHUB_OUTPUT`` the way the runner does: ``name=value`` lines and
-    ``name<<DELIMITER`` blocks."""
+    ``name<<DELIMITER`` blocks, lines ending at ``\n`` (a ``\r`` stays part of the value)."""
     outputs: dict[str, str] = {}
-    lines = iter(path.read_text(encoding="utf-8").split("\n"))
+    lines = iter(path.read_bytes().decode("utf-8").split("\n"))
     for line in lines:
         if not line:
             continue
