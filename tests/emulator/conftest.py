@@ -8,11 +8,13 @@ import pytest
 import requests
 
 from octoci.emulator import Emulator
-from octoci.testing.emulator import (  # noqa: F401 - fixtures used by the tests here
-    octopus_emulator,
-    octopus_emulator_factory,
-    octopus_emulator_seed,
-)
+from octoci.testing import emulator as emulator_fixtures
+
+# The lead wires octoci.testing.emulator into the octoci.testing plugin; until then the fixtures
+# are made visible here (re-binding them is harmless once the plugin provides them too).
+octopus_emulator = emulator_fixtures.octopus_emulator
+octopus_emulator_factory = emulator_fixtures.octopus_emulator_factory
+octopus_emulator_seed = emulator_fixtures.octopus_emulator_seed
 
 PIPELINE_SEED: dict[str, Any] = {
     "api_keys": ["API-TESTKEY1", {"key": "API-READONLY", "permissions": []}],

@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from octoci.emulator import Emulator, mint_id_token
-from tests.emulator.conftest import Client
+
+from .conftest import Client
 
 SERVICE_ACCOUNT = "5b5f3c4e-0000-4000-8000-000000000001"
 ISSUER = "https://token.ci.example"

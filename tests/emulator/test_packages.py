@@ -10,8 +10,9 @@ import pytest
 import requests
 
 from octoci.emulator import Emulator
-from tests.emulator.conftest import Client
-from tests.emulator.rawhttp import multipart, post_head, send_raw
+
+from .conftest import Client
+from .rawhttp import multipart, post_head, send_raw
 
 
 @pytest.fixture
@@ -141,7 +142,8 @@ def test_content_length_and_chunked_together_is_400(feed: Client) -> None:
     )
     status, answer = send_raw(feed.emulator.url, head + chunked)
     assert status == 400
-    assert answer is not None and "Transfer-Encoding" in answer["Errors"][0]
+    assert answer is not None
+    assert "Transfer-Encoding" in answer["Errors"][0]
     assert feed.emulator.stored_files() == []
 
 
