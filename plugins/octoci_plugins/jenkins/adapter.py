@@ -238,18 +238,20 @@ def _get_build(
         except jenkins.TimeoutException:
             problem = "timed out"
         except jenkins.JenkinsException as exc:
-            text = str(exc)
-            for status in ("401", "403"):
-                if f"[{status}]" in text:
-                    raise CommitSourceError(
-                        f"{what}: Jenkins refused the credential (HTTP {status}); check "
-                        f"{USER_VARIABLE} and {TOKEN_VARIABLE}"
-                    ) from None
-            if "[500]" in text:
-                problem = "answered HTTP 500"
-            else:
-                # python-jenkins reports 404 and other HTTP errors as "does not exist".
-                raise CommitSourceError(f"{what}: no such build (or HTTP error)") from None
+            status = _status_of(exc)
+            if status is None and isinstance(exc.__context__, jenkins.NotFoundException):
+                status = 404
+            if status in (401, 403):
+                raise CommitSourceError(
+                    f"{what}: Jenkins refused the credential (HTTP {status}); check "
+                    f"{USER_VARIABLE} and {TOKEN_VARIABLE}"
+                ) from None
+            if status is None:
+                raise CommitSourceError(f"{what}: the answer could not be read") from None
+            if status not in _TRANSIENT:
+                problem = "no such build" if status == 404 else "failed"
+                raise CommitSourceError(f"{what}: {problem} (HTTP {status})") from None
+            problem = f"answered HTTP {status}"
         except requests.RequestException as exc:
             problem = f"cannot be reached ({type(exc).__name__})"
         else:
@@ -259,6 +261,27 @@ def _get_build(
         if retry:
             time.sleep(0.5 * 2**attempt)
     raise CommitSourceError(f"{what}: {problem} ({attempts} attempts)")
+
+
+_TRANSIENT = frozenset({429, 500, 502, 503, 504})
+
+
+def _status_of(exc: Exception) -> int | None:
+    """The HTTP status behind a python-jenkins error.
+
+    python-jenkins words 401/403/500 as "... [<status>] ..." and re-raises other HTTP errors as
+    "does not exist" from inside the ``except`` that caught the ``requests`` error, which is
+    therefore the exception's context.
+    """
+    response = getattr(exc.__context__, "response", None)
+    status = getattr(response, "status_code", None)
+    if isinstance(status, int):
+        return status
+    text = str(exc)
+    for code in (401, 403, 500):
+        if f"[{code}]" in text:
+            return code
+    return None
 
 
 def _origin(url: str) -> str:

@@ -54,14 +54,17 @@ def commits_of_build(build: dict[str, Any]) -> list[Commit]:
 
 
 def collect_commits(
-    get_build: Callable[[int], dict[str, Any]], number: int, *, max_builds: int = MAX_BUILDS
+    get_build: Callable[[int], dict[str, Any]], number: int, *, max_builds: int | None = None
 ) -> list[Commit]:
     """Commits of build ``number`` and of the unsuccessful builds before it, newest first.
 
     ``get_build(n)`` returns build ``n``'s JSON or raises :class:`CommitSourceError`. When the
     current build cannot be read the error propagates (the core falls back to git); when an
-    earlier one cannot, the commits read so far are returned with a warning.
+    earlier one cannot, the commits read so far are returned with a warning. At most
+    ``max_builds`` (default :data:`MAX_BUILDS`) earlier builds are read.
     """
+    if max_builds is None:
+        max_builds = MAX_BUILDS
     build = get_build(number)
     commits = commits_of_build(build)
     previous = _previous_number(build)
