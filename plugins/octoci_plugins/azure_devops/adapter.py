@@ -187,9 +187,10 @@ class AzureDevOps(CIServer):
 
     def mask(self, secret: str) -> None:
         """``##vso[task.setsecret]`` for the value and each line of a multi-line value."""
-        super().mask(secret)
         parts = [secret, *secret.splitlines()] if "\n" in secret or "\r" in secret else [secret]
         for part in parts:
+            # octoci's own redaction masks each line too: a line can be logged on its own.
+            super().mask(part)
             if len(part.strip()) >= MIN_SECRET_LENGTH and part not in self._masked:
                 self._masked.add(part)
                 self._emit(messages.command("task.setsecret", part))
