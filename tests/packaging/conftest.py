@@ -30,12 +30,12 @@ def mixed_content(seed: int = 7) -> dict[str, bytes]:
     larger than a segment so the parallel multi-segment paths run."""
     rng = random.Random(seed)
     words = [b"octopus", b"deploy", b"package", b"release", b"tentacle", b"calamari"]
-    text = b" ".join(rng.choice(words) for _ in range(400_000))  # ~3 MB, compressible
+    text = b" ".join(rng.choice(words) for _ in range(150_000))  # ~1.1 MB, compressible
     return {
         "readme.txt": b"hello octoci\n" * 50,
         "bin/app.dll": bytes(rng.randrange(16) for _ in range(70_000)),
         "bin/big.log": text,
-        "bin/huge.txt": text * 2,  # > 4 MiB: streamed in segments
+        "bin/huge.txt": text * 4,  # > 4 MiB: streamed in segments
         "media/photo.png": rng.randbytes(20_000),
         "media/noise.bin": rng.randbytes(1_500_000),  # incompressible, probed and stored
         "empty.cfg": b"",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -104,7 +105,7 @@ def test_stream_segments_concatenate_into_one_deflate_stream(tmp_path: Path) -> 
             ),
             select_engine("zlib"),
         )
-        for start, end in zip(cuts, cuts[1:])
+        for start, end in itertools.pairwise(cuts)
     ]
     stream = b"".join(p.data for p in pieces)
     assert zlib.decompress(stream, -15) == data
@@ -135,7 +136,8 @@ def test_zip64_records_are_read_back(tmp_path: Path, helpers) -> None:
     # A 1000-byte limit exercises every ZIP64 path (local and central extras, end records).
     out = _write_small_zip64(tmp_path, helpers)
     data = out.read_bytes()
-    assert b"PK\x06\x06" in data and b"PK\x06\x07" in data  # ZIP64 end record and locator
+    assert b"PK\x06\x06" in data
+    assert b"PK\x06\x07" in data
     with zipfile.ZipFile(out) as archive:
         assert archive.testzip() is None
         assert archive.read("big.bin") == (tmp_path / "src" / "big.bin").read_bytes()

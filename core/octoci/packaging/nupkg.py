@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 
@@ -21,7 +21,7 @@ from octoci.model import PackageEntry, PackageSpec
 from octoci.packaging.settings import WriteSettings
 from octoci.packaging.zipwriter import MemberPlan, plan_bytes, plan_file, write_zip_members
 
-__all__ = ["NUSPEC_FIELDS", "nuspec_xml", "opc_part_name", "write_nupkg"]
+__all__ = ["NUSPEC_FIELDS", "nuspec_xml", "opc_extension", "opc_part_name", "write_nupkg"]
 
 #: Metadata keys a nupkg takes (nuspec element names); ``authors`` and ``description`` have defaults.
 NUSPEC_FIELDS = ("authors", "description", "title", "releaseNotes", "tags")
@@ -41,6 +41,12 @@ _SAFE = "!$&'()*+,;=:@-._~"
 def opc_part_name(entry_name: str) -> str:
     """The percent-encoded entry name of a content file (``my file.txt`` -> ``my%20file.txt``)."""
     return "/".join(quote(segment, safe=_SAFE) for segment in entry_name.split("/"))
+
+
+def opc_extension(part_name: str) -> str:
+    """The OPC extension: what follows the last '.' of the last segment (``.rels`` -> ``rels``)."""
+    segment = part_name.rsplit("/", 1)[-1]
+    return segment.rpartition(".")[2] if "." in segment else ""
 
 
 def _metadata(spec: PackageSpec) -> dict[str, str]:
@@ -117,7 +123,7 @@ def _content_types(part_names: Sequence[str]) -> bytes:
     defaults = {"rels": _RELS_TYPE, "psmdcp": _CORE_TYPE}
     overrides = []
     for name in part_names:
-        suffix = PurePosixPath(name).suffix[1:]
+        suffix = opc_extension(name)
         if suffix:
             defaults.setdefault(suffix.lower(), _OCTET)
         else:
