@@ -35,8 +35,10 @@ ATTEMPTS = 3
 class JenkinsServer(CIServer):
     """Jenkins (freestyle, Pipeline and multibranch; GitHub/GitLab pull-request plugins too).
 
-    Detected by ``JENKINS_URL``, ``HUDSON_URL``, a ``BUILD_TAG`` of ``jenkins-<job>-<n>`` or
-    ``JENKINS_HOME`` with ``BUILD_ID``, never by ``BUILD_NUMBER`` alone (TeamCity sets it too).
+    Detected by ``JENKINS_URL`` (or ``HUDSON_URL``) with ``BUILD_ID`` or ``BUILD_URL``, a
+    ``BUILD_TAG`` of ``jenkins-<job>-<n>``, or ``JENKINS_HOME`` with ``BUILD_ID``; never by
+    ``BUILD_NUMBER`` alone (TeamCity sets it too) nor ``JENKINS_URL`` alone (the Jenkins CLI's
+    setting on developers' machines).
     Outputs go to ``octoci-outputs.json`` and ``octoci-outputs.properties`` in the workspace.
 
     Example::
@@ -58,12 +60,17 @@ class JenkinsServer(CIServer):
     @classmethod
     def detect(cls, env: Mapping[str, str]) -> bool:
         """True in a Jenkins build, also when Jenkins's root URL is not configured (then
-        ``JENKINS_URL`` is unset, but ``BUILD_TAG`` and ``JENKINS_HOME`` are not)."""
+        ``JENKINS_URL`` is unset, but ``BUILD_TAG`` and ``JENKINS_HOME`` are not).
+
+        ``JENKINS_URL`` alone is not enough: the Jenkins CLI reads it too, so developers export
+        it in their shells. A build also has ``BUILD_ID`` (or ``BUILD_URL``).
+        """
 
         def has(name: str) -> bool:
             return bool(env.get(name, "").strip())
 
-        if has("JENKINS_URL") or has("HUDSON_URL"):
+        in_build = has("BUILD_ID") or has("BUILD_URL")
+        if (has("JENKINS_URL") or has("HUDSON_URL")) and in_build:
             return True
         if env.get("BUILD_TAG", "").startswith("jenkins-") and has("BUILD_NUMBER"):
             return True

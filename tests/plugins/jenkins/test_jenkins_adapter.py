@@ -125,8 +125,11 @@ def test_subversion_job_is_not_called_git() -> None:
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"JENKINS_URL": "https://jenkins.example/"}, True),
-        ({"HUDSON_URL": "https://hudson.example/"}, True),
+        ({"JENKINS_URL": "https://jenkins.example/", "BUILD_ID": "12"}, True),
+        ({"JENKINS_URL": "https://jenkins.example/", "BUILD_URL": "https://j/job/a/1/"}, True),
+        ({"HUDSON_URL": "https://hudson.example/", "BUILD_ID": "3"}, True),
+        # The Jenkins CLI's settings on a developer's machine are not a build.
+        ({"JENKINS_URL": "https://jenkins.example/", "JENKINS_API_TOKEN": "t"}, False),
         # Jenkins root URL not configured: JENKINS_URL is unset, BUILD_TAG still says Jenkins.
         ({"BUILD_TAG": "jenkins-shop-12", "BUILD_NUMBER": "12"}, True),
         ({"JENKINS_HOME": "/var/jenkins_home", "BUILD_ID": "12"}, True),
@@ -234,6 +237,7 @@ def test_summary_in_the_console_and_a_file(ci_env: EnvFactory) -> None:
 def test_secrets_hook_declares_the_api_token_and_url_password() -> None:
     env = {
         "JENKINS_URL": "https://bot:url-pass%2Fword@jenkins.example/",
+        "BUILD_ID": "8",
         "JENKINS_API_TOKEN": "11aa22bb33cc44dd55ee",
         "OCTOCI_ID_TOKEN": "eyJ.a.b",
     }
@@ -244,6 +248,7 @@ def test_secrets_hook_declares_the_api_token_and_url_password() -> None:
 def test_non_utf8_variable_exits_2(tmp_path: Path, run_cli: Callable[..., CliResult]) -> None:
     env = {
         "JENKINS_URL": "https://j.example/",
+        "BUILD_ID": "5",
         "GIT_BRANCH": "origin/caf\udce9",
         "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1",
     }
