@@ -115,7 +115,9 @@ def test_groups_round_trip(
 
 @SETTINGS
 @given(
-    name=st.text(st.characters(blacklist_characters="\r\n=<" + OTHER_LINE_BREAKS), min_size=1),
+    name=st.text(
+        st.characters(blacklist_characters="\r\n=<" + OTHER_LINE_BREAKS, codec="utf-8"), min_size=1
+    ),
     value=values,
 )
 def test_outputs_round_trip_through_the_output_file(
