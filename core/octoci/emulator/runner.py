@@ -62,7 +62,10 @@ class Emulator:
             apply_seed(app.store, self._seed)
             server = EmulatorHTTPServer((self._host, self._port), app)
         except BaseException:
+            # Nothing half-created: a failed start leaves no temporary directory behind.
             app.store.close()
+            if self._temporary:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
             raise
         host, port = server.server_address[:2]
         host_text = host.decode() if isinstance(host, bytes) else str(host)
