@@ -90,6 +90,11 @@ def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
     return [env[name] for name in SECRET_VARIABLES if env.get(name)]
 
 
+@hookimpl(trylast=True)
+def octoci_id_token(server: CIServer, audience: str) -> str | None:
+    return server.id_token(audience)
+
+
 @hookimpl
 def octoci_outputs(report: RunReport) -> Mapping[str, str]:
     return report_outputs(report)

@@ -200,6 +200,29 @@ def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
     raise NotImplementedError
 
 
+@hookspec(firstresult=True)
+def octoci_id_token(server: CIServer, audience: str) -> str | None:
+    """An OIDC ID token for ``audience`` from the build server, which octoci exchanges for an
+    Octopus access token (``OCTOPUS_SERVICE_ACCOUNT_ID`` set, no API key). Stops at first
+    non-None result; called again whenever the access token must be renewed.
+
+    The core default (``trylast``) returns ``server.id_token(audience)``. Implement this to take
+    tokens from somewhere else (a sidecar, a secrets manager).
+
+    :param server: the active build-server adapter.
+    :param audience: the Octopus service account id (the token's ``aud``).
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_id_token(server, audience):
+            if server.name == "drone":
+                return fetch_drone_oidc_token(server.env, audience)
+            return None
+    """
+    raise NotImplementedError
+
+
 @hookspec
 def octoci_outputs(report: RunReport) -> Mapping[str, str]:
     """Output variables for later steps, merged from every plugin; the same name from two

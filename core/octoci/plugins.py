@@ -275,6 +275,11 @@ class OctociPluginManager(pluggy.PluginManager):
         values = {s for result in self.hook.octoci_secrets(env=env) for s in result if s}
         return sorted(values, key=len, reverse=True)
 
+    def id_token(self, server: CIServer, audience: str) -> str | None:
+        """An OIDC ID token for ``audience`` from the first plugin that gives one."""
+        token = self.hook.octoci_id_token(server=server, audience=audience)
+        return str(token) if token else None
+
     def outputs(self, report: RunReport) -> dict[str, str]:
         """Output variables merged from every plugin; conflicting values are an error."""
         merged: dict[str, str] = {}
