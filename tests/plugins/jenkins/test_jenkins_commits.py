@@ -330,3 +330,85 @@ def test_info_falls_back_to_git_over_the_previous_successful_commit(
     strict = run_cli("info", "--json", "--strict", env=env, cwd=repo)
     assert strict.exit_code == 1
     assert TOKEN not in strict.stderr + result.stderr
+
+
+JOBS = {
+    "push": ("/job/shop/", 57),
+    "pull_request": ("/job/acme/job/shop/job/PR-7/", 3),
+    "tag": ("/job/acme/job/shop/job/v1.4.0/", 1),
+    "credentials_in_url": ("/job/acme/job/shop/job/feature%2Flogin/", 12),
+}
+EXPECTED_JSON = {
+    "push": (
+        {
+            "BuildNumber": "57",
+            "Branch": "main",
+            "BuildUrl": "https://jenkins.acme.example/job/shop/57/",
+        },
+        {"JobName": "shop"},
+    ),
+    "pull_request": (
+        {
+            "BuildNumber": "3",
+            "Branch": "feature/login",
+            "VcsCommitNumber": "7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b",
+        },
+        {
+            "PullRequestNumber": "7",
+            "SourceBranch": "feature/login",
+            "TargetBranch": "main",
+            "JobName": "acme/shop/PR-7",
+        },
+    ),
+    "tag": (
+        {
+            "BuildNumber": "1",
+            "Branch": "v1.4.0",
+            "VcsCommitNumber": "5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081",
+        },
+        {"Tag": "v1.4.0", "JobName": "acme/shop/v1.4.0"},
+    ),
+    "credentials_in_url": (
+        {
+            "BuildNumber": "12",
+            "Branch": "feature/login",
+            "BuildUrl": "https://jenkins.acme.example/job/acme/job/shop/job/feature%252Flogin/12/",
+        },
+        {"JobName": "acme/shop/feature%2Flogin"},
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(JOBS))
+def test_info_json_of_every_recording(
+    httpserver: HTTPServer,
+    ci_env: EnvFactory,
+    run_cli: Callable[..., CliResult],
+    tmp_path: Path,
+    variant: str,
+) -> None:
+    path, number = JOBS[variant]
+    builds = {number: build(number, None, [item(sha(2), "Two"), item(sha(3), "Three")])}
+    if number > 1:
+        builds[number - 1] = build(number - 1, "SUCCESS", [item(sha(1), "One")])
+    JenkinsApi(httpserver, path, builds)
+    env = jenkins_env(ci_env, variant, httpserver.url_for("/"), OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1")
+    result = run_cli("info", "--json", env=env, cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    data = json.loads(result.stdout)
+    assert data["Server"] == "jenkins"
+    fields, extra = EXPECTED_JSON[variant]
+    build_info = data["BuildInformation"]
+    assert build_info["BuildEnvironment"] == "Jenkins"
+    assert build_info["VcsType"] == "Git"
+    assert build_info["VcsRoot"] == "https://github.com/acme/shop"
+    for key, value in fields.items():
+        assert build_info[key] == value, key
+    for key, value in extra.items():
+        assert data["Extra"][key] == value, key
+    assert build_info["Commits"] == [
+        {"Id": sha(3), "Comment": "Three"},
+        {"Id": sha(2), "Comment": "Two"},
+    ]
+    assert TOKEN not in result.stdout

@@ -224,3 +224,109 @@ def test_info_falls_back_to_git_with_one_warning_and_strict_fails(
     assert strict.exit_code == 1
     assert "HTTP 403" in strict.stderr
     assert PASSWORD not in strict.stdout + strict.stderr + result.stderr
+
+
+SHA = "9f1c2e0d7b4a5c6e8f9012a3b4c5d6e7f8091a2b"
+NO_EXTRA = {
+    "PullRequestNumber": "",
+    "SourceBranch": "",
+    "TargetBranch": "",
+    "Tag": "",
+    "HeadCommit": "",
+    "JobName": "Shop / Build",
+}
+INFO_JSON = {
+    "push": (
+        "4242",
+        {
+            "BuildNumber": "128",
+            "BuildUrl": "https://teamcity.acme.example/build/4242",
+            "Branch": "main",
+            "VcsCommitNumber": SHA,
+        },
+        NO_EXTRA,
+    ),
+    "pull_request": (
+        "4250",
+        {
+            "BuildNumber": "131",
+            # No BUILD_URL on this agent: built on the (local) server URL, with the build id.
+            "BuildUrl": "{server}/viewLog.html?buildId=4250",
+            "Branch": "feature/login",
+            "VcsCommitNumber": "3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f",
+        },
+        {
+            **NO_EXTRA,
+            "PullRequestNumber": "7",
+            "SourceBranch": "feature/login",
+            "TargetBranch": "main",
+            "HeadCommit": "3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f",
+        },
+    ),
+    "tag": (
+        "4261",
+        {
+            "BuildNumber": "135",
+            "BuildUrl": "https://teamcity.acme.example/build/4261",
+            "Branch": "v1.4.0",
+            "VcsCommitNumber": "5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7081",
+        },
+        {**NO_EXTRA, "Tag": "v1.4.0"},
+    ),
+    "credentials_in_url": (
+        "4270",
+        {
+            "BuildNumber": "140",
+            "BuildUrl": "{server}/viewLog.html?buildId=4270",
+            "Branch": "main",
+            "VcsCommitNumber": SHA,
+        },
+        NO_EXTRA,
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(INFO_JSON))
+def test_info_json_of_every_recording(
+    httpserver: HTTPServer,
+    ci_env: EnvFactory,
+    run_cli: Callable[..., CliResult],
+    tmp_path: Path,
+    variant: str,
+) -> None:
+    build_id, fields, extra = INFO_JSON[variant]
+    api = ChangesApi(2)
+    url = serve(httpserver, api)
+    result = run_cli(
+        "info", "--json", env=pointed_at(ci_env("teamcity", variant), url), cwd=tmp_path
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    expected_build = {
+        "BuildEnvironment": "TeamCity",
+        "VcsType": "Git",
+        "VcsRoot": "https://github.com/acme/shop",
+        **{k: v.replace("{server}", url) for k, v in fields.items()},
+        "Commits": [
+            {"Id": f"{n:040x}", "Comment": f"Change {n}\n\nBody of change {n}"} for n in (2, 1)
+        ],
+    }
+    assert json.loads(result.stdout) == {
+        "Server": "teamcity",
+        "BuildInformation": {
+            k: expected_build[k]
+            for k in (
+                "BuildEnvironment",
+                "BuildNumber",
+                "BuildUrl",
+                "Branch",
+                "VcsType",
+                "VcsRoot",
+                "VcsCommitNumber",
+                "Commits",
+            )
+        },
+        "Extra": extra,
+    }
+    assert httpserver.log[0][0].args["locator"] == f"build:(id:{build_id}),count:1000,start:0"
+    assert PASSWORD not in result.stdout
