@@ -9,4 +9,15 @@ library at import time; a server's client library (its pip extra) is imported wh
 from __future__ import annotations
 
 #: Built-in plugin modules (``octoci_plugins.<name>``), registered in this order.
-BUILTIN_PLUGINS: tuple[str, ...] = ("azure_devops", "github_actions", "jenkins", "teamcity")
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "appveyor",
+    "azure_devops",
+    "bamboo",
+    "bitbucket_pipelines",
+    "circleci",
+    "continua_ci",
+    "github_actions",
+    "gitlab_ci",
+    "jenkins",
+    "teamcity",
+)
