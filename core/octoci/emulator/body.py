@@ -58,9 +58,14 @@ class LengthReader:
 
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` bytes of the body; raises :class:`IncompleteBody` on an early EOF."""
+        if size < 0:
+            parts = []
+            while part := self.read(1 << 20):
+                parts.append(part)
+            return b"".join(parts)
         if self._left == 0:
             return b""
-        want = self._left if size < 0 else min(size, self._left)
+        want = min(size, self._left)
         data = self._stream.read(want)
         if not data:
             raise IncompleteBody(f"the body ended {self._left} bytes early")
