@@ -82,7 +82,9 @@ def _github_unescape(text: str, *, prop: bool) -> str:
 
 
 def _continua_unescape(text: str) -> str:
-    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), text)
+    # \n and \r are line breaks (VSoft documents \n; Cake writes \r); any other escaped
+    # character stands for itself.
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "r": "\r"}.get(m.group(1), m.group(1)), text)
 
 
 def _parse_line(line: str) -> CIMessage:
