@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from octoci.model import Commit
 from octoci_plugins._http import USER_AGENT, CommitSourceError
@@ -60,7 +61,7 @@ def fetch_build_changes(
         raise
     except Exception as exc:  # the SDK raises msrest, requests and its own errors alike
         raise CommitSourceError(
-            f"Azure DevOps build changes API: {_describe(exc, token)}"
+            f"Azure DevOps build changes API: {_describe(exc, token, collection_url)}"
         ) from None
 
 
@@ -133,7 +134,12 @@ def _with_full_messages(connection: Any, project: str, changes: list[Any]) -> li
     return commits
 
 
-def _describe(exc: Exception, token: str) -> str:
+def _describe(exc: Exception, token: str, collection_url: str) -> str:
+    # msrest wraps connection failures in ClientRequestError with a long urllib3 message; the
+    # address is what a person needs.
+    if type(exc).__name__ == "ClientRequestError":
+        parts = urlsplit(collection_url)
+        return f"cannot reach {parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     if token:
         text = text.replace(token, "***")

@@ -214,3 +214,30 @@ def test_info_json_falls_back_to_git_when_the_api_fails_and_strict_fails(
     strict = run_cli("info", "--json", "--strict", env=env, cwd=repo)
     assert strict.exit_code == 1
     assert "Azure DevOps build changes API" in strict.stderr
+
+
+def test_an_unreachable_server_warns_once_and_uses_git(
+    ci_env: CiEnv,
+    run_cli: Callable[..., CliResult],
+    git_repo: Callable[..., Path],
+    run_git: Callable[..., str],
+) -> None:
+    repo = git_repo(["one", "two"], tags={0: "v1.0.0"})
+    env = ci_env(
+        "azure_devops",
+        "push",
+        SYSTEM_ACCESSTOKEN=TOKEN,
+        # Port 9 (discard) is closed on test machines: the connection is refused.
+        SYSTEM_COLLECTIONURI="http://127.0.0.1:9/acme/",
+        BUILD_SOURCEVERSION=run_git(repo, "rev-parse", "HEAD"),
+    )
+    result = run_cli("info", "--json", env=env, cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    assert [c["Comment"] for c in json.loads(result.stdout)["BuildInformation"]["Commits"]] == [
+        "two"
+    ]
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert warnings == [
+        "octoci: warning: could not read the commit list from Azure DevOps (Azure DevOps build "
+        "changes API: cannot reach http://127.0.0.1:9); using git instead"
+    ]
