@@ -19,11 +19,29 @@ from typing import TypeVar
 from octoci.errors import OctociError
 from octoci.packaging.engines import Engine, deflate_segment
 
-__all__ = ["Segment", "SegmentResult", "default_threads", "ordered_map", "process_segment"]
+__all__ = [
+    "Segment",
+    "SegmentResult",
+    "default_threads",
+    "incompressible",
+    "ordered_map",
+    "process_segment",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
 _WINDOW = 32 * 1024
+_PROBE = 64 * 1024
+_PROBE_ABOVE = 128 * 1024
+
+
+def incompressible(sample: bytes) -> bool:
+    """True when ``sample`` barely shrinks at level 1: random data, media, archives.
+
+    Deflating such data costs full CPU for nothing; the decision depends only on the bytes,
+    so the package stays reproducible.
+    """
+    return len(zlib.compress(sample, 1)) > 0.97 * len(sample)
 
 
 def default_threads() -> int:
@@ -100,12 +118,17 @@ def process_segment(segment: Segment, engine: Engine) -> SegmentResult:
     if segment.mode == "raw":
         return SegmentResult(raw, crc, len(raw), stored=True)
     if segment.mode == "entry":
+        if len(raw) > _PROBE_ABOVE and incompressible(raw[:_PROBE]):
+            return SegmentResult(raw, crc, len(raw), stored=True)
         packed = engine.deflate_whole(raw, segment.level)
         if len(packed) >= len(raw):  # deflate did not help: store the bytes as they are
             return SegmentResult(raw, crc, len(raw), stored=True)
         return SegmentResult(packed, crc, len(raw), stored=False)
-    packed = deflate_segment(raw, segment.level, dictionary, finish=segment.finish)
-    if segment.level and len(packed) > len(raw) + 16:
+    level = segment.level
+    if level and len(raw) > _PROBE_ABOVE and incompressible(raw[:_PROBE]):
+        level = 0
+    packed = deflate_segment(raw, level, dictionary, finish=segment.finish)
+    if level and len(packed) > len(raw) + 16:
         # Incompressible: stored deflate blocks cost 5 bytes per 64 KiB and no CPU.
         packed = deflate_segment(raw, 0, b"", finish=segment.finish)
     return SegmentResult(packed, crc, len(raw), stored=False)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import stat
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -90,6 +89,7 @@ class _Walker:
         self.exclude = exclude
         self.allow_external = allow_external
         self.skip = skip
+        self.skip_names = {p.name for p in skip}
 
     def walk(self) -> Iterator[PackageEntry]:
         yield from self._folder(self.real_base, (), frozenset({self.real_base}))
@@ -106,25 +106,26 @@ class _Walker:
             child_parts = (*parts, child.name)
             path = Path(child.path)
             relative = "/".join(child_parts)
-            real = path
             if child.is_symlink():
                 # An excluded link is never followed, so excluding it is the way out of the error.
                 if self.exclude.matches(relative) or self.exclude.covers_folder(relative):
                     continue
                 real = self._link_target(path, child_parts)
-            try:
-                mode = path.stat().st_mode
-            except OSError as exc:
-                raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-            if stat.S_ISDIR(mode):
+                is_dir, is_file = real.is_dir(), real.is_file()
+            else:
+                # DirEntry answers these from the directory listing, without a stat per file.
+                real = path
+                is_dir = child.is_dir(follow_symlinks=False)
+                is_file = child.is_file(follow_symlinks=False)
+            if is_dir:
                 if self.exclude.covers_folder(relative):
                     continue
                 real_folder = real.resolve()
                 if real_folder in ancestors:
                     raise InputError(f"{path} is a link back to {real_folder}, a loop; remove it")
                 yield from self._folder(path, child_parts, ancestors | {real_folder})
-            elif stat.S_ISREG(mode):
-                if real.resolve() in self.skip:
+            elif is_file:
+                if child.name in self.skip_names and real.resolve() in self.skip:
                     continue
                 name = self._name(path, child_parts)
                 if self.include.matches(name) and not self.exclude.matches(name):

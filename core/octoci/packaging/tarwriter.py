@@ -18,7 +18,6 @@ from __future__ import annotations
 import bz2
 import struct
 import tarfile
-import zlib
 from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
@@ -61,11 +60,7 @@ def _member_segments(entry: PackageEntry, settings: WriteSettings, mode: str) ->
     size = info.st_size
     header = tar_header(entry.name, size, is_executable(info.st_mode), settings.timestamp)
     level = settings.level
-    if (
-        level
-        and mode == "stream"
-        and (looks_compressed(entry.source) or _random(entry.source, size))
-    ):
+    if level and mode == "stream" and looks_compressed(entry.source):
         level = 0
     offsets = list(range(0, size, SEGMENT_SIZE)) or [0]
     segments = []
@@ -84,15 +79,6 @@ def _member_segments(entry: PackageEntry, settings: WriteSettings, mode: str) ->
             )
         )
     return segments
-
-
-def _random(path: Path, size: int) -> bool:
-    # Only large files are probed; small ones fall back to stored blocks in process_segment.
-    if size <= SEGMENT_SIZE:
-        return False
-    with path.open("rb") as handle:
-        sample = handle.read(64 * 1024)
-    return len(zlib.compress(sample, 1)) > 0.97 * len(sample)
 
 
 def _segments(

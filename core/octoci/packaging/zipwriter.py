@@ -12,7 +12,6 @@ so the output is reproducible):
 from __future__ import annotations
 
 import itertools
-import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,13 @@ from pathlib import Path
 from octoci.errors import InputError
 from octoci.model import PackageEntry, PackageSpec
 from octoci.packaging.names import is_executable
-from octoci.packaging.pipeline import Segment, SegmentResult, ordered_map, process_segment
+from octoci.packaging.pipeline import (
+    Segment,
+    SegmentResult,
+    incompressible,
+    ordered_map,
+    process_segment,
+)
 from octoci.packaging.settings import SEGMENT_SIZE, WHOLE_LIMIT, WriteSettings, looks_compressed
 from octoci.packaging.zipformat import ZIP64_LIMIT, ZipStreamWriter
 
@@ -42,10 +47,9 @@ class MemberPlan:
     segments: tuple[Segment, ...]
 
 
-def _incompressible(path: Path, level: int) -> bool:
+def _incompressible(path: Path) -> bool:
     with path.open("rb") as handle:
-        sample = handle.read(_PROBE)
-    return len(zlib.compress(sample, min(level, 1))) > 0.97 * len(sample)
+        return incompressible(handle.read(_PROBE))
 
 
 def _split(path: Path, size: int, mode: str, level: int) -> tuple[Segment, ...]:
@@ -77,7 +81,7 @@ def plan_file(entry: PackageEntry, level: int) -> MemberPlan:
     if size <= WHOLE_LIMIT:
         segment = Segment(entry.source, 0, size, mode="entry", level=level)
         return MemberPlan(entry.name, size, executable, False, (segment,))
-    if _incompressible(entry.source, level):
+    if _incompressible(entry.source):
         return MemberPlan(
             entry.name, size, executable, True, _split(entry.source, size, "raw", level)
         )
