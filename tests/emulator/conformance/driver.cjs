@@ -15,6 +15,7 @@ const {
 
 const space = process.env.OCTOPUS_SPACE || "Default";
 const packagePath = process.env.CONFORMANCE_PACKAGE;
+const version = process.env.CONFORMANCE_VERSION || "1.2.3";
 const log = { debug() {}, info() {}, warn() {}, error: (m, e) => console.error(m, e) };
 
 function fail(message) {
@@ -23,11 +24,15 @@ function fail(message) {
 }
 
 async function main() {
+  // API-key mode, or access-token mode (as after the OIDC login action) when a token is given.
+  const credentials = process.env.OCTOPUS_ACCESS_TOKEN
+    ? { accessToken: process.env.OCTOPUS_ACCESS_TOKEN }
+    : { apiKey: process.env.OCTOPUS_API_KEY };
   const client = await Client.create({
     instanceURL: process.env.OCTOPUS_URL,
-    apiKey: process.env.OCTOPUS_API_KEY,
     userAgentApp: "octoci-conformance",
     logging: log,
+    ...credentials,
   });
   const packages = new PackageRepository(client, space);
   await packages.push([packagePath], OverwriteMode.FailIfExists);
@@ -52,7 +57,7 @@ async function main() {
       VcsType: "Git",
       VcsRoot: "https://github.com/acme/shop",
       VcsCommitNumber: "abc123",
-      Packages: [{ Id: "MyApp.Web", Version: "1.2.3" }],
+      Packages: [{ Id: "MyApp.Web", Version: version }],
       Commits: [{ Id: "abc123", Comment: "Fix bug #12" }],
     },
     OverwriteMode.OverwriteExisting,
@@ -61,9 +66,9 @@ async function main() {
   const release = await new ReleaseRepository(client, space).create({
     spaceName: space,
     ProjectName: "My Project",
-    ReleaseVersion: "1.2.3",
+    ReleaseVersion: version,
     ChannelName: "Default",
-    Packages: ["MyApp.Web:1.2.3"],
+    Packages: [`MyApp.Web:${version}`],
     IgnoreIfAlreadyExists: true,
     ReleaseNotes: "conformance",
   });

@@ -17,16 +17,23 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 
-from octoci.emulator import Emulator, parse_seed
+from octoci.emulator import Emulator, mint_id_token, parse_seed
 
 CLIENT = "@octopusdeploy/api-client@3.11.0"
 HERE = Path(__file__).resolve().parent
+SERVICE_ACCOUNT = "00000000-0000-4000-8000-00000000c1c1"
+ISSUER = "https://conformance.ci.example"
+ISSUER_SECRET = "conformance-issuer-secret"
 SEED = {
     "tasks": {"queued_seconds": 0.1, "executing_seconds": 0.3},
     "projects": [{"name": "My Project", "packages": ["MyApp.Web"]}],
+    "oidc": [{"issuer": ISSUER, "secret": ISSUER_SECRET, "service_account_id": SERVICE_ACCOUNT}],
 }
+#: (package version, credentials): the API-key run, then the access-token run.
+RUNS = (("1.2.3", "api-key"), ("1.2.4", "access-token"))
 
 
 def _install(node_dir: Path) -> None:
@@ -53,31 +60,40 @@ def main() -> int:
     )
     args = parser.parse_args()
     _install(args.node_dir)
+    problems: list[str] = []
     with tempfile.TemporaryDirectory() as scratch, Emulator(seed=parse_seed(SEED)) as octo:
-        package = Path(scratch) / "MyApp.Web.1.2.3.zip"
-        package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
-        env = {
-            **os.environ,
-            "OCTOPUS_URL": octo.url,
-            "OCTOPUS_API_KEY": octo.api_key,
-            "CONFORMANCE_PACKAGE": str(package),
-            "NODE_PATH": str(args.node_dir / "node_modules"),
-            "NO_PROXY": "127.0.0.1,localhost",
-        }
-        done = subprocess.run(
-            ["node", str(HERE / "driver.cjs")],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        sys.stderr.write(done.stderr)
-        if done.returncode != 0:
-            print("conformance: the TypeScript client's sequence failed", file=sys.stderr)
-            return 1
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        problems = _check(octo, result)
+        for version, mode in RUNS:
+            package = Path(scratch) / f"MyApp.Web.{version}.zip"
+            package.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+            env = {
+                **os.environ,
+                "OCTOPUS_URL": octo.url,
+                "CONFORMANCE_PACKAGE": str(package),
+                "CONFORMANCE_VERSION": version,
+                "NODE_PATH": str(args.node_dir / "node_modules"),
+                "NO_PROXY": "127.0.0.1,localhost",
+            }
+            env.pop("OCTOPUS_ACCESS_TOKEN", None)
+            if mode == "api-key":
+                env["OCTOPUS_API_KEY"] = octo.api_key
+            else:
+                env["OCTOPUS_ACCESS_TOKEN"] = _access_token(octo.url)
+            done = subprocess.run(
+                ["node", str(HERE / "driver.cjs")],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            sys.stderr.write(done.stderr)
+            if done.returncode != 0:
+                print(f"conformance: the client's sequence failed ({mode})", file=sys.stderr)
+                return 1
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            if result.get("states") != ["Success"]:
+                problems.append(f"{mode}: unexpected task states {result.get('states')}")
+        problems += _check(octo)
     for problem in problems:
         print(f"conformance: {problem}", file=sys.stderr)
     if not problems:
@@ -85,19 +101,43 @@ def main() -> int:
     return 1 if problems else 0
 
 
-def _check(octo: Emulator, result: dict[str, object]) -> list[str]:
+def _access_token(url: str) -> str:
+    """An access token from the emulator's token exchange, as the OIDC login action gets one."""
+    body = {
+        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+        "audience": SERVICE_ACCOUNT,
+        "subject_token": mint_id_token(
+            issuer=ISSUER,
+            secret=ISSUER_SECRET,
+            subject="repo:acme/shop:ref:refs/heads/main",
+            audience=SERVICE_ACCOUNT,
+        ),
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+    }
+    with urllib.request.urlopen(f"{url}/.well-known/openid-configuration") as reply:
+        endpoint = json.load(reply)["token_endpoint"]
+    request = urllib.request.Request(
+        endpoint,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request) as reply:
+        return str(json.load(reply)["access_token"])
+
+
+def _check(octo: Emulator) -> list[str]:
     problems = []
-    packages = octo.packages()
-    if [(p["PackageId"], p["Version"]) for p in packages] != [("MyApp.Web", "1.2.3")]:
-        problems.append(f"expected one stored package, found {packages}")
+    versions = [version for version, _ in RUNS]
+    packages = sorted((p["PackageId"], p["Version"]) for p in octo.packages())
+    if packages != [("MyApp.Web", v) for v in versions]:
+        problems.append(f"expected packages {versions}, found {packages}")
     info = octo.documents("buildinfo")
-    if len(info) != 1 or info[0]["WorkItems"][0]["Id"] != "12":
+    if len(info) != len(RUNS) or any(i["WorkItems"][0]["Id"] != "12" for i in info):
         problems.append(f"build information not stored as mapped: {info}")
-    if result.get("states") != ["Success"]:
-        problems.append(f"unexpected task states {result.get('states')}")
     deployments = octo.documents("deployment")
-    if len(deployments) != 1:
-        problems.append(f"expected one deployment, found {len(deployments)}")
+    if len(deployments) != len(RUNS):
+        problems.append(f"expected {len(RUNS)} deployments, found {len(deployments)}")
     return problems
 
 
