@@ -39,7 +39,7 @@ def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
     try:
         if not TeamCityServer.detect(env):
             return []
-        props = TeamCityProperties.load(env)
+        props = TeamCityProperties.load(env, quiet=True)  # the adapter warns
         values = [
             props.build.get("teamcity.auth.password", ""),
             props.get("jwt.token"),

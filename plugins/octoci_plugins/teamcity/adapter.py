@@ -14,7 +14,7 @@ from octoci.server import AnnotationLevel, CIServer
 from octoci_plugins._jwt import check_id_token
 from octoci_plugins.teamcity.commits import TeamCityAuth, fetch_changes
 from octoci_plugins.teamcity.messages import service_message
-from octoci_plugins.teamcity.properties import TeamCityProperties
+from octoci_plugins.teamcity.properties import BUILD_PROPERTIES_FILE, TeamCityProperties
 
 __all__ = ["TeamCityServer"]
 
@@ -152,6 +152,8 @@ class TeamCityServer(CIServer):
         server_url = props.get("teamcity.serverUrl")
         build_id = props.build_id
         if not server_url or not build_id:
+            if props.build_file is None and self.env.get(BUILD_PROPERTIES_FILE, "").strip():
+                return None  # the file is named but gone: loading it already warned
             log.warning(
                 "TeamCity's changes API needs the build properties file, which names the server "
                 "and the build; run octoci as a step of the build (TEAMCITY_BUILD_PROPERTIES_FILE "

@@ -11,6 +11,7 @@ properties parser unescapes them and :func:`resolve_path` keeps them in the agen
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ __all__ = ["TeamCityProperties", "build_id_from", "resolve_path"]
 
 BUILD_PROPERTIES_FILE = "TEAMCITY_BUILD_PROPERTIES_FILE"
 CONFIGURATION_POINTER = "teamcity.configuration.properties.file"
+log = logging.getLogger("octoci")
 _AUTH_USER = re.compile(r"^TeamCityBuildId=(?P<id>\d+)$")
 
 
@@ -35,6 +37,20 @@ def resolve_path(value: str, base: PurePath) -> PurePath:
     """
     path = type(base)(value)
     return path if path.is_absolute() else base / path
+
+
+def _exists(path: Path, kind: str, quiet: bool) -> bool:
+    if path.exists():
+        return True
+    if quiet:
+        return False
+    log.warning(
+        "the TeamCity %s properties file %s does not exist (it lives only while the build runs, "
+        "on the agent); branch, build URL and commits from TeamCity are missing",
+        kind,
+        path,
+    )
+    return False
 
 
 def build_id_from(build: Mapping[str, str], config: Mapping[str, str]) -> str:
@@ -55,22 +71,27 @@ class TeamCityProperties:
     build_file: Path | None = None
 
     @classmethod
-    def load(cls, env: Mapping[str, str]) -> TeamCityProperties:
+    def load(cls, env: Mapping[str, str], *, quiet: bool = False) -> TeamCityProperties:
         """Read both files named by ``env``; empty when the agent exported no file.
 
-        A named file that is missing, unreadable, not UTF-8 or malformed is a one-line
-        :class:`~octoci.errors.InputError`.
+        A file that is unreadable, not UTF-8 or malformed is a one-line
+        :class:`~octoci.errors.InputError`. A file that does not exist (octoci run outside the
+        build's lifetime, or in a container without the agent's temp folder) is a warning: the
+        environment still gives the build number and commit. ``quiet`` skips that warning.
         """
         name = env.get(BUILD_PROPERTIES_FILE, "").strip()
         if not name:
             return cls()
         build_file = Path(name)
+        if not _exists(build_file, "build", quiet):
+            return cls()
         build = read_properties_file(build_file, "TeamCity build properties file")
         config: dict[str, str] = {}
         pointer = build.get(CONFIGURATION_POINTER, "").strip()
         if pointer:
             config_file = Path(resolve_path(pointer, build_file.parent))
-            config = read_properties_file(config_file, "TeamCity configuration properties file")
+            if _exists(config_file, "configuration", quiet):
+                config = read_properties_file(config_file, "TeamCity configuration properties file")
         return cls(build=build, config=config, build_file=build_file)
 
     def get(self, key: str) -> str:

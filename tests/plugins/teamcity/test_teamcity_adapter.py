@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -241,10 +242,34 @@ def test_non_utf8_configuration_file_is_an_input_error(tmp_path: Path) -> None:
         TeamCityProperties.load(env)
 
 
-def test_missing_properties_file_is_an_input_error(tmp_path: Path) -> None:
-    env = {"TEAMCITY_VERSION": "x", "TEAMCITY_BUILD_PROPERTIES_FILE": str(tmp_path / "gone")}
-    with pytest.raises(InputError, match="does not exist"):
-        TeamCityProperties.load(env)
+def test_a_missing_properties_file_is_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = {
+        "TEAMCITY_VERSION": "x",
+        "TEAMCITY_BUILD_PROPERTIES_FILE": str(tmp_path / "gone"),
+        "BUILD_NUMBER": "9",
+        "BUILD_VCS_NUMBER": "ab" * 20,
+    }
+    assert TeamCityProperties.load(env, quiet=True) == TeamCityProperties()
+    with caplog.at_level(logging.WARNING, logger="octoci"):
+        server = TeamCityServer(env, io.StringIO())
+        info = normalize_build_information(server.build_information())
+        assert server.commits(info) is None
+    assert (info.build_number, info.vcs_commit_number) == ("9", "ab" * 20)
+    (warning,) = caplog.records  # one warning, not one more for the commits
+    assert "does not exist" in warning.getMessage()
+
+
+def test_a_missing_configuration_file_is_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = write_props(tmp_path, "teamcity.auth.userId=TeamCityBuildId\\=5\n", "")
+    (tmp_path / "config.properties").unlink()
+    with caplog.at_level(logging.WARNING, logger="octoci"):
+        props = TeamCityProperties.load(env)
+    assert (props.build_id, props.config) == ("5", {})
+    assert "configuration properties file" in caplog.text
 
 
 def test_bad_input_through_the_cli_exits_2_with_one_line(
