@@ -31,6 +31,8 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "info": "octoci.cli.info:info",
     "plugins": "octoci.cli.plugins_command:plugins",
     "pack": "octoci.cli.pack:pack",
+    "push": "octoci.cli.push:push",
+    "build-info": "octoci.cli.build_info:build_info",
 }
 
 

@@ -1,0 +1,166 @@
+"""What every command that talks to Octopus shares: connection options, building the connection
+(API key, access token or OIDC through the ``octoci_id_token`` hook), and handing results to the
+build server (outputs, job summary).
+
+Only click is imported at module level: ``octoci --help`` imports every command module and must
+not pay for ``requests``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from octoci.cli.state import AppState
+
+if TYPE_CHECKING:
+    from octoci.model import RunReport
+    from octoci.octopus.connection import Connection
+
+__all__ = ["OCTOPUS_OPTION_NAMES", "octopus_options", "open_connection", "publish"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The keyword arguments :func:`octopus_options` adds to a command.
+OCTOPUS_OPTION_NAMES = (
+    "octopus_url",
+    "space",
+    "request_timeout",
+    "connect_timeout",
+    "retry_budget",
+    "proxy",
+    "ca_bundle",
+    "insecure",
+)
+
+
+def octopus_options(function: F) -> F:
+    """Connection options: server, space, timeouts, retry budget, proxy and TLS."""
+    for decorator in reversed(
+        [
+            click.option(
+                "--octopus-url",
+                metavar="URL",
+                default=None,
+                help="Octopus Server URL, with any virtual directory (env: OCTOPUS_URL).",
+            ),
+            click.option(
+                "--space",
+                metavar="NAME|ID",
+                default=None,
+                help="Space name or id (env: OCTOPUS_SPACE; default: the default space).",
+            ),
+            click.option(
+                "--request-timeout",
+                type=click.FloatRange(min=0, min_open=True),
+                default=None,
+                metavar="SECONDS",
+                help="Seconds to wait for each answer (default 300).",
+            ),
+            click.option(
+                "--connect-timeout",
+                type=click.FloatRange(min=0, min_open=True),
+                default=None,
+                metavar="SECONDS",
+                help="Seconds to wait for a connection (default 10).",
+            ),
+            click.option(
+                "--retry-budget",
+                type=click.FloatRange(min=0),
+                default=None,
+                metavar="SECONDS",
+                help="Total seconds to keep retrying connection errors, 5xx and 429 "
+                "(env: OCTOCI_RETRY_BUDGET; default 120).",
+            ),
+            click.option(
+                "--proxy",
+                metavar="URL",
+                default=None,
+                help="Proxy for every request (default: HTTPS_PROXY/HTTP_PROXY with NO_PROXY).",
+            ),
+            click.option(
+                "--ca-bundle",
+                type=click.Path(dir_okay=False, path_type=Path),
+                default=None,
+                help="CA certificates (PEM) to trust (env: REQUESTS_CA_BUNDLE, SSL_CERT_FILE).",
+            ),
+            click.option(
+                "--insecure",
+                is_flag=True,
+                help="Do not verify Octopus's TLS certificate (prefer --ca-bundle).",
+            ),
+        ]
+    ):
+        function = decorator(function)
+    return function
+
+
+def open_connection(state: AppState, options: Mapping[str, Any]) -> Connection:
+    """A connection built from the environment and the command's :func:`octopus_options`.
+
+    With ``OCTOPUS_SERVICE_ACCOUNT_ID`` and no API key or access token, the build server's OIDC
+    ID token (``octoci_id_token`` hook) is exchanged for an access token, again before it expires.
+    Every token is masked in octoci's output and registered with the build server's masking.
+    """
+    from octoci.octopus.connection import Connection
+    from octoci.octopus.oidc import token_source
+    from octoci.octopus.settings import OctopusSettings
+
+    ca_bundle = options.get("ca_bundle")
+    if ca_bundle is not None and not Path(ca_bundle).is_file():
+        from octoci.errors import InputError
+
+        raise InputError(f"--ca-bundle {ca_bundle}: no such file")
+    server = state.server
+    settings = OctopusSettings.from_env(
+        state.env,
+        url=options.get("octopus_url"),
+        space=options.get("space"),
+        read_timeout=options.get("request_timeout"),
+        connect_timeout=options.get("connect_timeout"),
+        retry_budget=options.get("retry_budget"),
+        proxy=options.get("proxy"),
+        ca_bundle=str(ca_bundle) if ca_bundle is not None else None,
+        insecure=bool(options.get("insecure")) or None,
+        user_agent_extra=f"ci/{server.name}",
+    )
+
+    def remember(secret: str) -> None:
+        # The adapter first: its masking command must carry the secret before octoci's own
+        # redactor starts replacing it in what is written.
+        server.mask(secret)
+        state.redactor.add([secret])
+
+    source = None
+    if not (settings.api_key or settings.access_token) and settings.service_account_id:
+        holder: list[Connection] = []
+        source = token_source(
+            lambda: holder[0],
+            lambda audience: state.plugin_manager.id_token(server, audience),
+            settings.service_account_id,
+            on_token=remember,
+        )
+        connection = Connection(settings, redactor=state.redactor, token_source=source)
+        holder.append(connection)
+        return connection
+    return Connection(settings, redactor=state.redactor)
+
+
+def publish(state: AppState, report: RunReport, extra: Mapping[str, str] | None = None) -> None:
+    """Give the build server the run's outputs (core and plugins', plus ``extra``) and summary."""
+    server = state.server
+    outputs = state.plugin_manager.outputs(report)
+    outputs.update(extra or {})
+    for name, value in outputs.items():
+        server.set_output(name, value)
+    summary = state.plugin_manager.summary(report)
+    if summary:
+        server.add_summary(summary)
+
+
+def connection_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of a command's keyword arguments that :func:`open_connection` reads."""
+    return {k: options.get(k) for k in OCTOPUS_OPTION_NAMES}
