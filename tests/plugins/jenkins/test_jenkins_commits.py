@@ -412,3 +412,4 @@ def test_info_json_of_every_recording(
         {"Id": sha(2), "Comment": "Two"},
     ]
     assert TOKEN not in result.stdout
+    assert "ghp_T0kenInUrl42" not in result.stdout  # the token in the remote URL

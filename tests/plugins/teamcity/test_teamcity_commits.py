@@ -330,3 +330,4 @@ def test_info_json_of_every_recording(
     }
     assert httpserver.log[0][0].args["locator"] == f"build:(id:{build_id}),count:1000,start:0"
     assert PASSWORD not in result.stdout
+    assert "ghp_T0kenInUrl42" not in result.stdout  # the token in the remote URL
