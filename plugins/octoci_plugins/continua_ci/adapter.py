@@ -129,6 +129,10 @@ class ContinuaCI(CIServer):
             job_name=" / ".join(part for part in (project, configuration) if part),
         )
 
+    def repository_url_setting(self) -> str:
+        """The repository URL the configuration passes in (``OctociRepositoryUrl``), or ``""``."""
+        return self._setting("repository_url")
+
     def _origin_url(self) -> str:
         repo = Repository(self.cwd)
         return repo.remote_url() if repo.is_repository() else ""
