@@ -86,16 +86,18 @@ def previous_successful_commit(
     """The commit of the newest successful pipeline before ``build_number`` of ``branch`` (or of
     any tag when ``tag``), or ``None`` when there is none in the newest pages.
 
-    ``get(path, params=...)`` is the client's GET relative to ``/2.0``; ``repository`` is
+    ``get(path, params=..., trailing=True)`` is the client's GET relative to ``/2.0``; ``repository`` is
     ``workspace/slug``.
     """
     params: dict[str, Any] = {"sort": "-created_on", "pagelen": PIPELINES_PAGE_SIZE}
     if branch and not tag:
         params["target.branch"] = branch
-    path = f"repositories/{repository}/pipelines/"
+    # Bitbucket serves the list at ``…/pipelines/``; the client drops a trailing ``/`` unless
+    # asked to keep it (its own Pipelines class does the same).
+    path = f"repositories/{repository}/pipelines"
     for page in range(1, MAX_PIPELINE_PAGES + 1):
         with api_errors(f"{WHAT} (pipelines of {repository})"):
-            data = get(path, params={**params, "page": page})
+            data = get(path, params={**params, "page": page}, trailing=True)
         if not isinstance(data, dict) or not isinstance(data.get("values"), list):
             raise CommitSourceError(f"{WHAT}: the pipelines of {repository} are not a page")
         values = [p for p in data["values"] if isinstance(p, dict)]
