@@ -82,9 +82,7 @@ def _create_release_legacy(request: Request) -> Response:
     if project is None or project["SpaceId"] != request.space_id:
         raise BadRequest(f"Could not find project '{project_id}' in this space.")
     selected = []
-    for item in body.get("SelectedPackages") or []:
-        if not isinstance(item, CIDict):
-            raise BadRequest("SelectedPackages must be a list of objects.")
+    for item in body.objects("SelectedPackages"):
         step = item.text("ActionName") or item.text("StepName")
         version = item.text("Version")
         if not version:
@@ -119,9 +117,10 @@ def _options(body: CIDict) -> DeployOptions:
         except ValueError:
             raise BadRequest(f"The RunAt value '{body.text('RunAt')}' is not a date.") from None
     return DeployOptions(
-        use_guided_failure=body.get("UseGuidedFailure")
-        if isinstance(body.get("UseGuidedFailure"), bool)
-        else None,
+        # null means "the environment's default", as in Octopus.
+        use_guided_failure=None
+        if body.get("UseGuidedFailure") is None
+        else body.flag("UseGuidedFailure"),
         force_package_download=body.flag("ForcePackageDownload"),
         variables={k: str(v) for k, v in (variables or {}).items()},
         run_at=run_at,

@@ -78,6 +78,15 @@ class CIDict(Mapping[str, Any]):
             raise BadRequest(f"The field '{key}' must be an object.")
         return value
 
+    def objects(self, key: str) -> list[CIDict]:
+        """The value of ``key`` as a list of objects (empty when absent or null)."""
+        value = self.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, CIDict) for v in value):
+            raise BadRequest(f"The field '{key}' must be a list of objects.")
+        return list(value)
+
     def raw(self) -> dict[str, Any]:
         """The original dictionary, original key spellings."""
         return dict(self._data.values())
