@@ -14,7 +14,10 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "azure_devops",
     "bamboo",
     "bitbucket_pipelines",
+    "circleci",
+    "continua_ci",
     "github_actions",
+    "gitlab_ci",
     "jenkins",
     "teamcity",
 )
