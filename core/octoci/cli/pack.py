@@ -6,6 +6,7 @@ command runs, so ``octoci --help`` stays fast.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -170,7 +171,7 @@ def _version(state: AppState, given: str) -> str:
 
 
 def _run(state: AppState, raw: dict[str, object]) -> None:
-    from octoci.packaging.build import plan_package, write_package
+    from octoci.packaging.build import check_package_id, plan_package, write_package
     from octoci.packaging.reproducible import timestamp_from_env
     from octoci.packaging.selection import Selection, select_entries, select_roots
     from octoci.packaging.settings import WriteSettings
@@ -201,13 +202,8 @@ def _run(state: AppState, raw: dict[str, object]) -> None:
         engine=_text(raw, "engine") or "auto",
     )
     # Validate the id before asking git or a plugin for a version, so a typo fails fast.
-    from octoci.package_names import validate_package_id
-
-    if validate_package_id(spec.id):
-        plan_package(spec, state.plugin_manager.package_formats())  # raises with the example
-    spec = PackageSpec(
-        **{**spec.__dict__, "version": _version(state, _text(raw, "version").strip())}
-    )
+    check_package_id(spec.id)
+    spec = dataclasses.replace(spec, version=_version(state, _text(raw, "version").strip()))
     plan = plan_package(spec, state.plugin_manager.package_formats())
     allow = bool(raw.get("allow_external_links"))
     skip = {plan.destination.resolve()}

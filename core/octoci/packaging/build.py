@@ -20,7 +20,14 @@ from octoci.package_names import parse_package_filename, validate_package_id, va
 from octoci.packaging.selection import Selection, select_entries
 from octoci.packaging.settings import WriteSettings
 
-__all__ = ["PackagePlan", "build_package", "find_format", "plan_package", "write_package"]
+__all__ = [
+    "PackagePlan",
+    "build_package",
+    "check_package_id",
+    "find_format",
+    "plan_package",
+    "write_package",
+]
 
 _ID_EXAMPLE = "Acme.Web"
 _VERSION_EXAMPLE = "1.2.3, 1.2.3-beta.1 or 2024.6.1.4"
@@ -48,14 +55,19 @@ def find_format(formats: Mapping[str, PackageFormat], name: str) -> PackageForma
     raise InputError(f"unknown package format {name!r}; choose one of {known}")
 
 
+def check_package_id(package_id: str) -> None:
+    """Raise :class:`~octoci.errors.InputError` with an example when ``package_id`` is invalid."""
+    problem = validate_package_id(package_id)
+    if problem:
+        raise InputError(
+            f"invalid package id {package_id!r}: {problem}; use an id like {_ID_EXAMPLE!r}"
+        )
+
+
 def plan_package(spec: PackageSpec, formats: Mapping[str, PackageFormat]) -> PackagePlan:
     """Check id, version, format, writer settings and destination; raise
     :class:`~octoci.errors.InputError` with an example of a good value."""
-    problem = validate_package_id(spec.id)
-    if problem:
-        raise InputError(
-            f"invalid package id {spec.id!r}: {problem}; use an id like {_ID_EXAMPLE!r}"
-        )
+    check_package_id(spec.id)
     problem = validate_version(spec.version)
     if problem:
         raise InputError(
@@ -90,14 +102,33 @@ def _sha256_and_size(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _discard(temp: Path, folder: Path, created_folder: bool) -> None:
+    temp.unlink(missing_ok=True)
+    if created_folder:
+        with contextlib.suppress(OSError):  # only succeeds while the folder is empty
+            folder.rmdir()
+
+
+def _claim_temp(folder: Path, name: str) -> Path:
+    # Not mkstemp: its 0600 mode would stick to the package; "x" honours the umask like any file.
+    temp = folder / f".{name}.{secrets.token_hex(6)}.partial"
+    temp.open("xb").close()
+    return temp
+
+
 def write_package(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package:
-    """Write ``entries`` with the plan's format to a temporary file, then rename it into place."""
+    """Write ``entries`` with the plan's format to a temporary file, then rename it into place.
+
+    A failure (including Ctrl+C) removes the temporary file, and the out folder if this call
+    created it; an OS error becomes a one-line :class:`~octoci.errors.OctociError`.
+    """
     spec, destination = plan.spec, plan.destination
     created_folder = not spec.out_folder.exists()
-    spec.out_folder.mkdir(parents=True, exist_ok=True)
-    # Not mkstemp: its 0600 mode would stick to the package; "x" honours the umask like any file.
-    temp = spec.out_folder / f".{destination.name}.{secrets.token_hex(6)}.partial"
-    temp.open("xb").close()
+    try:
+        spec.out_folder.mkdir(parents=True, exist_ok=True)
+        temp = _claim_temp(spec.out_folder, destination.name)
+    except OSError as exc:
+        raise OctociError(f"cannot write to {spec.out_folder}: {exc.strerror or exc}") from None
     try:
         plan.format.write(spec, entries, temp)
         sha256, size = _sha256_and_size(temp)
@@ -106,11 +137,11 @@ def write_package(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package
                 f"{destination} appeared while packing; pass --overwrite to replace it"
             )
         temp.replace(destination)
+    except OSError as exc:
+        _discard(temp, spec.out_folder, created_folder)
+        raise OctociError(f"cannot write {destination}: {exc.strerror or exc}") from None
     except BaseException:
-        temp.unlink(missing_ok=True)
-        if created_folder:
-            with contextlib.suppress(OSError):  # only succeeds while the folder is empty
-                spec.out_folder.rmdir()
+        _discard(temp, spec.out_folder, created_folder)
         raise
     return Package(path=destination, id=spec.id, version=spec.version, size=size, sha256=sha256)
 
@@ -133,9 +164,4 @@ def build_package(
     plan = plan_package(spec, formats)
     selection = Selection(spec.base_path, spec.include, spec.exclude, allow_external_links)
     entries = select_entries(selection, skip={plan.destination.resolve()})
-    try:
-        return write_package(plan, entries)
-    except OctociError:
-        raise
-    except OSError as exc:
-        raise OctociError(f"cannot write {plan.destination}: {exc.strerror or exc}") from None
+    return write_package(plan, entries)
