@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from octoci.emulator.errors import BadRequest, NotFound
-from octoci.emulator.seed import DEFAULT_LIFECYCLE, Seed, SpaceSeed
+from octoci.emulator.seed import DEFAULT_LIFECYCLE, ChannelSeed, Seed, SpaceSeed
 from octoci.emulator.store import Document, Store
 
 __all__ = [
@@ -56,13 +57,6 @@ def find_named(store: Store, kind: str, space_id: str, name_or_id: str, label: s
     return doc
 
 
-def _ensure(store: Store, kind: str, space_id: str | None, key: str, make: Document) -> Document:
-    existing = store.by_key(kind, space_id, key)
-    if existing is not None:
-        return existing
-    return store.put(kind, make, key=key)
-
-
 def _create_space(store: Store, seed: SpaceSeed) -> Document:
     existing = store.by_key("space", None, seed.name.lower())
     if existing is not None:
@@ -103,20 +97,15 @@ def apply_seed(store: Store, seed: Seed) -> None:
 
 def _seed_space(store: Store, space_id: str, seed: SpaceSeed) -> None:
     envs: dict[str, str] = {}
-    existing_envs = store.list("environment", space_id)
-    for order, name in enumerate(seed.environments, start=len(existing_envs)):
-        doc_id = (
-            store.next_id("Environments")
-            if not store.by_key("environment", space_id, name.lower())
-            else ""
-        )
-        env = _ensure(
-            store,
+    order = len(store.list("environment", space_id))
+    for name in seed.environments:
+        if store.by_key("environment", space_id, name.lower()) is not None:
+            continue  # seeding a persistent data dir again changes nothing
+        env_id = store.next_id("Environments")
+        store.put(
             "environment",
-            space_id,
-            name.lower(),
             {
-                "Id": doc_id,
+                "Id": env_id,
                 "SpaceId": space_id,
                 "Name": name,
                 "Slug": slug(name),
@@ -125,10 +114,11 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed) -> None:
                 "UseGuidedFailure": False,
                 "AllowDynamicInfrastructure": False,
                 "ExtensionSettings": [],
-                "Links": _links(space_id, "environments", doc_id),
+                "Links": _links(space_id, "environments", env_id),
             },
+            key=name.lower(),
         )
-        envs[name.lower()] = env["Id"]
+        order += 1
     for env in store.list("environment", space_id):
         envs.setdefault(env["Name"].lower(), env["Id"])
 
@@ -227,17 +217,7 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed) -> None:
                 "Links": _links(space_id, "deploymentprocesses", process_id),
             },
         )
-        channel_seeds = list(project.channels)
-        if not any(c.name.lower() == "default" for c in channel_seeds):
-            from octoci.emulator.seed import ChannelSeed
-
-            channel_seeds.insert(
-                0, ChannelSeed("Default", default=not any(c.default for c in channel_seeds))
-            )
-        if not any(c.default for c in channel_seeds):
-            channel_seeds[0] = type(channel_seeds[0])(
-                channel_seeds[0].name, channel_seeds[0].lifecycle, True
-            )
+        channel_seeds = _with_default_channel(project.channels)
         default_channel = ""
         for channel in channel_seeds:
             channel_id = store.next_id("Channels")
@@ -353,6 +333,16 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed) -> None:
             },
             key=key,
         )
+
+
+def _with_default_channel(channels: Sequence[ChannelSeed]) -> list[ChannelSeed]:
+    """The project's channels with Octopus's "Default" channel first; exactly one is default."""
+    seeds = list(channels)
+    if not any(c.name.lower() == "default" for c in seeds):
+        seeds.insert(0, ChannelSeed("Default"))
+    if not any(c.default for c in seeds):
+        seeds[0] = replace(seeds[0], default=True)
+    return seeds
 
 
 def _ensure_tag(store: Store, space_id: str, canonical: str) -> None:
