@@ -16,9 +16,7 @@ hold letters, digits, ``_``, ``.`` and ``-`` only.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from octoci.errors import InputError, OctociError
@@ -98,7 +96,7 @@ class DotenvReport:
         return parse_dotenv(text)
 
     def set(self, name: str, value: str) -> None:
-        """Add (or replace) ``name`` and rewrite the file atomically."""
+        """Add (or replace) ``name`` and rewrite the file."""
         line = dotenv_line(name, value)
         values = self.read()
         values[name] = value
@@ -109,17 +107,14 @@ class DotenvReport:
                 f"output {line.partition('=')[0]} would make the dotenv report {self.path} "
                 f"{size} bytes; GitLab refuses reports of {DOTENV_SIZE_LIMIT} bytes or more"
             )
-        _write_atomic(self.path, text)
+        _write(self.path, text)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    # Write beside the target and rename, so an artifact upload never takes a half-written file.
+def _write(path: Path, text: str) -> None:
+    # A plain rewrite: GitLab reads the report only after the job's script has ended.
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        Path(temp).replace(path)
+        path.write_text(text, encoding="utf-8", newline="\n")
     except OSError as exc:
         raise OctociError(f"cannot write the dotenv report {path}: {exc.strerror or exc}") from None
 
