@@ -4,6 +4,7 @@ commits from the payload or the REST API, and workflow commands and environment 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -33,6 +34,8 @@ log = logging.getLogger("octoci")
 PULL_REQUEST_EVENTS = frozenset(
     {"pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"}
 )
+#: ``gh-readonly-queue/<branch>/pr-<number>-<sha>``: the merge queue's temporary branch.
+_QUEUE_PR = re.compile(r"/pr-(\d+)-[0-9a-f]+$")
 #: GitHub caps a step's summary at 1 MiB; beyond it the runner drops the whole summary.
 SUMMARY_LIMIT = 1024 * 1024
 SUMMARY_CUT_NOTE = b"\n\n*(octoci: the summary was cut at GitHub's 1 MiB limit)*\n"
@@ -100,6 +103,11 @@ class GitHubActions(CIServer):
             raise InputError("GitHub event file: 'pull_request' is not an object")
         return pr
 
+    def _merge_group(self) -> Mapping[str, Any]:
+        if self.event_name != "merge_group":
+            return {}
+        return _mapping(self.payload.get("merge_group"), "merge_group")
+
     @property
     def server_url(self) -> str:
         """``GITHUB_SERVER_URL`` (GitHub Enterprise Server has its own), without a trailing ``/``."""
@@ -132,6 +140,15 @@ class GitHubActions(CIServer):
             pr_number = ref.split("/")[2]
             source = env.get("GITHUB_HEAD_REF", "").strip()
             target = env.get("GITHUB_BASE_REF", "").strip()
+        queue = self._merge_group()
+        if queue:
+            # A merge-queue build tests what will land on the base branch: report that branch
+            # (not gh-readonly-queue/<branch>/pr-N-<sha>) and the pull request it came from.
+            ref = _text(queue.get("base_ref"), "merge_group.base_ref") or ref
+            target = ref
+            head = _text(queue.get("head_sha"), "merge_group.head_sha")
+            number = _QUEUE_PR.search(_text(queue.get("head_ref"), "merge_group.head_ref"))
+            pr_number = number.group(1) if number else ""
         workflow = env.get("GITHUB_WORKFLOW", "").strip()
         job = env.get("GITHUB_JOB", "").strip()
         return BuildInformation(
@@ -196,6 +213,9 @@ class GitHubActions(CIServer):
         if pr:
             base = _text(_mapping(pr.get("base"), "pull_request.base").get("sha"), "sha")
             return base, info.head_commit or head
+        queue = self._merge_group()
+        if queue:
+            return _text(queue.get("base_sha"), "merge_group.base_sha"), info.head_commit or head
         if info.tag:
             previous = previous_version_tag(info.tag, api.tag_names())
             return (previous or ""), head
@@ -207,17 +227,21 @@ class GitHubActions(CIServer):
         return (previous_sha or ""), head
 
     def commit_range(self, info: BuildInformation) -> str | None:
-        """``before..after`` of a push, ``base..head`` of a pull request, else ``None``."""
+        """``before..after`` of a push, ``base..head`` of a pull request or merge-queue build,
+        else ``None``."""
         if self.event_name == "push" and not info.tag:
             before = _text(self.payload.get("before"), "before")
             if before and before != NULL_SHA:
                 return f"{before}..{info.vcs_commit_number}"
             return None
         pr = self._pull_request()
+        queue = self._merge_group()
         if pr:
             base = _text(_mapping(pr.get("base"), "pull_request.base").get("sha"), "sha")
-            if base:
-                return f"{base}..{info.head_commit or info.vcs_commit_number}"
+        else:
+            base = _text(queue.get("base_sha"), "merge_group.base_sha") if queue else ""
+        if base:
+            return f"{base}..{info.head_commit or info.vcs_commit_number}"
         return None
 
     def id_token(self, audience: str) -> str | None:

@@ -34,6 +34,12 @@ class TestAzureDevOpsContract(CIServerContract):
         "tfvc",
     )
 
+    # CIServerContract's own ``variant`` fixture is parametrized with the base class's
+    # ("push",) when the class is defined; re-declare it so every recording above is checked.
+    @pytest.fixture(params=variants)
+    def variant(self, request: pytest.FixtureRequest) -> str:
+        return str(request.param)
+
 
 def info_for(env: dict[str, str]) -> dict[str, str]:
     info = normalize_build_information(AzureDevOps(env, io.StringIO()).build_information())

@@ -57,8 +57,15 @@ class TestGitHubActionsContract(CIServerContract):
         "tag",
         "workflow_dispatch",
         "schedule",
+        "merge_group",
         "credentials_in_url",
     )
+
+    # CIServerContract's own ``variant`` fixture is parametrized with the base class's
+    # ("push",) when the class is defined; re-declare it so every recording above is checked.
+    @pytest.fixture(params=variants)
+    def variant(self, request: pytest.FixtureRequest) -> str:
+        return str(request.param)
 
     def read_outputs(self, server: CIServer, written: str) -> dict[str, str]:
         return read_github_outputs(Path(server.env["GITHUB_OUTPUT"]))
@@ -94,6 +101,14 @@ EXPECTED = {
     "tag": {"Branch": "v1.4.0", "Tag": "v1.4.0", "VcsCommitNumber": C3, "BuildNumber": "44"},
     "workflow_dispatch": {"Branch": "main", "JobName": "CI - release", "BuildNumber": "45"},
     "schedule": {"Branch": "main", "BuildNumber": "46", "PullRequestNumber": ""},
+    "merge_group": {
+        # The queue's temporary branch is reported as the branch it lands on.
+        "Branch": "main",
+        "TargetBranch": "main",
+        "PullRequestNumber": "17",
+        "VcsCommitNumber": "5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7",
+        "HeadCommit": "5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7",
+    },
     "credentials_in_url": {
         "VcsRoot": "https://ghe.acme.test/acme/shop",
         "BuildUrl": "https://ghe.acme.test/acme/shop/actions/runs/88",

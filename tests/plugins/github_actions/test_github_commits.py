@@ -180,6 +180,18 @@ def test_runs_without_a_commit_list_use_the_last_successful_run(
     assert [c.id for c in listed or []] == [C3, C2]
 
 
+def test_merge_queue_commits_from_the_base_of_the_queue(
+    ci_env: CiEnv, httpserver: HTTPServer
+) -> None:
+    queued = "5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7"
+    serve_compare(
+        httpserver, C3, queued, [api_commit(HEAD_PR, "Polish"), api_commit(queued, "Merge")]
+    )
+    server = make(ci_env, "merge_group", httpserver)
+    assert [c.id for c in server.commits(info_of(server)) or []] == [queued, HEAD_PR]
+    assert server.commit_range(info_of(server)) == f"{C3}..{queued}"
+
+
 def test_no_previous_successful_run_falls_back_to_git(
     ci_env: CiEnv, httpserver: HTTPServer
 ) -> None:
