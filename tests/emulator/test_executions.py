@@ -306,3 +306,45 @@ def test_automatic_deployment_of_a_later_phase(octopus_emulator_factory: Any) ->
             break
         time.sleep(0.05)
     assert names == ["Deploy to Dev", "Deploy to Test"]
+
+
+def _states_until_done(client: Client, task_id: str) -> list[str]:
+    seen: list[str] = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        state = client.get(f"/tasks/{task_id}").json()["State"]
+        if not seen or seen[-1] != state:
+            seen.append(state)
+        if state in {"Success", "Failed", "Canceled", "TimedOut"}:
+            break
+        time.sleep(0.02)
+    return seen
+
+
+def test_task_state_progression_and_cancel_while_executing(
+    octopus_emulator_factory: Any,
+) -> None:
+    emulator: Emulator = octopus_emulator_factory(
+        {
+            "tasks": {"queued_seconds": 0.3, "executing_seconds": 0.6},
+            "projects": [{"name": "Slow", "packages": ["Slow"]}],
+        }
+    )
+    client = Client(emulator)
+    body = {"ProjectName": "Slow", "ReleaseVersion": "1.0.0", "PackageVersion": "1.0.0"}
+    assert client.post("/releases/create/v1", json=body).status_code == 201
+
+    def deploy() -> str:
+        response = _deploy(client, "1.0.0", "Dev", project="Slow")
+        return str(response.json()["DeploymentServerTasks"][0]["ServerTaskId"])
+
+    assert _states_until_done(client, deploy()) == ["Queued", "Executing", "Success"]
+    task_id = deploy()
+    deadline = time.monotonic() + 10
+    while client.get(f"/tasks/{task_id}").json()["State"] != "Executing":
+        assert time.monotonic() < deadline, "the task never started executing"
+        time.sleep(0.02)
+    cancelling = client.post(f"/tasks/{task_id}/cancel", json={}).json()
+    assert cancelling["State"] == "Cancelling"
+    assert cancelling["IsCompleted"] is False
+    assert client.wait(task_id)["State"] == "Canceled"
