@@ -144,8 +144,13 @@ with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive
 """
 
 
-def _has_libdeflate(python: str) -> bool:
-    probe = subprocess.run([python, "-c", "import deflate"], capture_output=True, check=False)
+ZLIB_NG_SCRIPT = (
+    "import zipfile\nfrom zlib_ng import zlib_ng\nzipfile.zlib = zlib_ng\n" + ZIPFILE_SCRIPT
+)
+
+
+def _importable(python: str, module: str) -> bool:
+    probe = subprocess.run([python, "-c", f"import {module}"], capture_output=True, check=False)
     return probe.returncode == 0
 
 
@@ -174,7 +179,16 @@ def methods(tree: Path, work: Path, python: str) -> list[Method]:
         Method("Python zipfile level 6", [python, "-c", ZIPFILE_SCRIPT, str(tree), str(out)], out)
     )
     variants: list[tuple[str, str, list[str]]] = []
-    if _has_libdeflate(python):
+    if _importable(python, "zlib_ng"):
+        out = work / "zlibng.zip"
+        found.append(
+            Method(
+                "Python zipfile + zlib-ng level 6",
+                [python, "-c", ZLIB_NG_SCRIPT, str(tree), str(out)],
+                out,
+            )
+        )
+    if _importable(python, "deflate"):
         variants += [
             ("octoci zip (libdeflate, level 6)", "zip", ["--engine", "libdeflate"]),
             (

@@ -240,3 +240,29 @@ def test_cli_from_artifacts_with_nothing_found(run_cli, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "no artifacts to pack were found" in result.stderr
+
+
+def test_the_core_plugin_registers_every_format(octoci_pm) -> None:
+    formats = octoci_pm.package_formats()
+    assert {name: f.extension for name, f in formats.items()} == {
+        "zip": ".zip",
+        "nupkg": ".nupkg",
+        "tar.gz": ".tar.gz",
+        "tar": ".tar",
+        "tar.bz2": ".tar.bz2",
+    }
+
+
+def test_help_does_not_import_the_writers() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import io, sys\n"
+        "from octoci.cli import run\n"
+        "run(['--help'], env={}, stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "loaded = [m for m in sys.modules if m.startswith('octoci.packaging.')]\n"
+        "print(','.join(sorted(loaded)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() in ("", "octoci.packaging.plugin")
