@@ -35,6 +35,8 @@ __all__ = [
 DOTENV_NAME = "octoci.env"
 #: GitLab refuses a dotenv report of this size or more.
 DOTENV_SIZE_LIMIT = 5 * 1024
+#: What Ruby's ``String#strip`` removes, which GitLab applies to both sides of a line.
+RUBY_BLANKS = " \t\n\v\f\r\x00"
 _KEY = re.compile(r"^[A-Za-z0-9_]+$")
 _LINE = re.compile(r"^(.*?)=(.*)$")
 _SECTION_NAME = re.compile(r"[^A-Za-z0-9_.\-]")
@@ -61,7 +63,10 @@ def dotenv_line(name: str, value: str) -> str:
         raise UnrepresentableValueError(
             f"output {name} is several lines, which GitLab's dotenv report cannot hold"
         )
-    if value != value.strip():
+    if "\x00" in value:
+        raise UnrepresentableValueError(f"output {name} holds a NUL character")
+    # Ruby's strip (GitLab's parser) drops " \t\n\v\f\r\0"; Python's drops every Unicode blank.
+    if value != value.strip() or value != value.strip(RUBY_BLANKS):
         raise UnrepresentableValueError(
             f"output {name} starts or ends with blanks, which GitLab's dotenv report drops"
         )
@@ -74,7 +79,7 @@ def parse_dotenv(text: str) -> dict[str, str]:
     for line in text.split("\n"):
         match = _LINE.match(line)
         if match:
-            values[match.group(1).strip()] = match.group(2).strip()
+            values[match.group(1).strip(RUBY_BLANKS)] = match.group(2).strip(RUBY_BLANKS)
     return values
 
 

@@ -204,7 +204,10 @@ def test_info_json_of_a_tag_build_lists_commits_since_the_previous_tag(
 
 # ---------------------------------------------------------------------------- outputs
 @needs_bash
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Each example starts bash: no per-example deadline, which a loaded machine would break.
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(value=st.text(alphabet=st.characters(blacklist_characters="\x00", codec="utf-8")))
 def test_any_value_reads_back_exactly_through_bash(value: str, tmp_path: Path) -> None:
     path = tmp_path / "bash_env"

@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from octoci.errors import InputError
 from octoci.normalize import normalize_build_information
 from octoci.server import CIServer
 from octoci.testing import CIServerContract, CliResult
 from octoci_plugins.gitlab_ci import GitLabCI, octoci_secrets
+from octoci_plugins.gitlab_ci.outputs import UnrepresentableValueError, dotenv_line
 
 CiEnv = Callable[..., dict[str, str]]
 TOKEN = "glcbt-64_eZ6tLx2qW9rNc4VbP8kA"
@@ -35,6 +38,10 @@ SECTION = re.compile(
 )
 
 
+# What Ruby's String#strip removes (GitLab strips both sides of each line with it).
+RUBY_STRIP = " \t\n\v\f\r\x00"
+
+
 def read_dotenv(path: Path) -> dict[str, str]:
     """A dotenv report read as GitLab reads it (``/^(.*?)=(.*)$/``, both sides stripped, last
     value wins); any other line makes GitLab refuse the whole report."""
@@ -42,8 +49,9 @@ def read_dotenv(path: Path) -> dict[str, str]:
     for line in path.read_text(encoding="utf-8").split("\n")[:-1]:
         match = re.match(r"^(.*?)=(.*)$", line)
         assert match, f"GitLab would refuse the report: {line!r}"
-        assert re.fullmatch(r"[A-Za-z0-9_]+", match.group(1).strip()), line
-        values[match.group(1).strip()] = match.group(2).strip()
+        key, value = match.group(1).strip(RUBY_STRIP), match.group(2).strip(RUBY_STRIP)
+        assert re.fullmatch(r"[A-Za-z0-9_]+", key), line
+        values[key] = value
     return values
 
 
@@ -226,6 +234,20 @@ def test_the_report_path_can_be_chosen(ci_env: CiEnv, tmp_path: Path) -> None:
     server, _ = make(ci_env, OCTOCI_DOTENV_FILE=str(absolute))
     server.set_output("RELEASE", "1.4.0")
     assert read_dotenv(absolute) == {"RELEASE": "1.4.0"}
+
+
+@given(value=st.text(st.characters(codec="utf-8")))
+def test_a_value_is_either_read_back_exactly_or_refused(value: str) -> None:
+    try:
+        line = dotenv_line("OCTOCI_VALUE", value)
+    except UnrepresentableValueError:
+        assert value != value.strip() or any(ch in value for ch in "\n\r\x00")
+        return
+    match = re.match(r"^(.*?)=(.*)$", line)
+    assert match is not None
+    assert "\n" not in line
+    key, read = match.group(1).strip(RUBY_STRIP), match.group(2).strip(RUBY_STRIP)
+    assert (key, read) == ("OCTOCI_VALUE", value)
 
 
 @pytest.mark.parametrize("value", ["two\nlines", " padded", "ends with a blank "])
