@@ -12,9 +12,11 @@ session (User-Agent, retries on connection errors, 429 and 5xx); every failure b
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from octoci.model import Commit
+from octoci_plugins._atlassian import atlassian_errors
 from octoci_plugins._http import TIMEOUT, CommitSourceError, _origin, api_session
 
 __all__ = ["MAX_CHANGES", "BambooAuth", "changes_of_result", "fetch_result_changes"]
@@ -24,6 +26,8 @@ log = logging.getLogger("octoci")
 #: How many changes to ask for; Bamboo's default list size is 25.
 MAX_CHANGES = 1000
 WHAT = "Bamboo results API"
+#: ``PROJ-PLAN-28`` or a plan branch's ``PROJ-PLAN7-3``: the last part is the build number.
+_RESULT_KEY = re.compile(r"^[A-Z0-9_]+(?:-[A-Z0-9_]+)+-\d+$", re.IGNORECASE)
 
 
 class BambooAuth:
@@ -83,34 +87,25 @@ def fetch_result_changes(
     ``bamboo_class`` is ``atlassian.Bamboo``, passed in so this module imports without the
     extra. Raises :class:`CommitSourceError` when Bamboo cannot be read.
     """
-    import requests
-
-    session = api_session(retries=retries)
     what = f"{WHAT} ({_origin(url)}, {key})"
+    if not _RESULT_KEY.match(key):
+        raise CommitSourceError(f"{what}: {key} is not a plan result key")
+    session = api_session(retries=retries)
     try:
-        client = bamboo_class(
-            url=url,
-            username=auth.user if auth.password else None,
-            password=auth.password,
-            token=auth.token,
-            session=session,
-            timeout=TIMEOUT[1],
-        )
-        result = client.build_result(key, expand="changes.change.files", max_results=MAX_CHANGES)
-    except requests.HTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else 0
-        if status in (401, 403):
-            raise CommitSourceError(
-                f"{what}: Bamboo refused the credential (HTTP {status}); check "
-                "OCTOCI_BAMBOO_PASSWORD (and OCTOCI_BAMBOO_USER)"
-            ) from None
-        if status == 404:
-            raise CommitSourceError(f"{what}: no such build result (HTTP 404)") from None
-        raise CommitSourceError(f"{what}: Bamboo answered HTTP {status}") from None
-    except requests.RequestException as exc:
-        raise CommitSourceError(f"{what}: cannot reach Bamboo ({type(exc).__name__})") from None
-    except ValueError:
-        raise CommitSourceError(f"{what}: {key} is not a plan result key") from None
+        with atlassian_errors(
+            what, server="Bamboo", credential="OCTOCI_BAMBOO_PASSWORD (and OCTOCI_BAMBOO_USER)"
+        ):
+            client = bamboo_class(
+                url=url,
+                username=auth.user if auth.password else None,
+                password=auth.password,
+                token=auth.token,
+                session=session,
+                timeout=TIMEOUT[1],
+            )
+            result = client.build_result(
+                key, expand="changes.change.files", max_results=MAX_CHANGES
+            )
     finally:
         session.close()
     return changes_of_result(result, key=key)

@@ -15,11 +15,12 @@ paged by ``next``, newest first. Every failure becomes a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from octoci.model import Commit
+from octoci_plugins._atlassian import atlassian_errors
 from octoci_plugins._http import CommitSourceError
 
 __all__ = [
@@ -37,28 +38,16 @@ MAX_COMMITS = 2000
 MAX_PIPELINE_PAGES = 4
 PIPELINES_PAGE_SIZE = 50
 WHAT = "Bitbucket API"
+TOKEN_VARIABLE = "OCTOCI_BITBUCKET_TOKEN"
 
 
-@contextmanager
-def api_errors(what: str) -> Iterator[None]:
-    """Turn the client's and requests' exceptions into one-line :class:`CommitSourceError`s."""
-    import requests
-
-    try:
-        yield
-    except requests.HTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else 0
-        if status in (401, 403):
-            raise CommitSourceError(
-                f"{what}: Bitbucket refused the credential (HTTP {status}); check "
-                "OCTOCI_BITBUCKET_TOKEN (it needs the repository:read scope)"
-            ) from None
-        raise CommitSourceError(f"{what}: Bitbucket answered HTTP {status}") from None
-    except requests.RequestException as exc:
-        raise CommitSourceError(f"{what}: cannot reach Bitbucket ({type(exc).__name__})") from None
-    except (ValueError, KeyError, TypeError, AttributeError):
-        # The client raises these for answers of the wrong shape (e.g. "Expected type ...").
-        raise CommitSourceError(f"{what}: Bitbucket's answer has an unexpected shape") from None
+def api_errors(what: str) -> AbstractContextManager[None]:
+    """Client calls whose failures become one-line :class:`CommitSourceError`\\ s."""
+    return atlassian_errors(
+        what,
+        server="Bitbucket",
+        credential=f"{TOKEN_VARIABLE} (it needs the repository:read scope)",
+    )
 
 
 def _result_name(pipeline: dict[str, Any]) -> str:

@@ -147,7 +147,7 @@ def test_a_refused_credential_is_an_error_without_it(httpserver: HTTPServer, sta
 
 def test_an_unknown_result_and_a_server_error(httpserver: HTTPServer) -> None:
     url = serve(httpserver, ResultsApi({}, status=404))
-    with pytest.raises(CommitSourceError, match="no such build result"):
+    with pytest.raises(CommitSourceError, match=r"Bamboo answered HTTP 404"):
         fetch_result_changes(Bamboo, url, "SHOP-BUILD-28", BambooAuth(token=TOKEN))
     httpserver.clear()
     url = serve(httpserver, ResultsApi({}, status=500))
@@ -160,6 +160,36 @@ def test_a_transient_error_is_retried(httpserver: HTTPServer) -> None:
     url = serve(httpserver, ResultsApi(plan_result(CHANGES)))
     assert len(fetch_result_changes(Bamboo, url, "SHOP-BUILD-28", BambooAuth(token=TOKEN))) == 3
     assert len(httpserver.log) == 2
+
+
+def test_an_html_error_page_gives_one_warning_line_and_nothing_else(
+    ci_env: EnvFactory,
+    httpserver: HTTPServer,
+    run_cli: Callable[..., CliResult],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # atlassian-python-api logs its failure to parse an error page; that must not reach the log.
+    httpserver.expect_request(RESULT_PATH).respond_with_data(
+        "<html><body>Proxy error</body></html>", status=404, content_type="text/html"
+    )
+    env = ci_env(
+        "bamboo", "push", OCTOCI_BAMBOO_URL=httpserver.url_for("/"), OCTOCI_BAMBOO_PASSWORD=TOKEN
+    )
+    result = run_cli("info", "--json", env=env, cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert "HTTP 404" in lines[0]
+    assert "Proxy error" not in result.stderr
+    assert all(line.startswith("octoci: warning:") for line in lines)
+    assert len(lines) == 2  # the API's, and git's "not a git repository"
+    # Python would print the library's records unformatted on the real standard error.
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("atlassian")] == []
+
+
+def test_not_a_plan_result_key() -> None:
+    with pytest.raises(CommitSourceError, match="not a plan result key"):
+        fetch_result_changes(Bamboo, "http://127.0.0.1:9", "SHOP-BUILD", BambooAuth(token=TOKEN))
 
 
 def test_unreachable_bamboo() -> None:
