@@ -34,13 +34,28 @@ def octoci_servers() -> Sequence[type[CIServer]]:
 
 @hookimpl
 def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
-    """The Bamboo password or personal access token octoci reads the REST API with, so that no
-    output, log line or error message of the run can show it."""
+    """The Bamboo password or personal access token octoci reads the REST API with, and
+    passwords in the plan repositories' URLs, so that no output, log line or error message of
+    the run can show them."""
+    from urllib.parse import unquote, urlsplit
+
     try:
         if not BambooServer.detect(env):
             return []
-        password = BambooVariables(env).setting(PASSWORD_VARIABLE)
+        variables = BambooVariables(env)
+        values = [variables.setting(PASSWORD_VARIABLE)]
+        urls = [variables.get("repository.git.repositoryUrl", "planRepository.repositoryUrl")]
+        urls += [
+            variables.get(f"planRepository.{n}.repositoryUrl")
+            for n in variables.repository_numbers()
+        ]
+        for url in urls:
+            try:
+                password = urlsplit(url).password
+            except ValueError:
+                continue
+            values.append(unquote(password) if password else "")
     except OctociError:
         # A non-UTF-8 value is reported, with its name, where the adapter reads it.
         return []
-    return [password] if password else []
+    return sorted({v for v in values if v})

@@ -215,6 +215,11 @@ def test_the_password_is_a_secret_in_either_spelling(ci_env: EnvFactory) -> None
     assert list(octoci_secrets({"OCTOCI_BAMBOO_PASSWORD": PASSWORD})) == []  # not Bamboo
 
 
+def test_a_password_in_a_repository_url_is_a_secret(ci_env: EnvFactory) -> None:
+    assert list(octoci_secrets(ci_env("bamboo", "credentials_in_url"))) == ["Zp8wQk3vN5tR2mXy"]
+    assert list(octoci_secrets(ci_env("bamboo", "push"))) == []
+
+
 def test_detection_does_not_need_the_extra() -> None:
     import subprocess
     import sys
