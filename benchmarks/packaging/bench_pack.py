@@ -229,12 +229,22 @@ def methods(tree: Path, work: Path, python: str) -> list[Method]:
     return found
 
 
+TIME = shutil.which("time") or "/usr/bin/time"
+
+
 def _run(method: Method) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one run; fails loudly if the command fails."""
+    """Wall seconds and peak RSS (MB) of one run; fails loudly if the command fails.
+
+    Peak RSS comes from GNU time when installed: ``wait4`` on a child forked from this Python
+    process would count the parent's pages it had before ``exec``.
+    """
     env = {**os.environ, **method.env}
+    report = Path(os.environ.get("TMPDIR", "/tmp")) / "octoci-bench-rss.txt"
+    use_time = Path(TIME).exists()
+    command = [TIME, "-f", "%M", "-o", str(report), *method.command] if use_time else method.command
     started = time.perf_counter()
     process = subprocess.Popen(
-        method.command, cwd=method.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, cwd=method.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
@@ -242,7 +252,8 @@ def _run(method: Method) -> tuple[float, float]:
     stderr = process.stderr.read().decode() if process.stderr else ""
     if process.returncode != 0:
         raise SystemExit(f"{method.name} failed ({process.returncode}): {stderr.strip()}")
-    return wall, usage.ru_maxrss / 1024  # KiB on Linux
+    kib = int(report.read_text().split()[-1]) if use_time else usage.ru_maxrss
+    return wall, kib / 1024
 
 
 def _sha256(path: Path) -> str:
@@ -264,8 +275,8 @@ def _delta_ratio(old: Path, new: Path, work: Path) -> float | None:
     if not shutil.which("rdiff"):
         return None
     signature, delta = work / "sig", work / "delta"
-    subprocess.run(["rdiff", "-b", "2048", "signature", str(old), str(signature)], check=True)
-    subprocess.run(["rdiff", "delta", str(signature), str(new), str(delta)], check=True)
+    subprocess.run(["rdiff", "-f", "-b", "2048", "signature", str(old), str(signature)], check=True)
+    subprocess.run(["rdiff", "-f", "delta", str(signature), str(new), str(delta)], check=True)
     return delta.stat().st_size / new.stat().st_size
 
 

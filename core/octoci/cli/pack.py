@@ -6,7 +6,6 @@ command runs, so ``octoci --help`` stays fast.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import click
@@ -17,8 +16,6 @@ from octoci.errors import InputError
 from octoci.model import CaptureOptions, PackageSpec
 
 __all__ = ["pack"]
-
-_NUPKG_OPTIONS = ("authors", "title", "description", "releaseNotes", "tags")
 
 
 @click.command()
@@ -109,126 +106,93 @@ _NUPKG_OPTIONS = ("authors", "title", "description", "releaseNotes", "tags")
 @click.option("--tag", "tags", multiple=True, help="nupkg: a tag (repeatable).")
 @json_option
 @click.pass_context
-def pack(ctx: click.Context, /, **options: object) -> None:
+def pack(
+    ctx: click.Context,
+    /,
+    package_id: str,
+    version: str,
+    package_format: str,
+    base_path: Path | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    out_folder: Path | None,
+    overwrite: bool,
+    compression_level: int | None,
+    engine: str,
+    threads: int | None,
+    allow_external_links: bool,
+    from_artifacts: bool,
+    artifact_paths: tuple[Path, ...],
+    authors: tuple[str, ...],
+    title: str,
+    description: str,
+    release_notes: str,
+    release_notes_file: Path | None,
+    tags: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Pack files into a package Octopus accepts: <id>.<version>.<ext>.
 
     The package is reproducible: the same files give the same bytes (entries sorted, one
     timestamp from SOURCE_DATE_EPOCH or 1980-01-01, fixed permissions). With --json: Path, Id,
     Version, Format, Size, Sha256, Files and Engine.
     """
-    state = get_state(ctx)
-    _run(state, options)
-
-
-def _resolve(state: AppState, path: object) -> Path:
-    if path is None:
-        return state.cwd
-    assert isinstance(path, Path)
-    return path if path.is_absolute() else state.cwd / path
-
-
-def _text(options: dict[str, object], key: str) -> str:
-    value = options.get(key)
-    return value if isinstance(value, str) else ""
-
-
-def _tuple(options: dict[str, object], key: str) -> tuple[str, ...]:
-    value = options.get(key) or ()
-    assert isinstance(value, tuple)
-    return tuple(str(v) for v in value)
-
-
-def _metadata(state: AppState, options: dict[str, object], package_format: str) -> dict[str, str]:
-    from octoci.files import read_text_file
-
-    notes = _text(options, "release_notes")
-    notes_file = options.get("release_notes_file")
-    if notes_file is not None:
-        if notes:
-            raise InputError("pass --release-notes or --release-notes-file, not both")
-        notes = read_text_file(_resolve(state, notes_file), "the release notes file")
-    values = {
-        "authors": ", ".join(_tuple(options, "authors")),
-        "title": _text(options, "title"),
-        "description": _text(options, "description"),
-        "releaseNotes": notes,
-        "tags": " ".join(_tuple(options, "tags")),
-    }
-    given = {k: v for k, v in values.items() if v}
-    if given and package_format.strip().lower().lstrip(".") != "nupkg":
-        flags = ", ".join(sorted(given))
-        raise InputError(
-            f"{flags}: nupkg metadata needs --format nupkg (the format is {package_format})"
-        )
-    return given
-
-
-def _version(state: AppState, given: str) -> str:
-    if given:
-        return given
-    info = state.plugin_manager.capture(state.server, CaptureOptions(fetch_commits=False))
-    return state.plugin_manager.package_version(state.server, info)
-
-
-def _run(state: AppState, raw: dict[str, object]) -> None:
     from octoci.packaging.build import check_package_id, plan_package, write_package
     from octoci.packaging.reproducible import timestamp_from_env
     from octoci.packaging.selection import Selection, select_entries, select_roots
-    from octoci.packaging.settings import WriteSettings
 
-    package_format = _text(raw, "package_format")
-    if raw.get("from_artifacts") and raw.get("base_path") is not None:
+    state = get_state(ctx)
+    if from_artifacts and base_path is not None:
         raise InputError("pass --base-path or --from-artifacts, not both")
-    if raw.get("artifact_paths") and not raw.get("from_artifacts"):
+    if artifact_paths and not from_artifacts:
         raise InputError("--artifact-path needs --from-artifacts")
     try:
         timestamp = timestamp_from_env(state.env)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    metadata = _metadata(state, raw, package_format)
+    notes = _release_notes(state, release_notes, release_notes_file)
+    metadata = {
+        "authors": ", ".join(authors),
+        "title": title,
+        "description": description,
+        "releaseNotes": notes,
+        "tags": " ".join(tags),
+    }
+    metadata = {key: value for key, value in metadata.items() if value}
+    if metadata and package_format.strip().lower().lstrip(".") != "nupkg":
+        raise InputError(
+            f"{', '.join(sorted(metadata))}: nupkg metadata needs --format nupkg "
+            f"(the format is {package_format})"
+        )
+    # Check the id before asking git or a plugin for a version, so a typo fails fast.
+    check_package_id(package_id.strip())
     spec = PackageSpec(
-        id=_text(raw, "package_id").strip(),
-        version="",
+        id=package_id.strip(),
+        version=version.strip() or _computed_version(state),
         format=package_format,
-        base_path=_resolve(state, raw.get("base_path")),
-        include=_tuple(raw, "include") or ("**",),
-        exclude=_tuple(raw, "exclude"),
-        out_folder=_resolve(state, raw.get("out_folder")),
-        overwrite=bool(raw.get("overwrite")),
+        base_path=_resolve(state, base_path),
+        include=include or ("**",),
+        exclude=exclude,
+        out_folder=_resolve(state, out_folder),
+        overwrite=overwrite,
         metadata=metadata,
-        compression_level=raw.get("compression_level"),  # type: ignore[arg-type]
+        compression_level=compression_level,
         timestamp=timestamp,
-        threads=raw.get("threads"),  # type: ignore[arg-type]
-        engine=_text(raw, "engine") or "auto",
+        threads=threads,
+        engine=engine,
     )
-    # Validate the id before asking git or a plugin for a version, so a typo fails fast.
-    check_package_id(spec.id)
-    spec = dataclasses.replace(spec, version=_version(state, _text(raw, "version").strip()))
     plan = plan_package(spec, state.plugin_manager.package_formats())
-    allow = bool(raw.get("allow_external_links"))
     skip = {plan.destination.resolve()}
-    if raw.get("from_artifacts"):
-        search = [_resolve(state, p) for p in raw.get("artifact_paths") or ()]  # type: ignore[attr-defined]
-        artifacts = state.plugin_manager.discover_artifacts(state.server, search)
-        roots = [
-            a.path if a.path.is_absolute() else state.cwd / a.path
-            for a in artifacts
-            if not a.is_package
-        ]
-        if not roots:
-            where = ", ".join(str(p) for p in search) or "the build server's artifact roots"
-            raise InputError(
-                f"no artifacts to pack were found in {where}; pass --artifact-path or use --base-path"
-            )
+    if from_artifacts:
+        roots = _artifact_roots(state, [_resolve(state, p) for p in artifact_paths])
         entries = select_roots(
-            roots, spec.include, spec.exclude, allow_external_links=allow, skip=skip
+            roots, spec.include, spec.exclude, allow_external_links=allow_external_links, skip=skip
         )
     else:
-        selection = Selection(spec.base_path, spec.include, spec.exclude, allow)
+        selection = Selection(spec.base_path, spec.include, spec.exclude, allow_external_links)
         entries = select_entries(selection, skip=skip)
     package = write_package(plan, entries)
-    engine = WriteSettings.from_spec(spec).engine.label
-    if raw.get("as_json"):
+    if as_json:
         state.echo_json(
             {
                 "Path": str(package.path),
@@ -238,7 +202,7 @@ def _run(state: AppState, raw: dict[str, object]) -> None:
                 "Size": package.size,
                 "Sha256": package.sha256,
                 "Files": len(entries),
-                "Engine": engine,
+                "Engine": _engine_label(spec, plan.format.name),
             }
         )
         return
@@ -246,3 +210,53 @@ def _run(state: AppState, raw: dict[str, object]) -> None:
         f"Packed {len(entries)} files into {package.path} ({package.size:,} bytes, "
         f"sha256 {package.sha256})"
     )
+
+
+def _resolve(state: AppState, path: Path | None) -> Path:
+    if path is None:
+        return state.cwd
+    return path if path.is_absolute() else state.cwd / path
+
+
+def _release_notes(state: AppState, text: str, file: Path | None) -> str:
+    if file is None:
+        return text
+    if text:
+        raise InputError("pass --release-notes or --release-notes-file, not both")
+    from octoci.files import read_text_file
+
+    return read_text_file(_resolve(state, file), "the release notes file")
+
+
+def _computed_version(state: AppState) -> str:
+    info = state.plugin_manager.capture(state.server, CaptureOptions(fetch_commits=False))
+    return state.plugin_manager.package_version(state.server, info)
+
+
+def _artifact_roots(state: AppState, search: list[Path]) -> list[Path]:
+    """What the artifact hook found that is content to pack (not already a package)."""
+    artifacts = state.plugin_manager.discover_artifacts(state.server, search)
+    roots = [
+        a.path if a.path.is_absolute() else state.cwd / a.path
+        for a in artifacts
+        if not a.is_package
+    ]
+    if not roots:
+        where = ", ".join(str(p) for p in search) or "the build server's artifact roots"
+        raise InputError(
+            f"no artifacts to pack were found in {where}; pass --artifact-path or use --base-path"
+        )
+    return roots
+
+
+def _engine_label(spec: PackageSpec, format_name: str) -> str:
+    """What compressed the package, so its exact bytes can be explained (``--json``)."""
+    from octoci.packaging.settings import WriteSettings
+
+    if format_name in ("zip", "nupkg"):
+        return WriteSettings.from_spec(spec).engine.label
+    if format_name == "tar.gz":
+        from octoci.packaging.engines import ZLIB
+
+        return ZLIB.label
+    return {"tar": "none", "tar.bz2": "bzip2"}.get(format_name, "")
