@@ -54,7 +54,8 @@ def commits_from_git(
 
     Warns when the clone is shallow (the list may be short) and when ``limit`` cut the list.
     """
-    if not repo.is_repository():
+    state = repo.head_state()
+    if state is None:
         raise GitError(f"{repo.path} is not a git repository, so there is no history to read")
     head = info.vcs_commit_number or "HEAD"
     if not revision_range:
@@ -64,7 +65,7 @@ def commits_from_git(
         except GitError:
             previous = ""
         revision_range = f"{previous}..{head}" if previous else head
-    if repo.run("rev-parse", "--is-shallow-repository") == "true":
+    if state.shallow:
         log.warning(
             "the clone is shallow, so the commit list may be incomplete; "
             "fetch the full history (e.g. fetch-depth: 0) for every commit"

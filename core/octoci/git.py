@@ -18,6 +18,7 @@ from octoci.model import Commit
 
 __all__ = [
     "GitError",
+    "HeadState",
     "Repository",
 ]
 
@@ -28,6 +29,18 @@ _RECORD = "\x1e"
 
 class GitError(OctociError):
     """git is missing, the folder is not a repository, or a git command failed."""
+
+
+@dataclass(frozen=True)
+class HeadState:
+    """Where a working tree stands, read with one git call (see :meth:`Repository.head_state`)."""
+
+    toplevel: Path
+    shallow: bool
+    commit: str
+    """The commit checked out; ``""`` in a repository without commits."""
+    branch: str
+    """The branch checked out; ``""`` on a detached HEAD."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,32 @@ class Repository:
             return self.run("rev-parse", "--is-inside-work-tree") == "true"
         except GitError:
             return False
+
+    def head_state(self) -> HeadState | None:
+        """Top folder, shallowness, HEAD commit and branch in one call; ``None`` outside a repository.
+
+        One process instead of four: every git call costs a few milliseconds of start-up.
+        """
+        try:
+            lines = self.run(
+                "rev-parse",
+                "--show-toplevel",
+                "--is-shallow-repository",
+                "HEAD",
+                "--symbolic-full-name",
+                "HEAD",
+            ).splitlines()
+        except GitError:
+            try:  # a repository without commits has no HEAD to resolve
+                lines = self.run(
+                    "rev-parse", "--show-toplevel", "--is-shallow-repository"
+                ).splitlines()
+            except GitError:
+                return None
+            return HeadState(Path(lines[0]), lines[1] == "true", "", self.current_branch())
+        ref = lines[3]
+        branch = ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ""
+        return HeadState(Path(lines[0]), lines[1] == "true", lines[2], branch)
 
     def head(self) -> str:
         """The full id of the commit checked out."""

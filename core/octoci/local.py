@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from octoci.git import GitError, Repository
+from octoci.git import Repository
 from octoci.model import BuildInformation
 from octoci.server import CIServer
 
@@ -36,16 +36,18 @@ class LocalServer(CIServer):
     def build_information(self) -> BuildInformation:
         """Branch, commit, remote and a build number from git; empty outside a repository."""
         repo = Repository(self.cwd)
-        if not repo.is_repository():
+        state = repo.head_state()
+        if state is None:
             return BuildInformation(build_environment=self.display_name, job_name=self.cwd.name)
-        branch = repo.current_branch()
-        try:
-            head = repo.head()
-        except GitError:  # a repository without commits yet
+        if not state.commit:  # a repository without commits yet
             return BuildInformation(
-                build_environment=self.display_name, branch=branch, vcs_root=repo.remote_url()
+                build_environment=self.display_name,
+                branch=state.branch,
+                vcs_root=repo.remote_url(),
+                job_name=state.toplevel.name,
             )
         tags = repo.tags_at_head()
+        branch = state.branch
         build_number = str(repo.count("HEAD"))
         return BuildInformation(
             build_environment=self.display_name,
@@ -54,6 +56,6 @@ class LocalServer(CIServer):
             tag=tags[0] if tags and not branch else "",
             vcs_type="Git",
             vcs_root=repo.remote_url(),
-            vcs_commit_number=head,
-            job_name=repo.run("rev-parse", "--show-toplevel").replace("\\", "/").rsplit("/", 1)[-1],
+            vcs_commit_number=state.commit,
+            job_name=state.toplevel.name,
         )

@@ -164,3 +164,26 @@ def test_version_without_tags_and_after_prerelease_tag(git_repo: MakeRepo) -> No
 def test_version_outside_git_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(OctociError, match="pass --version"):
         version_from_git(Repository(tmp_path), BuildInformation())
+
+
+def test_head_state_in_one_call(git_repo: MakeRepo, run_git: Callable[..., str]) -> None:
+    repo = git_repo(["a"])
+    state = Repository(repo).head_state()
+    assert state is not None
+    assert (state.toplevel.name, state.shallow, state.branch) == ("repo", False, "main")
+    assert state.commit == run_git(repo, "rev-parse", "HEAD")
+    run_git(repo, "checkout", "-q", "--detach")
+    detached = Repository(repo).head_state()
+    assert detached is not None
+    assert detached.branch == ""
+
+
+def test_repository_without_commits(tmp_path: Path, run_git: Callable[..., str]) -> None:
+    (tmp_path / "fresh").mkdir()
+    run_git(tmp_path / "fresh", "init", "-q", "-b", "trunk")
+    state = Repository(tmp_path / "fresh").head_state()
+    assert state is not None
+    assert (state.commit, state.branch) == ("", "trunk")
+    info = LocalServer({}, io.StringIO(), cwd=tmp_path / "fresh").build_information()
+    assert (info.branch, info.vcs_commit_number, info.job_name) == ("trunk", "", "fresh")
+    assert Repository(tmp_path).head_state() is None
