@@ -33,6 +33,10 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "pack": "octoci.cli.pack:pack",
     "push": "octoci.cli.push:push",
     "build-info": "octoci.cli.build_info:build_info",
+    "release": "octoci.cli.release:release",
+    "runbook": "octoci.cli.runbook:runbook",
+    "task": "octoci.cli.task:task",
+    "login": "octoci.cli.login:login",
 }
 
 

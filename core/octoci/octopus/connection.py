@@ -143,6 +143,7 @@ class Connection:
         redactor: Redactor | None = None,
         token_source: TokenSource | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        anonymous: bool = False,
     ) -> None:
         self.settings = settings
         self.redact = redactor or Redactor()
@@ -155,7 +156,8 @@ class Connection:
         self._space: tuple[str | None, str] | None = None
         self._lock = threading.Lock()
         self.session = self._make_session()
-        if not (settings.api_key or settings.access_token or token_source):
+        # ``anonymous`` connections only make unauthenticated calls (OIDC discovery and exchange).
+        if not (anonymous or settings.api_key or settings.access_token or token_source):
             raise InputError(
                 "no Octopus credentials: set OCTOPUS_API_KEY, OCTOPUS_ACCESS_TOKEN, or "
                 "OCTOPUS_SERVICE_ACCOUNT_ID for OIDC (run inside a build server that issues "

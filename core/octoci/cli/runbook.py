@@ -1,0 +1,58 @@
+"""``octoci runbook run``: run a runbook in environments (optionally for tenants) and wait."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from octoci.cli.octopus_options import connection_options, octopus_options, open_connection
+from octoci.cli.options import json_option
+from octoci.cli.release import deploy_options, deploy_request, finish_tasks, wait_options
+from octoci.cli.state import get_state
+
+__all__ = ["runbook"]
+
+
+@click.group()
+def runbook() -> None:
+    """Run runbooks (Octopus Server 2022.3.5512 or later)."""
+
+
+@runbook.command("run")
+@click.option("--project", required=True, help="Project name (or id, or slug).")
+@click.option("--runbook", "runbook_name", required=True, help="Runbook name.")
+@click.option(
+    "--environment",
+    "environments",
+    multiple=True,
+    required=True,
+    metavar="NAME",
+    help="Environment (repeatable).",
+)
+@click.option("--snapshot", default="", help="Snapshot name or id (default: the published one).")
+@deploy_options
+@wait_options
+@octopus_options
+@json_option
+@click.pass_context
+def run(ctx: click.Context, /, **options: Any) -> None:
+    """Run a runbook; with --wait, wait for every run and exit 3 if one fails.
+
+    With --json: {"Tasks": [{ServerTaskId, EnvironmentName, TenantName, RunbookRunId, State}]}.
+    """
+    state = get_state(ctx)
+    from octoci.octopus.executions import run_runbook
+
+    request = deploy_request(options, str(options["project"]), options["environments"])
+    connection = open_connection(state, connection_options(options))
+    try:
+        tasks = run_runbook(
+            connection,
+            request,
+            runbook=str(options["runbook_name"]),
+            snapshot=str(options["snapshot"]),
+        )
+        finish_tasks(state, connection, options, tasks)
+    finally:
+        connection.close()
