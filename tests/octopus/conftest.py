@@ -32,9 +32,11 @@ PIPELINE_SEED: dict[str, Any] = {
                 {"name": "Test", "optional": ["Test"]},
                 {"name": "Production", "optional": ["Production"]},
             ],
-        }
+        },
+        {"name": "Flat", "phases": [{"name": "All", "optional": ["Dev", "Test", "Production"]}]},
     ],
     "projects": [
+        {"name": "Flat Project", "lifecycle": "Flat", "packages": ["MyApp.Web"]},
         {
             "name": "My Project",
             "lifecycle": "Main",

@@ -38,6 +38,7 @@ from octoci.octopus.errors import (
     OctopusConnectionError,
     OctopusNotFoundError,
     ServerTooOldError,
+    UnknownNameError,
     api_error,
 )
 from octoci.octopus.settings import OctopusSettings
@@ -506,7 +507,7 @@ class Connection:
             space_names = [str(s.get("Name")) for s in every if isinstance(s, dict)]
         except OctopusApiError:
             space_names = [str(s.get("Name")) for s in items]
-        raise OctopusNotFoundError(
+        raise UnknownNameError(
             f"the space {wanted!r} was not found{close_matches(wanted, space_names)}"
         )
 

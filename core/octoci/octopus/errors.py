@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from octoci.errors import OctociError
+from octoci.errors import EXIT_USAGE, OctociError
 
 __all__ = [
     "EXIT_TASK_FAILED",
@@ -25,6 +25,7 @@ __all__ = [
     "ServerTooOldError",
     "TaskFailedError",
     "TaskTimeoutError",
+    "UnknownNameError",
     "api_error",
     "octopus_messages",
 ]
@@ -55,6 +56,13 @@ class OctopusAuthError(OctopusApiError):
 
 class OctopusNotFoundError(OctopusApiError):
     """404, or a named space/project/environment/tenant/runbook that does not exist."""
+
+
+class UnknownNameError(OctopusNotFoundError):
+    """A name given on the command line (space, project, environment, tenant, tag, channel,
+    runbook) does not exist: bad input, exit code 2. The message lists close matches."""
+
+    exit_code: ClassVar[int] = EXIT_USAGE
 
 
 class ServerTooOldError(OctopusApiError):

@@ -19,6 +19,7 @@ from octoci.octopus.errors import (
     OctopusApiError,
     OctopusConnectionError,
     OctopusNotFoundError,
+    UnknownNameError,
 )
 from octoci.package_names import validate_version
 
@@ -141,7 +142,7 @@ def _not_found(
 ) -> OctopusNotFoundError:
     names = [str(i.get("Name")) for i in items]
     parts = [f"{kind} {w!r} was not found{close_matches(w, names)}" for w in wanted]
-    return OctopusNotFoundError(f"{'; '.join(parts)} ({where})")
+    return UnknownNameError(f"{'; '.join(parts)} ({where})")
 
 
 def find_project(connection: Connection, name: str) -> dict[str, Any]:
@@ -182,7 +183,7 @@ def _tenants(
         names_of_tags = sorted(
             {str(t) for tenant in tenants for t in tenant.get("TenantTags") or []}
         )
-        raise OctopusNotFoundError(
+        raise UnknownNameError(
             "; ".join(
                 f"no tenant has the tag {t!r}{close_matches(t, names_of_tags)}" for t in bad_tags
             )
@@ -333,7 +334,7 @@ def plan_deployment(
         if not request.release_version:
             raise InputError("name the release version (--version)")
         if _find_release(connection, project, request.release_version) is None:
-            raise OctopusNotFoundError(
+            raise UnknownNameError(
                 f"release {request.release_version!r} of project {project['Name']!r} was not found"
             )
     return _Plan(project, environments, tenants)

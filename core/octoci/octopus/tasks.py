@@ -17,9 +17,9 @@ from octoci.errors import InputError
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import (
     OctopusApiError,
-    OctopusNotFoundError,
     TaskFailedError,
     TaskTimeoutError,
+    UnknownNameError,
 )
 
 __all__ = ["TaskLog", "TaskState", "cancel_task", "wait_for_tasks"]
@@ -148,7 +148,7 @@ def wait_for_tasks(
         }
         missing = [i for i in ids if i.lower() not in by_id]
         if missing:
-            raise OctopusNotFoundError(
+            raise UnknownNameError(
                 f"unknown task id{'s' if len(missing) > 1 else ''} {', '.join(missing)} in space "
                 f"{connection.space_name or connection.space_id()}"
             )
