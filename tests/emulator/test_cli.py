@@ -33,10 +33,12 @@ def _start(*args: str) -> tuple[subprocess.Popen[str], str, str]:
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
+    # SIGTERM, not SIGINT: a shell running us in the background starts children with SIGINT
+    # ignored. The emulator treats SIGTERM like Ctrl-C (clean stop, exit code 0).
     if sys.platform == "win32":
         process.terminate()
     else:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
     process.wait(timeout=20)
 
 
