@@ -122,13 +122,26 @@ def test_forged_bearer_token_is_401(octo: Emulator) -> None:
     assert response.status_code == 401
 
 
-def test_api_keys_never_reach_the_log(octo: Emulator, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="octoci.emulator")
-    requests.get(f"{octo.url}/api/Spaces-1/environments?apikey=API-TESTKEY1", timeout=10)
-    requests.get(
-        f"{octo.url}/api/Spaces-1/environments",
-        headers={"X-Octopus-ApiKey": "API-TESTKEY1"},
-        timeout=10,
-    )
-    assert "/api/Spaces-1/environments" in caplog.text  # requests are logged ...
-    assert "API-TESTKEY1" not in caplog.text  # ... without the key
+def test_api_keys_never_reach_the_log(octo: Emulator) -> None:
+    # A handler on the emulator's own logger: the CLI turns off propagation of "octoci" loggers,
+    # so pytest's caplog (on the root logger) would not see these records after a CLI test.
+    records: list[str] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("octoci.emulator")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        requests.get(f"{octo.url}/api/Spaces-1/environments?apikey=API-TESTKEY1", timeout=10)
+        requests.get(
+            f"{octo.url}/api/Spaces-1/environments",
+            headers={"X-Octopus-ApiKey": "API-TESTKEY1"},
+            timeout=10,
+        )
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    text = "\n".join(records)
+    assert "/api/Spaces-1/environments" in text  # requests are logged ...
+    assert "API-TESTKEY1" not in text  # ... without the key
