@@ -326,7 +326,7 @@ def test_task_state_progression_and_cancel_while_executing(
 ) -> None:
     emulator: Emulator = octopus_emulator_factory(
         {
-            "tasks": {"queued_seconds": 0.3, "executing_seconds": 0.6},
+            "tasks": {"queued_seconds": 0.5, "executing_seconds": 2.0},
             "projects": [{"name": "Slow", "packages": ["Slow"]}],
         }
     )
