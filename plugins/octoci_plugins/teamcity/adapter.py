@@ -310,20 +310,30 @@ class TeamCityServer(CIServer):
         )
 
     def add_summary(self, markdown: str) -> None:
-        """The summary as a log block, and its first line in the build status text beside
-        TeamCity's own (``{build.status.text}``), so the result shows in the build list."""
+        """The summary as a log block, and its headline in the build status text beside
+        TeamCity's own (``{build.status.text}``), so the result shows in the build list.
+
+        The headline is the first line of prose (a heading like "Octopus Deploy" says little),
+        else the first heading.
+        """
         lines = markdown.rstrip("\n").splitlines()
         with self.group("Octopus Deploy summary"):
             for text_line in lines:
                 # A log line per Markdown line; URLs stay whole so TeamCity links them.
-                self.write(_MARKDOWN_LINK.sub(r"\1 (\2)", text_line) if text_line else " ")
-        headline = next((_plain(line) for line in lines if _plain(line)), "")
+                self.write(_MARKDOWN_LINK.sub(r"\1 (\2)", text_line))
+        headline = _headline(lines)
         if headline:
             self._status.append(headline)
             status = "; ".join(self._status)
             self._emit(
                 service_message("buildStatus", text=f"{{build.status.text}}; {self.redact(status)}")
             )
+
+
+def _headline(lines: list[str]) -> str:
+    prose = [line for line in lines if not line.lstrip().startswith(("#", "|"))]
+    headings = [line for line in lines if line.lstrip().startswith("#")]
+    return next((_plain(line) for line in [*prose, *headings] if _plain(line)), "")
 
 
 def _plain(line: str) -> str:

@@ -131,6 +131,9 @@ def test_summary_is_a_block_and_the_build_status(ci_env: EnvFactory) -> None:
         "{build.status.text}; Released 1.2.3",
         "{build.status.text}; Released 1.2.3; Deployed to Production",
     ]
+    server.add_summary("## Octopus Deploy\n\nRelease [2.0.0](https://o.example/r/2) created.")
+    last = [m for m in parse_ci_output(stream.getvalue()) if m.name == "buildStatus"][-1]
+    assert last.properties["text"].endswith("; Release 2.0.0 created.")
     opened = sum(m.name == "blockOpened" for m in messages)
     assert opened == sum(m.name == "blockClosed" for m in messages) == 2
 
