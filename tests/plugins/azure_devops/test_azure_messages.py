@@ -25,6 +25,7 @@ SETTINGS = settings(
 )
 # The agent splits its input on \r and \n only; parse_ci_output uses str.splitlines(), which
 # also splits on these, so command values in the property tests leave them out.
+ZWJ = "\u200d"
 OTHER_LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 command_text = st.text(st.characters(blacklist_characters=OTHER_LINE_BREAKS, codec="utf-8"))
 awkward = st.sampled_from(
@@ -85,8 +86,9 @@ def test_groups_round_trip(server: Make, title: str) -> None:
     with adapter.group(title):
         pass
     messages = parse_ci_output(stream.getvalue())
-    assert [(m.name, m.value.replace("\u200d", "")) for m in messages] == [
-        ("group", title),
+    # Only zero-width joiners may have been added (to make "##vso[" in a title inert).
+    assert [(m.name, m.value.replace(ZWJ, "")) for m in messages] == [
+        ("group", title.replace(ZWJ, "")),
         ("endgroup", ""),
     ]
 
@@ -115,7 +117,7 @@ def test_plain_text_never_becomes_a_command(server: Make, text: str) -> None:
     written = stream.getvalue()
     assert "##vso[" not in written.lower()
     assert all(m.protocol == "text" for m in parse_ci_output(written))
-    assert written.replace("\u200d", "") == text + "\n"  # only the joiners were added
+    assert written.replace(ZWJ, "") == text.replace(ZWJ, "") + "\n"  # only joiners were added
 
 
 def test_notices_are_log_lines(server: Make) -> None:
