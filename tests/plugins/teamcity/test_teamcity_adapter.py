@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from octoci.errors import InputError
 from octoci.normalize import normalize_build_information
@@ -314,3 +316,21 @@ def test_the_password_is_masked_in_what_the_adapter_writes(ci_env: EnvFactory) -
     server.write(f"curl -u user:{PASSWORD}")
     server.set_output("x", PASSWORD)
     assert PASSWORD not in stream.getvalue()
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.binary(max_size=200))
+def test_any_properties_file_content_reads_or_is_an_input_error(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "fuzz.properties"
+    path.write_bytes(content)
+    env = {"TEAMCITY_VERSION": "x", "TEAMCITY_BUILD_PROPERTIES_FILE": str(path)}
+    message = ""
+    try:
+        TeamCityServer(env, io.StringIO()).build_information()
+    except InputError as exc:  # any other exception fails the test
+        message = str(exc)
+    if message:
+        assert "\n" not in message
+        assert str(path) in message
