@@ -15,7 +15,16 @@ import nox
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = False
 nox.options.error_on_missing_interpreters = False
-nox.options.sessions = ["lint", "typecheck", "tests", "example_plugin", "plugin", "docs"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "tests",
+    "example_plugin",
+    "plugin",
+    "conformance",
+    "build",
+    "docs",
+]
 
 ROOT = Path(__file__).parent
 #: Built-in plugin (folder under tests/plugins) -> the pip extra that serves it.
@@ -115,6 +124,18 @@ def plugin(session: nox.Session, server: str) -> None:
         session.skip(f"no tests/plugins/{server} yet")
     session.install("-e", f".[{SERVER_EXTRAS[server]},test]")
     session.run("pytest", "-p", "no:cacheprovider", str(tests_dir), *session.posargs)
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """Octopus's official TypeScript client (npm) driven against our emulator (needs node, npm)."""
+    session.install("-e", ".")
+    session.run(
+        "python",
+        "tests/emulator/conformance/run.py",
+        "--node-dir",
+        str(Path(session.cache_dir) / "conformance-node"),
+    )
 
 
 @nox.session

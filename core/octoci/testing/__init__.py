@@ -13,6 +13,9 @@ Fixtures:
 * ``octoci_env_dirs`` - where recordings are looked up; override it to add your own.
 * ``run_cli`` - ``run_cli("info", "--json", env=..., plugins=[...])`` runs the CLI in-process and
   returns a :class:`CliResult` (exit code, stdout, stderr, parsed CI messages).
+* ``octopus_emulator`` - a running local Octopus emulator (``.url``, ``.api_key``, ``.space_id``),
+  seeded from ``octopus_emulator_seed``; ``octopus_emulator_factory`` starts more
+  (``docs/emulator.md``).
 
 Helpers: :func:`parse_ci_output`, :class:`CIServerContract`, :class:`RecordedEnvironment`.
 """
@@ -31,6 +34,12 @@ import pytest
 from octoci.plugins import OctociPluginManager, create_plugin_manager
 from octoci.testing.ci_output import CIMessage, parse_ci_output
 from octoci.testing.contract import CIServerContract
+from octoci.testing.emulator import (
+    octopus_emulator,
+    octopus_emulator_factory,
+    octopus_emulator_seed,
+    start_emulator,
+)
 from octoci.testing.recorded_env import RecordedEnvironment, find_recording, list_recordings
 
 __all__ = [
@@ -40,8 +49,12 @@ __all__ = [
     "RecordedEnvironment",
     "find_recording",
     "list_recordings",
+    "octopus_emulator",
+    "octopus_emulator_factory",
+    "octopus_emulator_seed",
     "parse_ci_output",
     "run_octoci",
+    "start_emulator",
 ]
 
 

@@ -1,7 +1,7 @@
 """Concurrent big uploads into the emulator: correctness, the emulator's peak RSS, and throughput
 as a ratio to a raw loopback TCP copy measured in the same run.
 
-Usage: ``python tests/emulator/bench_uploads.py [--uploads 20] [--size-mb 100] [--json]``
+Usage: ``python benchmarks/bench_emulator_uploads.py [--uploads 20] [--size-mb 100] [--json]``
 
 The emulator runs in its own process so its peak RSS (``ru_maxrss``, Unix) is its own. Every
 upload is streamed with a Content-Length from one reused 1 MiB chunk, so the client side stays
