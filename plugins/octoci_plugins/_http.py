@@ -77,6 +77,11 @@ def get_json(
         raise CommitSourceError(
             f"{what}: cannot reach {_origin(url)} ({type(exc).__name__})"
         ) from None
+    if response.status_code == 429 or (
+        response.status_code == 403 and response.headers.get("X-RateLimit-Remaining") == "0"
+    ):
+        # GitHub answers 403, not 429, when an API rate limit is used up.
+        raise CommitSourceError(f"{what}: {_origin(url)} rate-limited the request; try again later")
     if response.status_code in (401, 403):
         raise CommitSourceError(
             f"{what}: {_origin(url)} refused the credential (HTTP {response.status_code})"

@@ -141,8 +141,9 @@ def run(
     debug = "--debug" in args
     redactor = Redactor.from_environment(environment)
     # Everything written during the run - ours, click's, a plugin's - passes through the redactor.
-    out = cast(TextIO, RedactingStream(stdout or sys.stdout, redactor))
-    err = cast(TextIO, RedactingStream(stderr or sys.stderr, redactor))
+    raw_out, raw_err = stdout or sys.stdout, stderr or sys.stderr
+    out = cast(TextIO, RedactingStream(raw_out, redactor))
+    err = cast(TextIO, RedactingStream(raw_err, redactor))
     state = AppState(
         env=environment,
         stdout=out,
@@ -150,6 +151,7 @@ def run(
         cwd=cwd or Path.cwd(),
         redactor=redactor,
         extra_plugins=tuple(plugins),
+        ci_streams=(raw_out, raw_err),
     )
     handler = _configure_logging(err, debug)
     try:

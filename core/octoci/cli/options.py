@@ -14,9 +14,21 @@ __all__ = ["capture_options", "json_option", "make_capture_options"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _reserve_stdout(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        from octoci.cli.state import get_state
+
+        # Build-server protocol lines (masks, groups) must not corrupt the JSON on stdout.
+        get_state(ctx).machine_output = True
+    return value
+
+
 def json_option(function: F) -> F:
-    """``--json``: machine-readable output on standard output."""
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(function)
+    """``--json``: machine-readable output on standard output; the build-server adapter's
+    protocol lines go to standard error instead."""
+    return click.option(
+        "--json", "as_json", is_flag=True, callback=_reserve_stdout, help="Print JSON."
+    )(function)
 
 
 def capture_options(function: F) -> F:

@@ -31,6 +31,12 @@ class AppState:
     no_plugins: bool = False
     disabled_plugins: tuple[str, ...] = ()
     server_name: str | None = None
+    ci_streams: tuple[TextIO, TextIO] | None = None
+    """The unredacted (stdout, stderr) the build-server adapter writes its protocol to: it masks
+    secrets itself, and a masking command such as ``::add-mask::`` must carry the secret."""
+    machine_output: bool = False
+    """True when standard output is reserved for ``--json``: the adapter then writes to stderr,
+    which the GitHub Actions and Azure Pipelines runners read for commands too."""
     extra_plugins: tuple[object, ...] = ()
     """Plugin objects registered after loading (tests and embedding)."""
     _plugin_manager: OctociPluginManager | None = None
@@ -62,8 +68,9 @@ class AppState:
         """The active build-server adapter (forced with ``--server``/``OCTOCI_SERVER``, or detected)."""
         if self._server is None:
             name = self.server_name or self.env.get("OCTOCI_SERVER") or None
+            out, err = self.ci_streams or (self.stdout, self.stderr)
             self._server = self.plugin_manager.select_server(
-                self.env, self.stdout, name=name, cwd=self.cwd
+                self.env, err if self.machine_output else out, name=name, cwd=self.cwd
             )
             # Whatever the adapter writes is masked too, and the CI is told to mask it.
             for secret in self.redactor.secrets:

@@ -71,6 +71,28 @@ class CliResult:
         """Standard output parsed as CI messages."""
         return parse_ci_output(self.stdout)
 
+    def leaks(self, secret: str) -> list[str]:
+        """Lines of stdout or stderr that show ``secret``, except the commands that register it
+        with the CI's masking (``::add-mask::``, ``##vso[task.setsecret]``), which must carry it.
+
+        Example::
+
+            assert result.leaks(token) == []
+        """
+        return [
+            line
+            for line in (self.stdout + "\n" + self.stderr).splitlines()
+            if secret in line and not _is_mask_command(line)
+        ]
+
+
+_MASK_COMMANDS = frozenset({"add-mask", "task.setsecret"})
+
+
+def _is_mask_command(line: str) -> bool:
+    parsed = parse_ci_output(line)
+    return bool(parsed) and parsed[0].name in _MASK_COMMANDS
+
 
 def run_octoci(
     *args: str,

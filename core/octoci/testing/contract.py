@@ -37,9 +37,11 @@ class CIServerContract:
     server_class: ClassVar[type[CIServer]]
     variants: ClassVar[tuple[str, ...]] = ("push",)
 
-    @pytest.fixture(params=variants)
-    def variant(self, request: pytest.FixtureRequest) -> str:
-        return str(request.param)
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        # Parametrize from the *subclass's* variants (a class-level fixture would freeze the
+        # base class's default when it is defined).
+        if "variant" in metafunc.fixturenames and metafunc.cls is not None:
+            metafunc.parametrize("variant", metafunc.cls.variants)
 
     def make(self, env: dict[str, str]) -> tuple[CIServer, io.StringIO]:
         stream = io.StringIO()

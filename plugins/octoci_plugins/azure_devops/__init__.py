@@ -11,16 +11,23 @@ Only the standard library and octoci are imported here: detecting Azure Pipeline
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from octoci import hookimpl
 from octoci.server import CIServer
 from octoci_plugins.azure_devops.adapter import AzureDevOps
 
-__all__ = ["AzureDevOps", "octoci_servers"]
+__all__ = ["AzureDevOps", "octoci_secrets", "octoci_servers"]
 
 
 @hookimpl
 def octoci_servers() -> Sequence[type[CIServer]]:
     """Register the Azure DevOps & TFS adapter."""
     return [AzureDevOps]
+
+
+@hookimpl
+def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
+    """``SYSTEM_ACCESSTOKEN``, when the pipeline maps it: masked in everything octoci writes."""
+    token = env.get("SYSTEM_ACCESSTOKEN", "").strip()
+    return [token] if token else []

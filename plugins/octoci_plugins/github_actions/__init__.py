@@ -11,16 +11,22 @@ Only the standard library and octoci are imported here: detecting GitHub Actions
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from octoci import hookimpl
 from octoci.server import CIServer
-from octoci_plugins.github_actions.adapter import GitHubActions
+from octoci_plugins.github_actions.adapter import SECRET_VARIABLES, GitHubActions
 
-__all__ = ["GitHubActions", "octoci_servers"]
+__all__ = ["GitHubActions", "octoci_secrets", "octoci_servers"]
 
 
 @hookimpl
 def octoci_servers() -> Sequence[type[CIServer]]:
     """Register the GitHub Actions adapter."""
     return [GitHubActions]
+
+
+@hookimpl
+def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
+    """``GITHUB_TOKEN`` and the ID-token request token: masked in everything octoci writes."""
+    return [value for name in SECRET_VARIABLES if (value := env.get(name))]

@@ -161,7 +161,7 @@ def test_info_json_with_commits_from_the_build_changes_api(
         ],
     }
     assert data["Extra"]["JobName"] == "shop-ci - Build and test"
-    assert TOKEN not in result.stdout + result.stderr
+    assert result.leaks(TOKEN) == []
 
 
 def test_info_json_for_tfvc_on_premises(
@@ -209,7 +209,7 @@ def test_info_json_falls_back_to_git_when_the_api_fails_and_strict_fails(
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 1
     assert "Azure DevOps build changes API" in warnings[0]
-    assert TOKEN not in result.stdout + result.stderr
+    assert result.leaks(TOKEN) == []
 
     strict = run_cli("info", "--json", "--strict", env=env, cwd=repo)
     assert strict.exit_code == 1

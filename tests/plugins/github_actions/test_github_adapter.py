@@ -61,12 +61,6 @@ class TestGitHubActionsContract(CIServerContract):
         "credentials_in_url",
     )
 
-    # CIServerContract's own ``variant`` fixture is parametrized with the base class's
-    # ("push",) when the class is defined; re-declare it so every recording above is checked.
-    @pytest.fixture(params=variants)
-    def variant(self, request: pytest.FixtureRequest) -> str:
-        return str(request.param)
-
     def read_outputs(self, server: CIServer, written: str) -> dict[str, str]:
         return read_github_outputs(Path(server.env["GITHUB_OUTPUT"]))
 

@@ -306,7 +306,7 @@ def test_info_json_for_a_pull_request_with_commits_from_the_api(
     }
     assert data["Extra"]["PullRequestNumber"] == "17"
     assert data["Extra"]["HeadCommit"] == HEAD_PR
-    assert TOKEN not in result.stdout + result.stderr
+    assert result.leaks(TOKEN) == []
 
 
 def test_info_json_falls_back_to_git_with_one_warning_when_the_api_fails(
@@ -336,7 +336,7 @@ def test_info_json_falls_back_to_git_with_one_warning_when_the_api_fails(
     assert len(warnings) == 1
     assert "GitHub runs API" in warnings[0]
     assert "HTTP 404" in warnings[0]
-    assert TOKEN not in result.stdout + result.stderr
+    assert result.leaks(TOKEN) == []
 
     strict = run_cli("info", "--json", "--strict", env=env, cwd=repo)
     assert strict.exit_code == 1
