@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from io import FileIO
 from pathlib import Path
 from typing import TypeVar
 
@@ -88,17 +89,33 @@ class SegmentResult:
     stored: bool
 
 
+def _read_exactly(handle: FileIO, size: int) -> bytes:
+    """Up to ``size`` bytes, fewer only at end of file (an unbuffered read may return less)."""
+    data = handle.read(size)
+    if len(data) == size or not data:
+        return data
+    parts = [data]
+    missing = size - len(data)
+    while missing > 0 and (chunk := handle.read(missing)):
+        parts.append(chunk)
+        missing -= len(chunk)
+    return b"".join(parts)
+
+
 def _read(segment: Segment) -> tuple[bytes, bytes]:
     """The segment's file bytes and, for a stream piece past the file's start, the 32 KiB before."""
     if segment.source is None:
         return b"", b""
     start = max(0, segment.offset - _WINDOW) if segment.mode == "stream" else segment.offset
-    with segment.source.open("rb") as handle:
-        handle.seek(start)
-        dictionary = handle.read(segment.offset - start)
-        data = handle.read(segment.length)
-        grew = segment.last_of_file and handle.read(1) != b""
-    if len(data) != segment.length or grew:
+    # Unbuffered: one read syscall per segment, no copy through a buffer. The last segment of a
+    # file asks for one byte more, to notice a file that grew since it was planned.
+    extra = 1 if segment.last_of_file else 0
+    with segment.source.open("rb", buffering=0) as handle:
+        if start:
+            handle.seek(start)
+        dictionary = _read_exactly(handle, segment.offset - start) if segment.offset else b""
+        data = _read_exactly(handle, segment.length + extra)
+    if len(data) != segment.length:  # shorter: the file shrank; longer: it grew
         raise OctociError(
             f"{segment.source} changed size while it was being packed; pack again when the "
             "build has finished writing it"
