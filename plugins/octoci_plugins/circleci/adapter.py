@@ -139,9 +139,13 @@ class CircleCI(CIServer):
     # ------------------------------------------------------------------ writing back
     def set_output(self, name: str, value: str) -> None:
         """``export name='value'`` appended to ``$BASH_ENV``, which CircleCI sources before every
-        later step of the job (a log line when ``BASH_ENV`` is unset)."""
+        later step of the job (a log line, secrets masked, when ``BASH_ENV`` is unset).
+
+        The file is no log: it stays on the job's machine and hands later steps the real value,
+        secrets too (``octoci login``'s access token), as ``$GITHUB_OUTPUT`` does on GitHub.
+        """
         path = self._get("BASH_ENV")
         if not path:
             super().set_output(name, value)
             return
-        append_export(Path(path), name, self.redact(value))
+        append_export(Path(path), name, value)

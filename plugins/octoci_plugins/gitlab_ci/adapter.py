@@ -222,11 +222,21 @@ class GitLabCI(CIServer):
         """Add ``name=value`` to the dotenv report, for ``artifacts: reports: dotenv:``.
 
         A value the report cannot carry unchanged (several lines, outer blanks, over GitLab's
-        size limit) is logged instead, with a warning.
+        size limit) is logged instead, with a warning. A value holding a secret (say, the access
+        token of ``octoci login``) is left out with a warning: the report is a job artifact, and
+        GitLab does not mask its variables in later jobs' logs.
         """
+        if self.redact(value) != value:
+            log.warning(
+                "output %s holds a secret, which octoci keeps out of GitLab's dotenv report (a "
+                "job artifact whose variables GitLab does not mask); run octoci in the job that "
+                "needs it",
+                name,
+            )
+            return
         report = outputs.DotenvReport(self.dotenv_path)
         try:
-            report.set(name, self.redact(value))
+            report.set(name, value)
         except outputs.UnrepresentableValueError as exc:
             log.warning("%s; it is in the job log only", exc)
             super().set_output(name, value)

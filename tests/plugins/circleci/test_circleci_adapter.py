@@ -226,6 +226,19 @@ def test_outputs_accumulate_for_later_steps(ci_env: CiEnv) -> None:
     assert stream.getvalue() == ""
 
 
+@needs_bash
+def test_a_secret_output_reaches_later_steps_but_never_the_log(ci_env: CiEnv) -> None:
+    stream = io.StringIO()
+    server = CircleCI(ci_env("circleci", "push"), stream)
+    access_token = "eyJhbGciOiJSUzI1NiJ9.octopus-access-token"
+    server.mask(access_token)  # as octoci login does before setting the output
+    server.set_output("OCTOPUS_ACCESS_TOKEN", access_token)
+    server.write(f"logged in with {access_token}")
+    values = read_bash_env(Path(server.env["BASH_ENV"]), ["OCTOPUS_ACCESS_TOKEN"])
+    assert values == {"OCTOPUS_ACCESS_TOKEN": access_token}
+    assert access_token not in stream.getvalue()
+
+
 @pytest.mark.parametrize(("name", "value"), [("release-number", "1"), ("A", "nul\x00")])
 def test_outputs_bash_cannot_take_are_input_errors(ci_env: CiEnv, name: str, value: str) -> None:
     server = CircleCI(ci_env("circleci", "push"), io.StringIO())

@@ -281,10 +281,20 @@ def test_output_names_gitlab_refuses_are_input_errors(ci_env: CiEnv, name: str) 
         server.set_output(name, "1")
 
 
-def test_a_masked_value_is_never_written_to_the_report(ci_env: CiEnv) -> None:
-    server, _ = make(ci_env)
-    server.set_output("CLONE", f"https://gitlab-ci-token:{TOKEN}@gitlab.com/acme/shop.git")
-    assert TOKEN not in server.dotenv_path.read_text(encoding="utf-8")
+def test_a_secret_is_kept_out_of_the_report_with_a_warning(
+    ci_env: CiEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    server, stream = make(ci_env)
+    access_token = "eyJhbGciOiJSUzI1NiJ9.octopus-access-token"
+    server.mask(access_token)
+    server.set_output("RELEASE", "1.4.0")
+    with caplog.at_level(logging.WARNING, logger="octoci"):
+        server.set_output("access_token", access_token)
+        server.set_output("CLONE", f"https://gitlab-ci-token:{TOKEN}@gitlab.com/acme/shop.git")
+    assert read_dotenv(server.dotenv_path) == {"RELEASE": "1.4.0"}
+    assert [r.getMessage().split()[1] for r in caplog.records] == ["access_token", "CLONE"]
+    assert access_token not in caplog.text + stream.getvalue()
+    assert TOKEN not in caplog.text + stream.getvalue()
 
 
 # ---------------------------------------------------------------------------- sections
