@@ -80,8 +80,16 @@ def octo_env(octopus_emulator: Emulator) -> dict[str, str]:
 def octoci(octo_env: dict[str, str], tmp_path: Path) -> Callable[..., CliResult]:
     """``octoci("push", "*.zip", env={...})``: the CLI in-process, in ``tmp_path``."""
 
-    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
-        return run_octoci(*args, env={**octo_env, **(env or {})}, cwd=cwd or tmp_path)
+    def run(
+        *args: str,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        plugins: tuple[object, ...] = (),
+    ) -> CliResult:
+        merged = {**octo_env, **(env or {})}
+        for name in [k for k, v in merged.items() if v is None]:
+            del merged[name]  # env={"OCTOPUS_API_KEY": None} removes a variable
+        return run_octoci(*args, env=merged, cwd=cwd or tmp_path, plugins=plugins)
 
     return run
 

@@ -26,9 +26,16 @@ _JWT = "urn:ietf:params:oauth:token-type:jwt"
 def token_endpoint(connection: Connection) -> str:
     """The token endpoint the server advertises (``{server}/token/v1`` when it names none)."""
     try:
-        document = connection.get_json(
-            "/.well-known/openid-configuration", what="discovering Octopus's OIDC token endpoint"
+        # Unauthenticated: this runs while the connection is getting its first token.
+        response = connection.request(
+            "GET",
+            "/.well-known/openid-configuration",
+            what="discovering Octopus's OIDC token endpoint",
+            authenticate=False,
         )
+        document = response.json()
+    except ValueError:
+        document = None
     except OctopusApiError as exc:
         if exc.status == 404:
             raise OctopusApiError(
