@@ -94,7 +94,8 @@ class OctociGroup(click.Group):
 def cli(ctx: click.Context, /, **_options: Any) -> None:
     """octoci connects your build server to Octopus Deploy.
 
-    Exit codes: 0 ok, 1 an operation failed, 2 usage error or bad input.
+    Exit codes: 0 ok, 1 an operation failed, 2 usage error or bad input, 3 a deployment or
+    runbook run failed, 4 waiting timed out.
     """
     from octoci.cli.state import get_state
 
