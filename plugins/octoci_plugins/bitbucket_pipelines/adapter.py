@@ -15,7 +15,11 @@ from octoci.normalize import normalize_vcs_root
 from octoci.server import CIServer
 from octoci_plugins._http import TIMEOUT, api_session
 from octoci_plugins._jwt import check_id_token
-from octoci_plugins.bitbucket_pipelines.commits import commits_between, previous_successful_commit
+from octoci_plugins.bitbucket_pipelines.commits import (
+    api_errors,
+    commits_between,
+    previous_successful_commit,
+)
 from octoci_plugins.jenkins.outputs import OutputFiles
 
 __all__ = ["BitbucketPipelines", "shell_quote"]
@@ -179,8 +183,6 @@ class BitbucketPipelines(CIServer):
             )
             return None
         try:
-            from octoci_plugins.bitbucket_pipelines.commits import api_errors
-
             workspace, slug = self.repository.split("/", 1)
             with api_errors(f"Bitbucket API (repository {self.repository})"):
                 repository = client.repositories.get(workspace, slug)
@@ -191,7 +193,7 @@ class BitbucketPipelines(CIServer):
                 client.get,
                 self.repository,
                 build_number=int(number) if number.isdigit() else 0,
-                branch=info.source_branch or self._get("BITBUCKET_BRANCH"),
+                branch=self._get("BITBUCKET_BRANCH"),
                 tag=bool(info.tag),
             )
             if previous is None:
