@@ -6,9 +6,7 @@ guided failure, scheduling) and the waiting options (``--wait``, ``--timeout``, 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -121,6 +119,8 @@ def deploy_request(
     options: dict[str, Any], project: str, environments: Sequence[str], version: str = ""
 ) -> DeployRequest:
     """The :class:`~octoci.octopus.executions.DeployRequest` the shared options describe."""
+    from datetime import datetime
+
     from octoci.octopus.executions import DeployRequest, parse_variables
 
     run_at = ""
@@ -169,6 +169,8 @@ def finish_tasks(
     """Report queued tasks; with ``--wait``, wait for them (streaming logs with ``--progress``);
     then publish outputs and ``--json``. A failed or timed-out wait still publishes the states,
     then ends with exit code 3 or 4."""
+    import json
+
     from octoci.model import Deployment, RunReport
     from octoci.octopus.errors import TaskFailedError, TaskTimeoutError
     from octoci.octopus.tasks import TaskLog, TaskState, wait_for_tasks

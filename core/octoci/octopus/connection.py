@@ -149,6 +149,10 @@ class Connection:
         self.settings = settings
         self.redact = redactor or Redactor()
         self.redact.add([s for s in (settings.api_key, settings.access_token) if s])
+        for proxy in (settings.proxy, *settings.env_proxies.values()):
+            password = urlsplit(proxy).password if proxy else None
+            if password:
+                self.redact.add([password])
         self._token_source = token_source
         self._token: tuple[str, float] | None = None
         self._token_lock = threading.Lock()
@@ -334,7 +338,7 @@ class Connection:
                 )
                 wait = ceiling * (0.5 + random.random() / 2)
             if elapsed + wait > budget:
-                self._give_up(what, problem, attempt, elapsed, wait, budget, last)
+                self._give_up(what, problem, attempt, elapsed, wait, budget, last, url)
             log.warning(
                 "%s: %s; retrying in %.1f s (attempt %d)",
                 what,
@@ -353,6 +357,7 @@ class Connection:
         wait: float,
         budget: float,
         response: requests.Response | None,
+        url: str,
     ) -> None:
         tried = f"{attempts} attempt{'s' if attempts != 1 else ''} in {elapsed:.0f} s"
         if problem.startswith("HTTP ") and response is not None:
@@ -368,10 +373,18 @@ class Connection:
             raise type(error)(
                 f"{error} (gave up after {tried}{hint})", status=error.status, errors=error.errors
             )
+        proxy = next(iter(self.proxies_for(url).values()), "")
+        via = ""
+        if proxy:
+            parts = urlsplit(proxy)
+            # A proxy URL may carry a user name and password: show only where it is.
+            via = f" through the proxy {parts.scheme}://{parts.hostname}:{parts.port or ''}".rstrip(
+                ":"
+            )
         raise OctopusConnectionError(
             self.redact(
-                f"{what} failed: cannot reach Octopus at {self.settings.url} ({problem}; gave up "
-                f"after {tried}); check the URL, the network, and the proxy settings"
+                f"{what} failed: cannot reach Octopus at {self.settings.url}{via} ({problem}; "
+                f"gave up after {tried}); check the URL, the network, and the proxy settings"
             )
         )
 
@@ -549,13 +562,19 @@ def _never_sent(exc: requests.exceptions.RequestException) -> bool:
 
 
 def _reason(exc: BaseException) -> str:
-    """A short, secret-free description of a requests/urllib3 exception."""
-    reason = exc.args[0] if exc.args else exc
-    inner = getattr(reason, "reason", None) or reason
+    """A short, secret-free description of a requests/urllib3 exception: its innermost cause."""
+    inner: BaseException = exc
+    for _ in range(8):  # requests wraps urllib3, which wraps the socket error
+        reason = getattr(inner, "reason", None)
+        if isinstance(reason, BaseException):
+            inner = reason
+            continue
+        nested = [a for a in getattr(inner, "args", ()) if isinstance(a, BaseException)]
+        if nested:
+            inner = nested[-1]
+            continue
+        break
     text = str(inner)
-    # urllib3 wraps: "HTTPConnectionPool(host=..., port=...): Max retries exceeded ... (Caused by X)"
-    caused = re.search(r"\(Caused by (.+)\)\s*$", text)
-    if caused:
-        text = caused.group(1)
     text = re.sub(r"<urllib3\.connection\.\w+ object at 0x[0-9a-f]+>: ", "", text)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    text = re.sub(r"^HTTPS?Connection(?:Pool)?\(host=[^)]*\): ", "", text)
+    return f"{type(inner).__name__}: {text}" if text else type(inner).__name__
