@@ -122,4 +122,8 @@ def _unescape(text: str, number: int) -> str:
             continue
         out.append(_SIMPLE_ESCAPES.get(nxt, nxt))
         i += 2
-    return "".join(out)
+    text = "".join(out)
+    # Java writes characters outside the BMP as two \uXXXX escapes (a surrogate pair): join them.
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text

@@ -77,3 +77,9 @@ def test_non_utf8_environment_value_names_the_variable() -> None:
 )
 def test_truthy(value: str | None, expected: bool) -> None:
     assert is_truthy(value) is expected
+
+
+def test_properties_join_surrogate_pairs_as_java_writes_them() -> None:
+    assert parse_properties("emoji=\\ud83d\\ude80 go\n") == {"emoji": "\U0001f680 go"}
+    # A lone surrogate cannot be text: it becomes the replacement character, not a crash.
+    assert parse_properties("bad=\\ud83d\n") == {"bad": "\ufffd"}
