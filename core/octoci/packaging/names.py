@@ -6,11 +6,15 @@
 
 from __future__ import annotations
 
+import re
 import stat
 import unicodedata
+from collections.abc import Sequence
 from pathlib import PurePath
 
-__all__ = ["UnsafeNameError", "entry_name", "is_executable"]
+__all__ = ["UnsafeNameError", "entry_name", "entry_name_from_parts", "is_executable"]
+
+_CONTROL = re.compile("[\\x00-\\x1f\\x7f]")
 
 
 class UnsafeNameError(ValueError):
@@ -29,18 +33,23 @@ def entry_name(relative: PurePath) -> str:
     """
     if relative.is_absolute() or relative.drive or relative.root:
         raise UnsafeNameError(f"{relative} is absolute; entry names must be relative")
-    parts = relative.parts
+    return entry_name_from_parts(relative.parts)
+
+
+def entry_name_from_parts(parts: Sequence[str]) -> str:
+    """:func:`entry_name` for path segments already split (what a directory walk has)."""
     if not parts:
         raise UnsafeNameError("an entry name is empty")
+    joined = "/".join(parts)
     for part in parts:
         if part in ("", ".", ".."):
-            raise UnsafeNameError(f"{relative} has a '{part}' segment")
+            raise UnsafeNameError(f"{joined} has a '{part}' segment")
         # A POSIX file name may hold a backslash; Windows extractors would split it into folders.
         if "\\" in part:
-            raise UnsafeNameError(f"{relative} has a backslash in a file name; rename the file")
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in part):
-            raise UnsafeNameError(f"{relative!r} has a control character; rename the file")
-    return unicodedata.normalize("NFC", "/".join(parts))
+            raise UnsafeNameError(f"{joined} has a backslash in a file name; rename the file")
+        if _CONTROL.search(part):
+            raise UnsafeNameError(f"{joined!r} has a control character; rename the file")
+    return joined if joined.isascii() else unicodedata.normalize("NFC", joined)
 
 
 def is_executable(mode: int) -> bool:

@@ -12,12 +12,12 @@ import itertools
 import os
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from octoci.errors import InputError
 from octoci.model import PackageEntry
 from octoci.packaging.globs import GlobError, GlobSet
-from octoci.packaging.names import UnsafeNameError, entry_name
+from octoci.packaging.names import UnsafeNameError, entry_name_from_parts
 
 __all__ = ["Selection", "select_entries", "select_roots"]
 
@@ -92,11 +92,12 @@ class _Walker:
         self.skip_names = {p.name for p in skip}
 
     def walk(self) -> Iterator[PackageEntry]:
-        yield from self._folder(self.real_base, (), frozenset({self.real_base}))
+        yield from self._folder(self.real_base, self.real_base, (), frozenset({self.real_base}))
 
     def _folder(
-        self, folder: Path, parts: tuple[str, ...], ancestors: frozenset[Path]
+        self, folder: Path, real_folder: Path, parts: tuple[str, ...], ancestors: frozenset[Path]
     ) -> Iterator[PackageEntry]:
+        """Walk ``folder`` (whose link-free path is ``real_folder``), refusing loops."""
         try:
             with os.scandir(folder) as scan:
                 children = sorted(scan, key=lambda e: e.name)
@@ -104,32 +105,30 @@ class _Walker:
             raise InputError(f"cannot read the folder {folder}: {exc.strerror or exc}") from None
         for child in children:
             child_parts = (*parts, child.name)
-            path = Path(child.path)
             relative = "/".join(child_parts)
             if child.is_symlink():
                 # An excluded link is never followed, so excluding it is the way out of the error.
                 if self.exclude.matches(relative) or self.exclude.covers_folder(relative):
                     continue
-                real = self._link_target(path, child_parts)
+                real = self._link_target(Path(child.path), child_parts)
                 is_dir, is_file = real.is_dir(), real.is_file()
             else:
                 # DirEntry answers these from the directory listing, without a stat per file.
-                real = path
+                real = real_folder / child.name
                 is_dir = child.is_dir(follow_symlinks=False)
                 is_file = child.is_file(follow_symlinks=False)
             if is_dir:
                 if self.exclude.covers_folder(relative):
                     continue
-                real_folder = real.resolve()
-                if real_folder in ancestors:
-                    raise InputError(f"{path} is a link back to {real_folder}, a loop; remove it")
-                yield from self._folder(path, child_parts, ancestors | {real_folder})
+                if real in ancestors:
+                    raise InputError(f"{child.path} is a link back to {real}, a loop; remove it")
+                yield from self._folder(Path(child.path), real, child_parts, ancestors | {real})
             elif is_file:
                 if child.name in self.skip_names and real.resolve() in self.skip:
                     continue
-                name = self._name(path, child_parts)
+                name = self._name(child.path, child_parts)
                 if self.include.matches(name) and not self.exclude.matches(name):
-                    yield PackageEntry(source=path, name=name)
+                    yield PackageEntry(source=Path(child.path), name=name)
 
     def _link_target(self, path: Path, parts: tuple[str, ...]) -> Path:
         try:
@@ -144,9 +143,9 @@ class _Walker:
         return target
 
     @staticmethod
-    def _name(path: Path, parts: tuple[str, ...]) -> str:
+    def _name(path: str | Path, parts: tuple[str, ...]) -> str:
         try:
-            return entry_name(PurePath(*parts))
+            return entry_name_from_parts(parts)
         except UnsafeNameError as exc:
             raise InputError(f"cannot pack {path}: {exc}") from None
 
