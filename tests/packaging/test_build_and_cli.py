@@ -57,6 +57,20 @@ def test_a_failing_writer_leaves_nothing_behind(tree: Path, tmp_path: Path) -> N
     assert not out.exists()  # the folder we created is gone too
 
 
+def test_an_interrupted_write_leaves_nothing_behind(tree: Path, tmp_path: Path) -> None:
+    def interrupted(spec: PackageSpec, entries: Sequence[PackageEntry], destination: Path) -> None:
+        destination.write_bytes(b"PK partial")
+        raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("not ours")
+    formats = {"zip": PackageFormat("zip", ".zip", interrupted)}
+    with pytest.raises(KeyboardInterrupt):
+        build_package(PackageSpec(id="A", version="1.0.0", base_path=tree, out_folder=out), formats)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]  # an existing folder is kept
+
+
 def test_the_package_being_written_is_not_packed_into_itself(tree: Path, pack) -> None:
     first = pack(tree, out_folder=tree)
     second = pack(tree, out_folder=tree, overwrite=True)
