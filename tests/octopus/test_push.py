@@ -236,3 +236,26 @@ def test_push_command_bad_overwrite_mode(
     result = octoci("push", "Acme.Web.1.0.0.zip", "--overwrite-mode", "maybe")
     assert result.exit_code == 2
     assert "unknown overwrite mode 'maybe'" in result.stderr
+
+
+def test_a_body_above_2_gib_is_streamed_in_constant_memory(tmp_path: Path) -> None:
+    """The official GitHub action fails above 2 GB (it reads the file into memory). A sparse
+    2.5 GiB file streams block by block: length right, memory flat."""
+    import tracemalloc
+
+    path = tmp_path / "Huge.Package.1.0.0.zip"
+    size = 2 * 1024**3 + 512 * 1024**2
+    with path.open("wb") as handle:
+        handle.truncate(size)  # sparse: no disk space used
+    body = MultipartFile(path)
+    assert len(body) > 2**31
+    total = 0
+    tracemalloc.start()
+    try:
+        for block in body:
+            total += len(block)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert total == len(body)
+    assert peak < 4 * 1024 * 1024
