@@ -1,8 +1,9 @@
 """Parse what an adapter wrote to the job log back into messages, so tests assert on meaning.
 
 Understands TeamCity service messages (``##teamcity[...]``), Azure Pipelines logging commands
-(``##vso[...]`` and ``##[group]``), GitHub Actions workflow commands (``::cmd::``) and Continua CI
-messages (``@@continua[...]``); any other line is a ``text`` message.
+(``##vso[...]`` and ``##[group]``), GitHub Actions workflow commands (``::cmd::``), GitLab CI
+collapsible sections (``section_start``/``section_end``) and Continua CI messages
+(``@@continua[...]``); any other line is a ``text`` message.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ __all__ = ["CIMessage", "parse_ci_output"]
 class CIMessage:
     """One parsed line of CI output.
 
-    ``protocol`` is ``teamcity``, ``azure``, ``github``, ``continua`` or ``text``; ``name`` the
+    ``protocol`` is ``teamcity``, ``azure``, ``github``, ``gitlab``, ``continua`` or ``text``; ``name`` the
     command (``setParameter``, ``task.setvariable``, ``add-mask``, ``group`` ...); ``value`` the
     single or trailing value; ``properties`` the named attributes, unescaped.
     """
@@ -34,6 +35,10 @@ _TEAMCITY_PROP = re.compile(r"(?P<key>[\w.]+)='(?P<value>(?:[^'|]|\|.)*)'")
 _AZURE = re.compile(r"^##vso\[(?P<name>[\w.]+)(?P<props>[^\]]*)\](?P<value>.*)$")
 _AZURE_SHORT = re.compile(r"^##\[(?P<name>\w+)\](?P<value>.*)$")
 _GITHUB = re.compile(r"^::(?P<name>[\w-]+)(?: (?P<props>[^:]*))?::(?P<value>.*)$")
+_GITLAB_SECTION = re.compile(
+    r"^\x1b\[0Ksection_(?P<kind>start|end):(?P<time>\d+):(?P<name>[^\r\[]+)"
+    r"(?:\[(?P<options>[^\]]*)\])?\r\x1b\[0K(?P<title>.*)$"
+)
 _CONTINUA = re.compile(r"^@@continua\[(?P<name>\w+)(?P<rest>.*)\]\s*$")
 _CONTINUA_PROP = re.compile(r"(?P<key>\w+)='(?P<value>(?:[^'\\]|\\.)*)'")
 
@@ -110,6 +115,11 @@ def _parse_line(line: str) -> CIMessage:
                 key, value = part.split("=", 1)
                 props[key.strip()] = _github_unescape(value, prop=True)
         return CIMessage("github", m["name"], _github_unescape(m["value"], prop=False), props)
+    if m := _GITLAB_SECTION.match(line):
+        props = {"name": m["name"], "time": m["time"]}
+        if m["options"]:
+            props["options"] = m["options"]
+        return CIMessage("gitlab", f"section_{m['kind']}", m["title"], props)
     if m := _CONTINUA.match(line):
         props = {
             p["key"]: _continua_unescape(p["value"]) for p in _CONTINUA_PROP.finditer(m["rest"])
@@ -127,4 +137,6 @@ def parse_ci_output(text: str) -> list[CIMessage]:
         # [CIMessage(protocol='teamcity', name='setParameter', value='',
         #            properties={'name': 'a', 'value': "x'y"})]
     """
-    return [_parse_line(line) for line in text.splitlines() if line.strip()]
+    # Split on "\n" only: GitLab's section lines carry a "\r" inside them.
+    lines = (line.removesuffix("\r") for line in text.split("\n"))
+    return [_parse_line(line) for line in lines if line.strip()]

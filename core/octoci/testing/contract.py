@@ -112,6 +112,6 @@ class CIServerContract:
         with server.group("Packing"):
             server.write("inside")
         names = [m.name for m in parse_ci_output(stream.getvalue())]
-        opened = sum(n in ("blockOpened", "group", "startGroup") for n in names)
-        closed = sum(n in ("blockClosed", "endgroup", "endGroup") for n in names)
+        opened = sum(n in ("blockOpened", "group", "startGroup", "section_start") for n in names)
+        closed = sum(n in ("blockClosed", "endgroup", "endGroup", "section_end") for n in names)
         assert opened == closed
