@@ -74,9 +74,10 @@ def test_build_info_reaches_octopus_with_teamcity_commits(
         cwd=tmp_path,
     )
     assert result.exit_code == 0, result.stderr
-    # The JSON document, then the service messages octoci writes for TeamCity.
+    # The JSON document; the service messages for TeamCity go wherever the core sends the
+    # adapter's stream with --json (after the JSON, or to standard error).
     data, end = json.JSONDecoder().raw_decode(result.stdout)
-    messages = parse_ci_output(result.stdout[end:])
+    messages = parse_ci_output(result.stdout[end:] + result.stderr)
     outputs = {
         m.properties["name"]: m.properties["value"] for m in messages if m.name == "setParameter"
     }
