@@ -37,6 +37,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "runbook": "octoci.cli.runbook:runbook",
     "task": "octoci.cli.task:task",
     "login": "octoci.cli.login:login",
+    "publish": "octoci.cli.publish:publish",
 }
 
 

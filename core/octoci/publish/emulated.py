@@ -1,0 +1,69 @@
+"""``octoci publish --emulator``: an embedded Octopus emulator seeded with what the run names.
+
+The emulator gets the project (with one package step per package the run publishes), the
+environments of ``deploy_to`` and ``promote_to`` in a lifecycle that deploys them in that order,
+the space and the tenants, so the whole job runs on a machine with no Octopus server. Its state
+lives in a temporary folder, removed when the run ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from octoci.config import PublishConfig
+
+__all__ = ["EMULATOR_TASKS", "emulator_seed", "start_publish_emulator"]
+
+#: Slow enough to show Queued -> Executing -> Success, fast enough for a demo.
+EMULATOR_TASKS: dict[str, float] = {"queued_seconds": 0.2, "executing_seconds": 1.0}
+_LIFECYCLE = "octoci publish"
+
+
+def emulator_seed(config: PublishConfig, package_ids: Sequence[str]) -> dict[str, Any]:
+    """The seed (as in an emulator seed file) for the run ``config`` describes.
+
+    Example::
+
+        emulator_seed(config, ["Acme.Web"])
+        # {"tasks": {...}, "spaces": [{"name": "Default", "default": True,
+        #   "environments": ["Dev"], "projects": [{"name": "Shop", "packages": ["Acme.Web"]}], ...}]}
+    """
+    environments = list(dict.fromkeys([*config.items("deploy_to"), *config.items("promote_to")]))
+    space: dict[str, Any] = {"name": config.text("space") or "Default", "default": True}
+    if environments:
+        space["environments"] = environments
+        # One phase per environment, in the order the run deploys them, so promotion is legal.
+        space["lifecycles"] = [
+            {
+                "name": _LIFECYCLE,
+                "phases": [{"name": e, "optional": [e]} for e in environments],
+            }
+        ]
+    project = config.text("project")
+    tenants, tags = config.items("tenants"), config.items("tenant_tags")
+    if project:
+        entry: dict[str, Any] = {"name": project, "packages": list(package_ids)}
+        if environments:
+            entry["lifecycle"] = _LIFECYCLE
+        if tenants or tags:
+            entry["tenanted"] = "TenantedOrUntenanted"
+        space["projects"] = [entry]
+        connected = {project: environments or ["Dev", "Test", "Production"]}
+        named = [{"name": t, "projects": connected} for t in tenants if t != "*"]
+        if tags:
+            named.append({"name": "Tagged tenant", "tags": list(tags), "projects": connected})
+        if named:
+            space["tenants"] = named
+    return {"tasks": dict(EMULATOR_TASKS), "spaces": [space]}
+
+
+def start_publish_emulator(config: PublishConfig, package_ids: Sequence[str]) -> Any:
+    """Start an emulator on 127.0.0.1 and a free port, seeded for ``config``; the caller stops it.
+
+    Returns the running :class:`~octoci.emulator.Emulator`.
+    """
+    from octoci.emulator import Emulator, parse_seed
+
+    seed = parse_seed(emulator_seed(config, package_ids), source="octoci publish --emulator")
+    return Emulator(seed=seed).start()
