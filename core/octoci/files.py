@@ -7,13 +7,37 @@ so a malformed ``GITHUB_EVENT_PATH`` or TeamCity properties file never ends in a
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from octoci.errors import InputError
+from octoci.errors import InputError, OctociError
 
-__all__ = ["parse_properties", "read_json_file", "read_properties_file", "read_text_file"]
+__all__ = [
+    "parse_properties",
+    "read_json_file",
+    "read_properties_file",
+    "read_text_file",
+    "write_text_atomic",
+]
+
+
+def write_text_atomic(path: Path, text: str, what: str = "file") -> None:
+    """Write ``text`` (UTF-8, ``\n`` line ends) to ``path`` so no reader ever sees half of it:
+    into a temporary file beside it, then renamed over it. Errors are one-line OctociErrors."""
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            Path(temp).replace(path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OctociError(f"cannot write the {what} {path}: {exc.strerror or exc}") from None
 
 
 def read_text_file(path: Path, what: str) -> str:

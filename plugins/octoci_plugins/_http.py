@@ -17,7 +17,7 @@ from octoci.errors import OctociError
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["CommitSourceError", "api_session", "get_json"]
+__all__ = ["CommitSourceError", "api_session", "get_json", "url_origin"]
 
 USER_AGENT = f"octoci/{__version__}"
 #: Seconds to connect and to wait for each read; CI APIs that take longer are effectively down.
@@ -75,26 +75,29 @@ def get_json(
         response = session.get(url, params=params, timeout=TIMEOUT)
     except requests.RequestException as exc:
         raise CommitSourceError(
-            f"{what}: cannot reach {_origin(url)} ({type(exc).__name__})"
+            f"{what}: cannot reach {url_origin(url)} ({type(exc).__name__})"
         ) from None
     if response.status_code == 429 or (
         response.status_code == 403 and response.headers.get("X-RateLimit-Remaining") == "0"
     ):
         # GitHub answers 403, not 429, when an API rate limit is used up.
-        raise CommitSourceError(f"{what}: {_origin(url)} rate-limited the request; try again later")
+        raise CommitSourceError(
+            f"{what}: {url_origin(url)} rate-limited the request; try again later"
+        )
     if response.status_code in (401, 403):
         raise CommitSourceError(
-            f"{what}: {_origin(url)} refused the credential (HTTP {response.status_code})"
+            f"{what}: {url_origin(url)} refused the credential (HTTP {response.status_code})"
         )
     if response.status_code >= 400:
-        raise CommitSourceError(f"{what}: {_origin(url)} answered HTTP {response.status_code}")
+        raise CommitSourceError(f"{what}: {url_origin(url)} answered HTTP {response.status_code}")
     try:
         return response.json()
     except ValueError:
-        raise CommitSourceError(f"{what}: {_origin(url)} did not answer with JSON") from None
+        raise CommitSourceError(f"{what}: {url_origin(url)} did not answer with JSON") from None
 
 
-def _origin(url: str) -> str:
+def url_origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``: what errors may show (never a path, query or user)."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)

@@ -83,3 +83,16 @@ def test_properties_join_surrogate_pairs_as_java_writes_them() -> None:
     assert parse_properties("emoji=\\ud83d\\ude80 go\n") == {"emoji": "\U0001f680 go"}
     # A lone surrogate cannot be text: it becomes the replacement character, not a crash.
     assert parse_properties("bad=\\ud83d\n") == {"bad": "\ufffd"}
+
+
+def test_write_text_atomic(tmp_path: Path) -> None:
+    from octoci.errors import OctociError
+    from octoci.files import write_text_atomic
+
+    target = tmp_path / "out.properties"
+    write_text_atomic(target, "a=1\n")
+    write_text_atomic(target, "a=2\n")
+    assert target.read_text(encoding="utf-8") == "a=2\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.properties"], "no temporary file left"
+    with pytest.raises(OctociError, match=r"cannot write the output file .*missing"):
+        write_text_atomic(tmp_path / "missing" / "x", "", "output file")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from octoci.errors import OctociError
-from octoci_plugins._http import TIMEOUT, _origin, api_session
+from octoci_plugins._http import TIMEOUT, api_session, url_origin
 
 if TYPE_CHECKING:
     import requests
@@ -65,11 +65,11 @@ class WorkerApi:
             response = self.session.request(method, url, timeout=TIMEOUT, **kwargs)
         except requests.RequestException as exc:
             raise WorkerApiError(
-                f"AppVeyor build worker API ({_origin(url)}): cannot {what} ({type(exc).__name__})"
+                f"AppVeyor build worker API ({url_origin(url)}): cannot {what} ({type(exc).__name__})"
             ) from None
         if response.status_code >= 400:
             raise WorkerApiError(
-                f"AppVeyor build worker API ({_origin(url)}): cannot {what} "
+                f"AppVeyor build worker API ({url_origin(url)}): cannot {what} "
                 f"(HTTP {response.status_code})"
             )
         return response

@@ -12,8 +12,8 @@ from typing import ClassVar, TextIO
 from octoci.errors import InputError
 from octoci.model import BuildInformation, Commit
 from octoci.server import CIServer
+from octoci_plugins._outputs import OutputFiles
 from octoci_plugins.bamboo.commits import BambooAuth, fetch_result_changes
-from octoci_plugins.jenkins.outputs import OutputFiles
 
 __all__ = ["BambooServer", "BambooVariables"]
 

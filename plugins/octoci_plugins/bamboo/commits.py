@@ -17,7 +17,7 @@ from typing import Any
 
 from octoci.model import Commit
 from octoci_plugins._atlassian import atlassian_errors
-from octoci_plugins._http import TIMEOUT, CommitSourceError, _origin, api_session
+from octoci_plugins._http import TIMEOUT, CommitSourceError, api_session, url_origin
 
 __all__ = ["MAX_CHANGES", "BambooAuth", "changes_of_result", "fetch_result_changes"]
 
@@ -87,7 +87,7 @@ def fetch_result_changes(
     ``bamboo_class`` is ``atlassian.Bamboo``, passed in so this module imports without the
     extra. Raises :class:`CommitSourceError` when Bamboo cannot be read.
     """
-    what = f"{WHAT} ({_origin(url)}, {key})"
+    what = f"{WHAT} ({url_origin(url)}, {key})"
     if not _RESULT_KEY.match(key):
         raise CommitSourceError(f"{what}: {key} is not a plan result key")
     session = api_session(retries=retries)

@@ -15,12 +15,12 @@ from octoci.normalize import normalize_vcs_root
 from octoci.server import CIServer
 from octoci_plugins._http import TIMEOUT, api_session
 from octoci_plugins._jwt import check_id_token
+from octoci_plugins._outputs import OutputFiles
 from octoci_plugins.bitbucket_pipelines.commits import (
     api_errors,
     commits_between,
     previous_successful_commit,
 )
-from octoci_plugins.jenkins.outputs import OutputFiles
 
 __all__ = ["BitbucketPipelines", "shell_quote"]
 

@@ -13,10 +13,10 @@ from urllib.parse import unquote, urlsplit
 from octoci.model import BuildInformation, Commit
 from octoci.normalize import strip_url_credentials
 from octoci.server import CIServer
-from octoci_plugins._http import CommitSourceError
+from octoci_plugins._http import CommitSourceError, url_origin
 from octoci_plugins._jwt import check_id_token
+from octoci_plugins._outputs import JSON_NAME, OutputFiles
 from octoci_plugins.jenkins.commits import collect_commits
-from octoci_plugins.jenkins.outputs import OutputFiles
 
 __all__ = ["JenkinsServer"]
 
@@ -198,7 +198,7 @@ class JenkinsServer(CIServer):
     @property
     def output_files(self) -> OutputFiles:
         """Where :meth:`set_output` writes (``OCTOCI_OUTPUT_FILE`` or the workspace)."""
-        return OutputFiles.for_build(self.env, self.cwd)
+        return jenkins_output_files(self.env, self.cwd)
 
     def set_output(self, name: str, value: str) -> None:
         """Add ``name`` to ``octoci-outputs.json`` and ``.properties`` for ``readJSON`` or
@@ -236,7 +236,7 @@ def _get_build(
     """
     import requests
 
-    origin = _origin(url)
+    origin = url_origin(url)
     what = f"Jenkins API ({origin}, build #{number} of {job})"
     for attempt in range(attempts):
         retry = attempt + 1 < attempts
@@ -291,6 +291,12 @@ def _status_of(exc: Exception) -> int | None:
     return None
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
+def jenkins_output_files(env: Mapping[str, str], cwd: Path) -> OutputFiles:
+    """``OCTOCI_OUTPUT_FILE`` (the JSON file; the properties file sits beside it), else
+    ``octoci-outputs.json`` in ``WORKSPACE``, else in ``cwd``."""
+    chosen = env.get("OCTOCI_OUTPUT_FILE", "").strip()
+    if chosen:
+        path = Path(chosen)
+        return OutputFiles(path if path.is_absolute() else cwd / path)
+    workspace = env.get("WORKSPACE", "").strip()
+    return OutputFiles((Path(workspace) if workspace else cwd) / JSON_NAME)

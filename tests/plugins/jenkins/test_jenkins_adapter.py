@@ -16,8 +16,9 @@ from octoci.files import parse_properties
 from octoci.normalize import normalize_build_information
 from octoci.server import CIServer
 from octoci.testing import CIServerContract, CliResult
+from octoci_plugins._outputs import to_properties
 from octoci_plugins.jenkins import JenkinsServer, octoci_secrets
-from octoci_plugins.jenkins.outputs import OutputFiles, to_properties
+from octoci_plugins.jenkins.adapter import jenkins_output_files
 
 EnvFactory = Callable[..., dict[str, str]]
 
@@ -196,7 +197,7 @@ def test_outputs_accumulate_over_steps_in_both_files(ci_env: EnvFactory) -> None
     stream = io.StringIO()
     JenkinsServer(env, stream).set_output("package_version", "1.2.3")
     JenkinsServer(env, stream).set_output("release_url", "https://o.example/app#/r?a=b:c")
-    files = OutputFiles.for_build(env, Path())
+    files = jenkins_output_files(env, Path())
     expected = {"package_version": "1.2.3", "release_url": "https://o.example/app#/r?a=b:c"}
     assert json.loads(files.json_path.read_text(encoding="utf-8")) == expected
     assert parse_properties(files.properties_path.read_text(encoding="utf-8")) == expected

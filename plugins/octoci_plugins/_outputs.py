@@ -1,10 +1,7 @@
-"""Output variables for a Jenkins pipeline: Jenkins has no stdout protocol, so octoci writes files.
-
-Two files with the same content, in the workspace (or where ``OCTOCI_OUTPUT_FILE`` says):
-
-* ``octoci-outputs.json`` for ``readJSON file: 'octoci-outputs.json'``;
-* ``octoci-outputs.properties`` for ``readProperties file: 'octoci-outputs.properties'``
-  (both steps come with the Pipeline Utility Steps plugin).
+"""Output variables as files, for build servers without a stdout protocol for them (Jenkins,
+Bamboo, Bitbucket Pipelines): ``octoci-outputs.json`` and ``octoci-outputs.properties`` with the
+same content. Jenkins reads them with ``readJSON``/``readProperties``, Bamboo with the "Inject
+Bamboo variables" task, Bitbucket as step artifacts.
 
 Each call rewrites both files from the merged values, so several octoci steps in one build
 accumulate their outputs. The properties file is written with Java's ``Properties.store``
@@ -14,14 +11,19 @@ escaping, so any value (newlines, ``=``, ``:``, ``#``, non-ASCII) reads back exa
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from octoci.errors import InputError, OctociError
+from octoci.errors import InputError
+from octoci.files import write_text_atomic
 
-__all__ = ["OutputFiles", "escape_properties_key", "escape_properties_value", "to_properties"]
+__all__ = [
+    "JSON_NAME",
+    "OutputFiles",
+    "escape_properties_key",
+    "escape_properties_value",
+    "to_properties",
+]
 
 JSON_NAME = "octoci-outputs.json"
 PROPERTIES_NAME = "octoci-outputs.properties"
@@ -86,17 +88,6 @@ class OutputFiles:
         self.json_path = json_path
         self.properties_path = json_path.with_suffix(".properties")
 
-    @classmethod
-    def for_build(cls, env: Mapping[str, str], cwd: Path) -> OutputFiles:
-        """``OCTOCI_OUTPUT_FILE`` (the JSON file; the properties file sits beside it), else
-        ``octoci-outputs.json`` in ``WORKSPACE``, else in ``cwd``."""
-        chosen = env.get("OCTOCI_OUTPUT_FILE", "").strip()
-        if chosen:
-            path = Path(chosen)
-            return cls(path if path.is_absolute() else cwd / path)
-        workspace = env.get("WORKSPACE", "").strip()
-        return cls((Path(workspace) if workspace else cwd) / JSON_NAME)
-
     def read(self) -> dict[str, str]:
         """The values written so far in this build (none when the file does not exist yet)."""
         try:
@@ -123,16 +114,6 @@ class OutputFiles:
         values = self.read()
         values[name] = value
         self.json_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.json_path, json.dumps(values, indent=2, ensure_ascii=False) + "\n")
-        _write_atomic(self.properties_path, to_properties(values))
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    # Write beside the target and rename, so a pipeline never reads a half-written file.
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        Path(temp).replace(path)
-    except OSError as exc:
-        raise OctociError(f"cannot write the output file {path}: {exc.strerror or exc}") from None
+        text = json.dumps(values, indent=2, ensure_ascii=False) + "\n"
+        write_text_atomic(self.json_path, text, "output file")
+        write_text_atomic(self.properties_path, to_properties(values), "output file")
