@@ -697,7 +697,7 @@ def resolve_config(
         elif setting.name in file_values:
             values[setting.name] = file_values[setting.name]
             sources[setting.name] = f"file {path}"
-        elif setting.name in server_defaults and server_defaults[setting.name] not in (None, ""):
+        elif setting.name in server_defaults and server_defaults[setting.name] not in (None, "", ()):
             values[setting.name] = server_defaults[setting.name]
             sources[setting.name] = "server"
         else:

@@ -518,7 +518,7 @@ def execute(
                     raise OctociError(f"{len(failures)} of {len(files)} packages failed: {details}")
         ids_versions = list(dict.fromkeys((name.id, name.version) for _, name in files))
         if plan.build_information:
-            _push_build_information(plan, work, reporter, outcome, ids_versions)
+            _push_build_information(plan, work, reporter, outcome, ids_versions, dry_run)
         if plan.release is not None:
             with reporter.phase(
                 f"Creating release {plan.release.version} of {plan.release.project}"
@@ -527,11 +527,15 @@ def execute(
                 outcome.release = Release(
                     created.project, created.version, created.id, created.url, created.created
                 )
-                reporter.say(
-                    f"release {created.project} {created.version} "
-                    f"{'created' if created.created else 'already existed'}"
-                    + ("" if dry_run else f" ({created.id}) {created.url}")
-                )
+                if dry_run:
+                    verb = "would be created" if created.created else "exists, would be used"
+                    reporter.say(f"release {created.project} {created.version} {verb}")
+                else:
+                    verb = "created" if created.created else "already existed"
+                    reporter.say(
+                        f"release {created.project} {created.version} {verb} ({created.id}) "
+                        f"{created.url}"
+                    )
         if plan.deploy is not None:
             _deploy(
                 plan.deploy,
@@ -625,6 +629,7 @@ def _push_build_information(
     reporter: Reporter,
     outcome: PublishOutcome,
     ids_versions: Sequence[tuple[str, str]],
+    dry_run: bool,
 ) -> None:
     from octoci.octopus.buildinfo import build_information_warnings, push_build_information
 
@@ -643,6 +648,8 @@ def _push_build_information(
                 "identical": "already in Octopus, identical",
                 "ignored": "already in Octopus with different content, kept",
             }[result.outcome]
+            if dry_run:
+                verb = "would be pushed"
             reporter.say(
                 f"build information for {package_id} {version}: {verb} "
                 f"({_count(commits, 'commit')})"
@@ -668,7 +675,9 @@ def _deploy(
     request = replace(request, release_version=outcome.release.version)
     where = ", ".join(request.environments)
     with reporter.phase(f"{verb} {outcome.release.project} {outcome.release.version} to {where}"):
-        tasks = deploy_release(connection, request)
+        # Planned without the release: in a dry run it was never created.
+        deployment_plan = plan_deployment(connection, request, need_release=False)
+        tasks = deploy_release(connection, request, plan=deployment_plan)
         if dry_run:
             reporter.say(f"would deploy to {where}")
             return
