@@ -134,5 +134,5 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
         build_information_pushed=tuple(r.package_id for r in results),
         warnings=tuple(warnings),
     )
-    if not (options["as_json"] and server.name == "local"):
-        publish(state, report, {"build_information_version": version})
+    # With --json the adapter writes to standard error (the core's machine-output mode).
+    publish(state, report, {"build_information_version": version})

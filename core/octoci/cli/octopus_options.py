@@ -134,6 +134,7 @@ def open_connection(state: AppState, options: Mapping[str, Any]) -> Connection:
         server.mask(secret)
         state.redactor.add([secret])
 
+    known = set(state.redactor.secrets)
     source = None
     if not (settings.api_key or settings.access_token) and settings.service_account_id:
         holder: list[Connection] = []
@@ -145,8 +146,13 @@ def open_connection(state: AppState, options: Mapping[str, Any]) -> Connection:
         )
         connection = Connection(settings, redactor=state.redactor, token_source=source)
         holder.append(connection)
-        return connection
-    return Connection(settings, redactor=state.redactor)
+    else:
+        connection = Connection(settings, redactor=state.redactor)
+    # The connection may have added secrets (a proxy's password): the adapter, which writes
+    # its protocol unredacted, must mask them too.
+    for secret in set(state.redactor.secrets) - known:
+        server.mask(secret)
+    return connection
 
 
 def publish(state: AppState, report: RunReport, extra: Mapping[str, str] | None = None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +98,9 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
     live = state.stderr.isatty() and not state.env.get("CI")
     interval = float(options["progress_interval"])
     progress = Progress(state.stderr if (live or interval) else None, live=live, interval=interval)
-    quiet_stdout = options["as_json"] and state.server.name == "local"
     title = f"Pushing {len(files)} package{'s' if len(files) != 1 else ''}"
     try:
-        with contextlib.nullcontext() if quiet_stdout else state.server.group(title):
+        with state.server.group(title):
             results, failures = push_packages(
                 connection, files, mode=mode, concurrency=options["concurrency"], progress=progress
             )
@@ -135,7 +133,7 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
                 "Failed": [{"Path": f.path.as_posix(), "Error": str(f.error)} for f in failures],
             }
         )
-    if results and not quiet_stdout:
+    if results:
         publish(state, report)
     if failures:
         if len(failures) == 1 and not results:

@@ -252,8 +252,7 @@ def finish_tasks(
             {**t.to_json(), "State": d.state} for t, d in zip(tasks, deployments, strict=True)
         ]
         state.echo_json(data)
-    if not (options.get("as_json") and state.server.name == "local"):
-        publish(state, report, extra)
+    publish(state, report, extra)
     if failure is not None:
         raise failure
 
@@ -370,16 +369,15 @@ def create(ctx: click.Context, /, **options: Any) -> None:
                 state.echo_json({"Release": release_json, "Tasks": []})
             from octoci.model import RunReport
 
-            if not (options["as_json"] and state.server.name == "local"):
-                publish(
-                    state,
-                    RunReport(
-                        server=state.server.name,
-                        space=connection.space_id() or "",
-                        octopus_url=connection.settings.url,
-                        release=model,
-                    ),
-                )
+            publish(
+                state,
+                RunReport(
+                    server=state.server.name,
+                    space=connection.space_id() or "",
+                    octopus_url=connection.settings.url,
+                    release=model,
+                ),
+            )
             return
         from dataclasses import replace
 

@@ -107,7 +107,8 @@ class Progress:
 
     def _line(self, transfer: Transfer, now: float) -> None:
         assert self.stream is not None
-        percent = 100 * transfer.sent // transfer.total if transfer.total else 100
+        # A retried upload counts its bytes again until restart(); never show more than 100%.
+        percent = min(100, 100 * transfer.sent // transfer.total) if transfer.total else 100
         self.stream.write(
             f"octoci: {transfer.name}: {percent}% of {format_size(transfer.total)} sent "
             f"({self._rate(transfer, now)})\n"
