@@ -16,12 +16,12 @@ from octoci.model import BuildInformation, Commit
 from octoci.normalize import normalize_branch
 from octoci.redaction import MIN_SECRET_LENGTH
 from octoci.server import AnnotationLevel, CIServer
+from octoci_plugins._tags import previous_version_tag
 from octoci_plugins.github_actions import messages
 from octoci_plugins.github_actions.commits import (
     NULL_SHA,
     GitHubApi,
     commits_from_push_payload,
-    previous_version_tag,
 )
 from octoci_plugins.github_actions.oidc import request_id_token
 

@@ -14,8 +14,7 @@ a range and the compare API (``GET /repos/{owner}/{repo}/compare/{base}...{head}
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -26,7 +25,7 @@ from octoci_plugins._http import CommitSourceError, api_session, get_json
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["GitHubApi", "commits_from_push_payload", "previous_version_tag"]
+__all__ = ["GitHubApi", "commits_from_push_payload"]
 
 #: GitHub stops listing a push's commits at this many (the compare API has them all).
 PUSH_PAYLOAD_LIMIT = 2048
@@ -51,36 +50,6 @@ def commits_from_push_payload(payload: Mapping[str, Any]) -> list[Commit] | None
     # The payload lists commits oldest first; Octopus shows them as given, newest first.
     commits.reverse()
     return commits
-
-
-_VERSION_PART = re.compile(r"\d+|[A-Za-z]+")
-
-
-def _version_key(tag: str) -> tuple[tuple[int, int | str], ...]:
-    # Numbers compare as numbers ("v1.10" after "v1.9"). A pre-release ("1.2.0-rc1") sorts after
-    # its release here, so the tag before a release is the previous release, not its last rc.
-    return tuple(
-        (1, int(part)) if part.isdigit() else (0, part.lower())
-        for part in _VERSION_PART.findall(tag)
-    )
-
-
-def previous_version_tag(current: str, tags: Sequence[str]) -> str | None:
-    """The tag just below ``current`` in version order, or ``None`` for the first tag.
-
-    >>> previous_version_tag("v1.10.0", ["v1.9.0", "v1.10.0", "v1.2.0", "v2.0.0"])
-    'v1.9.0'
-    """
-    key = _version_key(current)
-    # Only tags of the same family: in a monorepo "web-v2.0" follows "web-v1.9", not "api-v3.1".
-    prefix = _prefix(current)
-    lower = [t for t in tags if t != current and _prefix(t) == prefix and _version_key(t) < key]
-    return max(lower, key=_version_key) if lower else None
-
-
-def _prefix(tag: str) -> str:
-    match = re.match(r"\D*", tag)
-    return match.group(0).lower() if match else ""
 
 
 @dataclass

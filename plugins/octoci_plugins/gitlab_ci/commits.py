@@ -17,7 +17,6 @@ Authentication is a token with ``read_api`` sent as ``PRIVATE-TOKEN``, or the jo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from urllib.parse import quote
 
 from octoci.model import Commit
 from octoci_plugins._http import CommitSourceError, api_session, get_json
+from octoci_plugins._tags import previous_version_tag
 
 if TYPE_CHECKING:
     import requests
@@ -44,17 +44,9 @@ def previous_tag_in_version_order(current: str, tags_newest_first: list[str]) ->
     >>> previous_tag_in_version_order("v1.10.0", ["v2.0.0", "v1.10.0", "api-1.0", "v1.9.0"])
     'v1.9.0'
     """
-    try:
-        start = tags_newest_first.index(current)
-    except ValueError:
+    if current not in tags_newest_first:  # deleted meanwhile: no guess
         return None
-    family = _family(current)
-    return next((t for t in tags_newest_first[start + 1 :] if _family(t) == family), None)
-
-
-def _family(tag: str) -> str:
-    match = re.match(r"\D*", tag)
-    return match.group(0).lower() if match else ""
+    return previous_version_tag(current, tags_newest_first)
 
 
 @dataclass

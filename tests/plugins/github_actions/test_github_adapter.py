@@ -14,8 +14,8 @@ from octoci.errors import InputError
 from octoci.normalize import normalize_build_information
 from octoci.server import CIServer
 from octoci.testing import CIServerContract, CliResult
+from octoci_plugins._tags import previous_version_tag
 from octoci_plugins.github_actions import GitHubActions
-from octoci_plugins.github_actions.commits import previous_version_tag
 
 CiEnv = Callable[..., dict[str, str]]
 
