@@ -300,11 +300,17 @@ class Connection:
                         allow_redirects=method.upper() in ("GET", "HEAD"),
                     )
             except requests.exceptions.SSLError as exc:
+                reason = _reason(exc)
+                if "CERTIFICATE_VERIFY_FAILED" in reason or "certificate" in reason.lower():
+                    hint = (
+                        "pass --ca-bundle FILE (or set REQUESTS_CA_BUNDLE) for a private "
+                        "certificate authority, or --insecure to skip verification"
+                    )
+                else:
+                    hint = "does the server speak TLS on this port (http:// rather than https://?)"
                 raise OctopusConnectionError(
                     self.redact(
-                        f"{what} failed: TLS error talking to {self.settings.url}: "
-                        f"{_reason(exc)}; pass --ca-bundle FILE (or set REQUESTS_CA_BUNDLE) for "
-                        "a private certificate authority, or --insecure to skip verification"
+                        f"{what} failed: TLS error talking to {self.settings.url}: {reason}; {hint}"
                     )
                 ) from None
             except requests.exceptions.InvalidURL as exc:
