@@ -250,3 +250,22 @@ def test_insecure_switch_turns_verification_off(octopus_emulator: Emulator) -> N
 def test_settings_need_a_url() -> None:
     with pytest.raises(InputError, match="OCTOPUS_URL"):
         OctopusSettings.from_env({"OCTOPUS_API_KEY": "API-X1"})
+
+
+def test_redirects_are_reported_not_followed(httpserver: Any) -> None:
+    """A redirect to another host would carry X-Octopus-ApiKey along (requests strips only
+    Authorization): the client stops and names the new address instead."""
+    from pytest_httpserver import HTTPServer
+
+    assert isinstance(httpserver, HTTPServer)
+    elsewhere = "http://login.elsewhere.example/api"
+    httpserver.expect_request("/api").respond_with_data(
+        "", status=302, headers={"Location": elsewhere}
+    )
+    connection = Connection(OctopusSettings(url=httpserver.url_for("/"), api_key="API-REDIRECT1"))
+    with pytest.raises(
+        OctopusApiError, match=r"redirects \(HTTP 302\) to http://login\.elsewhere"
+    ) as caught:
+        connection.root()
+    assert caught.value.status == 302
+    assert len(httpserver.log) == 1

@@ -297,7 +297,9 @@ class Connection:
                             timeout if timeout is not None else self.settings.read_timeout,
                         ),
                         proxies=self.proxies_for(url),
-                        allow_redirects=method.upper() in ("GET", "HEAD"),
+                        # requests drops only the Authorization header on a redirect to another
+                        # host; X-Octopus-ApiKey would follow. Redirects are reported instead.
+                        allow_redirects=False,
                     )
             except requests.exceptions.SSLError as exc:
                 reason = _reason(exc)
@@ -331,6 +333,16 @@ class Connection:
                     return response
                 status = response.status_code
                 retryable = status in (429, 503) or (idempotent and status in (500, 502, 504))
+                if 300 <= status < 400:
+                    location = response.headers.get("Location", "?")
+                    raise OctopusApiError(
+                        self.redact(
+                            f"{what} failed: {urlsplit(url).path} redirects (HTTP {status}) to "
+                            f"{location}; set OCTOPUS_URL to the address Octopus answers at "
+                            "(https://, the right host and virtual directory)"
+                        ),
+                        status=status,
+                    )
                 if not retryable:
                     raise self._error(response, what, permission)
                 wait = _retry_after(response)
