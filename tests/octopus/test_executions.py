@@ -355,3 +355,20 @@ def test_an_old_server_is_told_apart(
     assert result.exit_code == 1
     assert "needs Octopus Server 2022.3.5512 or later" in result.stderr
     assert "runs 2021.2.4488" in result.stderr
+
+
+def test_the_python_facade(octopus_emulator: Emulator, make_package: Callable[..., Path]) -> None:
+    from octoci.octopus import DeployRequest, OctopusClient, ReleaseRequest
+
+    path = make_package("MyApp.Web.4.0.0.zip")
+    env = {"OCTOPUS_URL": octopus_emulator.url, "OCTOPUS_API_KEY": octopus_emulator.api_key}
+    with OctopusClient.from_env(env) as octopus:
+        results, failures = octopus.push_packages([path])
+        assert (len(results), failures) == (1, [])
+        release = octopus.create_release(ReleaseRequest(project="My Project", version="4.0.0"))
+        assert release.created
+        tasks = octopus.deploy(DeployRequest("My Project", ("Dev",), release_version="4.0.0"))
+        states = octopus.wait([t.task_id for t in tasks], poll_interval=0.02, timeout=20)
+        assert [s.state for s in states] == ["Success"]
+        version, promoted = octopus.promote(DeployRequest("My Project", ()), source="Dev")
+        assert (version, promoted[0].environment) == ("4.0.0", "Test")
