@@ -188,10 +188,15 @@ def finish_tasks(
         def changed(task_state: TaskState) -> None:
             states[task_state.id] = task_state
             where = label(by_id[task_state.id]) if task_state.id in by_id else ""
+            waiting = (
+                " - waiting for someone in Octopus (guided failure or manual intervention)"
+                if task_state.interrupted
+                else ""
+            )
             _say(
                 state,
                 options,
-                f"{task_state.id}{f' ({where})' if where else ''}: {task_state.state}",
+                f"{task_state.id}{f' ({where})' if where else ''}: {task_state.state}{waiting}",
             )
 
         def write_log(line: str) -> None:

@@ -37,6 +37,8 @@ class TaskState:
     succeeded: bool
     description: str = ""
     error: str = ""
+    interrupted: bool = False
+    """Octopus waits for a person (guided failure, manual intervention)."""
 
     @classmethod
     def from_resource(cls, task: dict[str, Any]) -> TaskState:
@@ -48,6 +50,7 @@ class TaskState:
             succeeded=bool(task.get("FinishedSuccessfully")),
             description=str(task.get("Description") or ""),
             error=str(task.get("ErrorMessage") or ""),
+            interrupted=bool(task.get("HasPendingInterruptions")),
         )
 
     def to_json(self) -> dict[str, Any]:
