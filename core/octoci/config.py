@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -458,6 +458,13 @@ class PublishConfig:
             for p in chosen
         )
 
+    def override(self, name: str, value: Any, source: str) -> PublishConfig:
+        """A copy with ``name`` set to ``value`` from ``source`` (``--emulator`` replaces the
+        server URL)."""
+        return replace(
+            self, values={**self.values, name: value}, sources={**self.sources, name: source}
+        )
+
     def path_of(self, text: str) -> Path:
         """``text`` as an absolute path (relative ones are relative to the working folder)."""
         value = Path(text)
@@ -697,7 +704,11 @@ def resolve_config(
         elif setting.name in file_values:
             values[setting.name] = file_values[setting.name]
             sources[setting.name] = f"file {path}"
-        elif setting.name in server_defaults and server_defaults[setting.name] not in (None, "", ()):
+        elif setting.name in server_defaults and server_defaults[setting.name] not in (
+            None,
+            "",
+            (),
+        ):
             values[setting.name] = server_defaults[setting.name]
             sources[setting.name] = "server"
         else:

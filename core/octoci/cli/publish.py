@@ -151,6 +151,7 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
         from octoci.publish.emulated import start_publish_emulator
 
         emulator = start_publish_emulator(config, plan.package_ids)
+        config = config.override("octopus_url", emulator.url, "--emulator")
         say(f"started an Octopus emulator at {emulator.url} for this run")
     try:
         connection = _connect(state, config, options, emulator)

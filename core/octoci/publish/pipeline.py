@@ -309,6 +309,8 @@ def check_server(connection: Connection, plan: PublishPlan) -> ServerCheck:
         if plan.release.channel:
             _check_channel(connection, project, plan.release.channel)
         exists = _release_exists(connection, project, plan.release.version)
+        if not exists:
+            _check_other_package_steps(connection, project, plan.package_ids)
         if exists and not plan.release.ignore_if_exists:
             raise OctociError(
                 f"release {plan.release.version} of {project['Name']} already exists; pass "
@@ -339,6 +341,43 @@ def _check_channel(connection: Connection, project: dict[str, Any], name: str) -
         raise UnknownNameError(
             f"channel {name!r} was not found{close_matches(name, names)} (project "
             f"{project['Name']})"
+        )
+
+
+def _check_other_package_steps(
+    connection: Connection, project: dict[str, Any], published: Sequence[str]
+) -> None:
+    """Octopus refuses a release when a package step's package has no version in the feed: find
+    that before pushing anything, not after. Version-controlled projects (no deployment
+    process resource) and external feeds are left to Octopus."""
+    process_id = project.get("DeploymentProcessId")
+    if not process_id:
+        return
+    process = connection.get_json(
+        connection.space_path(f"/deploymentprocesses/{process_id}"),
+        what=f"reading the deployment process of {project['Name']}",
+    )
+    ours = {p.lower() for p in published}
+    missing = []
+    for step in process.get("Steps") or []:
+        for action in step.get("Actions") or []:
+            for package in action.get("Packages") or []:
+                package_id = str(package.get("PackageId") or "")
+                feed = str(package.get("FeedId") or "feeds-builtin").lower()
+                if not package_id or package_id.lower() in ours or feed != "feeds-builtin":
+                    continue
+                found = connection.get_json(
+                    connection.space_path("/packages"),
+                    what=f"looking up package {package_id}",
+                    params={"nuGetPackageId": package_id, "take": 1},
+                )
+                if not (found.get("Items") or []):
+                    missing.append(f"{package_id} (step {step.get('Name')!r})")
+    if missing:
+        raise InputError(
+            f"the project {project['Name']} needs {', '.join(missing)}, which this run does not "
+            "publish and the built-in feed does not hold, so Octopus would refuse the release; "
+            "publish it too (drop --only), or push it first"
         )
 
 
