@@ -161,6 +161,15 @@ def test_both_error_formats_of_the_token_endpoint() -> None:
     assert octopus_messages({"error": "invalid_request"}) == ["invalid_request"]
 
 
+def _closed_port_url() -> str:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
 def test_the_api_key_never_appears(
     octoci: Callable[..., CliResult],
     octopus_emulator: Emulator,
@@ -183,7 +192,8 @@ def test_the_api_key_never_appears(
         octoci("--debug", "release", "deploy", "--project", "Nope", "--version", "1",
                "--environment", "Dev"),
         octoci("--debug", "release", "create", "--project", "My Project", "--space", "Nope"),
-        octoci("--debug", "push", "*.zip", "--octopus-url", "http://127.0.0.1:9"),
+        octoci("--debug", "push", "*.zip", "--octopus-url", _closed_port_url(),
+               "--retry-budget", "0.5"),
         octoci("--debug", "push", "*.zip", env={"OCTOPUS_API_KEY": key[:-1] + "X"}),
         octoci("--debug", "task", "wait", "ServerTasks-1", "--poll-interval", "0.02"),
     ]  # fmt: skip

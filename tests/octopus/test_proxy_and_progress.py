@@ -125,12 +125,25 @@ def test_a_dead_proxy_is_named_in_the_error(
 ) -> None:
     make_package("Acme.Web.1.0.0.zip")
     result = octoci(
-        "push", "Acme.Web.1.0.0.zip", "--proxy", "http://user:pw@127.0.0.1:9", "--retry-budget", "0"
+        "push",
+        "Acme.Web.1.0.0.zip",
+        "--proxy",
+        f"http://user:pw@127.0.0.1:{_closed_port()}",
+        "--retry-budget",
+        "0",
     )
     assert result.exit_code == 1
     assert "cannot reach Octopus" in result.stderr
-    assert "through the proxy http://127.0.0.1:9 " in result.stderr
+    assert "through the proxy http://127.0.0.1:" in result.stderr
     assert "pw" not in result.stderr
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class _Terminal(io.StringIO):
