@@ -1,0 +1,76 @@
+"""Rebuilding a file from a basis and an Octodiff delta (Octopus's ``DeltaApplier``)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+from collections.abc import Callable
+from typing import BinaryIO
+
+from octoci.octodiff.format import COPY, DATA, OctodiffError, read_delta_header
+
+__all__ = ["apply_delta"]
+
+_BLOCK = 1 << 20
+
+
+def _exactly(stream: BinaryIO, count: int, what: str) -> bytes:
+    data = stream.read(count)
+    if len(data) != count:
+        raise OctodiffError(f"the delta is truncated inside {what}")
+    return data
+
+
+def apply_delta(
+    basis: BinaryIO, delta: BinaryIO, write: Callable[[bytes], object], *, verify: bool = True
+) -> bytes:
+    """Run ``delta``'s commands against ``basis`` (seekable), handing the result to ``write``.
+
+    Memory stays at one 1 MiB block whatever the sizes. Returns the rebuilt file's SHA-1.
+
+    :raises OctodiffError: a malformed or truncated delta, a copy outside the basis, or (with
+        ``verify``) a result whose SHA-1 differs from the one the delta promises.
+    """
+    header = read_delta_header(delta)
+    basis_size = basis.seek(0, os.SEEK_END)
+    digest = hashlib.sha1()
+
+    def emit(block: bytes) -> None:
+        digest.update(block)
+        write(block)
+
+    while command := delta.read(1):
+        if command[0] == COPY:
+            offset, length = struct.unpack("<qq", _exactly(delta, 16, "a copy command"))
+            if offset < 0 or length < 0 or offset + length > basis_size:
+                raise OctodiffError(
+                    f"the delta copies bytes {offset}..{offset + length} of a {basis_size}-byte "
+                    "basis file: it was made for another file"
+                )
+            basis.seek(offset)
+            while length:
+                block = basis.read(min(length, _BLOCK))
+                if not block:
+                    raise OctodiffError("the basis file shrank while the delta was applied")
+                emit(block)
+                length -= len(block)
+        elif command[0] == DATA:
+            (length,) = struct.unpack("<q", _exactly(delta, 8, "a data command"))
+            if length < 0:
+                raise OctodiffError("the delta has a negative data length")
+            while length:
+                block = delta.read(min(length, _BLOCK))
+                if not block:
+                    raise OctodiffError("the delta is truncated inside a data command")
+                emit(block)
+                length -= len(block)
+        else:
+            raise OctodiffError(f"unknown delta command 0x{command[0]:02x}")
+    result = digest.digest()
+    if verify and result != header.expected_sha1:
+        raise OctodiffError(
+            f"the rebuilt file's SHA-1 {result.hex()} differs from the delta's "
+            f"{header.expected_sha1.hex()}: the delta does not fit this basis file"
+        )
+    return result

@@ -1,0 +1,505 @@
+"""Building Octodiff deltas: byte-identical to Octopus's ``DeltaBuilder``, at native-tool speed.
+
+**What upstream does** (go-octodiff ``deltabuilder.go``, C# ``DeltaBuilder``): it reads the new
+file in 4 MiB buffers that overlap by ``max - 1`` bytes (``max``/``min``: the longest and shortest
+chunk in the signature). In each buffer it probes every position in order with a ``max``-byte
+window, except the last ``max - 1`` positions, which it probes with a ``min``-byte window (the
+"tail"); the next buffer then probes those positions again with full windows. A probe is skipped
+when it starts before the end of the last match; otherwise, when the window's rolling checksum is
+a chunk's and its SHA-1 equals that chunk's (the lowest-offset one), the bytes since the last match
+become a data command and the chunk a copy. :func:`schedule` reproduces that probe order exactly,
+tails included: a short-chunk match in a tail pre-empts full-chunk matches, so ignoring it gives
+valid deltas that differ from Octopus's.
+
+**Why it is fast.** Every decision is made by SHA-1 equality; the rolling checksum only filters.
+So after a match the walker asks SHA-1 directly about the next windows (``skip-ahead``: unchanged
+regions cost one SHA-1 per chunk and no per-byte work), and only after a miss does it compute
+rolling checksums, for whole blocks of positions at once with NumPy prefix sums, looking the
+candidates up in a hashed table. The whole file's SHA-1 (the delta header) runs in a thread on a
+second handle (hashlib releases the GIL). Memory is bounded: the new file is read through one
+sliding buffer, and literal bytes are copied from a second handle straight into the output when a
+data command is written, so the header's hash is patched at the end (the output must be
+seekable).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import mmap
+import struct
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import accumulate
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
+
+from octoci.octodiff.checksums import ADLER32, ROLLING_ALGORITHMS, calculate, rotate
+from octoci.octodiff.format import DeltaWriter, OctodiffError, Signature, delta_header
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+__all__ = [
+    "READ_BUFFER",
+    "DeltaStats",
+    "DeltaTooLargeError",
+    "build_delta",
+    "numpy_available",
+    "schedule",
+]
+
+#: Upstream's read buffer; it decides where tails are, hence which bytes come out.
+READ_BUFFER = 4 * 1024 * 1024
+#: One signature record: int16 length, uint32 rolling checksum, SHA-1.
+_RECORD_DTYPE = [("length", "<i2"), ("checksum", "<u4"), ("sha1", "V20")]
+_KEEP = 64 * 1024  # bytes kept behind a move: the schedule steps back at most max - 1 < 31 KiB
+_WINDOW = 32 * 1024 * 1024
+#: Positions per vectorised block: 64 Ki keeps the arrays in L2 (17 ns/byte here, against
+#: 31 ns at 1 Mi); the first block after a miss is small because a shifted chunk is usually
+#: found again within one chunk length.
+_MAX_SCAN = 64 * 1024
+_FIRST_SCAN = 8 * 1024
+_MAX_BATCH_BYTES = 1 << 20
+
+
+class DeltaTooLargeError(OctodiffError):
+    """The delta would exceed the caller's limit; building stopped as soon as that was certain."""
+
+    def __init__(self, limit: int, scanned: int) -> None:
+        super().__init__(f"the delta would exceed {limit} bytes (stopped after {scanned} bytes)")
+        self.limit = limit
+        self.scanned = scanned
+
+
+@dataclass(frozen=True)
+class DeltaStats:
+    """What a delta build produced."""
+
+    new_size: int
+    delta_size: int
+    copied: int
+    literal: int
+    engine: str
+    sha1: bytes
+
+
+def numpy_available() -> bool:
+    """True when NumPy can be imported (the vectorised scanner)."""
+    try:
+        import numpy  # noqa: F401
+    except ImportError:  # pragma: no cover - numpy is a dependency
+        return False
+    return True
+
+
+def schedule(
+    size: int, max_len: int, min_len: int, read_buffer: int = READ_BUFFER
+) -> Iterator[tuple[int, int, int]]:
+    """Upstream's probe order as segments ``(first, last, window)``: positions ``first..last``
+    (inclusive) probed in order with ``window``-byte windows, segment after segment."""
+    if max_len <= 0 or read_buffer < max_len:
+        return
+    start = 0
+    while True:
+        n = min(read_buffer, size - start)
+        if n <= 0:
+            return
+        if n >= max_len:
+            yield start, start + n - max_len, max_len
+        first = start + max(0, n - max_len + 1)
+        last = start + n - min_len
+        if last >= first:
+            yield first, last, min_len
+        if n < read_buffer:
+            return
+        start += n - max_len + 1
+
+
+class _Source:
+    """The new file through one memory-mapped window of up to 32 MiB, moved on demand.
+
+    Mapping beats ``readinto`` into a buffer by ~1.5 us per 2 KiB chunk here (no copy), and
+    mapping a window rather than the whole file keeps resident memory bounded on every OS:
+    dropping a window unmaps its pages, with no ``madvise`` (which Windows lacks).
+    """
+
+    def __init__(self, handle: BinaryIO, size: int) -> None:
+        self.fileno = handle.fileno()
+        self.size = size
+        self.view = memoryview(b"")
+        self.base = 0
+        self.length = 0
+
+    def ensure(self, start: int, end: int) -> int:
+        """Make ``[start, end)`` available; return where ``start`` is in :attr:`view`."""
+        end = min(end, self.size)
+        if start >= self.base and end <= self.base + self.length:
+            return start - self.base
+        granularity = mmap.ALLOCATIONGRANULARITY
+        base = max(0, start - _KEEP) // granularity * granularity
+        length = min(self.size - base, max(_WINDOW, end - base))
+        self.view = memoryview(b"")  # the old window is unmapped once the walker lets go of it
+        try:
+            mapping = mmap.mmap(self.fileno, length, access=mmap.ACCESS_READ, offset=base)
+        except (ValueError, OSError) as exc:
+            raise OctodiffError(
+                f"the new file changed while the delta was being built: {exc}"
+            ) from None
+        if hasattr(mapping, "madvise"):  # read ahead (Unix); harmless to skip elsewhere
+            mapping.madvise(mmap.MADV_WILLNEED)
+        self.view = memoryview(mapping)
+        self.base = base
+        self.length = length
+        return start - base
+
+
+class _Index:
+    """The signature as the walker needs it: SHA-1 -> chunk, and the set of rolling checksums."""
+
+    def __init__(self, signature: Signature) -> None:
+        count = signature.count
+        if count and numpy_available():
+            import numpy as np
+
+            # Columns straight from the packed records: a 300 MB basis has 150k chunks and
+            # per-record unpacking would cost 0.15 s of every delta.
+            table = np.frombuffer(signature.records, dtype=_RECORD_DTYPE)
+            lengths = table["length"].astype(np.int64)
+            starts = np.zeros(count, dtype=np.int64)
+            np.cumsum(lengths[:-1], out=starts[1:])
+            self.lengths: list[int] = lengths.tolist()
+            self.checksums: list[int] = table["checksum"].tolist()
+            self.offsets: list[int] = starts.tolist()
+            digests: list[bytes] = table["sha1"].tolist()
+        else:
+            records = [
+                struct.unpack_from("<hI20s", signature.records, i) for i in range(0, count * 26, 26)
+            ]
+            self.lengths = [r[0] for r in records]
+            self.checksums = [r[1] for r in records]
+            self.offsets = [0, *accumulate(self.lengths)][:count]
+            digests = [r[2] for r in records]
+        # Upstream takes the first chunk in (checksum, offset) order whose SHA-1 matches: for a
+        # given SHA-1 that is the lowest offset. Reversed, so the lowest offset wins the dict.
+        self.by_digest: dict[bytes, int] = dict(
+            zip(reversed(digests), range(count - 1, -1, -1), strict=True)
+        )
+
+    @functools.cached_property
+    def weak(self) -> frozenset[int]:
+        """The distinct rolling checksums (for the per-byte scanner)."""
+        return frozenset(self.checksums)
+
+
+class _NumpyScanner:
+    """Rolling checksums of a block of positions at once, filtered through a hashed table."""
+
+    def __init__(self, index: _Index, rolling: str) -> None:
+        import numpy as np
+
+        self.np = np
+        self.v1 = rolling == ADLER32
+        self.mod = ROLLING_ALGORITHMS[rolling]
+        self.sorted = np.unique(np.array(index.checksums, dtype=np.uint32))
+        bits = 16
+        while bits < 24 and (1 << bits) < 64 * max(1, len(self.sorted)):
+            bits += 1
+        self.shift = np.uint32(32 - bits)
+        self.table = np.zeros(1 << bits, dtype=np.bool_)
+        self.table[self._slot(self.sorted)] = True
+
+    def _slot(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        # Multiplicative hashing: the checksums' low half (``a``) is a plain byte sum that takes
+        # few values, so indexing by raw bits would crowd the table.
+        hashed: npt.NDArray[Any] = values * self.np.uint32(0x9E3779B1)
+        hashed >>= self.shift
+        return hashed
+
+    def candidates(
+        self, view: memoryview, offset: int, count: int, window: int
+    ) -> list[tuple[int, int]]:
+        """``(relative position, checksum)`` of the positions whose window may be a chunk."""
+        np = self.np
+        data = np.frombuffer(view, dtype=np.uint8, count=count + window - 1, offset=offset)
+        if self.v1:
+            # Sums mod 2^16 survive uint32 wrap-around exactly: a = 1 + S[i+w] - S[i],
+            # b = w + T[i+w] - T[i] - w*S[i] with S, T the first and second prefix sums.
+            dtype: Any = np.uint32
+        else:
+            dtype = np.int64  # exact block-relative sums, reduced mod 65521 afterwards
+        sums = np.zeros(count + window, dtype=dtype)
+        np.cumsum(data, dtype=dtype, out=sums[1:])
+        seconds = np.zeros(count + window, dtype=dtype)
+        np.cumsum(sums[1:], dtype=dtype, out=seconds[1:])
+        head = sums[:count]
+        a = sums[window:] - head
+        a += 1
+        b = seconds[window:] - seconds[:count]
+        del seconds, sums
+        b -= head * dtype(window)
+        b += window
+        if self.v1:
+            a &= 0xFFFF
+            b <<= 16
+            b |= a
+            weak = b
+        else:
+            a %= self.mod
+            b %= self.mod
+            weak = ((b << 16) | a).astype(np.uint32)
+        hits = np.flatnonzero(self.table[self._slot(weak)])
+        if not len(hits):
+            return []
+        values = weak[hits]
+        found = np.searchsorted(self.sorted, values)
+        found[found == len(self.sorted)] = 0
+        real = self.sorted[found] == values
+        return list(zip(hits[real].tolist(), values[real].tolist(), strict=True))
+
+
+class _PythonScanner:
+    """The same without NumPy: one rolling update per position (about 1 MB/s)."""
+
+    def __init__(self, index: _Index, rolling: str) -> None:
+        self.weak = index.weak
+        self.rolling = rolling
+
+    def candidates(
+        self, view: memoryview, offset: int, count: int, window: int
+    ) -> list[tuple[int, int]]:
+        """``(relative position, checksum)`` of the positions whose window may be a chunk."""
+        data = bytes(view[offset : offset + count + window - 1])
+        rolling = self.rolling
+        weak = self.weak
+        checksum = calculate(data[:window], rolling)
+        found = [(0, checksum)] if checksum in weak else []
+        for i in range(1, count):
+            checksum = rotate(checksum, data[i - 1], data[i + window - 1], window, rolling)
+            if checksum in weak:
+                found.append((i, checksum))
+        return found
+
+
+def _hash_file(path: Path, result: list[bytes], stop: threading.Event) -> None:
+    digest = hashlib.sha1()
+    with path.open("rb", buffering=0) as handle:
+        # 8 MiB per update: the thread needs the GIL only between updates (~5 ms of hashing,
+        # about the interpreter's switch interval), so it does not slow the walker's
+        # per-chunk SHA-1 calls with GIL hand-offs.
+        buffer = bytearray(8 << 20)
+        view = memoryview(buffer)
+        while not stop.is_set() and (got := handle.readinto(buffer)):
+            digest.update(view[:got])
+    result.append(digest.digest())
+
+
+class _Walk:
+    """One delta build: the sequential walk over :func:`schedule`'s probes."""
+
+    def __init__(
+        self,
+        source: _Source,
+        literal: BinaryIO,
+        index: _Index,
+        scanner: _NumpyScanner | _PythonScanner,
+        writer: DeltaWriter,
+        limit: int | None,
+    ) -> None:
+        self.source = source
+        self.literal = literal
+        self.index = index
+        self.scanner = scanner
+        self.writer = writer
+        self.limit = limit
+        self.last = 0  # end of the last match: probes before it are skipped
+        self.copied = 0
+        self.literal_bytes = 0
+
+    def _read_literal(self, offset: int, length: int) -> bytes:
+        self.literal.seek(offset)
+        return self.literal.read(length)
+
+    def _match(self, position: int, chunk: int, window: int) -> None:
+        if position > self.last:
+            self.writer.data(self._read_literal, self.last, position - self.last)
+            self.literal_bytes += position - self.last
+            self.last = position
+            self._check_limit(position)
+        self.writer.copy(self.index.offsets[chunk], self.index.lengths[chunk])
+        self.copied += window
+        self.last = position + window
+
+    def _check_limit(self, done: int) -> None:
+        """Stop once the delta is certain to exceed the limit: everything before ``done - max``
+        has been decided (the schedule never steps back further), so the bytes from the last
+        match up to there are literal whatever comes next."""
+        if self.limit is None:
+            return
+        certain = max(0, done - self.index_max - self.last)
+        bound = self.writer.written + self.writer.pending + (9 + certain if certain else 0)
+        if bound > self.limit:
+            raise DeltaTooLargeError(self.limit, done)
+
+    index_max = 0
+
+    def _probe(self, position: int, last: int, window: int, batch: int) -> tuple[int, bool]:
+        """SHA-1 the windows at ``position``, ``position + window`` ... (up to ``last``).
+
+        Returns the next position and whether a window missed (the next position is then the
+        one after the miss). Windows are hashed in growing batches: in unchanged regions each
+        chunk then costs one SHA-1 and a few C-level list operations, no per-chunk Python call.
+        """
+        source = self.source
+        get = self.index.by_digest.get
+        sha1 = hashlib.sha1
+        while position <= last:
+            count = min(batch, (last - position) // window + 1, _MAX_BATCH_BYTES // window)
+            offset = source.ensure(position, position + count * window)
+            view = source.view
+            found = list(
+                map(
+                    get,
+                    [
+                        sha1(view[o : o + window]).digest()
+                        for o in range(offset, offset + count * window, window)
+                    ],
+                )
+            )
+            try:
+                hits = found.index(None)
+            except ValueError:
+                hits = count
+            if hits:
+                self._matches(position, cast("list[int]", found[:hits]), window)
+                position += hits * window
+            if hits < count:
+                return position + 1, True
+            batch = min(batch * 2, 512)
+        return position, False
+
+    def _matches(self, position: int, chunks: list[int], window: int) -> None:
+        """Consecutive matches: ``chunks[i]`` at ``position + i * window``."""
+        if position > self.last:
+            self._match(position, chunks[0], window)
+            position += window
+            chunks = chunks[1:]
+        index = self.index
+        self.writer.copies(
+            list(map(index.offsets.__getitem__, chunks)),
+            list(map(index.lengths.__getitem__, chunks)),
+        )
+        self.copied += window * len(chunks)
+        self.last = position + window * len(chunks)
+
+    def _scan(self, position: int, last: int, window: int) -> bool:
+        """Rolling-checksum scan from ``position`` to ``last``; True when it ended on a match."""
+        source = self.source
+        index = self.index
+        by_digest = index.by_digest
+        checksums = index.checksums
+        candidates = self.scanner.candidates
+        sha1 = hashlib.sha1
+        step = _FIRST_SCAN
+        while position <= last:
+            count = min(step, last - position + 1)
+            offset = source.ensure(position, position + count + window - 1)
+            view = source.view
+            for relative, checksum in candidates(view, offset, count, window):
+                start = offset + relative
+                chunk = by_digest.get(sha1(view[start : start + window]).digest())
+                if chunk is not None and checksums[chunk] == checksum:
+                    self._match(position + relative, chunk, window)
+                    return True
+            position += count
+            step = min(step * 2, _MAX_SCAN)
+            self._check_limit(position)
+        return False
+
+    def run(self, read_buffer: int) -> None:
+        """Walk every probe of the schedule, writing commands; then the trailing literal."""
+        index = self.index
+        lengths = index.lengths
+        size = self.source.size
+        if lengths:
+            self.index_max = max(lengths)
+            for first, last, window in schedule(size, max(lengths), min(lengths), read_buffer):
+                position = max(first, self.last)
+                probing = position == self.last
+                while position <= last:
+                    if probing:
+                        position, missed = self._probe(position, last, window, 8)
+                        probing = not missed
+                        if not missed:
+                            break
+                    elif self._scan(position, last, window):
+                        position = self.last
+                        probing = True
+                    else:
+                        break
+        if self.last < size:
+            self.writer.data(self._read_literal, self.last, size - self.last)
+            self.literal_bytes += size - self.last
+        self.writer.flush()
+        if self.limit is not None and self.writer.written > self.limit:
+            raise DeltaTooLargeError(self.limit, size)
+
+
+def build_delta(
+    new_file: Path,
+    signature: Signature,
+    out: BinaryIO,
+    *,
+    limit: int | None = None,
+    engine: str = "auto",
+    read_buffer: int = READ_BUFFER,
+) -> DeltaStats:
+    """Write the Octodiff delta that turns the signature's basis file into ``new_file``.
+
+    The output is byte-identical to Octopus's ``DeltaBuilder`` (``Adler32`` signatures; for the
+    broken-upstream ``Adler32V2`` it is a valid delta found with correct checksums).
+
+    :param out: a seekable binary stream positioned at the start of the delta.
+    :param limit: stop with :class:`DeltaTooLargeError` as soon as the delta is certain to
+        exceed this many bytes (the client's "not worth it" rule), so an unrelated file does not
+        cost a full build.
+    :param engine: ``numpy`` (vectorised scan), ``python`` (per-byte fallback) or ``auto``.
+    :param read_buffer: upstream's buffer size; only tests change it, to exercise tails.
+    """
+    if engine == "auto":
+        engine = "numpy" if numpy_available() else "python"
+    index = _Index(signature)
+    scanner: _NumpyScanner | _PythonScanner
+    if engine == "numpy":
+        scanner = _NumpyScanner(index, signature.rolling)
+    elif engine == "python":
+        scanner = _PythonScanner(index, signature.rolling)
+    else:
+        raise ValueError(f"unknown delta engine {engine!r}")
+    size = new_file.stat().st_size
+    start = out.tell()
+    writer = DeltaWriter(out)
+    writer.write_header(bytes(20))  # patched once the hashing thread is done
+    digest: list[bytes] = []
+    stop = threading.Event()
+    hasher = threading.Thread(
+        target=_hash_file, args=(new_file, digest, stop), name="octodiff-sha1", daemon=True
+    )
+    hasher.start()
+    try:
+        with new_file.open("rb") as scan, new_file.open("rb") as literal:
+            walk = _Walk(_Source(scan, size), literal, index, scanner, writer, limit)
+            walk.run(read_buffer)
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        hasher.join()
+    if not digest:  # pragma: no cover - the thread failed to read the file
+        raise OctodiffError(f"could not hash {new_file}")
+    end = out.tell()
+    out.seek(start)
+    out.write(delta_header(digest[0]))
+    out.seek(end)
+    return DeltaStats(size, end - start, walk.copied, walk.literal_bytes, engine, digest[0])
