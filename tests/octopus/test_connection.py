@@ -86,13 +86,15 @@ def test_virtual_directory_and_api_suffix(octopus_emulator: Emulator) -> None:
         assert connection.space_id() == "Spaces-1"
 
 
-def test_a_url_that_is_not_octopus(octopus_emulator: Emulator) -> None:
-    # /api.json-like paths outside Octopus's routes answer 404 JSON; a non-JSON answer is caught too.
-    connection = Connection(
-        OctopusSettings(url=f"{octopus_emulator.url}/__emulator/faults", api_key="API-X1")
+def test_a_url_that_is_not_octopus(httpserver: Any) -> None:
+    httpserver.expect_request("/portal/api").respond_with_data(
+        "<html>Sign in</html>", content_type="text/html"
     )
-    with pytest.raises(OctopusApiError):
-        connection.root()
+    httpserver.expect_request("/other/api").respond_with_json({"hello": "world"})
+    with pytest.raises(OctopusApiError, match=r"not JSON .*check OCTOPUS_URL"):
+        Connection(OctopusSettings(url=httpserver.url_for("/portal"), api_key="API-X1")).root()
+    with pytest.raises(OctopusApiError, match="not an Octopus root document"):
+        Connection(OctopusSettings(url=httpserver.url_for("/other"), api_key="API-X1")).root()
 
 
 def test_bad_api_key_says_what_401_means(connect: Callable[..., Connection]) -> None:
