@@ -327,3 +327,24 @@ def test_a_package_step_nobody_publishes_is_found_before_anything_is_pushed(
     versions = {p["_PackageId"] if "_PackageId" in p else p["ActionName"]: p["Version"]
                 for p in release["SelectedPackages"]}  # fmt: skip
     assert versions == {"Acme.Web": "1.3.1-ci.2", "Acme.Api": "1.0.0"}
+
+
+def test_emulator_mode_seeds_tenants_and_deploys_for_them(sample_repo: Path) -> None:
+    result = run_octoci("publish", "--emulator", "--tenant", "Acme Corp", "--deploy-to", "Test",
+                        env={"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}, cwd=sample_repo)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "(Test/Acme Corp): Success" in result.stdout
+    assert "octoci output deployment_states=Test/Acme Corp=Success" in result.stdout
+
+
+def test_the_version_can_come_from_the_build_number(
+    publish: Publish, octopus_emulator: Emulator, ci_env: Callable[..., dict[str, str]]
+) -> None:
+    env = ci_env("jenkins", "push", BUILD_NUMBER="57")
+    result = publish("--version-from", "build-number", "--no-commits", env=env)
+    assert result.exit_code == 0, result.stderr
+    assert {p["Version"] for p in octopus_emulator.packages()} == {"1.0.57"}
+    dotted = publish("--no-commits", "--version-prefix", "x", env={**env, "BUILD_NUMBER": "3.1.4",
+                     "OCTOCI_VERSION_FROM": "build-number"})  # fmt: skip
+    assert dotted.exit_code == 0, dotted.stderr
+    assert "3.1.4" in {p["Version"] for p in octopus_emulator.packages()}
