@@ -202,13 +202,21 @@ class _NumpyScanner:
         self.np = np
         self.v1 = rolling == ADLER32
         self.mod = ROLLING_ALGORITHMS[rolling]
-        self.sorted = np.unique(np.array(index.checksums, dtype=np.uint32))
+        # Sort and drop repeats (numpy 2's hash-based np.unique takes ~8x longer on 150k keys).
+        ordered = np.sort(np.array(index.checksums, dtype=np.uint32))
+        keep = np.ones(len(ordered), dtype=np.bool_)
+        keep[1:] = ordered[1:] != ordered[:-1]
+        self.sorted = ordered[keep]
+        # A bitmap of hashed checksums, 64 bits per distinct checksum up to 2^24 bits (2 MiB):
+        # few false candidates, and small enough for the cache. A 16 MiB byte table was 3x
+        # slower per position here (cache and TLB misses), a 256 KiB one let 7 % through.
         bits = 16
         while bits < 24 and (1 << bits) < 64 * max(1, len(self.sorted)):
             bits += 1
         self.shift = np.uint32(32 - bits)
-        self.table = np.zeros(1 << bits, dtype=np.bool_)
-        self.table[self._slot(self.sorted)] = True
+        self.bitmap = np.zeros(1 << (bits - 3), dtype=np.uint8)
+        slots = self._slot(self.sorted)
+        np.bitwise_or.at(self.bitmap, slots >> 3, (1 << (slots & 7)).astype(np.uint8))
 
     def _slot(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         # Multiplicative hashing: the checksums' low half (``a``) is a plain byte sum that takes
@@ -249,7 +257,11 @@ class _NumpyScanner:
             a %= self.mod
             b %= self.mod
             weak = ((b << 16) | a).astype(np.uint32)
-        hits = np.flatnonzero(self.table[self._slot(weak)])
+        slots = self._slot(weak)
+        present = self.bitmap[slots >> 3]
+        present >>= (slots & 7).astype(np.uint8)
+        present &= 1
+        hits = np.flatnonzero(present)
         if not len(hits):
             return []
         values = weak[hits]
