@@ -32,7 +32,12 @@ from octoci.model import (
     RunReport,
 )
 from octoci.octopus.connection import Connection
-from octoci.octopus.errors import TaskFailedError, TaskTimeoutError, UnknownNameError
+from octoci.octopus.errors import (
+    OctopusAuthError,
+    TaskFailedError,
+    TaskTimeoutError,
+    UnknownNameError,
+)
 from octoci.octopus.executions import (
     DeployRequest,
     ReleaseRequest,
@@ -297,6 +302,14 @@ def check_server(connection: Connection, plan: PublishPlan) -> ServerCheck:
             f"{connection.settings.url} does not offer build information (Octopus Server "
             "2019.10 or later); pass --no-build-info"
         )
+    missing = missing_permissions(_permissions(connection), space_id, required_permissions(plan))
+    if missing is None:
+        notes.append("permissions not checked: the server does not list the key's permissions")
+    elif missing:
+        raise OctopusAuthError(
+            f"the API key (or access token) lacks {', '.join(missing)} in space "
+            f"{connection.space_name or space_id}, which this run needs; nothing was changed"
+        )
     project = None
     exists = False
     if plan.release is not None:
@@ -322,6 +335,68 @@ def check_server(connection: Connection, plan: PublishPlan) -> ServerCheck:
                 "used as it is"
             )
     return ServerCheck(space_id, connection.space_name, project, exists, tuple(notes))
+
+
+def required_permissions(plan: PublishPlan) -> list[str]:
+    """The Octopus permissions the plan's requests need, in the order the run needs them."""
+    overwrite = plan.overwrite_mode == "OverwriteExisting"
+    needed = ["BuiltInFeedPush"] + (["BuiltInFeedAdminister"] if overwrite else [])
+    if plan.build_information:
+        needed += ["BuildInformationPush"] + (["BuildInformationAdminister"] if overwrite else [])
+    if plan.release is not None:
+        needed.append("ReleaseCreate")
+    if plan.deploy is not None:
+        needed.append("DeploymentCreate")
+    return needed
+
+
+def missing_permissions(
+    listing: dict[str, Any] | None, space_id: str, needed: Sequence[str]
+) -> list[str] | None:
+    """The permissions of ``needed`` that Octopus's ``UserPermissionSet`` does not grant in
+    ``space_id`` (``None`` when the server gave no listing).
+
+    Lenient on purpose: a permission granted in the space counts even when restricted to some
+    projects or environments; Octopus itself refuses what the restriction excludes.
+
+    Example::
+
+        missing_permissions({"SpacePermissions": {"ReleaseCreate": [{"SpaceId": "Spaces-1"}]}},
+                            "Spaces-1", ["ReleaseCreate", "DeploymentCreate"])
+        # ["DeploymentCreate"]
+    """
+    if listing is None:
+        return None
+    granted = listing.get("SpacePermissions")
+    if not isinstance(granted, dict):
+        return None
+    missing = []
+    for permission in needed:
+        entries = granted.get(permission) or []
+        spaces = {str(e.get("SpaceId") or "") for e in entries if isinstance(e, dict)}
+        # No SpaceId: a grant that applies to every space (servers before spaces).
+        if not (spaces & {space_id, ""}):
+            missing.append(permission)
+    return missing
+
+
+def _permissions(connection: Connection) -> dict[str, Any] | None:
+    """``GET /api/users/{id}/permissions`` of the caller, or ``None`` where not offered."""
+    from octoci.octopus.errors import OctopusApiError
+
+    try:
+        me = connection.get_json("/api/users/me", what="reading the current user")
+        user_id = str(me.get("Id") or "") if isinstance(me, dict) else ""
+        if not user_id:
+            return None
+        listing = connection.get_json(
+            f"/api/users/{user_id}/permissions", what="reading the current user's permissions"
+        )
+    except OctopusApiError as exc:
+        if isinstance(exc, OctopusAuthError) and exc.status == 401:
+            raise
+        return None  # 404 (emulators, old servers) or 403 (may not read its own permissions)
+    return listing if isinstance(listing, dict) else None
 
 
 def _check_channel(connection: Connection, project: dict[str, Any], name: str) -> None:
