@@ -21,7 +21,9 @@ def test_root_document_is_anonymous_and_gates_the_executions_api(
         assert root["ApiVersion"] == "3.0.0"
         assert _version_tuple(root["Version"]) >= (2022, 3, 5512)
         assert root["Links"]["PackageUpload"] == "/api/Spaces-1/packages/raw{?overwriteMode}"
-        assert "PackageDeltaSignature" not in root["Links"]  # delta is not served yet
+        assert root["Links"]["PackageDeltaSignature"] == (
+            "/api/Spaces-1/packages/{packageId}/{version}/delta-signature"
+        )
 
 
 def test_spaces_lookup_forms(octopus_emulator: Emulator) -> None:

@@ -28,7 +28,15 @@ from octoci.package_names import (
     version_key,
 )
 
-__all__ = ["overwrite_mode", "package_file", "register"]
+__all__ = [
+    "Sink",
+    "overwrite_mode",
+    "package_file",
+    "package_key",
+    "receive_file",
+    "register",
+    "store_package",
+]
 
 _MODES = {
     "failifexists": "FailIfExists",
@@ -101,7 +109,7 @@ def _filename_problems(filename: str) -> list[str]:
     return []
 
 
-class _Sink:
+class Sink:
     """A temporary file that receives a part and hashes it on the way."""
 
     def __init__(self, directory: Path) -> None:
@@ -124,13 +132,18 @@ class _Sink:
             self.path.unlink()
 
 
-def _receive(request: Request) -> tuple[str, _Sink]:
-    """Stream the first file part to a temporary file: ``(filename, sink)``; 400 otherwise."""
+def receive_file(
+    request: Request, *, no_file: str = _NO_FILE, empty: str = _EMPTY
+) -> tuple[str, Sink]:
+    """Stream the first file part to a temporary file: ``(filename, sink)``; 400 otherwise.
+
+    The file name must be a valid package file name (a delta upload names the new package).
+    """
     boundary = boundary_from(request.headers.get("Content-Type") or "")
     if boundary is None:
-        raise BadRequest(_NO_FILE, "The request must be multipart/form-data with a file part.")
+        raise BadRequest(no_file, "The request must be multipart/form-data with a file part.")
     reader = MultipartReader(request.body, boundary)
-    sink: _Sink | None = None
+    sink: Sink | None = None
     filename = ""
     try:
         while (part := reader.next_part()) is not None:
@@ -138,12 +151,12 @@ def _receive(request: Request) -> tuple[str, _Sink]:
                 reader.read_part(None)  # other parts (and later files) are ignored
                 continue
             filename = part.filename
-            problems = _filename_problems(filename) if filename else [_NO_FILE]
+            problems = _filename_problems(filename) if filename else [no_file]
             if problems:
                 reader.read_part(None)
                 reader.drain()
                 raise BadRequest(*problems)
-            sink = _Sink(request.app.store.incoming)
+            sink = Sink(request.app.store.incoming)
             reader.read_part(sink.write)
             sink.close()
     except (MalformedMultipart, IncompleteBody) as exc:
@@ -153,10 +166,10 @@ def _receive(request: Request) -> tuple[str, _Sink]:
             raise
         raise BadRequest(f"The multipart body is malformed: {exc}.") from exc
     if sink is None:
-        raise BadRequest(_NO_FILE)
+        raise BadRequest(no_file)
     if sink.size == 0:
         sink.discard()
-        raise BadRequest(_EMPTY)
+        raise BadRequest(empty)
     return filename, sink
 
 
@@ -167,9 +180,15 @@ def _resource(package: Document) -> Document:
 def _upload(request: Request) -> Response:
     request.require("BuiltInFeedPush")
     mode = overwrite_mode(request)
-    filename, sink = _receive(request)
+    filename, sink = receive_file(request)
+    return store_package(request, mode, filename, sink)
+
+
+def store_package(request: Request, mode: str, filename: str, sink: Sink) -> Response:
+    """Store a received package file under the overwrite rules (201/200/409); the sink's file
+    is moved into place or removed."""
     name = parse_package_filename(filename)
-    assert name is not None  # _receive validated the name
+    assert name is not None  # receive_file validated the name
     app = request.app
     space_id = request.space_id
     key = package_key(name.id, name.version)

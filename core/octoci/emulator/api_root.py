@@ -15,10 +15,15 @@ from octoci.errors import InputError
 __all__ = ["register", "space_links"]
 
 
-def space_links(space_id: str) -> dict[str, str]:
-    """The space-scoped links of a root document (delta links are left out: not served yet)."""
+def space_links(space_id: str, version: str = "") -> dict[str, str]:
+    """The space-scoped links of a root document; the delta upload links only on servers of a
+    ``version`` that has them (all by default)."""
+    from octoci.emulator.api_delta import delta_links, supports_delta
+
     base = f"/api/{space_id}"
+    delta = delta_links(space_id) if supports_delta(version) else {}
     return {
+        **delta,
         "SpaceHome": base,
         "PackageUpload": f"{base}/packages/raw{{?overwriteMode}}",
         "Packages": f"{base}/packages{{/id}}{{?nuGetPackageId,filter,latest,skip,take,"
@@ -57,7 +62,7 @@ def _root(request: Request) -> Response:
     }
     # Without a default space the root document carries only the system links.
     with contextlib.suppress(NotFound):
-        links.update(space_links(default_space(app.store)["Id"]))
+        links.update(space_links(default_space(app.store)["Id"], app.config.version))
     return Response(
         body={
             "Application": "Octopus Deploy",
@@ -74,7 +79,8 @@ def _root(request: Request) -> Response:
 def _space_root(request: Request) -> Response:
     space = request.space
     assert space is not None
-    return Response(body={"Links": {"Self": f"/api/{space['Id']}", **space_links(space["Id"])}})
+    links = space_links(space["Id"], request.app.config.version)
+    return Response(body={"Links": {"Self": f"/api/{space['Id']}", **links}})
 
 
 def _spaces(request: Request) -> Response:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from octoci.emulator import (
     api_buildinfo,
+    api_delta,
     api_executions,
     api_model,
     api_packages,
@@ -30,7 +31,15 @@ __all__ = ["EmulatorApp"]
 def build_router() -> Router:
     """Every route the emulator serves, in matching order."""
     router = Router()
-    for module in (api_root, api_packages, api_buildinfo, api_executions, api_tasks, api_model):
+    for module in (
+        api_root,
+        api_delta,
+        api_packages,
+        api_buildinfo,
+        api_executions,
+        api_tasks,
+        api_model,
+    ):
         module.register(router)
     return router
 
