@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from octoci.emulator import Emulator
 from octoci.testing import CIMessage, CliResult, parse_ci_output, run_octoci
@@ -136,3 +138,37 @@ def test_publish_writes_groups_outputs_and_summary_the_servers_way(
     # The build server's own build information reached Octopus.
     (record, _) = octopus_emulator.documents("buildinfo")
     assert record["BuildEnvironment"] not in ("", "Local")
+
+
+def test_publish_on_appveyor_sets_build_variables_through_the_worker_api(
+    octopus_emulator: Emulator, ci_env: CiEnv, sample_repo: Path, httpserver: HTTPServer
+) -> None:
+    variables: dict[str, str] = {}
+    messages: list[str] = []
+
+    def variable(request: Request) -> Response:
+        body = request.get_json()
+        variables[body["name"]] = body["value"]
+        return Response("", status=204)
+
+    def message(request: Request) -> Response:
+        messages.append(request.get_json()["message"])
+        return Response("", status=204)
+
+    httpserver.expect_request("/api/build/variables", method="POST").respond_with_handler(variable)
+    httpserver.expect_request("/api/build/messages", method="POST").respond_with_handler(message)
+    env = ci_env(
+        "appveyor",
+        "push",
+        APPVEYOR_API_URL=httpserver.url_for("/"),
+        OCTOPUS_URL=octopus_emulator.url,
+        OCTOPUS_API_KEY=octopus_emulator.api_key,
+        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
+    )
+    result = run_octoci("publish", "--version", VERSION, "--no-commits", env=env, cwd=sample_repo)
+    assert result.exit_code == 0, result.stderr
+    assert variables["release_version"] == VERSION
+    assert variables["deployment_states"] == "Dev=Success"
+    # The summary's headline becomes a build message; the whole summary is in the log.
+    assert messages
+    assert f"| Acme.Web | {VERSION} |" in result.stdout
