@@ -12,7 +12,6 @@ server before the run ends with exit code 3 or 4.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -549,14 +548,6 @@ def _pack(plan: PublishPlan, reporter: Reporter, out_folder: Path | None) -> lis
     return packages
 
 
-def _sha1(path: Path) -> str:
-    digest = hashlib.sha1()
-    with path.open("rb") as handle:
-        while block := handle.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def execute(
     plan: PublishPlan,
     connection: Connection,
@@ -700,12 +691,12 @@ def _dry_run_push(
     outcome: PublishOutcome,
 ) -> list[Package]:
     """What pushing would do: compare each file with the package Octopus holds."""
-    from octoci.octopus.packages import find_package
+    from octoci.octopus.packages import file_sha1, find_package
 
     packages = []
     for path, name in files:
         size = path.stat().st_size
-        sha1 = _sha1(path)
+        sha1 = file_sha1(path)
         stored = find_package(connection, name)
         if stored is None:
             verdict, pushed = "would be pushed", True
