@@ -98,8 +98,10 @@ def test_a_url_that_is_not_octopus(httpserver: Any) -> None:
 
 
 def test_bad_api_key_says_what_401_means(connect: Callable[..., Connection]) -> None:
+    connection = connect(api_key="API-WRONG123")
+    projects = connection.space_path("/projects/all")  # the default space from /api: no request
     with pytest.raises(OctopusAuthError) as caught:
-        connect(api_key="API-WRONG123").space_id()
+        connection.get_json(projects, what="listing projects")
     message = str(caught.value)
     assert "HTTP 401" in message
     assert "API key or access token was refused" in message

@@ -159,7 +159,8 @@ class Connection:
         self._sleep = sleep
         self._root: dict[str, Any] | None = None
         self._space: tuple[str | None, str] | None = None
-        self._lock = threading.Lock()
+        # Re-entrant: resolving the space reads the root document, both under this lock.
+        self._lock = threading.RLock()
         self.session = self._make_session()
         # ``anonymous`` connections only make unauthenticated calls (OIDC discovery and exchange).
         if not (anonymous or settings.api_key or settings.access_token or token_source):
@@ -490,9 +491,17 @@ class Connection:
 
     @property
     def space_name(self) -> str:
-        """The configured space's name (after :meth:`space_id`)."""
-        self.space_id()
+        """The configured space's name (looked up on first use when only the id is known)."""
+        space_id = self.space_id()
         assert self._space is not None
+        if not self._space[1] and space_id:
+            try:
+                space = self.get_json(f"/api/spaces/{space_id}", what="looking up the space")
+                name = str(space.get("Name") or space_id)
+            except OctopusApiError:
+                name = space_id
+            with self._lock:
+                self._space = (space_id, name)
         return self._space[1]
 
     def space_path(self, rest: str) -> str:
@@ -504,6 +513,11 @@ class Connection:
         wanted = self.settings.space.strip()
         what = "looking up spaces"
         if not wanted:
+            # The root document carries the default space's links (/api/Spaces-1/...): no extra
+            # request. Its name is looked up only when a message needs it.
+            home = re.match(r"^(?:/[^/]+)*?/api/(Spaces-\d+)(?:/|$)", self.link("SpaceHome"))
+            if home:
+                return home.group(1), ""
             try:
                 spaces = self.get_json("/api/spaces/all", what=what)
             except OctopusNotFoundError:
