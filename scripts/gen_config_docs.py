@@ -34,7 +34,7 @@ EXAMPLES_HEADER = """# Examples
 
 ## The sample application
 
-`examples/sample-app` is a two-part shop: a static front end (`web/dist`) and a small Python API
+`examples/sample-app` is a two-part shop: a static front end (`web/public`) and a small Python API
 (`api/app`). Its `octoci.toml` describes both packages, the project and where the release goes.
 From the root of the octoci repository, with no Octopus server:
 

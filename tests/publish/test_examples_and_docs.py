@@ -162,3 +162,20 @@ def test_publish_reference_names_every_flag() -> None:
     for param in command.params:
         if param.name in ("config_file", "dry_run", "emulator", "keep_emulator", "as_json"):
             assert param.opts[0] in page, param.opts[0]
+
+
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="needs a git checkout")
+def test_no_example_file_is_ignored_by_git() -> None:
+    # A fresh clone gets only what git tracks: an ignored folder (dist/, build/) would make the
+    # README's command fail there while passing here.
+    files = [
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "examples").rglob("*")
+        if p.is_file()
+        and "build" not in p.relative_to(ROOT / "examples").parts
+        and "__pycache__" not in p.parts
+    ]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *files], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    assert ignored == []
