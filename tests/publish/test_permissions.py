@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from octoci.emulator import Emulator
 from octoci.model import BuildInformation
 from octoci.octopus.executions import DeployRequest, ReleaseRequest
 from octoci.publish.pipeline import PublishPlan, missing_permissions, required_permissions
+from octoci.testing import run_octoci
 
 
 def _plan(**changes: Any) -> PublishPlan:
@@ -62,15 +64,23 @@ def test_missing_permissions_reads_the_space_grants() -> None:
     assert missing_permissions({"Other": 1}, "Spaces-1", needed) is None
 
 
-def test_a_server_without_a_permission_listing_is_noted(tmp_path: Path) -> None:
-    from octoci.testing import run_octoci
-
+def test_a_server_without_a_permission_listing_is_noted(
+    octopus_emulator: Emulator, tmp_path: Path
+) -> None:
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "index.html").write_text("hi", encoding="utf-8")
-    result = run_octoci(
-        "publish", "--emulator", "--dry-run", "--package-id", "Site", "--base-path", "site",
-        "--version", "1.0.0", "--no-commits", env={"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"},
-        cwd=tmp_path,
-    )  # fmt: skip
+    env = {
+        "OCTOPUS_URL": octopus_emulator.url,
+        "OCTOPUS_API_KEY": octopus_emulator.api_key,
+        "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+    args = ("publish", "--dry-run", "--package-id", "Site", "--base-path", "site",
+            "--version", "1.0.0", "--no-commits")  # fmt: skip
+    result = run_octoci(*args, env=env, cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     assert "permissions not checked" in result.stdout
+    # The embedded emulator's key may do everything: no note there.
+    emulated = run_octoci(*args, "--emulator", env={"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"},
+                          cwd=tmp_path)  # fmt: skip
+    assert emulated.exit_code == 0, emulated.stderr
+    assert "permissions not checked" not in emulated.stdout

@@ -156,7 +156,7 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
     try:
         connection = _connect(state, config, options, emulator)
         try:
-            check = check_server(connection, plan)
+            check = check_server(connection, plan, permissions=emulator is None)
             _announce(say, plan, check, connection, options["dry_run"])
             outcome = execute(
                 plan,

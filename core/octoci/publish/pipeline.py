@@ -287,10 +287,13 @@ class ServerCheck:
     notes: tuple[str, ...] = ()
 
 
-def check_server(connection: Connection, plan: PublishPlan) -> ServerCheck:
+def check_server(
+    connection: Connection, plan: PublishPlan, *, permissions: bool = True
+) -> ServerCheck:
     """Resolve and check every name the plan uses, creating nothing: the space, the project and
     channel, the environments and tenants of the deployment and promotion, the build
-    information API, and an existing release when that would fail the run."""
+    information API, and an existing release when that would fail the run. ``permissions=False``
+    skips the permission check (the embedded emulator's key may do everything)."""
     from octoci.octopus.errors import ServerTooOldError
 
     connection.root()
@@ -301,8 +304,9 @@ def check_server(connection: Connection, plan: PublishPlan) -> ServerCheck:
             f"{connection.settings.url} does not offer build information (Octopus Server "
             "2019.10 or later); pass --no-build-info"
         )
-    missing = missing_permissions(_permissions(connection), space_id, required_permissions(plan))
-    if missing is None:
+    listing = _permissions(connection) if permissions else {"SpacePermissions": None}
+    missing = missing_permissions(listing, space_id, required_permissions(plan))
+    if missing is None and permissions:
         notes.append("permissions not checked: the server does not list the key's permissions")
     elif missing:
         raise OctopusAuthError(
