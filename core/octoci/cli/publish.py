@@ -145,6 +145,8 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
             state.stderr.flush()
         else:
             state.echo(line)
+            # A CI log is a pipe: unflushed lines would appear only when the buffer fills.
+            state.stdout.flush()
 
     emulator = None
     if emulated:
