@@ -157,8 +157,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "include",
         "list",
-        "Files to pack, relative to the base path ('**' spans folders). Applies to every package "
-        "that does not set its own.",
+        "Files to pack, relative to the base path ('**' spans folders). In the file: for the "
+        "packages that set none; as a flag or variable: for every package.",
         flag="--include",
         env="OCTOCI_INCLUDE",
         default=("**",),
@@ -167,7 +167,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "exclude",
         "list",
-        "Files to leave out of every package that does not set its own, e.g. '**/*.pdb'.",
+        "Files to leave out, e.g. '**/*.pdb'. In the file: for the packages that set none; as a "
+        "flag or variable: for every package.",
         flag="--exclude",
         env="OCTOCI_EXCLUDE",
         default=(),
@@ -176,8 +177,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "format",
         "str",
-        "Package format of every package that does not set its own: zip, nupkg, tar.gz, tar, "
-        "tar.bz2 or a plugin's.",
+        "Package format: zip, nupkg, tar.gz, tar, tar.bz2 or a plugin's. In the file: for the "
+        "packages that set none; as a flag or variable: for every package.",
         flag="--format",
         env="OCTOCI_FORMAT",
         default="zip",
