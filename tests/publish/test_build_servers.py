@@ -172,3 +172,24 @@ def test_publish_on_appveyor_sets_build_variables_through_the_worker_api(
     # The summary's headline becomes a build message; the whole summary is in the log.
     assert messages
     assert f"| Acme.Web | {VERSION} |" in result.stdout
+
+
+def test_json_keeps_stdout_for_the_document_and_still_sets_outputs(
+    octopus_emulator: Emulator, ci_env: CiEnv, sample_repo: Path
+) -> None:
+    env = ci_env(
+        "github_actions",
+        "push",
+        OCTOPUS_URL=octopus_emulator.url,
+        OCTOPUS_API_KEY=octopus_emulator.api_key,
+        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
+    )
+    result = run_octoci(
+        "publish", "--version", VERSION, "--no-commits", "--json", env=env, cwd=sample_repo
+    )
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["Release"]["Version"] == VERSION
+    assert [d["State"] for d in document["Deployments"]] == ["Success"]
+    assert "::group::[1/5] Packing 2 packages" in result.stderr
+    assert _github_outputs(result, env)["release_version"] == VERSION
