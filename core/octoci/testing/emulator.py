@@ -22,14 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from octoci.emulator import Emulator, parse_seed
 
+if TYPE_CHECKING:
+    import requests
+
 __all__ = [
     "FAST_TASKS",
+    "exchange_id_token",
     "octopus_emulator",
     "octopus_emulator_factory",
     "octopus_emulator_seed",
@@ -47,6 +51,29 @@ def start_emulator(
     data = dict(seed or {})
     data.setdefault("tasks", dict(FAST_TASKS))
     return Emulator(data_dir=data_dir, seed=parse_seed(data, source="<test seed>")).start()
+
+
+def exchange_id_token(emulator: Emulator, id_token: str, audience: str) -> requests.Response:
+    """POST ``id_token`` to the emulator's RFC 8693 token exchange, as Octopus's login does, and
+    return the response (200 with an ``access_token`` when the seed trusts the token's issuer).
+
+    Example::
+
+        response = exchange_id_token(octopus_emulator, server.id_token(account), account)
+        assert response.status_code == 200
+    """
+    import requests
+
+    return requests.post(
+        f"{emulator.url}/token/v1",
+        json={
+            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+            "audience": audience,
+            "subject_token": id_token,
+            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        },
+        timeout=10,
+    )
 
 
 @pytest.fixture

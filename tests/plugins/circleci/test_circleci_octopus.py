@@ -15,12 +15,10 @@ import requests
 
 from octoci.emulator import Emulator, mint_id_token
 from octoci.testing import CliResult
-from octoci.testing import emulator as emulator_fixtures
+from octoci.testing.emulator import exchange_id_token
 from octoci_plugins.circleci import CircleCI
 
 from .test_circleci_adapter import ORG, needs_bash, read_bash_env
-
-octopus_emulator_factory = emulator_fixtures.octopus_emulator_factory
 
 API_KEY = "API-CIRCLECITEST0001"
 ISSUER = f"https://oidc.circleci.com/org/{ORG}"
@@ -88,15 +86,6 @@ def test_the_v2_token_is_accepted_by_octopus_token_exchange(
     server = CircleCI(ci_env("circleci", "push", CIRCLE_OIDC_TOKEN_V2=minted), io.StringIO())
     token = server.id_token(ORG)
     assert token == minted
-    response = requests.post(
-        f"{octopus.url}/token/v1",
-        json={
-            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-            "audience": ORG,
-            "subject_token": token,
-            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
-        },
-        timeout=10,
-    )
+    response = exchange_id_token(octopus, token, ORG)
     assert response.status_code == 200, response.text
     assert response.json()["access_token"]

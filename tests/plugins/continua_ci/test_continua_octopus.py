@@ -14,9 +14,6 @@ import requests
 
 from octoci.emulator import Emulator
 from octoci.testing import CliResult, parse_ci_output
-from octoci.testing import emulator as emulator_fixtures
-
-octopus_emulator_factory = emulator_fixtures.octopus_emulator_factory
 
 API_KEY = "API-CONTINUATEST0001"
 CiEnv = Callable[..., dict[str, str]]

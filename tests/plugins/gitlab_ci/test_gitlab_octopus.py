@@ -17,13 +17,11 @@ from pytest_httpserver import HTTPServer
 
 from octoci.emulator import Emulator, mint_id_token
 from octoci.testing import CliResult
-from octoci.testing import emulator as emulator_fixtures
+from octoci.testing.emulator import exchange_id_token
 from octoci_plugins.gitlab_ci import GitLabCI
 
 from .test_gitlab_adapter import read_dotenv
 from .test_gitlab_commits import API_TOKEN, BEFORE, JOB_TOKEN, SHA, api_commit, serve_compare, sha
-
-octopus_emulator_factory = emulator_fixtures.octopus_emulator_factory
 
 API_KEY = "API-GITLABTEST000001"
 SERVICE_ACCOUNT = "5b5f3c4e-0000-4000-8000-0000000gitlab"
@@ -115,16 +113,7 @@ def test_the_id_token_is_accepted_by_octopus_token_exchange(
     server = GitLabCI(ci_env("gitlab_ci", "push", OCTOCI_ID_TOKEN=minted), stream)
     token = server.id_token(SERVICE_ACCOUNT)
     assert token == minted
-    response = requests.post(
-        f"{octopus.url}/token/v1",
-        json={
-            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-            "audience": SERVICE_ACCOUNT,
-            "subject_token": token,
-            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
-        },
-        timeout=10,
-    )
+    response = exchange_id_token(octopus, token, SERVICE_ACCOUNT)
     assert response.status_code == 200, response.text
     access_token = response.json()["access_token"]
     # As octoci login does: the access token is masked, then given as an output, which GitLab's

@@ -18,12 +18,10 @@ from pytest_httpserver import HTTPServer
 from octoci.emulator import Emulator, mint_id_token
 from octoci.files import parse_properties
 from octoci.testing import CliResult
-from octoci.testing import emulator as emulator_fixtures
+from octoci.testing.emulator import exchange_id_token
 from octoci_plugins.jenkins import JenkinsServer
 
 from .test_jenkins_commits import TOKEN, JenkinsApi, build, item, jenkins_env, sha
-
-octopus_emulator_factory = emulator_fixtures.octopus_emulator_factory
 
 API_KEY = "API-JENKINSTEST00001"
 SERVICE_ACCOUNT = "5b5f3c4e-0000-4000-8000-00000000jenk"
@@ -108,15 +106,6 @@ def test_the_bound_id_token_is_accepted_by_octopus_token_exchange(
     server = JenkinsServer(ci_env("jenkins", "push", OCTOCI_ID_TOKEN=minted), io.StringIO())
     token = server.id_token(SERVICE_ACCOUNT)
     assert token == minted
-    response = requests.post(
-        f"{octopus.url}/token/v1",
-        json={
-            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-            "audience": SERVICE_ACCOUNT,
-            "subject_token": token,
-            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
-        },
-        timeout=10,
-    )
+    response = exchange_id_token(octopus, token, SERVICE_ACCOUNT)
     assert response.status_code == 200, response.text
     assert response.json()["access_token"]

@@ -16,12 +16,10 @@ from pytest_httpserver import HTTPServer
 
 from octoci.emulator import Emulator, mint_id_token
 from octoci.testing import CliResult, parse_ci_output
-from octoci.testing import emulator as emulator_fixtures
+from octoci.testing.emulator import exchange_id_token
 from octoci_plugins.teamcity import TeamCityServer
 
 from .test_teamcity_commits import PASSWORD, ChangesApi, pointed_at, serve
-
-octopus_emulator_factory = emulator_fixtures.octopus_emulator_factory
 
 SERVICE_ACCOUNT = "5b5f3c4e-0000-4000-8000-0000000000tc"
 ISSUER = "https://teamcity.acme.example"
@@ -114,15 +112,6 @@ def test_the_jwt_token_is_accepted_by_octopus_token_exchange(
     server = TeamCityServer(jwt_env(ci_env("teamcity", "push"), minted), io.StringIO())
     token = server.id_token(SERVICE_ACCOUNT)
     assert token == minted
-    response = requests.post(
-        f"{octopus.url}/token/v1",
-        json={
-            "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-            "audience": SERVICE_ACCOUNT,
-            "subject_token": token,
-            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
-        },
-        timeout=10,
-    )
+    response = exchange_id_token(octopus, token, SERVICE_ACCOUNT)
     assert response.status_code == 200, response.text
     assert response.json()["access_token"]
