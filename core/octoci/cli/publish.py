@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -163,7 +163,7 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
             outcome = execute(
                 plan,
                 connection,
-                Reporter(server, say),
+                Reporter(server, say, live=_terminal(state)),
                 dry_run=bool(options["dry_run"]),
                 concurrency=int(config["concurrency"]),
                 progress=_progress(state),
@@ -203,12 +203,16 @@ def _connect(
     return Connection(emulator_settings, redactor=state.redactor)
 
 
+def _terminal(state: AppState) -> TextIO | None:
+    """Standard error when it is a terminal outside CI: where live displays may redraw."""
+    # A CI log is no terminal: a live bar there would become thousands of lines.
+    return state.stderr if state.stderr.isatty() and not state.env.get("CI") else None
+
+
 def _progress(state: AppState) -> Any:
     from octoci.octopus.progress import Progress
 
-    # A CI log is no terminal: a live bar there would become thousands of lines.
-    live = state.stderr.isatty() and not state.env.get("CI")
-    return Progress(state.stderr, live=live, interval=10.0)
+    return Progress(state.stderr, live=_terminal(state) is not None, interval=10.0)
 
 
 def _announce(

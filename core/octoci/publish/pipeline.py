@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from octoci.config import PublishConfig
 from octoci.errors import InputError, OctociError
@@ -481,14 +482,39 @@ class Reporter:
     """
 
     server: CIServer
-    say: Callable[[str], None]
+    say_line: Callable[[str], None]
     total: int = 0
     number: int = 0
+    live: TextIO | None = None
+    """A terminal for a status line redrawn in place while waiting (never a CI log: there every
+    redraw would be a line of its own)."""
+    _status_shown: bool = False
+
+    def say(self, line: str) -> None:
+        """A result line (after clearing the status line, if one is shown)."""
+        self.clear()
+        self.say_line(line)
+
+    def status(self, text: str) -> None:
+        """Redraw the live status line (only on a terminal)."""
+        if self.live is None:
+            return
+        self.live.write(f"\r{text}\x1b[K")
+        self.live.flush()
+        self._status_shown = True
+
+    def clear(self) -> None:
+        """Remove the status line so that the next line starts clean."""
+        if self.live is not None and self._status_shown:
+            self.live.write("\r\x1b[K")
+            self.live.flush()
+            self._status_shown = False
 
     @contextlib.contextmanager
     def phase(self, title: str) -> Iterator[None]:
         """``[n/total] title`` as a log group around the phase."""
         self.number += 1
+        self.clear()
         with self.server.group(f"[{self.number}/{self.total}] {title}"):
             yield
 
@@ -801,6 +827,14 @@ def _deploy(
             outcome.states[state.id] = state.state
             reporter.say(f"{state.id} ({labels.get(state.id, '')}): {state.state}")
 
+        started = time.monotonic()
+
+        def pause(seconds: float) -> None:
+            # Between polls: on a terminal, a status line with the time waited so far.
+            states = ", ".join(f"{labels[t]} {outcome.states.get(t, 'Queued')}" for t in labels)
+            reporter.status(f"waiting {time.monotonic() - started:.0f} s: {states}")
+            time.sleep(seconds)
+
         try:
             wait_for_tasks(
                 connection,
@@ -809,9 +843,12 @@ def _deploy(
                 poll_interval=poll_interval,
                 cancel_on_timeout=cancel_on_timeout,
                 on_change=changed,
+                sleep=pause,
             )
         except (TaskFailedError, TaskTimeoutError) as exc:
             outcome.failure = exc
+        finally:
+            reporter.clear()
 
 
 def _label(task: ServerTask) -> str:
