@@ -4,14 +4,19 @@ the whole pipeline, re-runs, failures with their exit codes, nothing half-create
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import tarfile
+import urllib.request
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from octoci.emulator import Emulator
+from octoci.emulator import DEFAULT_API_KEY, Emulator
 from octoci.testing import CliResult, run_octoci
 
 Publish = Callable[..., CliResult]
@@ -348,3 +353,32 @@ def test_the_version_can_come_from_the_build_number(
                      "OCTOCI_VERSION_FROM": "build-number"})  # fmt: skip
     assert dotted.exit_code == 0, dotted.stderr
     assert "3.1.4" in {p["Version"] for p in octopus_emulator.packages()}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
+def test_keep_emulator_serves_the_links_until_ctrl_c(sample_repo: Path) -> None:
+    octoci = Path(sys.executable).with_name("octoci")
+    env = {**os.environ, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    env.pop("CI", None)
+    child = subprocess.Popen(
+        [str(octoci), "publish", "--emulator", "--keep-emulator"],
+        cwd=sample_repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert child.stdout is not None
+        url = ""
+        for line in child.stdout:
+            if "the emulator keeps serving at " in line:
+                url = line.split(" at ")[1].split(";")[0]
+                break
+        assert url.startswith("http://127.0.0.1:")
+        request = urllib.request.Request(
+            f"{url}/api/Spaces-1/releases/Releases-1", headers={"X-Octopus-ApiKey": DEFAULT_API_KEY}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert json.load(answer)["Version"] == "1.3.1-ci.2"
+    finally:
+        child.send_signal(signal.SIGINT)
+        out, _ = child.communicate(timeout=30)
+    assert child.returncode == 0
+    assert "emulator stopped" in out
