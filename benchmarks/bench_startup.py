@@ -52,6 +52,9 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     options = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OCTOCI_")}
+    # Installed packages carry compiled bytecode (pip compiles at install time); a shell with
+    # PYTHONDONTWRITEBYTECODE=1 would make every run recompile every module and measure that.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
         git_env = {

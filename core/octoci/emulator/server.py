@@ -85,10 +85,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         # The default writes the request line, query string (and so ?apikey=) included.
-        log.debug("%s %s", self.command, urlsplit(self.path).path)
+        log.debug("%s %s", self._method(), self._logged_path())
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("%s %s -> %s", self.command, urlsplit(self.path).path, code)
+        log.debug("%s %s -> %s", self._method(), self._logged_path(), code)
+
+    def _method(self) -> str:
+        # Unset when the request line could not be parsed (e.g. TLS spoken to the HTTP port).
+        return getattr(self, "command", None) or "-"
+
+    def _logged_path(self) -> str:
+        return urlsplit(getattr(self, "path", "") or "").path or "-"
 
     # -- the request pipeline -------------------------------------------------------------
 
