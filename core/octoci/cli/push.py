@@ -73,15 +73,23 @@ def expand_package_paths(patterns: tuple[str, ...], cwd: Path) -> list[Path]:
     metavar="SECONDS",
     help="Without a terminal: seconds between progress lines (0: none).",
 )
+@click.option(
+    "--no-delta",
+    is_flag=True,
+    help="Always send whole files. By default, when Octopus has an earlier version of a "
+    "package, only a delta against it is sent if that is under 95% of the file.",
+)
 @octopus_options
 @json_option
 @click.pass_context
 def push(ctx: click.Context, /, **options: Any) -> None:
     """Push package files (paths or globs such as 'dist/*.zip') to the built-in feed.
 
-    Files are streamed from disk (any size, constant memory), several at once. With --json:
-    {"Packages": [{Path, PackageId, Version, Size, Result, Hash, Attempts}], "Failed": [...]};
-    Result is created, identical (already there, same content) or ignored.
+    Files are streamed from disk (any size, constant memory), several at once; a package
+    whose earlier version is in Octopus goes as a delta when that is worth it. With --json:
+    {"Packages": [{Path, PackageId, Version, Size, Result, Hash, Attempts, BytesSent, Delta}],
+    "Failed": [...]}; Result is created, identical (already there, same content) or ignored;
+    BytesSent counts package bytes sent and Delta says whether they were a delta.
     """
     state = get_state(ctx)
     _run(state, options)
@@ -91,6 +99,7 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
     from octoci.model import RunReport
     from octoci.octopus.packages import parse_overwrite_mode, push_packages, validate_package_files
     from octoci.octopus.progress import Progress
+    from octoci.reporting import format_size
 
     mode = parse_overwrite_mode(str(options["overwrite_mode"]))
     files = validate_package_files(expand_package_paths(options["packages"], state.cwd))
@@ -102,7 +111,12 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
     try:
         with state.server.group(title):
             results, failures = push_packages(
-                connection, files, mode=mode, concurrency=options["concurrency"], progress=progress
+                connection,
+                files,
+                mode=mode,
+                concurrency=options["concurrency"],
+                progress=progress,
+                delta=not options["no_delta"],
             )
             for result in results:
                 verb = {
@@ -111,6 +125,8 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
                     "ignored": "already in Octopus with DIFFERENT content, kept (IgnoreIfExists)",
                 }[result.outcome]
                 line = f"{result.path.name}: {verb}"
+                if result.delta:
+                    line += f" as a delta ({format_size(result.sent)} sent)"
                 if options["as_json"]:
                     state.stderr.write(f"octoci: {line}\n")
                 else:

@@ -20,7 +20,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -98,6 +98,10 @@ class PushResult:
     server_hash: str = ""
     attempts: int = 1
     warnings: tuple[str, ...] = field(default=())
+    delta: bool = False
+    """True when a delta against an earlier version was sent instead of the file."""
+    bytes_sent: int = 0
+    """Bytes of package data sent (the delta's size after a delta upload); 0: derived."""
 
     @property
     def stored(self) -> bool:
@@ -112,8 +116,16 @@ class PushResult:
             version=self.name.version,
             size=self.size,
             pushed=self.stored,
-            bytes_sent=self.size * self.attempts if self.outcome == "created" else self.size,
+            bytes_sent=self.sent,
+            delta=self.delta,
         )
+
+    @property
+    def sent(self) -> int:
+        """Bytes of package data sent over the wire (all attempts)."""
+        if self.bytes_sent:
+            return self.bytes_sent
+        return self.size * self.attempts if self.outcome == "created" else self.size
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` form."""
@@ -125,6 +137,8 @@ class PushResult:
             "Result": self.outcome,
             "Hash": self.server_hash or self.sha1,
             "Attempts": self.attempts,
+            "BytesSent": self.sent,
+            "Delta": self.delta,
         }
 
 
@@ -231,8 +245,13 @@ def push_package(
     mode: OverwriteMode = "FailIfExists",
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    delta: bool = True,
 ) -> PushResult:
     """Upload one package file (already validated) and say what happened.
+
+    With ``delta`` (the default) only a delta against the nearest earlier version is sent when
+    the server offers one and it is worth it (:mod:`octoci.octopus.delta`); otherwise, or when
+    anything about the delta fails, the whole file.
 
     :raises PackageConflictError: a different file is stored under the same id and version.
     :raises OctopusApiError: Octopus refused the upload.
@@ -281,6 +300,31 @@ def push_package(
     started = time.monotonic()
     attempt = 0
     try:
+        if delta:
+            from octoci.octopus.delta import push_delta
+
+            uploaded = push_delta(connection, path, name, params=params, on_progress=sent)
+            if uploaded is not None:
+                local["sha1"] = uploaded.sha1
+                if uploaded.status == 201:
+                    server_hash = str(uploaded.resource.get("Hash") or "")
+                    return PushResult(
+                        path,
+                        name,
+                        size,
+                        "created",
+                        uploaded.sha1,
+                        server_hash,
+                        1,
+                        delta=True,
+                        bytes_sent=uploaded.delta_size,
+                    )
+                package = uploaded.resource or find_package(connection, name)
+                if package:
+                    done = existing_result(package, 1)
+                    return replace(done, delta=True, bytes_sent=uploaded.delta_size)
+            if progress is not None and transfer is not None:
+                progress.restart(transfer)
         while True:
             attempt += 1
             if progress is not None and transfer is not None and attempt > 1:
@@ -371,6 +415,7 @@ def push_packages(
     mode: OverwriteMode = "FailIfExists",
     concurrency: int = 3,
     progress: Progress | None = None,
+    delta: bool = True,
 ) -> tuple[list[PushResult], list[PushFailure]]:
     """Push several validated package files, at most ``concurrency`` at a time.
 
@@ -383,7 +428,7 @@ def push_packages(
     def one(item: tuple[Path, PackageName]) -> PushResult | PushFailure:
         path, name = item
         try:
-            return push_package(connection, path, name, mode=mode, progress=progress)
+            return push_package(connection, path, name, mode=mode, progress=progress, delta=delta)
         except OctociError as exc:
             return PushFailure(path, exc)
 
