@@ -382,3 +382,13 @@ def test_keep_emulator_serves_the_links_until_ctrl_c(sample_repo: Path) -> None:
         out, _ = child.communicate(timeout=30)
     assert child.returncode == 0
     assert "emulator stopped" in out
+
+
+def test_json_on_the_local_server_moves_the_outputs_to_stderr(publish: Publish) -> None:
+    result = publish("--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [p["PackageId"] for p in document["Packages"]] == ["Acme.Web", "Acme.Api"]
+    assert document["BuildInformation"]["Commits"] == 2
+    assert "octoci output release_version=1.3.1-ci.2" in result.stderr
+    assert "octoci: [1/5]" not in result.stdout

@@ -258,7 +258,8 @@ def _finish(
             query = "&".join(f"{k}={v}" for k, v in (payload.get("Query") or {}).items())
             say(f"{payload['Method']} {payload['Path']}{'?' + query if query else ''}")
             state.echo(json.dumps(payload["Body"], indent=2, ensure_ascii=False))
-    if not dry_run and not (options["as_json"] and state.server.name == "local"):
+    # With --json the adapter writes to standard error: the outputs never mix with the document.
+    if not dry_run:
         extra = (
             {"server_task_ids": ",".join(t.task_id for t in outcome.tasks)} if outcome.tasks else {}
         )
