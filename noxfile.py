@@ -27,6 +27,10 @@ nox.options.sessions = [
 ]
 
 ROOT = Path(__file__).parent
+# Pinned so a new release's new rules (ruff 0.17 began formatting Markdown code blocks) cannot
+# turn a green main red overnight; raise them on purpose.
+RUFF = "ruff==0.17.6"
+MYPY = "mypy==2.4.1"
 #: Built-in plugin (folder under tests/plugins) -> the pip extra that serves it.
 SERVER_EXTRAS = {
     "appveyor": "appveyor",
@@ -59,7 +63,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting."""
-    session.install("ruff>=0.6")
+    session.install(RUFF)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -67,7 +71,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy, strict, on core/ and plugins/."""
-    session.install("-e", ".[all,test]", "mypy>=1.11")
+    session.install("-e", ".[all,test]", MYPY)
     session.run("mypy")
 
 
