@@ -1,0 +1,317 @@
+"""Octodiff delta speed and size against librsync's ``rdiff delta``, in the same run.
+
+Usage: ``python benchmarks/bench_delta.py [--size-mb 300] [--runs 3] [--json] [--keep DIR]``
+(``OCTOCI_BENCH_DELTA_MB`` also sets the size).
+
+Files (generated once, seeded): a basis that alternates 1 MiB of random bytes with 1 MiB of
+word-like text (its size is not a multiple of 2048, so the signature ends with a short chunk); a
+new version with 20 regions overwritten (1 % in all) plus 5 small inserts and 2 small deletes
+that shift alignment; and an unrelated file from another seed. Each measurement runs in its own
+process, methods alternating, and the median is reported with the child's peak RSS (``wait4``).
+Times exclude interpreter start-up and imports; they include parsing the signature, the scan and
+writing the delta. SHA-1 over the new file is the physical reference.
+
+Targets (issue 9): delta at most 2 % of the file; octoci's delta at least as fast as
+``rdiff delta`` (skipped, not failed, when rdiff is not installed); the unrelated file at least
+30 MB/s or switched to the full upload early; peak RSS at most 128 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TARGET_RATIO = 0.02
+TARGET_UNRELATED_MBS = 30.0
+TARGET_RSS_MB = 128.0
+#: The client's rule: a delta above 95 % of the file is not worth sending.
+NOT_WORTH_IT = 0.95
+MIB = 1024 * 1024
+
+
+def _text_block(rng: random.Random, size: int) -> bytes:
+    words = [
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 9)))
+        for _ in range(5000)
+    ]
+    # Zipf-like: early words are much more frequent.
+    weights = [1 / (rank + 1) for rank in range(len(words))]
+    out = io.StringIO()
+    length = 0
+    for word in rng.choices(words, weights, k=size // 3):
+        out.write(word)
+        out.write(" ")
+        length += len(word) + 1
+        if length >= size:
+            break
+    return out.getvalue().encode()[:size].ljust(size, b" ")
+
+
+def make_basis(path: Path, size: int, seed: int) -> None:
+    """Alternating 1 MiB blocks of random bytes and word text."""
+    rng = random.Random(seed)
+    text = [_text_block(rng, MIB) for _ in range(4)]
+    with path.open("wb") as handle:
+        written = 0
+        block_no = 0
+        while written < size:
+            block = rng.randbytes(MIB) if block_no % 2 == 0 else rng.choice(text)
+            block = block[: size - written]
+            handle.write(block)
+            written += len(block)
+            block_no += 1
+
+
+def make_changed(basis: Path, path: Path, seed: int) -> None:
+    """``basis`` with 20 regions overwritten (1 % in all), 5 small inserts and 2 small deletes."""
+    rng = random.Random(seed)
+    size = basis.stat().st_size
+    region = size // 100 // 20
+    edits: list[tuple[int, str, int]] = []
+    for _ in range(20):
+        edits.append((rng.randrange(0, size - region), "overwrite", region))
+    for _ in range(5):
+        edits.append((rng.randrange(0, size), "insert", rng.randint(1, 100)))
+    for _ in range(2):
+        edits.append((rng.randrange(0, size - 200), "delete", rng.randint(1, 100)))
+    edits.sort()
+    with basis.open("rb") as source, path.open("wb") as out:
+        position = 0
+        for offset, kind, length in edits:
+            if offset < position:
+                continue
+            shutil.copyfileobj(_limited(source, offset - position), out)
+            position = offset
+            if kind == "overwrite":
+                out.write(rng.randbytes(length))
+                source.seek(length, os.SEEK_CUR)
+                position += length
+            elif kind == "insert":
+                out.write(rng.randbytes(length))
+            else:
+                source.seek(length, os.SEEK_CUR)
+                position += length
+        shutil.copyfileobj(source, out)
+
+
+def _limited(source: Any, count: int) -> io.BytesIO:
+    return io.BytesIO(source.read(count))
+
+
+# ---- children: each measurement is one process -------------------------------------------------
+
+
+def child(argv: list[str]) -> None:
+    """Run one measurement and print ``{"seconds": ..., ...}`` as JSON."""
+    kind = argv[0]
+    if kind == "sha1":
+        import hashlib
+
+        start = time.perf_counter()
+        digest = hashlib.sha1()
+        with Path(argv[1]).open("rb", buffering=0) as handle:
+            buffer = bytearray(MIB)
+            view = memoryview(buffer)
+            while got := handle.readinto(buffer):
+                digest.update(view[:got])
+        print(json.dumps({"seconds": time.perf_counter() - start}))
+        return
+    if kind == "signature":
+        from octoci.octodiff import build_signature
+
+        start = time.perf_counter()
+        with Path(argv[1]).open("rb") as source, Path(argv[2]).open("wb") as out:
+            build_signature(source, out)
+        print(json.dumps({"seconds": time.perf_counter() - start}))
+        return
+    if kind == "octoci":
+        from octoci.octodiff import DeltaTooLargeError, build_delta, parse_signature
+        from octoci.octodiff.builder import numpy_available
+
+        numpy_available()  # imports numpy: imports are not part of the measured time
+        new, signature_path, out_path, engine, limited = argv[1:6]
+        start = time.perf_counter()
+        signature = parse_signature(Path(signature_path).read_bytes())
+        size = Path(new).stat().st_size
+        limit = int(size * NOT_WORTH_IT) if limited == "1" else None
+        result: dict[str, Any] = {}
+        with Path(out_path).open("wb") as out:
+            try:
+                stats = build_delta(Path(new), signature, out, limit=limit, engine=engine)
+                result = {"delta": stats.delta_size, "switched": False}
+            except DeltaTooLargeError as exc:
+                result = {"delta": None, "switched": True, "scanned": exc.scanned}
+        result["seconds"] = time.perf_counter() - start
+        print(json.dumps(result))
+        return
+    raise SystemExit(f"unknown child {kind}")
+
+
+def measure(argv: list[str]) -> tuple[dict[str, Any], float]:
+    """Run a child; ``(its JSON, peak RSS in MB)``."""
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    assert process.stdout is not None
+    assert process.stderr is not None
+    out, err = process.stdout.read(), process.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{argv} failed: {err}")
+    rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return (json.loads(out) if out.strip() else {}), rss
+
+
+def measure_rdiff(signature: Path, new: Path, out: Path) -> tuple[dict[str, Any], float]:
+    """``rdiff delta`` timed from outside (its start-up is a few ms)."""
+    start = time.perf_counter()
+    result, rss = measure(["rdiff", "-f", "delta", str(signature), str(new), str(out)])
+    result["seconds"] = time.perf_counter() - start
+    result["delta"] = out.stat().st_size
+    return result, rss
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--size-mb", type=float, default=float(os.environ.get("OCTOCI_BENCH_DELTA_MB", 300))
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep (and reuse) the generated files here")
+    parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return 0
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="octoci-bench-delta-"))
+    work.mkdir(parents=True, exist_ok=True)
+    size = int(args.size_mb * 1_000_000) + 12_345
+    basis, changed, unrelated = work / "basis.bin", work / "new1pct.bin", work / "unrelated.bin"
+    if not basis.exists() or basis.stat().st_size != size:
+        make_basis(basis, size, seed=1)
+        make_changed(basis, changed, seed=2)
+        make_basis(unrelated, size, seed=3)
+    me = [sys.executable, str(Path(__file__).resolve()), "--child"]
+    signature = work / "basis.sig"
+    sig_result, sig_rss = measure([*me, "signature", str(basis), str(signature)])
+    rdiff = shutil.which("rdiff")
+    rdiff_sig = work / "basis.rdiff-sig"
+    if rdiff:
+        subprocess.run(
+            [rdiff, "-f", "-b", "2048", "signature", str(basis), str(rdiff_sig)], check=True
+        )
+
+    methods: dict[str, list[tuple[dict[str, Any], float]]] = {}
+    scenarios = [("1pct", changed), ("unrelated", unrelated)]
+    for _ in range(args.runs):
+        for name, new in scenarios:
+            runs = [
+                ("sha1", [*me, "sha1", str(new)]),
+                ("octoci", [*me, "octoci", str(new), str(signature), str(work / "d"), "auto", "0"]),
+            ]
+            if name == "unrelated":
+                runs.append(
+                    (
+                        "octoci, 95 % stop",
+                        [*me, "octoci", str(new), str(signature), str(work / "d"), "auto", "1"],
+                    )
+                )
+            for method, argv in runs:
+                methods.setdefault(f"{name}|{method}", []).append(measure(argv))
+            if rdiff:
+                methods.setdefault(f"{name}|rdiff", []).append(
+                    measure_rdiff(rdiff_sig, new, work / "d.rdiff")
+                )
+
+    # Correctness of the measured output: the 1 % delta rebuilds the file exactly.
+    from octoci.octodiff import apply_delta, build_delta, parse_signature
+
+    parsed = parse_signature(signature.read_bytes())
+    with (work / "d").open("wb") as out:
+        stats = build_delta(changed, parsed, out)
+    with basis.open("rb") as base, (work / "d").open("rb") as delta:
+        rebuilt = apply_delta(base, delta, lambda block: None)
+    assert rebuilt == stats.sha1
+
+    rows = []
+    new_mb = size / 1_000_000
+    for key, results in methods.items():
+        scenario, method = key.split("|")
+        seconds = [r["seconds"] for r, _ in results]
+        median = statistics.median(seconds)
+        deltas = [r.get("delta") for r, _ in results]
+        rows.append(
+            {
+                "scenario": scenario,
+                "method": method,
+                "median_s": round(median, 3),
+                "mb_s": round(new_mb / median, 1),
+                "runs_s": [round(s, 3) for s in seconds],
+                "peak_rss_mb": round(max(rss for _, rss in results), 1),
+                "delta_ratio": (
+                    round(deltas[0] / size, 5) if deltas and deltas[0] is not None else None
+                ),
+                "switched_early": any(r.get("switched") for r, _ in results),
+            }
+        )
+
+    def row(scenario: str, method: str) -> dict[str, Any] | None:
+        return next((r for r in rows if r["scenario"] == scenario and r["method"] == method), None)
+
+    checks: dict[str, Any] = {}
+    ours = row("1pct", "octoci")
+    assert ours is not None
+    checks["delta at most 2 % of the file"] = ours["delta_ratio"] <= TARGET_RATIO
+    reference = row("1pct", "rdiff")
+    checks["as fast as rdiff delta (1 %)"] = (
+        ours["mb_s"] >= reference["mb_s"] if reference else "skipped: rdiff not installed"
+    )
+    unrelated_full = row("unrelated", "octoci")
+    unrelated_stop = row("unrelated", "octoci, 95 % stop")
+    assert unrelated_full is not None
+    assert unrelated_stop is not None
+    checks["unrelated: 30 MB/s or an early switch"] = (
+        unrelated_stop["mb_s"] >= TARGET_UNRELATED_MBS or unrelated_stop["median_s"] < 1.0
+    )
+    checks["peak RSS at most 128 MB"] = all(
+        r["peak_rss_mb"] <= TARGET_RSS_MB for r in rows if r["method"].startswith("octoci")
+    )
+    report = {
+        "size_bytes": size,
+        "signature": {"seconds": round(sig_result["seconds"], 3), "peak_rss_mb": round(sig_rss, 1)},
+        "rows": rows,
+        "checks": checks,
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"new file {size:,} B; signature built in {sig_result['seconds']:.2f} s")
+        print(f"{'scenario':10} {'method':20} {'median s':>9} {'MB/s':>8} {'RSS MB':>7}  delta/new")
+        for r in rows:
+            ratio = "" if r["delta_ratio"] is None else f"{r['delta_ratio']:.2%}"
+            if r["switched_early"]:
+                ratio = "switched to full upload"
+            print(
+                f"{r['scenario']:10} {r['method']:20} {r['median_s']:9.3f} {r['mb_s']:8.1f} "
+                f"{r['peak_rss_mb']:7.1f}  {ratio}"
+            )
+        for name, ok in checks.items():
+            print(f"{'PASS' if ok is True else 'FAIL' if ok is False else 'SKIP'}  {name}: {ok}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if all(ok is not False for ok in checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
