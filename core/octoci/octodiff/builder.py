@@ -17,7 +17,7 @@ regions cost one SHA-1 per chunk and no per-byte work), and only after a miss do
 rolling checksums, for whole blocks of positions at once with NumPy prefix sums, looking the
 candidates up in a hashed table. The whole file's SHA-1 (the delta header) runs in a thread on a
 second handle (hashlib releases the GIL). Memory is bounded: the new file is read through one
-sliding buffer, and literal bytes are copied from a second handle straight into the output when a
+16 MiB memory-mapped window, and literal bytes are copied from a second handle straight into the output when a
 data command is written, so the header's hash is patched at the end (the output must be
 seekable).
 """
