@@ -240,6 +240,15 @@ SETTINGS: tuple[Setting, ...] = (
         default=3,
     ),
     Setting(
+        "delta",
+        "bool",
+        "Send a package as an Octodiff delta against the nearest earlier version when that is "
+        "smaller (falls back to the whole file on its own).",
+        flag="--delta/--no-delta",
+        env="OCTOCI_DELTA",
+        default=True,
+    ),
+    Setting(
         "build_information",
         "bool",
         "Push build information (build, branch, commits) for every package.",

@@ -253,7 +253,9 @@ class OctociPluginManager(pluggy.PluginManager):
         """Artifacts from every plugin, sorted by path. When two plugins report the same path,
         the one called first wins: a third-party or built-in plugin over the core's default."""
         seen: dict[Path, Artifact] = {}
-        results = self.hook.octoci_discover_artifacts(server=server, search_paths=list(search_paths))
+        results = self.hook.octoci_discover_artifacts(
+            server=server, search_paths=list(search_paths)
+        )
         for result in results:
             for artifact in result:
                 seen.setdefault(artifact.path.resolve(), artifact)

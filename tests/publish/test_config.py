@@ -142,3 +142,14 @@ def test_every_setting_has_help_an_env_variable_and_a_unique_flag() -> None:
     for setting in SETTINGS:
         assert setting.help.endswith("."), setting.name
         assert setting.env.startswith(("OCTOCI_", "OCTOPUS_")), setting.name
+
+
+def test_delta_uploads_are_on_unless_switched_off(tmp_path: Path) -> None:
+    assert resolve_config(flags={}, env={}, cwd=tmp_path).flag("delta") is True
+    assert (
+        resolve_config(flags={}, env={"OCTOCI_DELTA": "false"}, cwd=tmp_path).flag("delta") is False
+    )
+    _write(tmp_path, "delta = false\n")
+    from_file = resolve_config(flags={}, env={}, cwd=tmp_path)
+    assert from_file.flag("delta") is False
+    assert resolve_config(flags={"delta": True}, env={}, cwd=tmp_path).flag("delta") is True

@@ -166,6 +166,7 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
                 Reporter(server, say, live=_terminal(state)),
                 dry_run=bool(options["dry_run"]),
                 concurrency=int(config["concurrency"]),
+                delta=config.flag("delta"),
                 progress=_progress(state),
                 timeout=config.number("timeout"),
                 poll_interval=config.number("poll_interval"),

@@ -585,6 +585,7 @@ def execute(
     *,
     dry_run: bool = False,
     concurrency: int = 3,
+    delta: bool = True,
     progress: Progress | None = None,
     timeout: float = 600.0,
     poll_interval: float = 5.0,
@@ -630,6 +631,7 @@ def execute(
                     mode=plan.overwrite_mode,
                     concurrency=concurrency,
                     progress=progress,
+                    delta=delta,
                 )
                 sizes = {p.path: p for p in packed}
                 for result in results:
