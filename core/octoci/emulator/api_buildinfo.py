@@ -6,7 +6,7 @@ from __future__ import annotations
 from octoci.emulator.api_packages import overwrite_mode, package_key
 from octoci.emulator.errors import BadRequest, Conflict, NotFound
 from octoci.emulator.jsonbody import CIDict
-from octoci.emulator.resources import collection, iso_time, public
+from octoci.emulator.resources import iso_time, public
 from octoci.emulator.routes import Request, Response, Router
 from octoci.emulator.store import Document
 from octoci.emulator.vcs_links import commit_url, issue_tracker_name, work_items
@@ -130,12 +130,10 @@ def _list(request: Request) -> Response:
                 latest.append(doc)
         docs = latest
     return Response(
-        body=collection(
+        body=request.page(
             docs,
             "OctopusPackageVersionBuildInformationMappedResource",
             f"/api/{request.space_id}/build-information",
-            skip=request.int_arg("skip", 0),
-            take=request.int_arg("take", 30),
         )
     )
 

@@ -17,7 +17,7 @@ from octoci.emulator.executions import (
 )
 from octoci.emulator.jsonbody import CIDict
 from octoci.emulator.lifecycle import progression
-from octoci.emulator.resources import collection, public
+from octoci.emulator.resources import public
 from octoci.emulator.routes import Request, Response, Router
 from octoci.emulator.store import Document
 
@@ -274,15 +274,7 @@ def _list_releases(request: Request) -> Response:
     if ids:
         releases = [r for r in releases if r["Id"].lower() in ids]
     releases.reverse()  # newest first, as Octopus lists them
-    return Response(
-        body=collection(
-            releases,
-            "Release",
-            f"/api/{request.space_id}/releases",
-            skip=request.int_arg("skip", 0),
-            take=request.int_arg("take", 30),
-        )
-    )
+    return Response(body=request.page(releases, "Release", f"/api/{request.space_id}/releases"))
 
 
 def _project_releases(request: Request) -> Response:
@@ -296,12 +288,8 @@ def _project_releases(request: Request) -> Response:
         releases = [r for r in releases if search in r["Version"].lower()]
     releases.reverse()
     return Response(
-        body=collection(
-            releases,
-            "Release",
-            f"/api/{request.space_id}/projects/{project['Id']}/releases",
-            skip=request.int_arg("skip", 0),
-            take=request.int_arg("take", 30),
+        body=request.page(
+            releases, "Release", f"/api/{request.space_id}/projects/{project['Id']}/releases"
         )
     )
 
@@ -342,15 +330,7 @@ def _deployments(request: Request) -> Response:
         if wanted:
             docs = [d for d in docs if str(d.get(field) or "").lower() in wanted]
     docs.reverse()
-    return Response(
-        body=collection(
-            docs,
-            "Deployment",
-            f"/api/{request.space_id}/deployments",
-            skip=request.int_arg("skip", 0),
-            take=request.int_arg("take", 30),
-        )
-    )
+    return Response(body=request.page(docs, "Deployment", f"/api/{request.space_id}/deployments"))
 
 
 def _release_deployments(request: Request) -> Response:
@@ -360,12 +340,8 @@ def _release_deployments(request: Request) -> Response:
     )
     docs.reverse()
     return Response(
-        body=collection(
-            docs,
-            "Deployment",
-            f"/api/{request.space_id}/releases/{release['Id']}/deployments",
-            skip=request.int_arg("skip", 0),
-            take=request.int_arg("take", 30),
+        body=request.page(
+            docs, "Deployment", f"/api/{request.space_id}/releases/{release['Id']}/deployments"
         )
     )
 

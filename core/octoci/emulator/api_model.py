@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from octoci.emulator.errors import NotFound
-from octoci.emulator.resources import collection, public
+from octoci.emulator.resources import public
 from octoci.emulator.routes import Request, Response, Router
 from octoci.emulator.store import Document
 
@@ -54,15 +54,7 @@ def _filtered(request: Request, docs: list[Document]) -> list[Document]:
 def _lister(segment: str, kind: str, item_type: str) -> Callable[[Request], Response]:
     def handler(request: Request) -> Response:
         docs = _filtered(request, request.app.store.list(kind, request.space_id))
-        return Response(
-            body=collection(
-                docs,
-                item_type,
-                f"/api/{request.space_id}/{segment}",
-                skip=request.int_arg("skip", 0),
-                take=request.int_arg("take", 30),
-            )
-        )
+        return Response(body=request.page(docs, item_type, f"/api/{request.space_id}/{segment}"))
 
     return handler
 
@@ -105,12 +97,10 @@ def _children(kind: str, item_type: str, segment: str) -> Callable[[Request], Re
             kind, request.space_id, lambda d: d["ProjectId"].lower() == project_id.lower()
         )
         return Response(
-            body=collection(
+            body=request.page(
                 _filtered(request, docs),
                 item_type,
                 f"/api/{request.space_id}/projects/{project_id}/{segment}",
-                skip=request.int_arg("skip", 0),
-                take=request.int_arg("take", 30),
             )
         )
 

@@ -15,7 +15,7 @@ from typing import BinaryIO
 from octoci.emulator.body import IncompleteBody
 from octoci.emulator.errors import BadRequest, Conflict, NotFound
 from octoci.emulator.multipart import MalformedMultipart, MultipartReader, boundary_from
-from octoci.emulator.resources import collection, iso_time, public
+from octoci.emulator.resources import iso_time, public
 from octoci.emulator.routes import Request, Response, Router
 from octoci.emulator.store import Document
 from octoci.package_names import (
@@ -287,12 +287,10 @@ def _list(request: Request) -> Response:
                 latest.append(package)
         packages = latest
     return Response(
-        body=collection(
+        body=request.page(
             [_with_build_information(request, p) for p in packages],
             "Package",
             f"/api/{request.space_id}/packages",
-            skip=request.int_arg("skip", 0),
-            take=request.int_arg("take", 30),
         )
     )
 

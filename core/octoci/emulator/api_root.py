@@ -8,7 +8,7 @@ from typing import Any
 
 from octoci.emulator.catalog import default_space
 from octoci.emulator.errors import BadRequest, NotFound
-from octoci.emulator.resources import collection, public
+from octoci.emulator.resources import public
 from octoci.emulator.routes import Request, Response, Router
 from octoci.errors import InputError
 
@@ -91,15 +91,7 @@ def _spaces(request: Request) -> Response:
         spaces = [s for s in spaces if partial in s["Name"].lower()]
     if ids:
         spaces = [s for s in spaces if s["Id"].lower() in ids]
-    return Response(
-        body=collection(
-            spaces,
-            "Space",
-            "/api/spaces",
-            skip=request.int_arg("skip", 0),
-            take=request.int_arg("take", 30),
-        )
-    )
+    return Response(body=request.page(spaces, "Space", "/api/spaces"))
 
 
 def _spaces_all(request: Request) -> Response:

@@ -7,7 +7,7 @@ space in the path they must belong to it.
 from __future__ import annotations
 
 from octoci.emulator.errors import NotFound
-from octoci.emulator.resources import collection, public
+from octoci.emulator.resources import public
 from octoci.emulator.routes import Request, Response, Router
 from octoci.emulator.store import Document
 
@@ -45,11 +45,7 @@ def _list(request: Request) -> Response:
         tasks = [t for t in tasks if t["Name"].lower() == name]
     tasks.reverse()
     base = f"/api/{request.space_id}/tasks" if request.explicit_space else "/api/tasks"
-    return Response(
-        body=collection(
-            tasks, "Task", base, skip=request.int_arg("skip", 0), take=request.int_arg("take", 30)
-        )
-    )
+    return Response(body=request.page(tasks, "Task", base))
 
 
 def _log_lines(task: Document) -> list[list[str]]:

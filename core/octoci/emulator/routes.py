@@ -8,7 +8,7 @@ virtual directory in front of ``/api`` (``http://host/octopus/api/...``) is stri
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 from octoci.emulator.body import BodyReader, read_small
 from octoci.emulator.errors import ApiError, BadRequest, NotFound
 from octoci.emulator.jsonbody import CIDict, parse_json
+from octoci.emulator.resources import collection
 
 if TYPE_CHECKING:
     from octoci.emulator.app import EmulatorApp
@@ -100,6 +101,17 @@ class Request:
     def arg(self, name: str, default: str = "") -> str:
         """A query-string value; names compare case-insensitively, as in ASP.NET."""
         return self.query.get(name.lower(), default)
+
+    def page(self, items: Sequence[Document], item_type: str, self_link: str) -> Document:
+        """One page of ``items`` in Octopus's collection envelope, as ``?skip=&take=`` ask
+        (Octopus's default page is 30)."""
+        return collection(
+            items,
+            item_type,
+            self_link,
+            skip=self.int_arg("skip", 0),
+            take=self.int_arg("take", 30),
+        )
 
     def int_arg(self, name: str, default: int) -> int:
         """A whole-number query value; 400 when it is not one."""
