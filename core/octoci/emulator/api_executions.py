@@ -278,11 +278,10 @@ def _list_releases(request: Request) -> Response:
 
 
 def _project_releases(request: Request) -> Response:
-    store = request.app.store
-    project = store.get("project", request.params["id"])
-    if project is None or project["SpaceId"] != request.space_id:
-        raise NotFound(f"Project '{request.params['id']}' was not found.")
-    releases = store.list("release", request.space_id, lambda r: r["ProjectId"] == project["Id"])
+    project = request.path_project()
+    releases = request.app.store.list(
+        "release", request.space_id, lambda r: r["ProjectId"] == project["Id"]
+    )
     search = request.arg("searchByVersion").lower()
     if search:
         releases = [r for r in releases if search in r["Version"].lower()]
@@ -295,10 +294,7 @@ def _project_releases(request: Request) -> Response:
 
 
 def _project_release(request: Request) -> Response:
-    store = request.app.store
-    project = store.get("project", request.params["id"])
-    if project is None or project["SpaceId"] != request.space_id:
-        raise NotFound(f"Project '{request.params['id']}' was not found.")
+    project = request.path_project()
     release = find_release(request.app, project, request.params["version"])
     if release is None:
         raise NotFound(f"Release '{request.params['version']}' was not found.")

@@ -90,9 +90,7 @@ def _getter(kind: str, label: str) -> Callable[[Request], Response]:
 
 def _children(kind: str, item_type: str, segment: str) -> Callable[[Request], Response]:
     def handler(request: Request) -> Response:
-        project_id = request.params["id"]
-        if request.app.store.get("project", project_id) is None:
-            raise NotFound(f"Project '{project_id}' was not found.")
+        project_id = request.path_project()["Id"]
         docs = request.app.store.list(
             kind, request.space_id, lambda d: d["ProjectId"].lower() == project_id.lower()
         )
