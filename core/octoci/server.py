@@ -22,7 +22,7 @@ from typing import ClassVar, Literal, TextIO
 
 from octoci.errors import MissingExtraError
 from octoci.model import BuildInformation, Commit
-from octoci.redaction import Redactor
+from octoci.redaction import MIN_SECRET_LENGTH, Redactor
 
 __all__ = ["AnnotationLevel", "CIServer"]
 
@@ -77,6 +77,7 @@ class CIServer(ABC):
         self.cwd = cwd if cwd is not None else Path()
         self.redact = Redactor()
         """Masks every secret registered through :meth:`mask` in what the adapter writes."""
+        self._registered: set[str] = set()
 
     # ------------------------------------------------------------------ reading the build
     @classmethod
@@ -126,10 +127,20 @@ class CIServer(ABC):
     def mask(self, secret: str) -> None:
         """Register ``secret`` so that it never appears in the job log.
 
-        The default only masks what octoci itself writes; servers with a masking command
-        (``::add-mask::``, ``##vso[task.setsecret]``) also tell the server.
+        A multi-line value is masked whole and line by line (a line can be logged on its own).
+        Each new part is masked in what octoci writes and, through :meth:`register_secret`,
+        told to servers that have a masking command.
         """
-        self.redact.add([secret])
+        parts = [secret, *secret.splitlines()] if "\n" in secret or "\r" in secret else [secret]
+        for part in parts:
+            self.redact.add([part])
+            if len(part.strip()) >= MIN_SECRET_LENGTH and part not in self._registered:
+                self._registered.add(part)
+                self.register_secret(part)
+
+    def register_secret(self, secret: str) -> None:  # noqa: B027 - most servers have no command
+        """Tell the build server to mask ``secret`` (``::add-mask::``, ``##vso[task.setsecret]``);
+        called once per value. Default: nothing, the server has no such command."""
 
     def set_output(self, name: str, value: str) -> None:
         """Make ``value`` available to later steps as ``name`` (default: a log line)."""

@@ -13,7 +13,6 @@ from urllib.parse import quote
 from octoci.environment import is_truthy
 from octoci.errors import InputError
 from octoci.model import BuildInformation, Commit
-from octoci.redaction import MIN_SECRET_LENGTH
 from octoci.server import AnnotationLevel, CIServer
 from octoci_plugins.azure_devops import messages
 from octoci_plugins.azure_devops.oidc import request_id_token
@@ -47,7 +46,6 @@ class AzureDevOps(CIServer):
         token = env.get("SYSTEM_ACCESSTOKEN")
         if token:
             self.redact.add([token])
-        self._masked: set[str] = set()
 
     # ------------------------------------------------------------------ reading the build
     @classmethod
@@ -185,15 +183,9 @@ class AzureDevOps(CIServer):
         """A log line with secrets masked and any ``##vso[`` in it made inert."""
         self._emit(messages.neutralize(self.redact(text)))
 
-    def mask(self, secret: str) -> None:
-        """``##vso[task.setsecret]`` for the value and each line of a multi-line value."""
-        parts = [secret, *secret.splitlines()] if "\n" in secret or "\r" in secret else [secret]
-        for part in parts:
-            # octoci's own redaction masks each line too: a line can be logged on its own.
-            super().mask(part)
-            if len(part.strip()) >= MIN_SECRET_LENGTH and part not in self._masked:
-                self._masked.add(part)
-                self._emit(messages.command("task.setsecret", part))
+    def register_secret(self, secret: str) -> None:
+        """``##vso[task.setsecret]``: the agent masks the value in the log from then on."""
+        self._emit(messages.command("task.setsecret", secret))
 
     def set_output(self, name: str, value: str) -> None:
         """``task.setvariable`` twice: as ``$(name)`` for later steps of this job, and as an output

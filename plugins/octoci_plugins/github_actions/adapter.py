@@ -14,7 +14,6 @@ from octoci.errors import InputError
 from octoci.files import read_json_file
 from octoci.model import BuildInformation, Commit
 from octoci.normalize import normalize_branch
-from octoci.redaction import MIN_SECRET_LENGTH
 from octoci.server import AnnotationLevel, CIServer
 from octoci_plugins._tags import previous_version_tag
 from octoci_plugins.github_actions import messages
@@ -65,7 +64,6 @@ class GitHubActions(CIServer):
         # The runner masks GITHUB_TOKEN itself; octoci must not print it either.
         self.redact.add(value for name in SECRET_VARIABLES if (value := env.get(name)))
         self._payload: Mapping[str, Any] | None = None
-        self._masked: set[str] = set()
         self._summary_cut = False
 
     # ------------------------------------------------------------------ reading the build
@@ -269,16 +267,9 @@ class GitHubActions(CIServer):
         else:
             self._emit(text)
 
-    def mask(self, secret: str) -> None:
-        """``::add-mask::`` for the value and for each line of a multi-line value (the runner
-        masks exactly what it is given, line by line in the log)."""
-        parts = [secret, *secret.splitlines()] if "\n" in secret or "\r" in secret else [secret]
-        for part in parts:
-            # octoci's own redaction masks each line too: a line can be logged on its own.
-            super().mask(part)
-            if len(part.strip()) >= MIN_SECRET_LENGTH and part not in self._masked:
-                self._masked.add(part)
-                self._emit(messages.command("add-mask", part))
+    def register_secret(self, secret: str) -> None:
+        """``::add-mask::``: the runner masks exactly what it is given, line by line in the log."""
+        self._emit(messages.command("add-mask", secret))
 
     def set_output(self, name: str, value: str) -> None:
         """A step output through ``$GITHUB_OUTPUT`` (a log line when the runner set none)."""
