@@ -1,0 +1,144 @@
+"""kill -9 of the emulator during uploads: after every restart each package row's file exists with
+the row's size and SHA-1, no file lacks a row, and no temporary file is left.
+
+The emulator runs as the user runs it (``python -m octoci emulator --data-dir``); uploads (new
+packages and overwrites, from several threads) go over real HTTP until the process is killed at
+a random moment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+CYCLES = 25
+_UPLOADERS = 4
+_VERSIONS = 4
+
+
+def _start(data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "octoci", "emulator", "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    assert line.startswith("Octopus emulator listening on "), line
+    url = line.split(" on ", 1)[1].split(" ", 1)[0]
+    key = line.rsplit("API key: ", 1)[1].rstrip(")")
+    return process, url, key
+
+
+def _inconsistencies(url: str, key: str, data_dir: Path, sent: dict[str, set[str]]) -> list[str]:
+    """What is wrong with the store: rows vs. files, orphans, leftovers, unknown content."""
+    headers = {"X-Octopus-ApiKey": key}
+    listing = requests.get(
+        f"{url}/api/Spaces-1/packages?take=1000", headers=headers, timeout=10
+    ).json()
+    problems = []
+    for package in listing["Items"]:
+        name = f"{package['PackageId']}.{package['Version']}"
+        raw = requests.get(f"{url}/api/Spaces-1/packages/{package['Id']}/raw", headers=headers)
+        if raw.status_code != 200:
+            problems.append(f"{name}: the row's file is missing ({raw.status_code})")
+            continue
+        digest = hashlib.sha1(raw.content).hexdigest()
+        if len(raw.content) != package["PackageSizeBytes"] or digest != package["Hash"]:
+            problems.append(
+                f"{name}: row says {package['PackageSizeBytes']} bytes {package['Hash']}, "
+                f"the file is {len(raw.content)} bytes {digest}"
+            )
+        if digest not in sent.get(name, set()):
+            problems.append(f"{name}: stored content {digest} was never uploaded")
+    files = [p for p in (data_dir / "files").rglob("*") if p.is_file()]
+    leftovers = [p for p in files if p.name.endswith(".part")]
+    leftovers += [p for p in (data_dir / "incoming").rglob("*") if p.is_file()]
+    problems += [f"temporary file left: {p.name}" for p in leftovers]
+    orphans = len(files) - len(leftovers) - len(listing["Items"])
+    if orphans > 0:
+        problems.append(f"{orphans} file(s) with no package row")
+    return problems
+
+
+def _upload_until_killed(
+    url: str,
+    key: str,
+    seed: int,
+    sent: dict[str, set[str]],
+    lock: threading.Lock,
+    started: threading.Event,
+) -> None:
+    rng = random.Random(seed)
+    session = requests.Session()
+    session.headers["X-Octopus-ApiKey"] = key
+    while True:
+        version = f"1.0.{rng.randrange(_VERSIONS)}"
+        data = rng.randbytes(rng.randrange(1, 64 * 1024))
+        with lock:  # recorded before sending: a killed upload may still have been stored
+            sent.setdefault(f"Crash.{version}", set()).add(hashlib.sha1(data).hexdigest())
+        try:
+            session.post(
+                f"{url}/api/Spaces-1/packages/raw?overwriteMode=OverwriteExisting",
+                files={"file": (f"Crash.{version}.zip", data)},
+                timeout=10,
+            )
+        except requests.RequestException:
+            return  # the emulator was killed
+        started.set()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_kill_9_during_uploads_leaves_a_consistent_store(tmp_path: Path) -> None:
+    data_dir = tmp_path / "octo"
+    rng = random.Random(12)
+    sent: dict[str, set[str]] = {}
+    lock = threading.Lock()
+    failures: list[str] = []
+    for cycle in range(CYCLES):
+        process, url, key = _start(data_dir)
+        try:
+            failures += [f"cycle {cycle}: {p}" for p in _inconsistencies(url, key, data_dir, sent)]
+            started = threading.Event()
+            uploaders = [
+                threading.Thread(
+                    target=_upload_until_killed,
+                    args=(url, key, rng.randrange(1 << 30), sent, lock, started),
+                    daemon=True,
+                )
+                for _ in range(_UPLOADERS)
+            ]
+            for uploader in uploaders:
+                uploader.start()
+            assert started.wait(20), "no upload was answered"
+            # A random moment while uploads are in flight (the point of the test, not a wait).
+            threading.Event().wait(rng.uniform(0.0, 0.15))
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=20)
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+        for uploader in uploaders:
+            uploader.join(20)
+    process, url, key = _start(data_dir)
+    try:
+        failures += [f"final: {p}" for p in _inconsistencies(url, key, data_dir, sent)]
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=20)
+    cycles_with_problems = {f.split(":", 1)[0] for f in failures}
+    print(f"{len(cycles_with_problems)} of {CYCLES + 1} restarts inconsistent")
+    assert failures == []
