@@ -15,13 +15,14 @@ import signal
 import subprocess
 import sys
 import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import requests
 
 CYCLES = 25
-_UPLOADERS = 4
+_UPLOADERS = 8
 _VERSIONS = 4
 
 
@@ -39,6 +40,22 @@ def _start(data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
     url = line.split(" on ", 1)[1].split(" ", 1)[0]
     key = line.rsplit("API key: ", 1)[1].rstrip(")")
     return process, url, key
+
+
+def _kill(process: subprocess.Popen[str]) -> list[str]:
+    """SIGKILL ``process``; the kinds of start-up repair it logged (``removed the partial``)."""
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=20)
+    assert process.stdout is not None
+    assert process.stderr is not None
+    logged = process.stderr.read()
+    process.stdout.close()
+    process.stderr.close()
+    return [
+        " ".join(line.split("repair: ", 1)[1].split(" ")[:3])
+        for line in logged.splitlines()
+        if "start-up repair: " in line
+    ]
 
 
 def _inconsistencies(url: str, key: str, data_dir: Path, sent: dict[str, set[str]]) -> list[str]:
@@ -85,7 +102,7 @@ def _upload_until_killed(
     session.headers["X-Octopus-ApiKey"] = key
     while True:
         version = f"1.0.{rng.randrange(_VERSIONS)}"
-        data = rng.randbytes(rng.randrange(1, 64 * 1024))
+        data = rng.randbytes(rng.randrange(1, 16 * 1024))
         with lock:  # recorded before sending: a killed upload may still have been stored
             sent.setdefault(f"Crash.{version}", set()).add(hashlib.sha1(data).hexdigest())
         try:
@@ -107,6 +124,7 @@ def test_kill_9_during_uploads_leaves_a_consistent_store(tmp_path: Path) -> None
     sent: dict[str, set[str]] = {}
     lock = threading.Lock()
     failures: list[str] = []
+    repairs: list[str] = []
     for cycle in range(CYCLES):
         process, url, key = _start(data_dir)
         try:
@@ -126,19 +144,17 @@ def test_kill_9_during_uploads_leaves_a_consistent_store(tmp_path: Path) -> None
             # A random moment while uploads are in flight (the point of the test, not a wait).
             threading.Event().wait(rng.uniform(0.0, 0.15))
         finally:
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=20)
-            for stream in (process.stdout, process.stderr):
-                if stream is not None:
-                    stream.close()
+            repairs += _kill(process)
         for uploader in uploaders:
             uploader.join(20)
     process, url, key = _start(data_dir)
     try:
         failures += [f"final: {p}" for p in _inconsistencies(url, key, data_dir, sent)]
     finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=20)
+        repairs += _kill(process)
     cycles_with_problems = {f.split(":", 1)[0] for f in failures}
-    print(f"{len(cycles_with_problems)} of {CYCLES + 1} restarts inconsistent")
+    print(
+        f"{len(cycles_with_problems)} of {CYCLES + 1} restarts inconsistent, "
+        f"start-up repairs: {dict(Counter(repairs))}"
+    )
     assert failures == []
