@@ -183,3 +183,16 @@ def test_cli_start_up_does_not_import_requests() -> None:
         env={**os.environ, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"},
     )
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_data_dir_that_cannot_be_made_is_exit_2_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    result = run_octoci(
+        "emulator",
+        "--data-dir",
+        str(tmp_path / "afile" / "state"),
+        env={"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
+    assert result.exit_code == 2
+    assert f"--data-dir {tmp_path / 'afile' / 'state'}:" in result.stderr
+    assert "cannot start the emulator on" not in result.stderr

@@ -58,8 +58,11 @@ def _kill(process: subprocess.Popen[str]) -> list[str]:
     ]
 
 
-def _inconsistencies(url: str, key: str, data_dir: Path, sent: dict[str, set[str]]) -> list[str]:
-    """What is wrong with the store: rows vs. files, orphans, leftovers, unknown content."""
+def _inconsistencies(
+    url: str, key: str, data_dir: Path, sent: dict[str, set[str]], acknowledged: set[str]
+) -> list[str]:
+    """What is wrong with the store: rows vs. files, orphans, leftovers, unknown content, and
+    acknowledged packages that are gone."""
     headers = {"X-Octopus-ApiKey": key}
     listing = requests.get(
         f"{url}/api/Spaces-1/packages?take=1000", headers=headers, timeout=10
@@ -79,6 +82,8 @@ def _inconsistencies(url: str, key: str, data_dir: Path, sent: dict[str, set[str
             )
         if digest not in sent.get(name, set()):
             problems.append(f"{name}: stored content {digest} was never uploaded")
+    listed = {f"{p['PackageId']}.{p['Version']}" for p in listing["Items"]}
+    problems += [f"{name}: stored (201) but gone" for name in sorted(acknowledged - listed)]
     files = [p for p in (data_dir / "files").rglob("*") if p.is_file()]
     leftovers = [p for p in files if p.name.endswith(".part")]
     leftovers += [p for p in (data_dir / "incoming").rglob("*") if p.is_file()]
@@ -94,6 +99,7 @@ def _upload_until_killed(
     key: str,
     seed: int,
     sent: dict[str, set[str]],
+    acknowledged: set[str],
     lock: threading.Lock,
     started: threading.Event,
 ) -> None:
@@ -106,13 +112,16 @@ def _upload_until_killed(
         with lock:  # recorded before sending: a killed upload may still have been stored
             sent.setdefault(f"Crash.{version}", set()).add(hashlib.sha1(data).hexdigest())
         try:
-            session.post(
+            answer = session.post(
                 f"{url}/api/Spaces-1/packages/raw?overwriteMode=OverwriteExisting",
                 files={"file": (f"Crash.{version}.zip", data)},
                 timeout=10,
             )
         except requests.RequestException:
             return  # the emulator was killed
+        if answer.status_code == 201:
+            with lock:
+                acknowledged.add(f"Crash.{version}")
         started.set()
 
 
@@ -122,18 +131,22 @@ def test_kill_9_during_uploads_leaves_a_consistent_store(tmp_path: Path) -> None
     data_dir = tmp_path / "octo"
     rng = random.Random(12)
     sent: dict[str, set[str]] = {}
+    acknowledged: set[str] = set()  # packages Octopus answered 201 for: they must stay
     lock = threading.Lock()
     failures: list[str] = []
     repairs: list[str] = []
     for cycle in range(CYCLES):
         process, url, key = _start(data_dir)
         try:
-            failures += [f"cycle {cycle}: {p}" for p in _inconsistencies(url, key, data_dir, sent)]
+            failures += [
+                f"cycle {cycle}: {p}"
+                for p in _inconsistencies(url, key, data_dir, sent, acknowledged)
+            ]
             started = threading.Event()
             uploaders = [
                 threading.Thread(
                     target=_upload_until_killed,
-                    args=(url, key, rng.randrange(1 << 30), sent, lock, started),
+                    args=(url, key, rng.randrange(1 << 30), sent, acknowledged, lock, started),
                     daemon=True,
                 )
                 for _ in range(_UPLOADERS)
@@ -149,7 +162,9 @@ def test_kill_9_during_uploads_leaves_a_consistent_store(tmp_path: Path) -> None
             uploader.join(20)
     process, url, key = _start(data_dir)
     try:
-        failures += [f"final: {p}" for p in _inconsistencies(url, key, data_dir, sent)]
+        failures += [
+            f"final: {p}" for p in _inconsistencies(url, key, data_dir, sent, acknowledged)
+        ]
     finally:
         repairs += _kill(process)
     cycles_with_problems = {f.split(":", 1)[0] for f in failures}

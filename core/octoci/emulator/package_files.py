@@ -77,10 +77,19 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def remove_file(path: Path) -> None:
-    """Remove ``path`` if it is there, durably."""
-    with contextlib.suppress(FileNotFoundError):
+    """Remove ``path`` if it is there, durably.
+
+    A file that cannot be removed now (Windows refuses while a download has it open) is left:
+    no row names it, so the next start-up removes it.
+    """
+    try:
         path.unlink()
-        _fsync_folder(path.parent)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        log.debug("could not remove %s now (%s); the next start-up will", path.name, exc)
+        return
+    _fsync_folder(path.parent)
 
 
 class Sink:

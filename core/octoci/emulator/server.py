@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import shutil
 import socket
 import time
@@ -230,12 +231,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
     def _send(self, response: Response) -> None:
+        handle: BinaryIO | None = None
+        if response.file is not None:
+            # Opened before the headers go out: an overwrite or delete that removes the file
+            # after it was looked up is a clean 404 (an open file stays readable to the end).
+            try:
+                handle = response.file.open("rb")
+            except FileNotFoundError:
+                response = _error_response(
+                    NotFound("The package file was removed while it was requested; try again.")
+                )
         try:
-            self._write(response)
+            self._write(response, handle)
         except OSError:  # reset, broken pipe, timed out: the client went away
             self.close_connection = True
+        finally:
+            if handle is not None:
+                handle.close()
 
-    def _write(self, response: Response) -> None:
+    def _write(self, response: Response, handle: BinaryIO | None) -> None:
         payload: bytes = b""
         if response.file is None:
             if isinstance(response.body, bytes):
@@ -249,16 +263,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         if response.status not in {204, 304}:
             self.send_header("Content-Type", response.content_type)
-        length = response.file.stat().st_size if response.file is not None else len(payload)
+        length = os.fstat(handle.fileno()).st_size if handle is not None else len(payload)
         self.send_header("Content-Length", str(length))
         for name, value in response.headers.items():
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if response.file is not None:
-            with response.file.open("rb") as handle:
-                shutil.copyfileobj(handle, self.wfile, _COPY_CHUNK)
+        if handle is not None:
+            shutil.copyfileobj(handle, self.wfile, _COPY_CHUNK)
         elif payload and self.command != "HEAD":
             self.wfile.write(payload)
 
