@@ -133,16 +133,41 @@ def test_bad_flags_exit_2(tmp_path: Path, args: list[str], message: str) -> None
     assert message in result.stderr
 
 
-def test_port_in_use_is_exit_2() -> None:
+def test_port_in_use_is_exit_2_and_creates_no_data_dir(tmp_path: Path) -> None:
+    data_dir = tmp_path / "state"
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
         result = run_octoci(
-            "emulator", "--port", str(port), env={"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
+            "emulator",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            env={"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"},
         )
     assert result.exit_code == 2
     assert "cannot start the emulator" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert not data_dir.exists()
+
+
+def test_a_seed_with_only_spaces_keeps_default(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.toml"
+    seed.write_text('[[spaces]]\nname = "Team B"\nenvironments = ["Staging"]\n')
+    process, url, key = _start("--seed", str(seed), "--environment", "QA")
+    try:
+        headers = {"X-Octopus-ApiKey": key}
+        spaces = requests.get(f"{url}/api/spaces/all", headers=headers, timeout=10).json()
+        assert [(s["Name"], s["IsDefault"]) for s in spaces] == [
+            ("Default", True),
+            ("Team B", False),
+        ]
+        envs = requests.get(f"{url}/api/environments/all", headers=headers, timeout=10).json()
+        assert [e["Name"] for e in envs] == ["QA"]  # --environment goes to the default space
+    finally:
+        _stop(process)
 
 
 def test_cli_start_up_does_not_import_requests() -> None:
@@ -158,3 +183,16 @@ def test_cli_start_up_does_not_import_requests() -> None:
         env={**os.environ, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"},
     )
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_a_data_dir_that_cannot_be_made_is_exit_2_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    result = run_octoci(
+        "emulator",
+        "--data-dir",
+        str(tmp_path / "afile" / "state"),
+        env={"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
+    assert result.exit_code == 2
+    assert f"--data-dir {tmp_path / 'afile' / 'state'}:" in result.stderr
+    assert "cannot start the emulator on" not in result.stderr

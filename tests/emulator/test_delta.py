@@ -6,6 +6,8 @@ import base64
 import hashlib
 import io
 import random
+import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 
 from octoci.emulator import Emulator
 from octoci.octodiff import build_delta, build_signature, parse_signature
+from octoci.octodiff.format import COPY, delta_header
 
 from .conftest import Client
 
@@ -146,3 +149,50 @@ def test_old_server_has_no_delta_links_or_routes(octopus_emulator_factory: Any) 
     assert "PackageUpload" in links
     feed.push("App.1.0.0.zip", b"one")
     assert _signature(feed, "App", "2.0.0").status_code == 404
+
+
+def test_a_delta_that_asks_for_more_than_the_base_allows_is_cut_off(feed: Client) -> None:
+    base = random.Random(3).randbytes(1 << 20)
+    feed.push("App.1.0.0.zip", base)
+    # 3.4 KB of copy commands asking for 200 copies of the whole 1 MiB base (200 MiB).
+    copies = b"".join(struct.pack("<Bqq", COPY, 0, len(base)) for _ in range(200))
+    bomb = delta_header(hashlib.sha1(b"anything").digest()) + copies
+    assert len(bomb) < 3500
+    started = time.monotonic()
+    refused = _post_delta(feed, "App", "1.0.0", "App.2.0.0.zip", bomb)
+    assert refused.status_code == 400
+    limit = len(bomb) + 2 * len(base)
+    assert f"rebuilds more than {limit} bytes" in str(refused.json()["Errors"])
+    assert time.monotonic() - started < 5
+    assert [p["Version"] for p in feed.emulator.packages()] == ["1.0.0"]
+    assert len(feed.emulator.stored_files()) == 1
+
+
+def test_a_delta_repeating_the_base_within_the_limit_is_stored(
+    feed: Client, tmp_path: Path
+) -> None:
+    base = random.Random(4).randbytes(100_000)
+    feed.push("App.1.0.0.zip", base)
+    signature = base64.b64decode(_signature(feed, "App", "2.0.0").json()["Signature"])
+    new = base + base  # every base byte copied twice: the most a delta may ask for
+    stored = _post_delta(feed, "App", "1.0.0", "App.2.0.0.zip", _delta(tmp_path, signature, new))
+    assert stored.status_code == 201
+    assert stored.json()["Hash"] == hashlib.sha1(new).hexdigest()
+
+
+def test_a_delta_naming_another_package_than_its_route_is_refused(
+    feed: Client, tmp_path: Path
+) -> None:
+    old, new = _versions()
+    feed.push("App.1.0.0.zip", old)
+    feed.push("Other.1.0.0.zip", old)
+    signature = base64.b64decode(_signature(feed, "Other", "2.0.0").json()["Signature"])
+    delta = _delta(tmp_path, signature, new)
+    refused = _post_delta(feed, "Other", "1.0.0", "App.2.0.0.zip", delta)
+    assert refused.status_code == 400
+    assert "named for package 'App'" in str(refused.json()["Errors"])
+    assert sorted((p["PackageId"], p["Version"]) for p in feed.emulator.packages()) == [
+        ("App", "1.0.0"),
+        ("Other", "1.0.0"),
+    ]
+    assert len(feed.emulator.stored_files()) == 2

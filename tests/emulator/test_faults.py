@@ -91,3 +91,45 @@ def test_faults_over_http_and_from_seed(octopus_emulator_factory: Any) -> None:
     bad = requests.post(control, headers=headers, timeout=10, json={"action": "explode"})
     assert bad.status_code == 400
     assert requests.delete(control, timeout=10).status_code == 401
+
+
+def test_fault_rules_need_a_full_access_key(octopus_emulator_factory: Any) -> None:
+    emulator: Emulator = octopus_emulator_factory(
+        {"api_keys": ["API-FULL1", {"key": "API-PUSHONLY", "permissions": ["BuiltInFeedPush"]}]}
+    )
+    control = f"{emulator.url}/__emulator/faults"
+    limited = {"X-Octopus-ApiKey": "API-PUSHONLY"}
+    rule = {"action": "status", "status": 500, "path": "environments"}
+    assert requests.post(control, headers=limited, json=rule, timeout=10).status_code == 403
+    assert requests.get(control, headers=limited, timeout=10).status_code == 403
+    assert emulator.app.faults.rules() == []
+    full = {"X-Octopus-ApiKey": "API-FULL1"}
+    assert requests.post(control, headers=full, json=rule, timeout=10).status_code == 201
+    assert requests.delete(control, headers=limited, timeout=10).status_code == 403
+    assert len(emulator.app.faults.rules()) == 1
+    assert requests.delete(control, headers=full, timeout=10).status_code == 204
+
+
+def test_a_rule_matching_every_path_can_still_be_cleared(octo: Client) -> None:
+    control = f"{octo.emulator.url}/__emulator/faults"
+    headers = octo.emulator.headers
+    added = requests.post(
+        control, headers=headers, json={"action": "status", "status": 503, "path": ""}, timeout=10
+    )
+    assert added.status_code == 201
+    assert octo.get("/environments").status_code == 503
+    assert requests.get(control, headers=headers, timeout=10).status_code == 200
+    assert requests.delete(control, headers=headers, timeout=10).status_code == 204
+    assert octo.get("/environments").status_code == 200
+
+
+def test_rate_limit_lets_through_a_client_that_waits_its_retry_after(octo: Client) -> None:
+    octo.emulator.add_fault(action="rate_limit", limit=1, per_seconds=2, path="environments")
+    assert octo.get("/environments").status_code == 200
+    time.sleep(1.2)  # the client comes back later in the same window ...
+    refused = octo.get("/environments")
+    assert refused.status_code == 429
+    retry_after = int(refused.headers["Retry-After"])
+    assert retry_after == 1  # ... and is told when the budget has room again
+    time.sleep(retry_after)  # it waits as told: a refused request used no budget
+    assert octo.get("/environments").status_code == 200

@@ -112,6 +112,9 @@ def emulator(
     try:
         server.start()
     except OSError as exc:
+        if exc.filename is not None and data_dir is not None:
+            # The port was bound; the data dir could not be made or opened.
+            raise InputError(f"--data-dir {data_dir}: {exc.strerror or exc}") from exc
         raise InputError(
             f"cannot start the emulator on {host}:{port}: {exc.strerror or exc}"
         ) from exc

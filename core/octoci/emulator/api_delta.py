@@ -7,6 +7,8 @@ is about to push, computed once per stored file (cached by its SHA-1). An upload
 applied to the stored base version while the result streams to a temporary file and is hashed;
 only a result whose SHA-1 is the one the delta promises is stored, through the same path (and
 overwrite rules) as a normal upload. So a bad delta can never leave a corrupted package behind.
+The result may not grow past :func:`rebuilt_size_limit` (checked as it is written), and the
+delta must name the package of the route it is posted to.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import uuid
 from pathlib import Path
 
 from octoci.emulator.api_packages import (
-    Sink,
     overwrite_mode,
     package_file,
     package_key,
@@ -26,11 +27,17 @@ from octoci.emulator.api_packages import (
     store_package,
 )
 from octoci.emulator.errors import BadRequest, NotFound
+from octoci.emulator.package_files import Sink, package_folder
 from octoci.emulator.routes import Request, Response, Router
 from octoci.emulator.store import Document
-from octoci.package_names import canonical_version, validate_version, version_key
+from octoci.package_names import (
+    canonical_version,
+    parse_package_filename,
+    validate_version,
+    version_key,
+)
 
-__all__ = ["DELTA_SINCE", "delta_links", "register", "supports_delta"]
+__all__ = ["DELTA_SINCE", "delta_links", "rebuilt_size_limit", "register", "supports_delta"]
 
 #: Servers advertise delta compression from about 2018.9 (octopus-api.md section 4.3, an
 #: estimate); an emulator seeded with an older ``version`` behaves like an old server.
@@ -117,9 +124,18 @@ def _apply(request: Request) -> Response:
     mode = overwrite_mode(request)
     if validate_version(base_version) is not None:
         raise BadRequest("Invalid semantic version supplied.")
-    filename, delta = receive_file(request, no_file=_NO_DELTA, empty=_EMPTY_DELTA)
-    rebuilt = Sink(request.app.store.incoming)
+    filename, delta = receive_file(
+        request, no_file=_NO_DELTA, empty=_EMPTY_DELTA, directory=request.app.store.incoming
+    )
+    rebuilt: Sink | None = None
     try:
+        named = parse_package_filename(filename)
+        assert named is not None  # receive_file validated the name
+        if named.id.lower() != package_id.lower():
+            raise BadRequest(
+                f"The delta file is named for package '{named.id}', but was posted to the "
+                f"delta route of package '{package_id}'; post it to its own package's route."
+            )
         base = request.app.store.by_key(
             "package", request.space_id, package_key(package_id, base_version)
         )
@@ -127,9 +143,12 @@ def _apply(request: Request) -> Response:
             raise NotFound(
                 f"The base package {package_id} {canonical_version(base_version)} was not found."
             )
+        rebuilt = Sink(package_folder(request.app.store, request.space_id))
         try:
             with package_file(request, base).open("rb") as basis, delta.path.open("rb") as body:
-                apply_delta(basis, body, rebuilt.write)
+                apply_delta(
+                    basis, body, rebuilt.write, max_size=rebuilt_size_limit(base, delta.size)
+                )
         except OctodiffError as exc:
             raise BadRequest(f"The delta file could not be applied: {exc}.") from None
         rebuilt.close()
@@ -137,8 +156,19 @@ def _apply(request: Request) -> Response:
             raise BadRequest(_EMPTY_DELTA)
         return store_package(request, mode, filename, rebuilt)
     finally:
-        rebuilt.discard()  # a no-op once the rebuilt file was stored
+        if rebuilt is not None:
+            rebuilt.discard()  # a no-op once the rebuilt file was stored
         delta.discard()
+
+
+def rebuilt_size_limit(base: Document, delta_size: int) -> int:
+    """The most a delta may rebuild: its own size (all of it literal data) plus twice the base
+    version's size (every base byte copied twice, for content the new version repeats).
+
+    A delta of a few kilobytes can otherwise ask for any amount of output with repeated copy
+    commands; what passes the limit is refused as it is written, before the SHA-1 check.
+    """
+    return delta_size + 2 * int(base["PackageSizeBytes"])
 
 
 def register(router: Router) -> None:

@@ -1,20 +1,24 @@
 """The built-in feed: ``POST packages/raw`` (streamed multipart), listing, lookup, download, delete.
 
-An upload is written to ``incoming/`` while its SHA1 is computed, then moved into ``files/`` in the
-same transaction that records it, so a failed or refused upload never leaves a file in the store.
+An upload is streamed to a ``.part`` file in its space's folder while its SHA1 is computed, then
+committed with its row in one crash-safe step (:mod:`octoci.emulator.package_files`), so a failed,
+refused or interrupted upload never leaves a file in the store, and a crash never leaves a row
+that does not match its file.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import uuid
 from pathlib import Path
-from typing import BinaryIO
 
-from octoci.emulator.body import IncompleteBody
 from octoci.emulator.errors import BadRequest, Conflict, NotFound
 from octoci.emulator.multipart import MalformedMultipart, MultipartReader, boundary_from
+from octoci.emulator.package_files import (
+    Sink,
+    commit_package,
+    package_folder,
+    remove_file,
+    stored_path,
+)
 from octoci.emulator.resources import iso_time, public
 from octoci.emulator.routes import Request, Response, Router
 from octoci.emulator.store import Document
@@ -29,7 +33,6 @@ from octoci.package_names import (
 )
 
 __all__ = [
-    "Sink",
     "overwrite_mode",
     "package_file",
     "package_key",
@@ -78,11 +81,7 @@ def package_key(package_id: str, version: str) -> str:
 
 def package_file(request: Request, package: Document) -> Path:
     """Where a stored package's file lives."""
-    return Path(
-        request.app.store.files
-        / package["SpaceId"]
-        / f"{package['PackageId']}.{package['Version']}{package['FileExtension']}"
-    )
+    return stored_path(request.app.store, package)
 
 
 def _filename_problems(filename: str) -> list[str]:
@@ -109,35 +108,19 @@ def _filename_problems(filename: str) -> list[str]:
     return []
 
 
-class Sink:
-    """A temporary file that receives a part and hashes it on the way."""
-
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / f"{uuid.uuid4().hex}.part"
-        self.handle: BinaryIO = self.path.open("wb")
-        self.sha1 = hashlib.sha1()
-        self.size = 0
-
-    def write(self, data: bytes) -> None:
-        self.handle.write(data)
-        self.sha1.update(data)
-        self.size += len(data)
-
-    def close(self) -> None:
-        self.handle.close()
-
-    def discard(self) -> None:
-        self.handle.close()
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
-
-
 def receive_file(
-    request: Request, *, no_file: str = _NO_FILE, empty: str = _EMPTY
+    request: Request,
+    *,
+    no_file: str = _NO_FILE,
+    empty: str = _EMPTY,
+    directory: Path | None = None,
 ) -> tuple[str, Sink]:
     """Stream the first file part to a temporary file: ``(filename, sink)``; 400 otherwise.
 
-    The file name must be a valid package file name (a delta upload names the new package).
+    The file name must be a valid package file name (a delta upload names the new package). The
+    temporary file goes to ``directory`` (default: the space's package folder, so the commit is a
+    rename within one folder). Whatever goes wrong, including a client that goes away mid-body,
+    the temporary file is removed before the error propagates.
     """
     boundary = boundary_from(request.headers.get("Content-Type") or "")
     if boundary is None:
@@ -156,15 +139,15 @@ def receive_file(
                 reader.read_part(None)
                 reader.drain()
                 raise BadRequest(*problems)
-            sink = Sink(request.app.store.incoming)
+            sink = Sink(directory or package_folder(request.app.store, request.space_id))
             reader.read_part(sink.write)
             sink.close()
-    except (MalformedMultipart, IncompleteBody) as exc:
+    except BaseException as exc:
         if sink is not None:
             sink.discard()
-        if isinstance(exc, IncompleteBody):
-            raise
-        raise BadRequest(f"The multipart body is malformed: {exc}.") from exc
+        if isinstance(exc, MalformedMultipart):
+            raise BadRequest(f"The multipart body is malformed: {exc}.") from exc
+        raise
     if sink is None:
         raise BadRequest(no_file)
     if sink.size == 0:
@@ -186,63 +169,60 @@ def _upload(request: Request) -> Response:
 
 def store_package(request: Request, mode: str, filename: str, sink: Sink) -> Response:
     """Store a received package file under the overwrite rules (201/200/409); the sink's file
-    is moved into place or removed."""
+    is committed with its row in one crash-safe step, or removed."""
     name = parse_package_filename(filename)
     assert name is not None  # receive_file validated the name
     app = request.app
     space_id = request.space_id
     key = package_key(name.id, name.version)
+    ignored: list[Document] = []
+
+    def build() -> tuple[Document, str, Document | None] | None:
+        existing = app.store.by_key("package", space_id, key)
+        if existing is not None:
+            if mode == "FailIfExists":
+                raise Conflict(_EXISTS_MESSAGE)
+            if mode == "IgnoreIfExists":
+                ignored.append(existing)
+                return None
+            request.require("BuiltInFeedAdminister")
+        package_id = existing["Id"] if existing else f"packages-{name.id}.{name.version}"
+        package: Document = {
+            "Id": package_id,
+            "SpaceId": space_id,
+            "PackageId": name.id,
+            "Version": name.version,
+            "FileExtension": name.extension,
+            "PackageSizeBytes": sink.size,
+            "Hash": sink.sha1.hexdigest(),
+            "FeedId": "feeds-builtin",
+            "NuGetPackageId": name.id,
+            "NuGetFeedId": "feeds-builtin",
+            "Title": None,
+            "Summary": None,
+            "Description": None,
+            "ReleaseNotes": None,
+            "Published": iso_time(),
+            "PackageVersionBuildInformation": None,
+            "LastModifiedOn": None,
+            "LastModifiedBy": None,
+            "Links": {
+                "Self": f"/api/{space_id}/packages/{package_id}",
+                "Raw": f"/api/{space_id}/packages/{package_id}/raw",
+            },
+        }
+        return package, key, existing
+
     try:
-        with app.store.transaction():
-            existing = app.store.by_key("package", space_id, key)
-            if existing is not None:
-                if mode == "FailIfExists":
-                    raise Conflict(_EXISTS_MESSAGE)
-                if mode == "IgnoreIfExists":
-                    return Response(status=200, body=_resource(existing))
-                request.require("BuiltInFeedAdminister")
-                old_file = package_file(request, existing)
-            else:
-                old_file = None
-            package_id = f"packages-{name.id}.{name.version}"
-            package: Document = {
-                "Id": existing["Id"] if existing else package_id,
-                "SpaceId": space_id,
-                "PackageId": name.id,
-                "Version": name.version,
-                "FileExtension": name.extension,
-                "PackageSizeBytes": sink.size,
-                "Hash": sink.sha1.hexdigest(),
-                "FeedId": "feeds-builtin",
-                "NuGetPackageId": name.id,
-                "NuGetFeedId": "feeds-builtin",
-                "Title": None,
-                "Summary": None,
-                "Description": None,
-                "ReleaseNotes": None,
-                "Published": iso_time(),
-                "PackageVersionBuildInformation": None,
-                "LastModifiedOn": None,
-                "LastModifiedBy": None,
-                "Links": {
-                    "Self": f"/api/{space_id}/packages/{existing['Id'] if existing else package_id}",
-                    "Raw": f"/api/{space_id}/packages/"
-                    f"{existing['Id'] if existing else package_id}/raw",
-                },
-            }
-            target = package_file(request, package)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            sink.path.replace(target)
-            if old_file is not None and old_file != target:
-                with contextlib.suppress(FileNotFoundError):
-                    old_file.unlink()
-            app.store.put("package", package, key=key)
+        stored = commit_package(app.store, sink, build)
     finally:
-        sink.discard()  # a no-op once the file was moved into place
+        sink.discard()  # a no-op once the file was committed
+    if stored is None:
+        return Response(status=200, body=_resource(ignored[0]))
     from octoci.emulator.executions import auto_create_release
 
-    auto_create_release(app, package)
-    return Response(status=201, body=_resource(_with_build_information(request, package)))
+    auto_create_release(app, stored)
+    return Response(status=201, body=_resource(_with_build_information(request, stored)))
 
 
 def _with_build_information(request: Request, package: Document) -> Document:
@@ -320,10 +300,10 @@ def _download(request: Request) -> Response:
 def _delete(request: Request) -> Response:
     request.require("BuiltInFeedAdminister")
     package = _find(request, request.params["id"])
-    with request.app.store.transaction():
-        request.app.store.delete("package", package["Id"])
-        with contextlib.suppress(FileNotFoundError):
-            package_file(request, package).unlink()
+    request.app.store.delete("package", package["Id"])
+    # After the row is gone: a crash in between leaves a file no row names, which the next
+    # start-up removes (the other order could leave a row without its file).
+    remove_file(package_file(request, package))
     return Response(status=204)
 
 

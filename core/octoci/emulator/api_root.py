@@ -147,8 +147,16 @@ def _token(request: Request) -> Response:
     return Response(body=request.app.auth.exchange(body, issuer))
 
 
+def _require_full_access(request: Request) -> None:
+    """Fault rules change what every client sees: only a full-access key may read or set them."""
+    if request.principal is not None:
+        request.principal.require_full_access()
+
+
 def _fault_add(request: Request) -> Response:
     from octoci.emulator.seed import parse_fault
+
+    _require_full_access(request)
 
     try:
         rule = parse_fault(request.json().raw(), "fault", "request")
@@ -159,11 +167,13 @@ def _fault_add(request: Request) -> Response:
 
 
 def _fault_clear(request: Request) -> Response:
+    _require_full_access(request)
     request.app.faults.clear()
     return Response(status=204)
 
 
 def _fault_list(request: Request) -> Response:
+    _require_full_access(request)
     rules: list[dict[str, Any]] = [vars(r) for r in request.app.faults.rules()]
     return Response(body=rules)
 

@@ -21,6 +21,7 @@ from octoci.emulator.config import EmulatorConfig
 from octoci.emulator.errors import NotFound
 from octoci.emulator.executions import after_task
 from octoci.emulator.faults import FaultInjector
+from octoci.emulator.package_files import reconcile
 from octoci.emulator.routes import Request, Response, Router
 from octoci.emulator.store import Store
 from octoci.emulator.tasks import TaskEngine
@@ -59,6 +60,8 @@ class EmulatorApp:
         self.root = root
         self.config = config
         self.store = Store(root)
+        #: What start-up reconciliation repaired after a crash (also logged), one line each.
+        self.repairs = reconcile(self.store, root / "signatures")
         self.faults = FaultInjector(config.faults)
         self.auth = Authenticator(
             config, self.store.meta("token-secret", lambda: secrets.token_hex(32))

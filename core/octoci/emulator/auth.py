@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from octoci.emulator.config import ApiKey, EmulatorConfig
+from octoci.emulator.config import ALL_PERMISSIONS, ApiKey, EmulatorConfig
 from octoci.emulator.errors import ApiError, Forbidden, Unauthorized
 from octoci.emulator.jsonbody import CIDict
 from octoci.emulator.tokens import TokenError, decode_hs256, encode_hs256
@@ -30,6 +30,13 @@ class Principal:
         """Raise 403 unless the caller has ``permission``."""
         if self.key is not None and not self.key.allows(permission):
             raise Forbidden(permission)
+
+    def require_full_access(self) -> None:
+        """Raise 403 unless the caller has every permission (an API key without a
+        ``permissions`` list, or one that lists them all; access tokens act for an account that
+        may do everything)."""
+        if self.key is not None and not all(self.key.allows(p) for p in ALL_PERMISSIONS):
+            raise Forbidden("a full-access API key (every permission)")
 
 
 class Authenticator:

@@ -44,11 +44,40 @@ class BodyReader(Protocol):
         ...
 
 
+class _GuardedStream:
+    """The connection's input, with a reset or timed-out socket reported as :class:`IncompleteBody`.
+
+    A client that resets the connection or stalls mid-body is the client's failure, not the
+    emulator's: callers clean up what they started and answer (or log) a 400, never a 500.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def read(self, size: int) -> bytes:
+        try:
+            return self._stream.read(size)
+        except OSError as exc:  # ConnectionResetError, TimeoutError ...
+            raise IncompleteBody(f"the connection failed mid-body ({_reason(exc)})") from exc
+
+    def readline(self, size: int) -> bytes:
+        try:
+            return self._stream.readline(size)
+        except OSError as exc:
+            raise IncompleteBody(f"the connection failed mid-body ({_reason(exc)})") from exc
+
+
+def _reason(exc: OSError) -> str:
+    if isinstance(exc, TimeoutError):
+        return "the client stopped sending"
+    return exc.strerror or type(exc).__name__
+
+
 class LengthReader:
     """A body of a known length (``Content-Length``)."""
 
     def __init__(self, stream: BinaryIO, length: int) -> None:
-        self._stream = stream
+        self._stream = _GuardedStream(stream)
         self._left = length
 
     @property
@@ -77,7 +106,7 @@ class ChunkedReader:
     """A ``Transfer-Encoding: chunked`` body (RFC 9112 section 7.1), trailers skipped."""
 
     def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
+        self._stream = _GuardedStream(stream)
         self._chunk_left = 0
         self._done = False
 

@@ -90,7 +90,11 @@ def apply_seed(store: Store, seed: Seed) -> None:
     """Create everything ``seed`` describes that does not exist yet, in one transaction."""
     seed = seed.with_defaults()
     with store.transaction():
+        # A persistent data dir keeps the default it has: a later seed adds spaces beside it.
+        has_default = any(s.get("IsDefault") for s in store.list("space"))
         for space_seed in seed.spaces:
+            if has_default:
+                space_seed = replace(space_seed, default=False)
             space = _create_space(store, space_seed)
             _seed_space(store, space["Id"], space_seed)
 

@@ -99,9 +99,11 @@ class FaultRule:
     ``action`` is one of ``delay`` (wait ``delay_seconds``, then answer normally), ``status``
     (answer ``status`` with an Octopus error body), ``throttle`` (429 with ``Retry-After``),
     ``drop`` (read about half the body, then close the connection), ``lose_response`` (do the work,
-    then close without answering) or ``rate_limit`` (429 once more than ``limit`` matching requests
-    arrive within ``per_seconds``). ``path`` is a regular expression searched in the path after
-    ``/api`` (``""`` matches every path); ``times`` limits how often the rule fires.
+    then close without answering) or ``rate_limit`` (429 once ``limit`` matching requests were
+    accepted within ``per_seconds``; refused ones do not count, and ``Retry-After`` says when the
+    budget has room again). ``path`` is a regular expression searched in the path after ``/api``
+    (``""`` matches every path but the emulator's own ``/__emulator/`` control routes);
+    ``times`` limits how often the rule fires.
     """
 
     action: Literal["delay", "status", "throttle", "drop", "lose_response", "rate_limit"]

@@ -3,12 +3,13 @@ lost responses and rate limits, per method and path."""
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from octoci.emulator.config import FaultRule
 
@@ -50,7 +51,9 @@ class FaultInjector:
     def pick(self, method: str, path: str) -> list[FaultRule]:
         """The faults to apply to this request (a rule counts as fired when it is returned).
 
-        A ``delay`` combines with any other fault; of the others, the first that fires wins.
+        A ``delay`` combines with any other fault; of the others, the first that fires wins. A
+        refusing ``rate_limit`` is returned with ``retry_after`` set to the seconds until its
+        budget has room again.
         """
         chosen: list[FaultRule] = []
         now = time.monotonic()
@@ -62,11 +65,15 @@ class FaultInjector:
                 if not active.pattern.search(path):
                     continue
                 if rule.action == "rate_limit":
-                    while active.window and now - active.window[0] > rule.per_seconds:
+                    # The window holds accepted requests only: a refused one uses no budget, so
+                    # a client that waits the Retry-After it was given gets through.
+                    while active.window and now - active.window[0] >= rule.per_seconds:
                         active.window.popleft()
-                    active.window.append(now)
-                    if len(active.window) <= rule.limit:
+                    if len(active.window) < rule.limit:
+                        active.window.append(now)
                         continue
+                    wait = active.window[0] + rule.per_seconds - now
+                    rule = replace(rule, retry_after=max(1, math.ceil(wait)))
                 if rule.action != "delay" and any(r.action != "delay" for r in chosen):
                     continue
                 chosen.append(rule)

@@ -15,9 +15,10 @@ from typing import Any
 from octoci.emulator.app import EmulatorApp
 from octoci.emulator.catalog import apply_seed, default_space
 from octoci.emulator.config import FaultRule
+from octoci.emulator.package_files import stored_path
 from octoci.emulator.resources import public
 from octoci.emulator.seed import Seed, parse_fault, parse_seed
-from octoci.emulator.server import EmulatorHTTPServer
+from octoci.emulator.server import IDLE_TIMEOUT, EmulatorHTTPServer
 from octoci.emulator.store import Document
 
 __all__ = ["Emulator"]
@@ -27,7 +28,10 @@ class Emulator:
     """An emulated Octopus Server: SQLite state, a files directory and an HTTP server.
 
     Without ``data_dir`` the state lives in a temporary directory removed by :meth:`stop`; with
-    it, state survives a restart. ``port=0`` binds an ephemeral port (see :attr:`url`).
+    it, state survives a restart (and a crash: start-up reconciles rows and files, see
+    :attr:`repairs`). ``port=0`` binds an ephemeral port (see :attr:`url`). A connection that
+    sends nothing for ``idle_timeout`` seconds (an idle keep-alive, or a client stalled
+    mid-upload) is closed.
 
     Example::
 
@@ -42,8 +46,10 @@ class Emulator:
         port: int = 0,
         data_dir: Path | None = None,
         seed: Seed | None = None,
+        idle_timeout: float = IDLE_TIMEOUT,
     ) -> None:
         self._host = host
+        self._idle_timeout = idle_timeout
         self._port = port
         self._seed = seed or Seed()
         self._temporary = data_dir is None
@@ -55,18 +61,32 @@ class Emulator:
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> Emulator:
-        """Create the state (seeded), bind the port and serve in a background thread."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        app = EmulatorApp(self.data_dir, self._seed.config)
+        """Bind the port, then create (or open and reconcile) the state, seed it and serve in a
+        background thread.
+
+        The port comes first so that a port in use creates nothing: no ``data_dir``.
+        """
+        created = not self.data_dir.exists()
         try:
-            apply_seed(app.store, self._seed)
-            server = EmulatorHTTPServer((self._host, self._port), app)
+            server = EmulatorHTTPServer((self._host, self._port), idle_timeout=self._idle_timeout)
         except BaseException:
-            # Nothing half-created: a failed start leaves no temporary directory behind.
-            app.store.close()
             if self._temporary:
                 shutil.rmtree(self.data_dir, ignore_errors=True)
             raise
+        app: EmulatorApp | None = None
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            app = EmulatorApp(self.data_dir, self._seed.config)
+            apply_seed(app.store, self._seed)
+        except BaseException:
+            # Nothing half-created: a failed start leaves no directory it made behind.
+            server.server_close()
+            if app is not None:
+                app.store.close()
+            if self._temporary or created:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+            raise
+        server.app = app
         host, port = server.server_address[:2]
         host_text = host.decode() if isinstance(host, bytes) else str(host)
         shown = f"[{host_text}]" if ":" in host_text else host_text
@@ -167,12 +187,14 @@ class Emulator:
         return self.documents("package")
 
     def package_path(self, package: Mapping[str, Any]) -> Path:
-        """Where a stored package's file is on disk."""
-        return (
-            self.app.store.files
-            / str(package["SpaceId"])
-            / f"{package['PackageId']}.{package['Version']}{package['FileExtension']}"
-        )
+        """Where a stored package's file is on disk (``package`` as :meth:`packages` lists it)."""
+        stored = self.app.store.get("package", str(package["Id"]))
+        return stored_path(self.app.store, stored if stored is not None else dict(package))
+
+    @property
+    def repairs(self) -> list[str]:
+        """What start-up reconciliation repaired (rows and files a crash left inconsistent)."""
+        return list(self.app.repairs)
 
     def stored_files(self) -> list[Path]:
         """Every file in the package store (and in its incoming area), for leak checks."""

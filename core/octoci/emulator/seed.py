@@ -131,9 +131,7 @@ class Seed:
         Octopus always has a default space with a "Default Lifecycle"; environments Dev, Test and
         Production are added only when the seed names none for that space.
         """
-        spaces = list(self.spaces) or [SpaceSeed(DEFAULT_SPACE, default=True)]
-        if not any(s.default for s in spaces):
-            spaces[0] = replace(spaces[0], default=True)
+        spaces = _with_default_space(self.spaces)
         completed = []
         for space in spaces:
             environments = space.environments or DEFAULT_ENVIRONMENTS
@@ -147,8 +145,8 @@ class Seed:
         self, *, environments: Sequence[str] = (), projects: Sequence[str] = ()
     ) -> Seed:
         """The seed with extra environments and (empty) projects in its default space."""
-        spaces = list(self.spaces) or [SpaceSeed(DEFAULT_SPACE, default=True)]
-        index = next((i for i, s in enumerate(spaces) if s.default), 0)
+        spaces = _with_default_space(self.spaces)
+        index = next(i for i, s in enumerate(spaces) if s.default)
         space = spaces[index]
         spaces[index] = replace(
             space,
@@ -160,9 +158,24 @@ class Seed:
     def add_spaces(self, names: Sequence[str]) -> Seed:
         """The seed with extra (empty) spaces."""
         known = {s.name.lower() for s in self.spaces}
-        base = list(self.spaces) or [SpaceSeed(DEFAULT_SPACE, default=True)]
-        extra = [SpaceSeed(n) for n in names if n.lower() not in known and n != DEFAULT_SPACE]
+        base = _with_default_space(self.spaces)
+        known |= {s.name.lower() for s in base}
+        extra = [SpaceSeed(n) for n in names if n.lower() not in known]
         return replace(self, spaces=(*base, *extra))
+
+
+def _with_default_space(spaces: Sequence[SpaceSeed]) -> list[SpaceSeed]:
+    """``spaces`` with exactly one default: the one marked ``default = true``, else a space
+    named ``Default`` (marked now), else a new ``Default`` space first. So ``[[spaces]]`` add to
+    ``Default``; marking one of them default is how a seed does without ``Default``."""
+    found = list(spaces)
+    if any(s.default for s in found):
+        return found
+    for index, space in enumerate(found):
+        if space.name.lower() == DEFAULT_SPACE.lower():
+            found[index] = replace(space, default=True)
+            return found
+    return [SpaceSeed(DEFAULT_SPACE, default=True), *found]
 
 
 def _unique(values: Sequence[str]) -> tuple[str, ...]:
@@ -283,11 +296,15 @@ def parse_seed(data: Mapping[str, Any], *, source: str = "<seed>") -> Seed:
     if top_level:
         # Top-level model keys describe the default space (created if no space says default).
         index = next((i for i, s in enumerate(spaces) if s.default), None)
+        if index is None:
+            index = next(
+                (i for i, s in enumerate(spaces) if s.name.lower() == DEFAULT_SPACE.lower()), None
+            )
         extra = _space(_Node({"name": DEFAULT_SPACE, **top_level}, "", source))
         if index is None:
             spaces.insert(0, replace(extra, default=True))
         else:
-            target = spaces[index]
+            target = replace(spaces[index], default=True)
             spaces[index] = replace(
                 target,
                 environments=_unique((*target.environments, *extra.environments)),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import shutil
 import socket
 import time
@@ -28,19 +29,36 @@ __all__ = ["EmulatorHTTPServer"]
 log = logging.getLogger("octoci.emulator")
 
 _COPY_CHUNK = 256 * 1024
-#: A keep-alive connection idle this long is closed, so idle clients do not hold threads forever.
-_IDLE_TIMEOUT = 120
+#: A connection that sends nothing this long is closed (an idle keep-alive, or a client stalled
+#: mid-body), so idle clients do not hold threads forever.
+IDLE_TIMEOUT = 120.0
+#: Routes that control the emulator itself; fault rules never apply to them, so a rule can
+#: always be cleared.
+_CONTROL_PREFIX = "/__emulator/"
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
-    """A :class:`ThreadingHTTPServer` that serves one :class:`EmulatorApp`."""
+    """A :class:`ThreadingHTTPServer` that serves one :class:`EmulatorApp`.
+
+    The socket is bound on construction; ``app`` may be attached afterwards (before serving), so
+    that a port in use is found before any state is created.
+    """
 
     daemon_threads = True
     allow_reuse_address = False  # an ephemeral port must not be shared with a stale socket
     request_queue_size = 256
+    app: EmulatorApp
 
-    def __init__(self, address: tuple[str, int], app: EmulatorApp) -> None:
-        self.app = app
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app: EmulatorApp | None = None,
+        *,
+        idle_timeout: float = IDLE_TIMEOUT,
+    ) -> None:
+        if app is not None:
+            self.app = app
+        self.idle_timeout = idle_timeout
         super().__init__(address, _Handler)
 
 
@@ -67,9 +85,12 @@ def _prefix(links: Any, base: str) -> Any:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: EmulatorHTTPServer
-    timeout = _IDLE_TIMEOUT
     server_version = "OctopusEmulator"
     sys_version = ""
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
 
     def do_GET(self) -> None:
         self._handle()
@@ -116,7 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._finish(body, _error_response(NotFound(f"There is no resource at {parts.path}.")))
             return
         base, path = located
-        faults = app.faults.pick(self.command, path.removeprefix("/api"))
+        control = path.startswith(_CONTROL_PREFIX)
+        faults = [] if control else app.faults.pick(self.command, path.removeprefix("/api"))
         for fault in faults:
             if fault.action == "delay":
                 time.sleep(fault.delay_seconds)
@@ -141,6 +163,14 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as exc:
             response = _error_response(exc)
         except IncompleteBody as exc:
+            # The client's failure (it reset, stalled or cut the body short): what the request
+            # started was cleaned up on the way out; answer 400 if anyone is still listening.
+            log.info(
+                "%s %s -> 400: the request body is incomplete: %s; nothing was stored",
+                self.command,
+                path,
+                exc,
+            )
             self.close_connection = True
             response = _error_response(BadRequest(f"The request body is incomplete: {exc}."))
         except Exception as exc:  # a bug in the emulator: answer like Octopus, keep serving
@@ -201,12 +231,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
     def _send(self, response: Response) -> None:
+        handle: BinaryIO | None = None
+        if response.file is not None:
+            # Opened before the headers go out: an overwrite or delete that removes the file
+            # after it was looked up is a clean 404 (an open file stays readable to the end).
+            try:
+                handle = response.file.open("rb")
+            except FileNotFoundError:
+                response = _error_response(
+                    NotFound("The package file was removed while it was requested; try again.")
+                )
         try:
-            self._write(response)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client went away; nothing to tell it
+            self._write(response, handle)
+        except OSError:  # reset, broken pipe, timed out: the client went away
+            self.close_connection = True
+        finally:
+            if handle is not None:
+                handle.close()
 
-    def _write(self, response: Response) -> None:
+    def _write(self, response: Response, handle: BinaryIO | None) -> None:
         payload: bytes = b""
         if response.file is None:
             if isinstance(response.body, bytes):
@@ -220,16 +263,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         if response.status not in {204, 304}:
             self.send_header("Content-Type", response.content_type)
-        length = response.file.stat().st_size if response.file is not None else len(payload)
+        length = os.fstat(handle.fileno()).st_size if handle is not None else len(payload)
         self.send_header("Content-Length", str(length))
         for name, value in response.headers.items():
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if response.file is not None:
-            with response.file.open("rb") as handle:
-                shutil.copyfileobj(handle, self.wfile, _COPY_CHUNK)
+        if handle is not None:
+            shutil.copyfileobj(handle, self.wfile, _COPY_CHUNK)
         elif payload and self.command != "HEAD":
             self.wfile.write(payload)
 

@@ -54,17 +54,15 @@ class Store:
         self.incoming = root / "incoming"
         self.files.mkdir(parents=True, exist_ok=True)
         self.incoming.mkdir(parents=True, exist_ok=True)
-        # Partial uploads from a crash are never valid packages; start clean.
-        for leftover in self.incoming.iterdir():
-            if leftover.is_file():
-                leftover.unlink()
         self._lock = threading.RLock()
         self._depth = 0
         self._conn = sqlite3.connect(
             root / "emulator.sqlite3", check_same_thread=False, isolation_level=None
         )
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a COMMIT is on disk when it returns, so a file removed after it (the one an
+        # overwritten package row named) can never be needed again, even after a power loss.
+        self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
 
     def close(self) -> None:

@@ -23,18 +23,36 @@ def _exactly(stream: BinaryIO, count: int, what: str) -> bytes:
 
 
 def apply_delta(
-    basis: BinaryIO, delta: BinaryIO, write: Callable[[bytes], object], *, verify: bool = True
+    basis: BinaryIO,
+    delta: BinaryIO,
+    write: Callable[[bytes], object],
+    *,
+    verify: bool = True,
+    max_size: int | None = None,
 ) -> bytes:
     """Run ``delta``'s commands against ``basis`` (seekable), handing the result to ``write``.
 
-    Memory stays at one 1 MiB block whatever the sizes. Returns the rebuilt file's SHA-1.
+    Memory stays at one 1 MiB block whatever the sizes. Returns the rebuilt file's SHA-1. With
+    ``max_size``, a command that would take the result past that many bytes is refused before
+    any of its bytes are written (a tiny delta can otherwise ask for any amount of output).
 
-    :raises OctodiffError: a malformed or truncated delta, a copy outside the basis, or (with
-        ``verify``) a result whose SHA-1 differs from the one the delta promises.
+    :raises OctodiffError: a malformed or truncated delta, a copy outside the basis, a result
+        larger than ``max_size``, or (with ``verify``) a result whose SHA-1 differs from the one
+        the delta promises.
     """
     header = read_delta_header(delta)
     basis_size = basis.seek(0, os.SEEK_END)
     digest = hashlib.sha1()
+    written = 0
+
+    def reserve(length: int) -> None:
+        nonlocal written
+        written += length
+        if max_size is not None and written > max_size:
+            raise OctodiffError(
+                f"the delta rebuilds more than {max_size} bytes, more than it may: it was not "
+                "made for this basis file"
+            )
 
     def emit(block: bytes) -> None:
         digest.update(block)
@@ -48,6 +66,7 @@ def apply_delta(
                     f"the delta copies bytes {offset}..{offset + length} of a {basis_size}-byte "
                     "basis file: it was made for another file"
                 )
+            reserve(length)
             basis.seek(offset)
             while length:
                 block = basis.read(min(length, _BLOCK))
@@ -59,6 +78,7 @@ def apply_delta(
             (length,) = struct.unpack("<q", _exactly(delta, 8, "a data command"))
             if length < 0:
                 raise OctodiffError("the delta has a negative data length")
+            reserve(length)
             while length:
                 block = delta.read(min(length, _BLOCK))
                 if not block:
