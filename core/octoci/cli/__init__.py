@@ -168,7 +168,7 @@ def run(
     except click.exceptions.Abort:
         return _fail(err, "aborted", EXIT_FAILURE, debug)
     except click.ClickException as exc:
-        err.write(_click_message(exc) + "\n")
+        _write_line(err, _click_message(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         return _fail(err, "interrupted", 130, debug)
@@ -196,10 +196,22 @@ def _click_message(exc: click.ClickException) -> str:
 def _fail(stderr: TextIO, message: str, code: int, debug: bool) -> int:
     # stderr is a RedactingStream: secrets in the message or traceback are masked on the way out.
     if debug:
-        stderr.write(traceback.format_exc())
+        _write_line(stderr, traceback.format_exc().rstrip("\n"))
     first_line = " ".join(message.split())
-    stderr.write(f"octoci: error: {first_line}\n")
+    _write_line(stderr, f"octoci: error: {first_line}")
     return code
+
+
+def _write_line(stream: TextIO, text: str) -> None:
+    """Write ``text`` so that it cannot fail to encode: a file name that is not UTF-8 (surrogate
+    escapes) is shown as ``\\xNN``, and what the stream's encoding lacks as a backslash escape."""
+    from octoci.files import printable
+
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    text = printable(text)
+    with contextlib.suppress(LookupError):
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    stream.write(text + "\n")
 
 
 def main() -> NoReturn:

@@ -23,9 +23,9 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
-from octoci.errors import InputError
 from octoci.model import PackageEntry, PackageSpec
 from octoci.packaging.crc import crc32_combine
+from octoci.packaging.inputs import read_failure
 from octoci.packaging.names import is_executable
 from octoci.packaging.pipeline import Segment, SegmentResult, ordered_map, process_segment
 from octoci.packaging.settings import SEGMENT_SIZE, WriteSettings, looks_compressed
@@ -56,7 +56,7 @@ def _member_segments(entry: PackageEntry, settings: WriteSettings, mode: str) ->
     try:
         info = entry.source.stat()
     except OSError as exc:
-        raise InputError(f"cannot read {entry.source}: {exc.strerror or exc}") from None
+        raise read_failure(entry.source, exc) from None
     size = info.st_size
     header = tar_header(entry.name, size, is_executable(info.st_mode), settings.timestamp)
     level = settings.level

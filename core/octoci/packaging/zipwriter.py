@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from octoci.errors import InputError
 from octoci.model import PackageEntry, PackageSpec
+from octoci.packaging.inputs import read_failure
 from octoci.packaging.names import is_executable
 from octoci.packaging.pipeline import (
     Segment,
@@ -48,8 +48,11 @@ class MemberPlan:
 
 
 def _incompressible(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return incompressible(handle.read(_PROBE))
+    try:
+        with path.open("rb") as handle:
+            return incompressible(handle.read(_PROBE))
+    except OSError as exc:
+        raise read_failure(path, exc) from None
 
 
 def _split(path: Path, size: int, mode: str, level: int) -> tuple[Segment, ...]:
@@ -73,7 +76,7 @@ def plan_file(entry: PackageEntry, level: int) -> MemberPlan:
     try:
         info = entry.source.stat()
     except OSError as exc:
-        raise InputError(f"cannot read {entry.source}: {exc.strerror or exc}") from None
+        raise read_failure(entry.source, exc) from None
     size, executable = info.st_size, is_executable(info.st_mode)
     if size == 0 or level == 0 or looks_compressed(entry.source):
         segments = _split(entry.source, size, "raw", level) or (Segment(entry.source, mode="raw"),)
