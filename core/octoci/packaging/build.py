@@ -120,7 +120,7 @@ def _claim_temp(folder: Path, name: str) -> Path:
 
 
 def _input_named(exc: OSError, entries: Sequence[PackageEntry]) -> Path | None:
-    """The entry source ``exc`` is about, if any (the built-in writers raise their own error)."""
+    """The entry whose source ``exc`` is about (by its file name), if any."""
     if exc.filename is None:
         return None
     named = Path(os.fsdecode(exc.filename))
@@ -154,8 +154,10 @@ def write_package(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package
         temp.replace(destination)
     except OSError as exc:
         _discard(temp, spec.out_folder, created_folder)
+        # Writers (built-in or a plugin's) let OS errors through; one naming an input is a
+        # failure to read it, not to write the package.
         source = _input_named(exc, entries)
-        if source is not None:  # a plugin's writer failed to read an input, not to write
+        if source is not None:
             raise read_failure(source, exc) from None
         raise OctociError(
             f"cannot write {display_path(destination)}: {exc.strerror or exc}"

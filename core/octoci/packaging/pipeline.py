@@ -20,7 +20,6 @@ from typing import TypeVar
 from octoci.errors import OctociError
 from octoci.files import display_path
 from octoci.packaging.engines import Engine, deflate_segment
-from octoci.packaging.inputs import read_failure
 
 __all__ = [
     "Segment",
@@ -119,7 +118,9 @@ def _read(segment: Segment) -> tuple[bytes, bytes]:
             dictionary = _read_exactly(handle, segment.offset - start) if segment.offset else b""
             data = _read_exactly(handle, segment.length + extra)
     except OSError as exc:
-        raise read_failure(segment.source, exc) from None
+        # read() errors carry no file name; write_package needs it to name the input.
+        exc.filename = exc.filename or str(segment.source)
+        raise
     if len(data) != segment.length:  # shorter: the file shrank; longer: it grew
         raise OctociError(
             f"{display_path(segment.source)} changed size while it was being packed; pack again when the "

@@ -25,7 +25,6 @@ from typing import BinaryIO
 
 from octoci.model import PackageEntry, PackageSpec
 from octoci.packaging.crc import crc32_combine
-from octoci.packaging.inputs import read_failure
 from octoci.packaging.names import is_executable
 from octoci.packaging.pipeline import Segment, SegmentResult, ordered_map, process_segment
 from octoci.packaging.settings import SEGMENT_SIZE, WriteSettings, looks_compressed
@@ -53,10 +52,7 @@ def _padding(size: int) -> bytes:
 
 
 def _member_segments(entry: PackageEntry, settings: WriteSettings, mode: str) -> list[Segment]:
-    try:
-        info = entry.source.stat()
-    except OSError as exc:
-        raise read_failure(entry.source, exc) from None
+    info = entry.source.stat()  # an OSError names the file; write_package reports it as such
     size = info.st_size
     header = tar_header(entry.name, size, is_executable(info.st_mode), settings.timestamp)
     level = settings.level

@@ -19,7 +19,6 @@ from functools import partial
 from pathlib import Path
 
 from octoci.model import PackageEntry, PackageSpec
-from octoci.packaging.inputs import read_failure
 from octoci.packaging.names import is_executable
 from octoci.packaging.pipeline import (
     Segment,
@@ -48,11 +47,8 @@ class MemberPlan:
 
 
 def _incompressible(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            return incompressible(handle.read(_PROBE))
-    except OSError as exc:
-        raise read_failure(path, exc) from None
+    with path.open("rb") as handle:
+        return incompressible(handle.read(_PROBE))
 
 
 def _split(path: Path, size: int, mode: str, level: int) -> tuple[Segment, ...]:
@@ -72,11 +68,9 @@ def _split(path: Path, size: int, mode: str, level: int) -> tuple[Segment, ...]:
 
 
 def plan_file(entry: PackageEntry, level: int) -> MemberPlan:
-    """How ``entry`` is written (module docstring)."""
-    try:
-        info = entry.source.stat()
-    except OSError as exc:
-        raise read_failure(entry.source, exc) from None
+    """How ``entry`` is written (module docstring). An OS error reading the file propagates:
+    :func:`~octoci.packaging.build.write_package` turns it into the error naming the file."""
+    info = entry.source.stat()
     size, executable = info.st_size, is_executable(info.st_mode)
     if size == 0 or level == 0 or looks_compressed(entry.source):
         segments = _split(entry.source, size, "raw", level) or (Segment(entry.source, mode="raw"),)
