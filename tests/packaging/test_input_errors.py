@@ -166,16 +166,23 @@ def vanishing_tree(helpers: Any, tmp_path: Path) -> Path:
     )
 
 
+@pytest.mark.parametrize("replaced_by_a_folder", [False, True])
 def test_a_file_removed_after_the_walk_is_exit_1_vanished(
-    vanishing_tree: Path, run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+    vanishing_tree: Path,
+    run_cli: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    replaced_by_a_folder: bool,
 ) -> None:
-    """The build deletes a file between the walk and the packing (before it is even stat'ed)."""
+    """The build deletes a file (or puts a folder in its place) between the walk and the
+    packing, before the file is even stat'ed."""
     gone = vanishing_tree / "app" / "b.dll"
     real_select = selection_module.select_entries
 
     def select_then_delete(*args: Any, **kwargs: Any) -> list[PackageEntry]:
         entries = real_select(*args, **kwargs)
         gone.unlink()
+        if replaced_by_a_folder:
+            gone.mkdir()
         return entries
 
     monkeypatch.setattr(selection_module, "select_entries", select_then_delete)
@@ -294,8 +301,8 @@ class StrictStreams:
         self.out = io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors="strict")
         self.err = io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors="strict")
 
-    def run(self, args: list[str], cwd: Path) -> int:
-        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd)}
+    def run(self, args: list[str], cwd: Path, **env: str) -> int:
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), **env}
         return run(args, env=env, stdout=self.out, stderr=self.err, cwd=cwd)
 
     @staticmethod
@@ -349,5 +356,18 @@ def test_any_error_line_prints_on_a_strict_stream(
     assert streams.run(pack_args(Path(missing), tmp_path / "out"), tmp_path) == 2
     assert streams.text(streams.err) == (
         f"octoci: error: the base path {tmp_path}/{shown} does not exist; "
+        "pass --base-path with a folder to pack\n"
+    )
+
+
+def test_a_secret_is_masked_before_the_error_line_is_escaped(tmp_path: Path) -> None:
+    """On an ASCII stream the escaped form of a secret (``\\xc4``) would slip past the mask."""
+    secret = "API-\u00c4BCDEFGHIJKLMNOPQRSTUV"
+    streams = StrictStreams("ascii")
+    args = pack_args(tmp_path / secret, tmp_path / "out")
+    assert streams.run(args, tmp_path, OCTOPUS_API_KEY=secret) == 2
+    err = streams.text(streams.err)
+    assert err == (
+        f"octoci: error: the base path {tmp_path}/*** does not exist; "
         "pass --base-path with a folder to pack\n"
     )
