@@ -263,7 +263,8 @@ def test_a_file_name_that_is_not_utf8_is_exit_2_naming_it(
         f"cannot pack {latin1_tree}/caf\\xe9.txt: its name caf\\xe9.txt is not valid UTF-8"
     )
     assert line.endswith(
-        "rename the file (e.g. convmv -f latin1 -t utf-8 --notest) or leave it out with --exclude 'caf?.txt'"
+        "rename the file (e.g. convmv -f latin1 -t utf-8 --notest) "
+        "or leave it out with --exclude 'caf?.txt'"
     )
     assert not out.exists()
 
@@ -282,7 +283,8 @@ def test_the_exclude_the_error_suggests_gets_past_it(
     line = only_one_error_line(second.stderr)
     assert f"cannot pack {latin1_tree}/d\\xff\\xfe/deep/z.txt: the folder name d\\xff\\xfe" in line
     assert line.endswith(
-        "rename the folder (e.g. convmv -f latin1 -t utf-8 --notest) or leave it out with --exclude 'd??/**'"
+        "rename the folder (e.g. convmv -f latin1 -t utf-8 --notest) "
+        "or leave it out with --exclude 'd??/**'"
     )
     args = pack_args(latin1_tree, out, "--exclude", "bin/caf?.txt", "--exclude", "d??/**")
     third = run_cli(*args, cwd=out.parent)

@@ -123,8 +123,8 @@ def _read(segment: Segment) -> tuple[bytes, bytes]:
         raise
     if len(data) != segment.length:  # shorter: the file shrank; longer: it grew
         raise OctociError(
-            f"{display_path(segment.source)} changed size while it was being packed; pack again when the "
-            "build has finished writing it"
+            f"{display_path(segment.source)} changed size while it was being packed; pack again "
+            "when the build has finished writing it"
         )
     return data, dictionary
 
