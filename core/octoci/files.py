@@ -16,12 +16,38 @@ from typing import Any
 from octoci.errors import InputError, OctociError
 
 __all__ = [
+    "display_path",
     "parse_properties",
+    "printable",
     "read_json_file",
     "read_properties_file",
     "read_text_file",
     "write_text_atomic",
 ]
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` made safe for any UTF-8 stream: the bytes of a name that is not UTF-8 (which
+    Python holds as surrogate escapes, U+DC80-U+DCFF) are shown as ``\\xNN``, any other lone
+    surrogate (possible in Windows names) as ``\\uNNNN``; text without surrogates is unchanged.
+    The file ``b"caf\\xe9.txt"`` (Latin-1, not UTF-8) is shown as ``caf\\xe9.txt``.
+    """
+    if not _SURROGATES.search(text):
+        return text
+    return _SURROGATES.sub(_escape_surrogate, text)
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def display_path(path: Path | str) -> str:
+    """``path`` as text that can be printed, whatever bytes its name holds (:func:`printable`)."""
+    return printable(str(path))
 
 
 def write_text_atomic(path: Path, text: str, what: str = "file") -> None:

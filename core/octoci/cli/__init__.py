@@ -162,22 +162,23 @@ def run(
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             cli.main(args=args, prog_name="octoci", standalone_mode=False, obj=state)
     except OctociError as exc:
-        return _fail(err, str(exc), exc.exit_code, debug)
+        return _fail(err, str(exc), exc.exit_code, debug, redactor)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:
-        return _fail(err, "aborted", EXIT_FAILURE, debug)
+        return _fail(err, "aborted", EXIT_FAILURE, debug, redactor)
     except click.ClickException as exc:
-        err.write(_click_message(exc) + "\n")
+        _write_line(err, _click_message(exc), redactor)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return _fail(err, "interrupted", 130, debug)
+        return _fail(err, "interrupted", 130, debug, redactor)
     except Exception as exc:  # a bug: say so in one line, traceback with --debug
         return _fail(
             err,
             f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
             EXIT_FAILURE,
             debug,
+            redactor,
         )
     finally:
         logging.getLogger("octoci").removeHandler(handler)
@@ -193,13 +194,28 @@ def _click_message(exc: click.ClickException) -> str:
     return f"octoci: error: {exc.format_message()}{usage}"
 
 
-def _fail(stderr: TextIO, message: str, code: int, debug: bool) -> int:
-    # stderr is a RedactingStream: secrets in the message or traceback are masked on the way out.
+def _fail(stderr: TextIO, message: str, code: int, debug: bool, redactor: Redactor) -> int:
     if debug:
-        stderr.write(traceback.format_exc())
+        _write_line(stderr, traceback.format_exc().rstrip("\n"), redactor)
     first_line = " ".join(message.split())
-    stderr.write(f"octoci: error: {first_line}\n")
+    _write_line(stderr, f"octoci: error: {first_line}", redactor)
     return code
+
+
+def _write_line(stream: TextIO, text: str, redactor: Redactor) -> None:
+    """Write ``text`` so that it cannot fail to encode: a file name that is not UTF-8 (surrogate
+    escapes) is shown as ``\\xNN``, and what the stream's encoding lacks as a backslash escape.
+
+    Secrets are masked before anything is escaped: the stream (a RedactingStream) would not
+    recognise a secret in its escaped form.
+    """
+    from octoci.files import printable
+
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    text = printable(redactor(text))
+    with contextlib.suppress(LookupError):
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    stream.write(text + "\n")
 
 
 def main() -> NoReturn:

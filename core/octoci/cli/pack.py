@@ -137,6 +137,7 @@ def pack(
     timestamp from SOURCE_DATE_EPOCH or 1980-01-01, fixed permissions). With --json: Path, Id,
     Version, Format, Size, Sha256, Files and Engine.
     """
+    from octoci.files import display_path
     from octoci.packaging.build import check_package_id, plan_package, write_package
     from octoci.packaging.reproducible import timestamp_from_env
     from octoci.packaging.selection import Selection, select_entries, select_roots
@@ -195,7 +196,8 @@ def pack(
     if as_json:
         state.echo_json(
             {
-                "Path": str(package.path),
+                # A folder name that is not UTF-8 cannot be in JSON as it is: show it escaped.
+                "Path": display_path(package.path),
                 "Id": package.id,
                 "Version": package.version,
                 "Format": plan.format.name,
@@ -207,7 +209,7 @@ def pack(
         )
         return
     state.echo(
-        f"Packed {len(entries)} files into {package.path} ({package.size:,} bytes, "
+        f"Packed {len(entries)} files into {display_path(package.path)} ({package.size:,} bytes, "
         f"sha256 {package.sha256})"
     )
 

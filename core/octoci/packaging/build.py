@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from octoci.errors import InputError, OctociError
+from octoci.files import display_path
 from octoci.model import Package, PackageEntry, PackageFormat, PackageSpec
 from octoci.package_names import parse_package_filename, validate_package_id, validate_version
+from octoci.packaging.inputs import read_failure
 from octoci.packaging.selection import Selection, select_entries
 from octoci.packaging.settings import WriteSettings
 
@@ -116,11 +119,21 @@ def _claim_temp(folder: Path, name: str) -> Path:
     return temp
 
 
+def _input_named(exc: OSError, entries: Sequence[PackageEntry]) -> Path | None:
+    """The entry whose source ``exc`` is about (by its file name), if any."""
+    if exc.filename is None:
+        return None
+    named = Path(os.fsdecode(exc.filename))
+    return next((e.source for e in entries if e.source == named), None)
+
+
 def write_package(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package:
     """Write ``entries`` with the plan's format to a temporary file, then rename it into place.
 
     A failure (including Ctrl+C) removes the temporary file, and the out folder if this call
-    created it; an OS error becomes a one-line :class:`~octoci.errors.OctociError`.
+    created it; an OS error becomes a one-line :class:`~octoci.errors.OctociError` that names
+    the input file when reading one failed (:func:`~octoci.packaging.inputs.read_failure`) and
+    the package otherwise.
     """
     spec, destination = plan.spec, plan.destination
     created_folder = not spec.out_folder.exists()
@@ -128,7 +141,9 @@ def write_package(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package
         spec.out_folder.mkdir(parents=True, exist_ok=True)
         temp = _claim_temp(spec.out_folder, destination.name)
     except OSError as exc:
-        raise OctociError(f"cannot write to {spec.out_folder}: {exc.strerror or exc}") from None
+        raise OctociError(
+            f"cannot write to {display_path(spec.out_folder)}: {exc.strerror or exc}"
+        ) from None
     try:
         plan.format.write(spec, entries, temp)
         sha256, size = _sha256_and_size(temp)
@@ -139,7 +154,14 @@ def write_package(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package
         temp.replace(destination)
     except OSError as exc:
         _discard(temp, spec.out_folder, created_folder)
-        raise OctociError(f"cannot write {destination}: {exc.strerror or exc}") from None
+        # Writers (built-in or a plugin's) let OS errors through; one naming an input is a
+        # failure to read it, not to write the package.
+        source = _input_named(exc, entries)
+        if source is not None:
+            raise read_failure(source, exc) from None
+        raise OctociError(
+            f"cannot write {display_path(destination)}: {exc.strerror or exc}"
+        ) from None
     except BaseException:
         _discard(temp, spec.out_folder, created_folder)
         raise

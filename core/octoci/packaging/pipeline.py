@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from octoci.errors import OctociError
+from octoci.files import display_path
 from octoci.packaging.engines import Engine, deflate_segment
 
 __all__ = [
@@ -110,15 +111,20 @@ def _read(segment: Segment) -> tuple[bytes, bytes]:
     # Unbuffered: one read syscall per segment, no copy through a buffer. The last segment of a
     # file asks for one byte more, to notice a file that grew since it was planned.
     extra = 1 if segment.last_of_file else 0
-    with segment.source.open("rb", buffering=0) as handle:
-        if start:
-            handle.seek(start)
-        dictionary = _read_exactly(handle, segment.offset - start) if segment.offset else b""
-        data = _read_exactly(handle, segment.length + extra)
+    try:
+        with segment.source.open("rb", buffering=0) as handle:
+            if start:
+                handle.seek(start)
+            dictionary = _read_exactly(handle, segment.offset - start) if segment.offset else b""
+            data = _read_exactly(handle, segment.length + extra)
+    except OSError as exc:
+        # read() errors carry no file name; write_package needs it to name the input.
+        exc.filename = exc.filename or str(segment.source)
+        raise
     if len(data) != segment.length:  # shorter: the file shrank; longer: it grew
         raise OctociError(
-            f"{segment.source} changed size while it was being packed; pack again when the "
-            "build has finished writing it"
+            f"{display_path(segment.source)} changed size while it was being packed; pack again "
+            "when the build has finished writing it"
         )
     return data, dictionary
 

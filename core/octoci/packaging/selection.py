@@ -3,7 +3,9 @@
 Symbolic links: a link whose target lies inside the base path is packed as the file (or folder)
 it points to; a link that leads outside is refused unless ``allow_external_links`` is set, so a
 stray ``node_modules/.bin`` link cannot pull ``/etc`` into a package. Loops are refused.
-Sockets, FIFOs and devices are never packed. Empty folders are not recorded.
+Sockets, FIFOs and devices are never packed. Empty folders are not recorded. Names are checked
+(``names.entry_name_from_parts``: UTF-8, no ``..``, backslash or control character) only for the
+files the globs take, so excluding a file is always a way past its name.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from octoci.errors import InputError
+from octoci.files import display_path
 from octoci.model import PackageEntry
 from octoci.packaging.globs import GlobError, GlobSet
-from octoci.packaging.names import UnsafeNameError, entry_name_from_parts
+from octoci.packaging.names import UnsafeNameError, entry_name_from_parts, joined_name
 
 __all__ = ["Selection", "select_entries", "select_roots"]
 
@@ -126,9 +129,10 @@ class _Walker:
             elif is_file:
                 if child.name in self.skip_names and real.resolve() in self.skip:
                     continue
-                name = self._name(child.path, child_parts)
+                # Match first, check the name after: an excluded file never fails for its name.
+                name = joined_name(child_parts)
                 if self.include.matches(name) and not self.exclude.matches(name):
-                    yield PackageEntry(source=Path(child.path), name=name)
+                    yield PackageEntry(Path(child.path), self._name(child.path, child_parts))
 
     def _link_target(self, path: Path, parts: tuple[str, ...]) -> Path:
         try:
@@ -147,7 +151,7 @@ class _Walker:
         try:
             return entry_name_from_parts(parts)
         except UnsafeNameError as exc:
-            raise InputError(f"cannot pack {path}: {exc}") from None
+            raise InputError(f"cannot pack {display_path(path)}: {exc}") from None
 
 
 def select_roots(
@@ -173,9 +177,9 @@ def select_roots(
             )
             entries.extend(walker.walk())
         elif root.is_file():
-            name = _Walker._name(root, (root.name,))
+            name = joined_name((root.name,))
             if include_set.matches(name) and not exclude_set.matches(name):
-                entries.append(PackageEntry(root, name))
+                entries.append(PackageEntry(root, _Walker._name(root, (root.name,))))
         else:
             raise InputError(f"the artifact {root} does not exist")
     entries.sort(key=lambda e: e.name.encode("utf-8"))

@@ -23,7 +23,6 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
-from octoci.errors import InputError
 from octoci.model import PackageEntry, PackageSpec
 from octoci.packaging.crc import crc32_combine
 from octoci.packaging.names import is_executable
@@ -53,10 +52,7 @@ def _padding(size: int) -> bytes:
 
 
 def _member_segments(entry: PackageEntry, settings: WriteSettings, mode: str) -> list[Segment]:
-    try:
-        info = entry.source.stat()
-    except OSError as exc:
-        raise InputError(f"cannot read {entry.source}: {exc.strerror or exc}") from None
+    info = entry.source.stat()  # an OSError names the file; write_package reports it as such
     size = info.st_size
     header = tar_header(entry.name, size, is_executable(info.st_mode), settings.timestamp)
     level = settings.level

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from octoci.errors import InputError
 from octoci.model import PackageEntry, PackageSpec
 from octoci.packaging.names import is_executable
 from octoci.packaging.pipeline import (
@@ -69,11 +68,9 @@ def _split(path: Path, size: int, mode: str, level: int) -> tuple[Segment, ...]:
 
 
 def plan_file(entry: PackageEntry, level: int) -> MemberPlan:
-    """How ``entry`` is written (module docstring)."""
-    try:
-        info = entry.source.stat()
-    except OSError as exc:
-        raise InputError(f"cannot read {entry.source}: {exc.strerror or exc}") from None
+    """How ``entry`` is written (module docstring). An OS error reading the file propagates:
+    :func:`~octoci.packaging.build.write_package` turns it into the error naming the file."""
+    info = entry.source.stat()
     size, executable = info.st_size, is_executable(info.st_mode)
     if size == 0 or level == 0 or looks_compressed(entry.source):
         segments = _split(entry.source, size, "raw", level) or (Segment(entry.source, mode="raw"),)
