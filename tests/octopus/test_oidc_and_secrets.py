@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from octoci import hookimpl
-from octoci.emulator import Emulator, mint_id_token
 from octoci.octopus import connection as connection_module
 from octoci.octopus.errors import octopus_messages
 from octoci.server import CIServer
 from octoci.testing import CliResult
+from octoci_emulator import Emulator, mint_id_token
 
 from .conftest import PIPELINE_SEED
 

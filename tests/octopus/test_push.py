@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from octoci.emulator import Emulator
 from octoci.errors import InputError
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import PackageConflictError
@@ -22,6 +21,7 @@ from octoci.octopus.packages import (
     validate_package_files,
 )
 from octoci.testing import CliResult
+from octoci_emulator import Emulator
 
 
 def _stored(emulator: Emulator) -> list[tuple[str, str, str]]:
