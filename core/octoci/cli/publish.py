@@ -88,7 +88,8 @@ def _settings_options(function: F) -> F:
 @click.option(
     "--keep-emulator",
     is_flag=True,
-    help="With --emulator: keep it serving after the run, until Ctrl-C, to look at the links.",
+    help="With --emulator: keep it serving after the run, until Ctrl-C or SIGTERM, to look at "
+    "the links.",
 )
 @capture_options
 @octopus_options
