@@ -51,19 +51,13 @@ def secret_parts(secret: str) -> list[str]:
     ['AAAAAA\\nBBBB\\nab', 'AAAAAA', 'BBBB']
     """
     candidates = [secret, secret.strip(), *(line.strip() for line in secret.splitlines())]
-    return [
-        part
-        for part in dict.fromkeys(candidates)
-        if len(part.strip()) >= MIN_SECRET_LENGTH
-    ]
+    return [part for part in dict.fromkeys(candidates) if len(part.strip()) >= MIN_SECRET_LENGTH]
 
 
 def quoted_forms(part: str) -> list[str]:
     """``part`` as written and as Python's ``repr`` and JSON quote it (``\\n``, ``\\t``,
     ``\\\\``): libraries' exceptions quote values that way (requests' ``InvalidHeader``)."""
-    return list(
-        dict.fromkeys([part, repr(part)[1:-1], json.dumps(part, ensure_ascii=False)[1:-1]])
-    )
+    return list(dict.fromkeys([part, repr(part)[1:-1], json.dumps(part, ensure_ascii=False)[1:-1]]))
 
 
 def url_password(url: str) -> list[str]:
@@ -157,9 +151,9 @@ class Redactor:
         return "".join(pieces)
 
 
-
 def _longest_first(values: Iterable[str]) -> list[str]:
     return sorted(values, key=lambda value: (-len(value), value))
+
 
 class RedactingStream(io.TextIOBase):
     """A text stream that masks secrets in whatever is written through it, line by line.

@@ -127,7 +127,8 @@ class OctopusSettings:
             )
         object.__setattr__(self, "api_key", key)
         token = self.access_token.strip()
-        check_header_value(token, "OCTOPUS_ACCESS_TOKEN")
+        if not key:  # the API key wins when both are set: only the one sent is checked
+            check_header_value(token, "OCTOPUS_ACCESS_TOKEN")
         object.__setattr__(self, "access_token", token)
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
             raise InputError("timeouts must be greater than 0 seconds")
