@@ -339,3 +339,37 @@ def test_an_exchanged_token_with_a_line_break_is_refused_before_it_is_sent(
     ]
     for secret in [wrapped, *plugin.issued]:
         assert result.leaks(secret) == []
+
+
+def test_no_secret_is_put_on_a_command_line(
+    octoci: Callable[..., CliResult],
+    octopus_emulator: Emulator,
+    git_repo: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The process list shows command lines: git, the only program octoci starts, never gets a
+    secret on its command line (a remote URL with a token in it included)."""
+    import subprocess
+
+    from octoci import git
+
+    started: list[list[str]] = []
+    real_run = subprocess.run
+
+    def recording_run(args: list[str], *rest: Any, **options: Any) -> Any:
+        started.append([str(arg) for arg in args])
+        return real_run(args, *rest, **options)
+
+    repo = git_repo(
+        ["first", "second"],
+        tags={0: "v1.0.0"},
+        remote="https://x-access-token:ghs_RemoteUrlToken1234@github.com/acme/shop.git",
+    )
+    monkeypatch.setattr(git.subprocess, "run", recording_run)
+    result = octoci("--debug", "build-info", "--package-id", "MyApp.Web", "--version", "1.0.1",
+                    cwd=repo)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert any("log" in args for args in started)  # the commits came from git
+    for secret in (octopus_emulator.api_key, "ghs_RemoteUrlToken1234"):
+        assert [args for args in started if any(secret in arg for arg in args)] == []
+        assert result.leaks(secret) == []
