@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -348,16 +349,19 @@ def test_no_secret_is_put_on_a_command_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The process list shows command lines: git, the only program octoci starts, never gets a
-    secret on its command line (a remote URL with a token in it included)."""
+    secret on its command line (a remote URL with a token in it included), nor Octopus's
+    credentials in its environment."""
     import subprocess
 
     from octoci import git
 
     started: list[list[str]] = []
+    environments: list[dict[str, str]] = []
     real_run = subprocess.run
 
     def recording_run(args: list[str], *rest: Any, **options: Any) -> Any:
         started.append([str(arg) for arg in args])
+        environments.append(dict(options.get("env") or os.environ))
         return real_run(args, *rest, **options)
 
     repo = git_repo(
@@ -366,10 +370,13 @@ def test_no_secret_is_put_on_a_command_line(
         remote="https://x-access-token:ghs_RemoteUrlToken1234@github.com/acme/shop.git",
     )
     monkeypatch.setattr(git.subprocess, "run", recording_run)
+    # git runs in octoci's own process environment: the key must not be passed on to it.
+    monkeypatch.setenv("OCTOPUS_API_KEY", octopus_emulator.api_key)
     result = octoci("--debug", "build-info", "--package-id", "MyApp.Web", "--version", "1.0.1",
                     cwd=repo)  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert any("log" in args for args in started)  # the commits came from git
     for secret in (octopus_emulator.api_key, "ghs_RemoteUrlToken1234"):
         assert [args for args in started if any(secret in arg for arg in args)] == []
+        assert [e for e in environments if any(secret in value for value in e.values())] == []
         assert result.leaks(secret) == []
