@@ -18,7 +18,7 @@ from octoci.git import Repository
 from octoci.local import LocalServer
 from octoci.model import Artifact, BuildInformation, CaptureOptions, Commit, RunReport
 from octoci.package_names import parse_package_filename
-from octoci.redaction import SECRET_VARIABLES
+from octoci.redaction import environment_secrets
 from octoci.reporting import report_outputs, report_summary
 from octoci.server import CIServer
 from octoci.versioning import version_from_git
@@ -87,7 +87,7 @@ def octoci_package_version(server: CIServer, info: BuildInformation) -> str | No
 
 @hookimpl
 def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
-    return [env[name] for name in SECRET_VARIABLES if env.get(name)]
+    return environment_secrets(env)
 
 
 @hookimpl(trylast=True)

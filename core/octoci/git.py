@@ -15,6 +15,7 @@ from pathlib import Path
 
 from octoci.errors import OctociError
 from octoci.model import Commit
+from octoci.redaction import SECRET_VARIABLES
 
 __all__ = [
     "GitError",
@@ -61,7 +62,13 @@ class Repository:
         if executable is None:
             raise GitError("git is not installed or not on PATH; install git to read the history")
         # A fixed locale and no pager keep the output parseable; GIT_* from a hook must not leak in.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        # git reads history only, so Octopus's credentials have no business in its environment
+        # (which its hooks and helpers would inherit).
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("GIT_") and k not in SECRET_VARIABLES
+        }
         env.update(LC_ALL="C", GIT_PAGER="cat", GIT_TERMINAL_PROMPT="0")
         try:
             done = subprocess.run(

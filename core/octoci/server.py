@@ -22,7 +22,7 @@ from typing import ClassVar, Literal, TextIO
 
 from octoci.errors import MissingExtraError
 from octoci.model import BuildInformation, Commit
-from octoci.redaction import MIN_SECRET_LENGTH, Redactor
+from octoci.redaction import Redactor, secret_parts
 
 __all__ = ["AnnotationLevel", "CIServer"]
 
@@ -127,14 +127,13 @@ class CIServer(ABC):
     def mask(self, secret: str) -> None:
         """Register ``secret`` so that it never appears in the job log.
 
-        A multi-line value is masked whole and line by line (a line can be logged on its own).
-        Each new part is masked in what octoci writes and, through :meth:`register_secret`,
-        told to servers that have a masking command.
+        Every part :func:`~octoci.redaction.secret_parts` names (the whole value and each line
+        of a multi-line value) is masked in what octoci writes and, through
+        :meth:`register_secret`, told once to servers that have a masking command.
         """
-        parts = [secret, *secret.splitlines()] if "\n" in secret or "\r" in secret else [secret]
-        for part in parts:
-            self.redact.add([part])
-            if len(part.strip()) >= MIN_SECRET_LENGTH and part not in self._registered:
+        self.redact.add([secret])
+        for part in secret_parts(secret):
+            if part not in self._registered:
                 self._registered.add(part)
                 self.register_secret(part)
 

@@ -273,3 +273,63 @@ def test_redirects_are_reported_not_followed(httpserver: Any) -> None:
         connection.root()
     assert caught.value.status == 302
     assert len(httpserver.log) == 1
+
+
+#: variable -> (value requests would refuse or http.client could not encode, what the error says)
+UNSENDABLE = {
+    "wrapped access token": (
+        "OCTOPUS_ACCESS_TOKEN",
+        "eyJhbGciOiJIUzI1NiJ9" + "A" * 40 + "\n" + "B" * 60 + "\n" + "tail-of-it",
+        "holds a line break",
+    ),
+    "api key with a stray second line": (
+        "OCTOPUS_API_KEY",
+        "API-CURRENTKEY1234567890\r\nAPI-PREVIOUSKEY0987654321",
+        "holds a line break",
+    ),
+    "older api key variable": (
+        "OCTOPUS_CLI_API_KEY",
+        "API-CLIKEY1234567890\nsecond-line-here",
+        "holds a line break",
+    ),
+    "access token with a tab": ("OCTOPUS_ACCESS_TOKEN", "token-part-one\ttoken-part-two", "tab"),
+    "access token with a non-ASCII character": (
+        "OCTOPUS_ACCESS_TOKEN",
+        "token-with-\u20ac-sign-inside",
+        "non-ASCII",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNSENDABLE))
+def test_a_credential_that_cannot_be_a_header_is_refused_before_any_request(
+    case: str, octoci: Callable[..., Any], httpserver: Any, tmp_path: Any
+) -> None:
+    """Exit 2, one line naming the variable: not 'cannot reach Octopus', not retried, nothing
+    sent (the server sees no request), and no part of the value shown."""
+    variable, value, problem = UNSENDABLE[case]
+    httpserver.expect_request("/api").respond_with_json({"Links": {}})
+    (tmp_path / "Acme.Web.1.0.0.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    env = {"OCTOPUS_URL": httpserver.url_for("/"), "OCTOPUS_API_KEY": None, variable: value}
+    result = octoci("push", "Acme.Web.1.0.0.zip", env=env)
+    assert result.exit_code == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"octoci: error: {variable} holds ")
+    assert problem in line
+    assert "cannot reach" not in line
+    assert "retrying" not in result.stderr
+    assert httpserver.log == []
+    for part in [value, *value.split()]:
+        assert result.leaks(part) == []
+
+
+def test_a_header_refused_by_requests_is_bad_input_not_a_network_failure(
+    connect: Callable[..., Connection],
+) -> None:
+    # Credentials are checked earlier; any other header requests refuses is not retried either.
+    connection = connect(retry_budget=30.0)
+    with pytest.raises(InputError, match="cannot be sent in HTTP") as caught:
+        connection.request(
+            "GET", "/api", what="reading the root", headers={"X-Extra": "one\ntwo-secret"}
+        )
+    assert "two-secret" not in str(caught.value)

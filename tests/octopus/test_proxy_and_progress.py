@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import io
 import threading
@@ -26,12 +27,13 @@ class _Forwarder(BaseHTTPRequestHandler):
     def _relay(self) -> None:
         target = urlsplit(self.path)
         self.server.seen.append(f"{self.command} {target.path}")  # type: ignore[attr-defined]
+        self.server.seen.credentials.append(self.headers.get("Proxy-Authorization"))  # type: ignore[attr-defined]
         upstream = http.client.HTTPConnection(target.hostname or "", target.port, timeout=30)
         length = int(self.headers.get("Content-Length") or 0)
         headers = {
             k: v
             for k, v in self.headers.items()
-            if k.lower() not in ("proxy-connection", "connection")
+            if k.lower() not in ("proxy-connection", "connection", "proxy-authorization")
         }
         upstream.putrequest(
             self.command,
@@ -66,11 +68,19 @@ class _Forwarder(BaseHTTPRequestHandler):
         pass
 
 
+class _Seen(list[str]):
+    """The requests a proxy relayed (``"POST /api/..."``), and their ``Proxy-Authorization``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.credentials: list[str | None] = []
+
+
 @pytest.fixture
 def proxy() -> Iterator[tuple[str, list[str]]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Forwarder)
     server.daemon_threads = True
-    server.seen = []  # type: ignore[attr-defined]
+    server.seen = _Seen()  # type: ignore[attr-defined]
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
@@ -127,15 +137,66 @@ def test_a_dead_proxy_is_named_in_the_error(
     result = octoci(
         "push",
         "Acme.Web.1.0.0.zip",
-        "--proxy",
-        f"http://user:pw@127.0.0.1:{_closed_port()}",
         "--retry-budget",
         "0",
+        env={"OCTOCI_PROXY": f"http://user:pw@127.0.0.1:{_closed_port()}"},
     )
     assert result.exit_code == 1
     assert "cannot reach Octopus" in result.stderr
     assert "through the proxy http://127.0.0.1:" in result.stderr
     assert "pw" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://bob:Hunter2-proxy-pass@127.0.0.1:3128",
+        "http://Hunter2-proxy-token@127.0.0.1:3128",  # a token as the user name
+        "socks5h://bob:Hunter2-proxy-pass@127.0.0.1:1080",
+    ],
+)
+def test_credentials_in_the_proxy_option_are_refused(
+    octoci: Callable[..., CliResult],
+    make_package: Callable[..., Path],
+    proxy: tuple[str, list[str]],
+    url: str,
+) -> None:
+    """Like the API key (which has no option at all): the command line lands in shell history
+    and process lists. Exit 2, one line, pointing to where credentials may go; nothing sent."""
+    _, seen = proxy
+    make_package("Acme.Web.1.0.0.zip")
+    result = octoci("--debug", "push", "Acme.Web.1.0.0.zip", "--proxy", url)
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert "--proxy" in line
+    assert "must not contain a user name or password" in line
+    assert "OCTOCI_PROXY" in line
+    assert "HTTPS_PROXY" in line
+    assert "Hunter2" not in result.stdout + result.stderr
+    assert seen == []
+
+
+@pytest.mark.parametrize("variable", ["OCTOCI_PROXY", "HTTP_PROXY"])
+def test_proxy_credentials_from_the_environment_work_and_are_masked(
+    octoci: Callable[..., CliResult],
+    octopus_emulator: Emulator,
+    make_package: Callable[..., Path],
+    proxy: tuple[str, list[str]],
+    variable: str,
+) -> None:
+    url, seen = proxy
+    password = "S3cret%2Fproxy-pass"  # %2F is "/", as a URL must write it
+    with_credentials = url.replace("http://", f"http://svc-octoci:{password}@")
+    make_package("Acme.Web.1.0.0.zip")
+    result = octoci("--debug", "push", "Acme.Web.1.0.0.zip", env={variable: with_credentials})
+    assert result.exit_code == 0, result.stderr
+    assert "POST /api/Spaces-1/packages/raw" in seen
+    credentials = seen.credentials  # type: ignore[attr-defined]
+    sent = {base64.b64decode(c.split()[1]).decode() for c in credentials if c}
+    assert sent == {"svc-octoci:S3cret/proxy-pass"}
+    assert len(octopus_emulator.packages()) == 1
+    for secret in (password, "S3cret/proxy-pass"):
+        assert result.leaks(secret) == []
 
 
 def _closed_port() -> int:

@@ -79,7 +79,9 @@ def octopus_options(function: F) -> F:
                 "--proxy",
                 metavar="URL",
                 default=None,
-                help="Proxy for every request (default: HTTPS_PROXY/HTTP_PROXY with NO_PROXY).",
+                callback=_proxy_without_credentials,
+                help="Proxy for every request, without credentials (env: OCTOCI_PROXY, which may "
+                "hold them; default: HTTPS_PROXY/HTTP_PROXY with NO_PROXY).",
             ),
             click.option(
                 "--ca-bundle",
@@ -96,6 +98,36 @@ def octopus_options(function: F) -> F:
     ):
         function = decorator(function)
     return function
+
+
+def _proxy_without_credentials(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
+    """Refuse ``--proxy http://user:PASSWORD@host``: like the API key, which has no option at all,
+    a credential on the command line would land in shell history and process lists."""
+    if not value:
+        return value
+    from urllib.parse import urlsplit
+
+    from octoci.redaction import url_password
+
+    try:
+        parts = urlsplit(value.strip())
+        credentials = bool(parts.username or parts.password)
+    except ValueError:
+        credentials = "@" in value
+    if not credentials:
+        return value
+    state = ctx.find_root().obj
+    if isinstance(state, AppState):
+        state.redactor.add(url_password(value))  # masked wherever the run might still show it
+    raise click.BadParameter(
+        "a proxy URL on the command line must not contain a user name or password, which would "
+        "land in shell history and process lists; put the proxy URL with its credentials in "
+        "OCTOCI_PROXY (or HTTPS_PROXY/HTTP_PROXY) instead",
+        ctx=ctx,
+        param=param,
+    )
 
 
 def open_connection(state: AppState, options: Mapping[str, Any]) -> Connection:

@@ -41,8 +41,8 @@ from octoci.octopus.errors import (
     UnknownNameError,
     api_error,
 )
-from octoci.octopus.settings import OctopusSettings
-from octoci.redaction import Redactor
+from octoci.octopus.settings import OctopusSettings, check_header_value
+from octoci.redaction import Redactor, url_password
 
 __all__ = ["EXECUTIONS_API_VERSION", "Connection", "TokenSource", "parse_server_version"]
 
@@ -150,9 +150,7 @@ class Connection:
         self.redact = redactor or Redactor()
         self.redact.add([s for s in (settings.api_key, settings.access_token) if s])
         for proxy in (settings.proxy, *settings.env_proxies.values()):
-            password = urlsplit(proxy).password if proxy else None
-            if password:
-                self.redact.add([password])
+            self.redact.add(url_password(proxy))
         self._token_source = token_source
         self._token: tuple[str, float] | None = None
         self._token_lock = threading.Lock()
@@ -232,8 +230,11 @@ class Connection:
             if self._token is None or time.monotonic() > self._token[1] - TOKEN_RENEW_SECONDS:
                 if self._token is not None:
                     log.info("the Octopus access token is about to expire; exchanging a new one")
-                self._token = self._token_source()
-                self.redact.add([self._token[0]])
+                token = self._token_source()
+                self.redact.add([token[0]])
+                # Checked before it is sent: a refused header is bad input, never retried.
+                check_header_value(token[0], "the access token from the OIDC exchange")
+                self._token = token
             return self._token[0]
 
     # ------------------------------------------------------------------ requests
@@ -317,7 +318,18 @@ class Connection:
                     )
                 ) from None
             except requests.exceptions.InvalidURL as exc:
-                raise InputError(f"{what} failed: invalid URL: {_reason(exc)}") from None
+                raise InputError(
+                    self.redact(f"{what} failed: invalid URL: {_reason(exc)}")
+                ) from None
+            except requests.exceptions.InvalidHeader:
+                # Credentials are checked before (check_header_value); this is a header from
+                # elsewhere. Its value may be a secret, so it is not quoted, and nothing was sent:
+                # bad input, not a network failure to retry.
+                names = ", ".join(request_headers) or "none"
+                raise InputError(
+                    f"{what} failed: a request header holds a line break or another character "
+                    f"that cannot be sent in HTTP (headers: {names})"
+                ) from None
             except requests.exceptions.RequestException as exc:
                 safe = _never_sent(exc)
                 problem = _reason(exc)

@@ -16,6 +16,7 @@ from typing import Any
 from octoci.errors import OctociError
 from octoci.octopus.connection import Connection, TokenSource
 from octoci.octopus.errors import OctopusApiError, octopus_messages
+from octoci.octopus.settings import check_header_value
 
 __all__ = ["TOKEN_EXCHANGE_GRANT", "exchange_id_token", "token_endpoint", "token_source"]
 
@@ -91,6 +92,9 @@ def exchange_id_token(
         )
     token = str(body["access_token"])
     connection.redact.add([token])
+    check_header_value(
+        token, f"the access token Octopus gave for service account {service_account_id}"
+    )
     try:
         expires_in = int(body.get("expires_in") or 3600)  # the login action's fixture sends "300"
     except (TypeError, ValueError):

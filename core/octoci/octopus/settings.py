@@ -15,10 +15,42 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from octoci.errors import InputError
+from octoci.normalize import strip_url_credentials
 
-__all__ = ["OctopusSettings", "normalize_server_url"]
+__all__ = ["OctopusSettings", "check_header_value", "normalize_server_url"]
 
 _API_KEY = re.compile(r"^API-[A-Za-z0-9]+$")
+#: What a credential header may hold: visible ASCII. API keys are ``API-`` and letters and digits,
+#: access tokens are JWTs (base64url and dots); requests refuses line breaks, and http.client
+#: cannot encode what is not Latin-1.
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]*")
+
+
+def check_header_value(value: str, name: str) -> None:
+    """Refuse a credential that cannot be sent as an HTTP header, naming where it came from.
+
+    ``name`` is the variable (``OCTOPUS_ACCESS_TOKEN``) or what gave the value. Checked before any
+    request is sent, so a token with a line break is a clear input error (exit 2), never a
+    network failure that is retried. The value itself is never shown.
+
+    :raises InputError: ``value`` holds a line break, a space or tab, or a character outside
+        visible ASCII.
+    """
+    if _HEADER_SAFE.fullmatch(value):
+        return
+    if "\n" in value or "\r" in value:
+        problem = "a line break"
+        hint = (
+            "store the value on one line (join a token that was wrapped, remove a stray "
+            "second line)"
+        )
+    elif " " in value or "\t" in value:
+        problem = "a space or tab"
+        hint = "store the value alone, without spaces"
+    else:
+        problem = "a control or non-ASCII character"
+        hint = "copy the value again from Octopus, as plain text"
+    raise InputError(f"{name} holds {problem}, which cannot be sent in an HTTP header; {hint}")
 
 
 def normalize_server_url(url: str) -> str:
@@ -58,6 +90,8 @@ class OctopusSettings:
 
     url: str
     api_key: str = field(default="", repr=False)
+    api_key_variable: str = field(default="OCTOPUS_API_KEY", compare=False)
+    """The variable the API key came from, named in messages about it."""
     access_token: str = field(default="", repr=False)
     space: str = ""
     """Space name or id (``Spaces-1``); empty: the server's default space."""
@@ -72,7 +106,8 @@ class OctopusSettings:
     backoff_base: float = 1.0
     backoff_max: float = 30.0
     proxy: str = ""
-    """An explicit proxy URL for every request (otherwise ``HTTPS_PROXY``/``HTTP_PROXY``)."""
+    """An explicit proxy URL for every request (``--proxy`` or ``OCTOCI_PROXY``; otherwise
+    ``HTTPS_PROXY``/``HTTP_PROXY``)."""
     env_proxies: Mapping[str, str] = field(default_factory=dict)
     no_proxy: str = ""
     ca_bundle: str = ""
@@ -83,14 +118,18 @@ class OctopusSettings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "url", normalize_server_url(self.url))
         key = self.api_key.strip()
-        if key and not _API_KEY.match(key):
+        check_header_value(key, self.api_key_variable)
+        if key and not _API_KEY.fullmatch(key):
             # Never echo the value: it may be a real secret pasted into the wrong variable.
             raise InputError(
-                "OCTOPUS_API_KEY does not look like an Octopus API key ('API-' followed by "
-                "letters and digits); check for quotes or stray whitespace"
+                f"{self.api_key_variable} does not look like an Octopus API key ('API-' "
+                "followed by letters and digits); check for quotes or stray whitespace"
             )
         object.__setattr__(self, "api_key", key)
-        object.__setattr__(self, "access_token", self.access_token.strip())
+        token = self.access_token.strip()
+        if not key:  # the API key wins when both are set: only the one sent is checked
+            check_header_value(token, "OCTOPUS_ACCESS_TOKEN")
+        object.__setattr__(self, "access_token", token)
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
             raise InputError("timeouts must be greater than 0 seconds")
         if self.retry_budget < 0:
@@ -98,7 +137,9 @@ class OctopusSettings:
         if self.proxy:
             scheme = urlsplit(self.proxy).scheme.lower()
             if scheme not in ("http", "https", "socks5", "socks5h"):
-                raise InputError(f"the proxy {self.proxy!r} is not a proxy URL (http://host:port)")
+                # Without its credentials: the proxy may come from OCTOCI_PROXY with a password.
+                shown = strip_url_credentials(self.proxy).rpartition("@")[2]
+                raise InputError(f"the proxy {shown!r} is not a proxy URL (http://host:port)")
 
     @property
     def api_url(self) -> str:
@@ -113,19 +154,26 @@ class OctopusSettings:
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> OctopusSettings:
         """Settings from ``env``; ``overrides`` (command-line values) win when not empty/None."""
 
-        def first(*names: str) -> str:
+        def first_named(*names: str) -> tuple[str, str]:
             for name in names:
                 value = env.get(name)
                 if value and value.strip():
-                    return value.strip()
-            return ""
+                    return name, value.strip()
+            return names[0], ""
 
+        def first(*names: str) -> str:
+            return first_named(*names)[1]
+
+        key_variable, api_key = first_named("OCTOPUS_API_KEY", "OCTOPUS_CLI_API_KEY")
         values: dict[str, Any] = {
             "url": first("OCTOPUS_URL", "OCTOPUS_CLI_SERVER", "OCTOPUS_HOST", "OCTOPUS_SERVER_URL"),
-            "api_key": first("OCTOPUS_API_KEY", "OCTOPUS_CLI_API_KEY"),
+            "api_key": api_key,
+            "api_key_variable": key_variable,
             "access_token": first("OCTOPUS_ACCESS_TOKEN"),
             "space": first("OCTOPUS_SPACE"),
             "service_account_id": first("OCTOPUS_SERVICE_ACCOUNT_ID"),
+            # The explicit proxy where a password may be given (never on the command line).
+            "proxy": first("OCTOCI_PROXY"),
             "env_proxies": {
                 scheme: value
                 for scheme, value in (

@@ -72,17 +72,20 @@ class CliResult:
         return parse_ci_output(self.stdout)
 
     def leaks(self, secret: str) -> list[str]:
-        """Lines of stdout or stderr that show ``secret``, except the commands that register it
-        with the CI's masking (``::add-mask::``, ``##vso[task.setsecret]``), which must carry it.
+        """Lines of stdout or stderr that show ``secret`` (or, for a multi-line secret, any of its
+        lines of four characters or more), except the commands that register it with the CI's
+        masking (``::add-mask::``, ``##vso[task.setsecret]``), which must carry it.
 
         Example::
 
             assert result.leaks(token) == []
         """
+        # An output line can never hold a whole multi-line value: look for each of its lines.
+        parts = {secret, *(p.strip() for p in secret.splitlines() if len(p.strip()) >= 4)}
         return [
             line
             for line in (self.stdout + "\n" + self.stderr).splitlines()
-            if secret in line and not _is_mask_command(line)
+            if any(part in line for part in parts) and not _is_mask_command(line)
         ]
 
 
