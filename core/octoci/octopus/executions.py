@@ -591,6 +591,7 @@ def deploy_release(
     *,
     plan: _Plan | None = None,
     redeploy: bool = False,
+    lifecycle_check: bool = True,
 ) -> list[ServerTask]:
     """Deploy a release to environments (untenanted), or to tenants and tenant tags in each
     environment (tenanted: one request per environment, as the API takes one).
@@ -600,6 +601,8 @@ def deploy_release(
     running or succeeded is not deployed again unless ``redeploy`` (a re-run of a CI job
     deploys nothing new); and when an answer is lost, the deployments created since just before
     the request are looked up and reported, and only the missing ones are requested again.
+    ``lifecycle_check=False`` leaves the lifecycle to Octopus (a dry run's promotion, which
+    depends on a deployment that was never made).
     """
     plan = plan or plan_deployment(connection, request)
     project = plan.project
@@ -607,7 +610,8 @@ def deploy_release(
     if release is None and request.release_version:
         release = _find_release(connection, project, request.release_version)
         plan = replace(plan, release=release)
-    check_deployment_lifecycle(connection, plan, request)
+    if lifecycle_check:
+        check_deployment_lifecycle(connection, plan, request)
     names = {str(e["Id"]): str(e["Name"]) for e in plan.environments}
     targets = _targets(connection, plan, request)
     tenant_names = {

@@ -821,7 +821,13 @@ def _deploy(
     with reporter.phase(f"{verb} {outcome.release.project} {outcome.release.version} to {where}"):
         # In a dry run the release was never created (unless it existed before).
         deployment_plan = plan_deployment(connection, request, need_release=not dry_run)
-        tasks = deploy_release(connection, request, plan=deployment_plan)
+        tasks = deploy_release(
+            connection,
+            request,
+            plan=deployment_plan,
+            # A dry run's promotion follows a deployment that was never made: no prediction.
+            lifecycle_check=not (dry_run and verb == "Promoting"),
+        )
         if dry_run:
             already = [t for t in tasks if t.origin == "existing"]
             for task in already:
