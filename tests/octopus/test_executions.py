@@ -577,3 +577,15 @@ def test_repeated_names_are_merged_case_insensitively(
                            "acme", "--tenant-tag", "Tier/Gold", "--json"))  # fmt: skip
     assert [t["TenantName"] for t in tenants["Tasks"]] == ["Acme"]
     assert len(octopus_emulator.documents("deployment")) == 3
+
+
+def test_a_tenant_not_connected_to_one_environment_stops_every_deployment(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, pushed: None
+) -> None:
+    _release(octoci, "Tenanted Shop")
+    result = octoci("release", "deploy", "--project", "Tenanted Shop", "--version", "1.0.0",
+                    "--environment", "Dev", "--environment", "Production",
+                    "--tenant", "Globex")  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert "tenant Globex in Production is not connected to Tenanted Shop" in result.stderr
+    assert octopus_emulator.documents("deployment") == []

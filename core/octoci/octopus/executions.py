@@ -521,6 +521,7 @@ def _targets(
     tags = {t.lower() for t in request.tenant_tags}
     project_id = str(plan.project["Id"])
     targets: dict[str, list[dict[str, Any] | None]] = {}
+    unconnected = []
     for environment in plan.environments:
         env_id = str(environment["Id"])
         chosen = {str(t["Id"]): t for t in plan.tenants}
@@ -529,6 +530,13 @@ def _targets(
             links = tenant.get("ProjectEnvironments") or {}
             return env_id in (links.get(project_id) or [])
 
+        # A named tenant Octopus would refuse in one environment must stop the run before the
+        # other environments are deployed (one request per environment).
+        unconnected += [
+            f"{t['Name']} in {environment['Name']}"
+            for t in plan.tenants
+            if "ProjectEnvironments" in t and not connected(t)
+        ]
         for tenant in every:
             wildcard = "*" in request.tenants
             tagged = bool(tags & {str(t).lower() for t in tenant.get("TenantTags") or []})
@@ -540,6 +548,11 @@ def _targets(
                 "the tenants and tags given; nothing was deployed"
             )
         targets[env_id] = list(chosen.values())
+    if unconnected:
+        raise InputError(
+            f"tenant {', '.join(unconnected)} is not connected to {plan.project['Name']}; "
+            "connect it in Octopus or leave it out; nothing was deployed"
+        )
     return targets
 
 
