@@ -636,9 +636,11 @@ def deploy_release(
     if release is not None:
         deployments = _release_deployments(connection, release)
         known = {str(d.get("Id")) for d in deployments}
-        if not redeploy and deployments:
-            states = _task_states(connection, [str(d.get("TaskId")) for d in deployments])
-            for deployment in deployments:  # newest first
+        asked = {(env, t) for env, ts in targets.items() for t in _tenant_ids(ts)}
+        relevant = [d for d in deployments if _target_of(d) in asked]
+        if not redeploy and relevant:
+            states = _task_states(connection, [str(d.get("TaskId")) for d in relevant])
+            for deployment in relevant:  # newest first
                 environment, tenant = _target_of(deployment)
                 state = states.get(str(deployment.get("TaskId")), "")
                 wanted = targets.get(environment, [])
