@@ -1,6 +1,6 @@
 """The Executions API (``releases/create/v1``, ``deployments/create/{untenanted,tenanted}/v1``,
 ``runbook-runs/create/v1``), the older ``POST releases`` and ``POST deployments``, and reading
-releases, their progression and deployments."""
+releases, their progression and deployments, and a project's runbook runs."""
 
 from __future__ import annotations
 
@@ -356,6 +356,20 @@ def _runbook_run(request: Request) -> Response:
     return Response(body=public(doc))
 
 
+def _project_runbook_runs(request: Request) -> Response:
+    """``GET projects/{id}/runbookRuns``: the project's runbook runs, newest first, paged."""
+    project = request.path_project()
+    runs = request.app.store.list(
+        "runbookrun", request.space_id, lambda r: r["ProjectId"] == project["Id"]
+    )
+    runs.reverse()
+    return Response(
+        body=request.page(
+            runs, "RunbookRun", f"/api/{request.space_id}/projects/{project['Id']}/runbookRuns"
+        )
+    )
+
+
 def register(router: Router) -> None:
     """Add the release, deployment and runbook-run routes."""
     router.add("POST", "/releases/create/v1", _create_release_v1)
@@ -373,3 +387,4 @@ def register(router: Router) -> None:
     router.add("GET", "/deployments/{id}", _deployment)
     router.add("POST", "/runbook-runs/create/v1", _run_runbook)
     router.add("GET", "/runbookRuns/{id}", _runbook_run)
+    router.add("GET", "/projects/{id}/runbookRuns", _project_runbook_runs)

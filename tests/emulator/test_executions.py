@@ -224,6 +224,20 @@ def test_runbook_runs(client: Client) -> None:
     assert missing.status_code == 400
 
 
+def test_a_projects_runbook_runs_newest_first(client: Client) -> None:
+    body = {"ProjectName": "Tenanted", "RunbookName": "Restart", "Tenants": ["Acme"]}
+    for environment in ("Dev", "Dev"):
+        response = client.post(
+            "/runbook-runs/create/v1", json={**body, "EnvironmentNames": [environment]}
+        )
+        assert response.status_code == 200
+    project = client.get("/projects?name=Tenanted").json()["Items"][0]
+    page = client.get(f"/projects/{project['Id']}/runbookRuns?skip=0&take=1").json()
+    assert page["TotalResults"] == 2
+    assert [r["Id"] for r in page["Items"]] == ["RunbookRuns-2"]
+    assert client.get("/projects/Projects-999/runbookRuns").status_code == 404
+
+
 def test_legacy_release_and_deployment_endpoints(client: Client) -> None:
     project = client.get("/projects?name=My%20Project").json()["Items"][0]
     no_version = client.post(

@@ -372,3 +372,220 @@ def test_the_python_facade(octopus_emulator: Emulator, make_package: Callable[..
         assert [s.state for s in states] == ["Success"]
         version, promoted = octopus.promote(DeployRequest("My Project", ()), source="Dev")
         assert (version, promoted[0].environment) == ("4.0.0", "Test")
+
+
+# ---------------------------------------------------------------------------------- at most once
+def _fired(emulator: Emulator) -> bool:
+    """True when every injected fault has fired (each test's rules are ``times=N``)."""
+    return emulator.app.faults.rules() == []
+
+
+def _release(octoci: Callable[..., CliResult], project: str = "My Project") -> None:
+    result = octoci("release", "create", "--project", project, "--version", "1.0.0")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_lost_deployment_answer_is_found_and_a_rerun_deploys_nothing_new(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, pushed: None
+) -> None:
+    _release(octoci)
+    octopus_emulator.add_fault(
+        action="lose_response", path="deployments/create", method="POST", times=1
+    )
+    deploy = ("release", "deploy", "--project", "My Project", "--version", "1.0.0",
+              "--environment", "Dev", *WAIT)  # fmt: skip
+    result = octoci(*deploy)
+    assert _fired(octopus_emulator)
+    assert result.exit_code == 0, result.stderr
+    (deployment,) = octopus_emulator.documents("deployment")
+    assert (
+        f"the deployment to Dev was created although the answer was lost: {deployment['Id']}"
+        in result.stderr
+    )
+    assert "deployment_states=Dev=Success" in result.stdout
+    # A re-run of the CI job (a new process) finds the deployment and deploys nothing new.
+    again = octoci(*deploy)
+    assert again.exit_code == 0, again.stderr
+    assert len(octopus_emulator.documents("deployment")) == 1
+    assert f"already deployed to Dev: {deployment['Id']}" in again.stdout
+    assert "deployment_states=Dev=Success" in again.stdout
+    # Asking for it deploys again.
+    assert octoci(*deploy, "--redeploy").exit_code == 0
+    assert len(octopus_emulator.documents("deployment")) == 2
+
+
+def test_a_lost_answer_to_deploying_two_environments_creates_each_once(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, pushed: None
+) -> None:
+    _release(octoci, "Flat Project")
+    octopus_emulator.add_fault(
+        action="lose_response", path="deployments/create", method="POST", times=1
+    )
+    data = _json(octoci("release", "deploy", "--project", "Flat Project", "--version", "1.0.0",
+                        "--environment", "Dev", "--environment", "Test", *WAIT, "--json"))  # fmt: skip
+    assert _fired(octopus_emulator)
+    assert sorted((t["EnvironmentName"], t["Origin"]) for t in data["Tasks"]) == [
+        ("Dev", "recovered"),
+        ("Test", "recovered"),
+    ]
+    assert len(octopus_emulator.documents("deployment")) == 2
+
+
+def test_a_500_before_the_deployment_was_made_is_retried_once(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, pushed: None
+) -> None:
+    _release(octoci)
+    octopus_emulator.add_fault(
+        action="status", status=500, path="deployments/create", method="POST", times=1
+    )
+    result = octoci("release", "deploy", "--project", "My Project", "--version", "1.0.0",
+                    "--environment", "Dev")  # fmt: skip
+    assert _fired(octopus_emulator)
+    assert result.exit_code == 0, result.stderr
+    assert "a deployment to Dev is not in Octopus; sending the request again" in result.stderr
+    assert len(octopus_emulator.documents("deployment")) == 1
+
+
+def test_a_lost_tenanted_deployment_answer_is_found(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, pushed: None
+) -> None:
+    _release(octoci, "Tenanted Shop")
+    octopus_emulator.add_fault(
+        action="lose_response", path="deployments/create/tenanted", method="POST", times=1
+    )
+    deploy = ("release", "deploy", "--project", "Tenanted Shop", "--version", "1.0.0",
+              "--environment", "Dev", "--tenant-tag", "Tier/Gold", "--tenant", "Globex")  # fmt: skip
+    result = octoci(*deploy)
+    assert _fired(octopus_emulator)
+    assert result.exit_code == 0, result.stderr
+    assert len(octopus_emulator.documents("deployment")) == 2
+    assert "the deployment to Dev/Acme was created although the answer was lost" in result.stderr
+    again = octoci(*deploy)
+    assert again.exit_code == 0, again.stderr
+    assert len(octopus_emulator.documents("deployment")) == 2
+    assert "already deployed to Dev/Globex" in again.stdout
+
+
+@pytest.mark.parametrize("fault", ["lose_response", "status"])
+def test_release_creation_after_a_lost_or_failed_answer_makes_one_release(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, pushed: None, fault: str
+) -> None:
+    octopus_emulator.add_fault(
+        action=fault, status=500, path="releases/create", method="POST", times=1
+    )
+    data = _json(octoci("release", "create", "--project", "My Project", "--version", "1.0.0",
+                        "--json"))  # fmt: skip
+    assert _fired(octopus_emulator)
+    (release,) = octopus_emulator.documents("release")
+    assert data["Release"] == {**data["Release"], "Id": release["Id"], "Created": True}
+
+
+def test_a_lost_answer_to_a_release_without_a_version_is_found(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, pushed: None
+) -> None:
+    _release(octoci)
+    octopus_emulator.add_fault(
+        action="lose_response", path="releases/create", method="POST", times=1
+    )
+    result = octoci("release", "create", "--project", "My Project")
+    assert _fired(octopus_emulator)
+    assert result.exit_code == 0, result.stderr
+    assert "release My Project 1.0.1 was created although the answer was lost" in result.stderr
+    assert sorted(r["Version"] for r in octopus_emulator.documents("release")) == [
+        "1.0.0",
+        "1.0.1",
+    ]
+
+
+def test_a_lost_runbook_run_answer_makes_one_run(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator
+) -> None:
+    octopus_emulator.add_fault(action="lose_response", path="runbook-runs", method="POST", times=1)
+    data = _json(octoci("runbook", "run", "--project", "My Project", "--runbook", "Restart",
+                        "--environment", "Dev", "--environment", "Test", *WAIT, "--json"))  # fmt: skip
+    assert _fired(octopus_emulator)
+    runs = octopus_emulator.documents("runbookrun")
+    assert len(runs) == 2
+    assert sorted(t["RunbookRunId"] for t in data["Tasks"]) == sorted(r["Id"] for r in runs)
+    assert {t["State"] for t in data["Tasks"]} == {"Success"}
+
+
+def test_a_runbook_run_500_is_retried_once(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator
+) -> None:
+    octopus_emulator.add_fault(
+        action="status", status=502, path="runbook-runs", method="POST", times=1
+    )
+    result = octoci("runbook", "run", "--project", "My Project", "--runbook", "Restart",
+                    "--environment", "Dev")  # fmt: skip
+    assert _fired(octopus_emulator)
+    assert result.exit_code == 0, result.stderr
+    assert len(octopus_emulator.documents("runbookrun")) == 1
+
+
+@pytest.mark.parametrize(
+    "targets",
+    [("Production",), ("Dev", "Test")],
+    ids=["a-later-phase", "two-phases-at-once"],
+)
+def test_the_lifecycle_is_checked_before_the_release_is_created(
+    octoci: Callable[..., CliResult],
+    octopus_emulator: Emulator,
+    pushed: None,
+    targets: tuple[str, ...],
+) -> None:
+    args = [a for t in targets for a in ("--deploy-to", t)]
+    result = octoci("release", "create", "--project", "My Project", "--version", "1.0.0", *args)
+    assert result.exit_code == 2, result.stderr
+    refused = targets[-1]
+    assert (
+        f"the lifecycle 'Main' does not let a new release (1.0.0) go to {refused} before the "
+        "'Dev' phase is complete" in result.stderr
+    )
+    assert "nothing was created" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert octopus_emulator.documents("release") == []
+    assert octopus_emulator.documents("deployment") == []
+
+
+def test_deploying_an_existing_release_checks_every_environment_first(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, pushed: None
+) -> None:
+    _release(octoci)
+    result = octoci("release", "deploy", "--project", "My Project", "--version", "1.0.0",
+                    "--environment", "Dev", "--environment", "Production")  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert "does not let release 1.0.0 go to Production" in result.stderr
+    assert "(it may go to Dev now)" in result.stderr
+    assert octopus_emulator.documents("deployment") == []
+
+
+def test_repeated_names_are_merged_case_insensitively(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, pushed: None
+) -> None:
+    data = _json(octoci("release", "create", "--project", "My Project", "--version", "1.0.0",
+                        "--deploy-to", "Dev", "--deploy-to", "dev", "--deploy-to", "DEV ",
+                        *WAIT, "--json"))  # fmt: skip
+    assert [t["EnvironmentName"] for t in data["Tasks"]] == ["Dev"]
+    assert len(octopus_emulator.documents("deployment")) == 1
+    promoted = _json(octoci("release", "promote", "--project", "My Project", "--from", "dev",
+                            "--to", "Test", "--to", "test", *WAIT, "--json"))  # fmt: skip
+    assert [t["EnvironmentName"] for t in promoted["Tasks"]] == ["Test"]
+    _release(octoci, "Tenanted Shop")
+    tenants = _json(octoci("release", "deploy", "--project", "Tenanted Shop", "--version",
+                           "1.0.0", "--environment", "Dev", "--tenant", "Acme", "--tenant",
+                           "acme", "--tenant-tag", "Tier/Gold", "--json"))  # fmt: skip
+    assert [t["TenantName"] for t in tenants["Tasks"]] == ["Acme"]
+    assert len(octopus_emulator.documents("deployment")) == 3
+
+
+def test_a_tenant_not_connected_to_one_environment_stops_every_deployment(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, pushed: None
+) -> None:
+    _release(octoci, "Tenanted Shop")
+    result = octoci("release", "deploy", "--project", "Tenanted Shop", "--version", "1.0.0",
+                    "--environment", "Dev", "--environment", "Production",
+                    "--tenant", "Globex")  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert "tenant Globex in Production is not connected to Tenanted Shop" in result.stderr
+    assert octopus_emulator.documents("deployment") == []

@@ -79,7 +79,9 @@ def test_a_rerun_succeeds_and_reuses_what_is_there(
     )
     assert "already exists and will be used as it is" in again.stdout
     assert len(octopus_emulator.documents("release")) == 1
-    assert len(octopus_emulator.documents("task")) == 2  # deployed again
+    # The release is already deployed to Dev (queued, running or done): not deployed again.
+    assert len(octopus_emulator.documents("task")) == 1
+    assert "already deployed to Dev: Deployments-1" in again.stdout
 
 
 def test_release_exists_fail_stops_before_anything_is_pushed(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from octoci.octopus.connection import Connection
     from octoci.octopus.executions import DeployRequest, ServerTask
 
-__all__ = ["deploy_options", "finish_tasks", "release", "wait_options"]
+__all__ = ["deploy_options", "finish_tasks", "redeploy_option", "release", "wait_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,6 +77,17 @@ def deploy_options(function: F) -> F:
             ),
         ],
     )
+
+
+def redeploy_option(function: F) -> F:
+    """``--redeploy``: deploy again where this release is already deployed."""
+    return click.option(
+        "--redeploy",
+        is_flag=True,
+        help="Deploy even where this release already has a queued, running or successful "
+        "deployment (by default such environments and tenants are not deployed again, so a "
+        "re-run of a CI job deploys nothing new).",
+    )(function)
 
 
 def wait_options(function: F) -> F:
@@ -179,7 +190,7 @@ def finish_tasks(
         return task.environment + (f"/{task.tenant}" if task.tenant else "")
 
     for task in tasks if announce else ():
-        _say(state, options, f"queued {task.task_id} ({label(task) or 'unknown environment'})")
+        _say(state, options, task.announcement())
     states: dict[str, TaskState] = {}
     failure: Exception | None = None
     if options.get("wait") or options.get("progress"):
@@ -304,9 +315,11 @@ def release() -> None:
     "deploy_to",
     multiple=True,
     metavar="ENVIRONMENT",
-    help="Then deploy it here (repeatable). Every name is checked before the release is created.",
+    help="Then deploy it here (repeatable). Every name, and the lifecycle, is checked before the "
+    "release is created.",
 )
 @deploy_options
+@redeploy_option
 @wait_options
 @octopus_options
 @json_option
@@ -321,6 +334,7 @@ def create(ctx: click.Context, /, **options: Any) -> None:
     from octoci.model import Release
     from octoci.octopus.executions import (
         ReleaseRequest,
+        check_deployment_lifecycle,
         create_release,
         deploy_release,
         plan_deployment,
@@ -346,7 +360,7 @@ def create(ctx: click.Context, /, **options: Any) -> None:
         ignore_if_exists=bool(options["ignore_if_exists"]),
     )
     validate_release_request(request)
-    deploy = deploy_request(options, request.project, options["deploy_to"])
+    deploy = deploy_request(options, request.project, options["deploy_to"], request.version)
     if not options["deploy_to"] and (deploy.tenants or deploy.tenant_tags or deploy.variables):
         raise InputError("--tenant, --tenant-tag and --variable need --deploy-to")
     connection = open_connection(state, connection_options(options))
@@ -354,6 +368,9 @@ def create(ctx: click.Context, /, **options: Any) -> None:
         plan = (
             plan_deployment(connection, deploy, need_release=False) if deploy.environments else None
         )
+        if plan is not None:
+            # A refused environment must leave no release behind: check before creating it.
+            check_deployment_lifecycle(connection, plan, deploy, channel=request.channel)
         result = create_release(connection, request, project=plan.project if plan else None)
         _say(
             state,
@@ -387,7 +404,10 @@ def create(ctx: click.Context, /, **options: Any) -> None:
         from dataclasses import replace
 
         tasks = deploy_release(
-            connection, replace(deploy, release_version=result.version), plan=plan
+            connection,
+            replace(deploy, release_version=result.version),
+            plan=plan,
+            redeploy=bool(options["redeploy"]),
         )
         finish_tasks(
             state, connection, options, tasks, release=model, extra_json={"Release": release_json}
@@ -408,6 +428,7 @@ def create(ctx: click.Context, /, **options: Any) -> None:
     help="Environment (repeatable; with tenants, each environment is deployed for each tenant).",
 )
 @deploy_options
+@redeploy_option
 @wait_options
 @octopus_options
 @json_option
@@ -425,7 +446,7 @@ def deploy(ctx: click.Context, /, **options: Any) -> None:
     )
     connection = open_connection(state, connection_options(options))
     try:
-        tasks = deploy_release(connection, request)
+        tasks = deploy_release(connection, request, redeploy=bool(options["redeploy"]))
         finish_tasks(state, connection, options, tasks)
     finally:
         connection.close()
@@ -449,6 +470,7 @@ def deploy(ctx: click.Context, /, **options: Any) -> None:
     help="Take the newest release deployed successfully to --from (default: the newest deployed).",
 )
 @deploy_options
+@redeploy_option
 @wait_options
 @octopus_options
 @json_option
@@ -470,6 +492,7 @@ def promote(ctx: click.Context, /, **options: Any) -> None:
             request,
             source=str(options["source"]),
             latest_successful=bool(options["latest_successful"]),
+            redeploy=bool(options["redeploy"]),
         )
         _say(state, options, f"promoting {request.project} {version} from {options['source']}")
         finish_tasks(

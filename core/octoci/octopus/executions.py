@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from octoci.errors import InputError
+from octoci.octopus.at_most_once import RetryBudget, lost_answer
 from octoci.octopus.connection import EXECUTIONS_API_VERSION, Connection, close_matches
 from octoci.octopus.errors import (
     OctopusApiError,
@@ -21,6 +22,7 @@ from octoci.octopus.errors import (
     OctopusNotFoundError,
     UnknownNameError,
 )
+from octoci.octopus.lifecycles import check_lifecycle
 from octoci.package_names import validate_version
 
 __all__ = [
@@ -38,6 +40,8 @@ __all__ = [
 
 log = logging.getLogger("octoci")
 _TAKE_ALL = 2147483647
+#: How many of the newest releases or runbook runs a lost-answer check compares.
+_RECENT = 100
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,11 @@ class ServerTask:
     tenant: str = ""
     deployment_id: str = ""
     runbook_run_id: str = ""
+    origin: str = "queued"
+    """``queued`` (created now), ``recovered`` (created although the answer was lost, found by
+    looking it up) or ``existing`` (the release was already deployed there; not deployed again)."""
+    existing_state: str = ""
+    """With ``existing``: the state of that deployment's task when it was found."""
 
     def to_json(self) -> dict[str, str]:
         """The ``--json`` form (the GitHub deploy action's ``server_tasks`` shape, PascalCase)."""
@@ -59,7 +68,31 @@ class ServerTask:
             data["DeploymentId"] = self.deployment_id
         if self.runbook_run_id:
             data["RunbookRunId"] = self.runbook_run_id
+        if self.origin != "queued":
+            data["Origin"] = self.origin
         return data
+
+    @property
+    def label(self) -> str:
+        """``Environment`` or ``Environment/Tenant``."""
+        return (self.environment or "unknown environment") + (
+            f"/{self.tenant}" if self.tenant else ""
+        )
+
+    def announcement(self) -> str:
+        """The line that tells what happened to this task."""
+        created = self.deployment_id or self.runbook_run_id
+        if self.origin == "existing":
+            return (
+                f"already deployed to {self.label}: {self.deployment_id} ({self.task_id}, "
+                f"{self.existing_state}); not deploying again (--redeploy deploys anyway)"
+            )
+        if self.origin == "recovered":
+            return (
+                f"queued {self.task_id} ({self.label}): {created} was created although the "
+                "answer was lost"
+            )
+        return f"queued {self.task_id} ({self.label})"
 
 
 @dataclass(frozen=True)
@@ -118,6 +151,21 @@ def parse_variables(items: Sequence[str]) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------- lookups
+def unique_names(names: Sequence[str]) -> tuple[str, ...]:
+    """``names`` without blanks and without repeats that differ only in case (first kept):
+    ``--deploy-to Dev --deploy-to dev`` deploys once (Octopus names are case-insensitive)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.strip() and name.strip().lower() not in seen:
+            seen[name.strip().lower()] = name.strip()
+    return tuple(seen.values())
+
+
+def _unique_documents(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    # "Dev" and "Environments-1" are one environment: merged by id once resolved.
+    return list({str(i["Id"]): i for i in items}.values())
+
+
 def _all(connection: Connection, collection: str, what: str) -> list[dict[str, Any]]:
     items = connection.get_json(connection.space_path(f"/{collection}/all"), what=what)
     return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
@@ -167,7 +215,7 @@ def _environments(connection: Connection, names: Sequence[str]) -> list[dict[str
             found.append(environment)
     if missing:
         raise _not_found("environment", missing, environments, f"space {connection.space_name}")
-    return found
+    return _unique_documents(found)
 
 
 def _tenants(
@@ -189,18 +237,22 @@ def _tenants(
             )
             + " (tags are written TagSet/Tag)"
         )
-    return [t for t in (_match(tenants, n) for n in names if n != "*") if t is not None]
+    return _unique_documents(
+        [t for t in (_match(tenants, n) for n in names if n != "*") if t is not None]
+    )
 
 
-def _check_channel(connection: Connection, project: dict[str, Any], name: str) -> None:
+def _check_channel(connection: Connection, project: dict[str, Any], name: str) -> dict[str, Any]:
     channels = connection.get_json(
         connection.space_path(f"/projects/{project['Id']}/channels"),
         what=f"listing channels of {project['Name']}",
         params={"take": _TAKE_ALL},
     )
     items = [c for c in channels.get("Items") or [] if isinstance(c, dict)]
-    if _match(items, name) is None:
+    channel = _match(items, name)
+    if channel is None:
         raise _not_found("channel", [name], items, f"project {project['Name']}")
+    return channel
 
 
 def _find_release(
@@ -254,18 +306,58 @@ def validate_release_request(request: ReleaseRequest) -> None:
         raise InputError("; ".join(problems))
 
 
+def _recent_release_ids(connection: Connection, project: dict[str, Any]) -> set[str]:
+    page = connection.get_json(
+        connection.space_path(f"/projects/{project['Id']}/releases"),
+        what=f"listing releases of {project['Name']}",
+        params={"skip": 0, "take": _RECENT},
+    )
+    return {str(r.get("Id")) for r in page.get("Items") or [] if isinstance(r, dict)}
+
+
+def _new_release(
+    connection: Connection,
+    project: dict[str, Any],
+    before: set[str],
+    channel: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """The release created since ``before`` was listed (a request without a version)."""
+    page = connection.get_json(
+        connection.space_path(f"/projects/{project['Id']}/releases"),
+        what=f"listing releases of {project['Name']}",
+        params={"skip": 0, "take": _RECENT},
+    )
+    new = [
+        r
+        for r in page.get("Items") or []
+        if isinstance(r, dict)
+        and str(r.get("Id")) not in before
+        and (channel is None or r.get("ChannelId") == channel.get("Id"))
+    ]
+    if len(new) > 1:
+        raise OctopusApiError(
+            f"the answer to creating a release of {project['Name']} was lost and "
+            f"{len(new)} new releases appeared meanwhile "
+            f"({', '.join(str(r.get('Version')) for r in new)}); check which one is yours"
+        )
+    return new[0] if new else None
+
+
 def create_release(
     connection: Connection, request: ReleaseRequest, *, project: dict[str, Any] | None = None
 ) -> ReleaseResult:
-    """Create a release (``releases/create/v1``), after checking the project and channel."""
+    """Create a release (``releases/create/v1``), after checking the project and channel.
+
+    When the answer is lost (or is 500/502/504), the release is looked up (by version, or, without
+    a version, as the project's release that did not exist before the request) and reported when
+    it is there; the request is sent again only when it is not, within the retry budget.
+    """
     validate_release_request(request)
     connection.require_version(EXECUTIONS_API_VERSION, "creating a release (Executions API)")
     project = project or find_project(connection, request.project)
-    if request.channel:
-        _check_channel(connection, project, request.channel)
-    existed = None
-    if request.version and request.ignore_if_exists:
-        existed = _find_release(connection, project, request.version)
+    channel = _check_channel(connection, project, request.channel) if request.channel else None
+    existed = _find_release(connection, project, request.version) if request.version else None
+    before = set() if request.version else _recent_release_ids(connection, project)
     body: dict[str, Any] = {
         **_space_fields(connection),
         "ProjectName": project["Name"],
@@ -285,22 +377,38 @@ def create_release(
     what = f"creating a release of {project['Name']}" + (
         f" ({request.version})" if request.version else ""
     )
-    try:
-        answer = connection.post_json(
-            connection.space_path("/releases/create/v1"),
-            body,
-            what=what,
-            permission="ReleaseCreate",
-        )
-    except OctopusConnectionError as exc:
-        # The answer was lost: the release may exist. Only a known version can be checked.
-        if not (exc.ambiguous and request.version):
-            raise
-        found = _find_release(connection, project, request.version)
-        if found is None:
-            raise
-        log.warning("%s: the answer was lost, but the release exists", what)
-        answer = {"ReleaseId": found["Id"], "ReleaseVersion": found["Version"]}
+    budget = RetryBudget(connection, what)
+    while True:
+        try:
+            answer = connection.post_json(
+                connection.space_path("/releases/create/v1"),
+                body,
+                what=what,
+                permission="ReleaseCreate",
+            )
+            break
+        except (OctopusConnectionError, OctopusApiError) as exc:
+            if not lost_answer(exc):
+                raise
+            problem = str(exc)
+        log.warning("%s; checking whether the release was created", problem)
+        if request.version:
+            found = _find_release(connection, project, request.version)
+            if found is not None and existed is not None and not request.ignore_if_exists:
+                found = None  # it was there before: sending again gets Octopus's own refusal
+        else:
+            found = _new_release(connection, project, before, channel)
+        if found is not None:
+            log.warning(
+                "release %s %s was created although the answer was lost: %s",
+                project["Name"],
+                found.get("Version"),
+                found.get("Id"),
+            )
+            answer = {"ReleaseId": found["Id"], "ReleaseVersion": found["Version"]}
+            break
+        name = f"release {request.version}" if request.version else "a new release"
+        budget.wait(problem, f"{name} of {project['Name']}")
     release_id = str(answer.get("ReleaseId") or answer.get("releaseId") or "")
     version = str(answer.get("ReleaseVersion") or answer.get("releaseVersion") or request.version)
     return ReleaseResult(
@@ -318,26 +426,55 @@ class _Plan:
     project: dict[str, Any]
     environments: list[dict[str, Any]]
     tenants: list[dict[str, Any]]
+    release: dict[str, Any] | None = None
+    """The release, when it exists (``None`` before ``release create`` made it, or in a dry run)."""
+
+
+#: Task states of a deployment that count as "deployed there" for a re-run: it is on its way or
+#: it succeeded. Failed, canceled or timed-out deployments are deployed again.
+_DEPLOYED_STATES = frozenset({"Queued", "Executing", "Success"})
 
 
 def plan_deployment(
     connection: Connection, request: DeployRequest, *, need_release: bool = True
 ) -> _Plan:
-    """Resolve and check every name of ``request`` (nothing is created)."""
+    """Resolve and check every name of ``request`` (nothing is created). Repeated names
+    (``Dev`` and ``dev``) are merged. The release is looked up when the request names its
+    version; it must exist when ``need_release``."""
     connection.require_version(EXECUTIONS_API_VERSION, "deploying (Executions API)")
-    if not request.environments:
+    if not unique_names(request.environments):
         raise InputError("name at least one environment (--environment)")
     project = find_project(connection, request.project)
-    environments = _environments(connection, request.environments)
-    tenants = _tenants(connection, project, request.tenants, request.tenant_tags)
-    if need_release:
-        if not request.release_version:
-            raise InputError("name the release version (--version)")
-        if _find_release(connection, project, request.release_version) is None:
+    environments = _environments(connection, unique_names(request.environments))
+    tenants = _tenants(
+        connection, project, unique_names(request.tenants), unique_names(request.tenant_tags)
+    )
+    release = None
+    if need_release and not request.release_version:
+        raise InputError("name the release version (--version)")
+    if request.release_version:
+        release = _find_release(connection, project, request.release_version)
+        if need_release and release is None:
             raise UnknownNameError(
                 f"release {request.release_version!r} of project {project['Name']!r} was not found"
             )
-    return _Plan(project, environments, tenants)
+    return _Plan(project, environments, tenants, release)
+
+
+def check_deployment_lifecycle(
+    connection: Connection, plan: _Plan, request: DeployRequest, *, channel: str = ""
+) -> None:
+    """Refuse (exit code 2) before anything is created when the lifecycle does not let the
+    release (or the release about to be created in ``channel``) go to every environment."""
+    check_lifecycle(
+        connection,
+        project=plan.project,
+        environments=plan.environments,
+        release=plan.release,
+        version=request.release_version,
+        channel=channel,
+        tenanted=bool(request.tenants or request.tenant_tags),
+    )
 
 
 def _execution_body(
@@ -369,60 +506,233 @@ def _tasks_from(answer: Any, key: str, id_key: str) -> list[tuple[str, str]]:
     return found
 
 
+#: ``(environment id, tenant id or "")``: one deployment.
+_Target = tuple[str, str]
+
+
+def _targets(
+    connection: Connection, plan: _Plan, request: DeployRequest
+) -> dict[str, list[dict[str, Any] | None]]:
+    """Each environment's deployments: ``[None]`` untenanted, else the tenants it goes to (the
+    named ones, ``*`` and tenant tags resolved here, so that each is checked and sent by name)."""
+    if not (request.tenants or request.tenant_tags):
+        return {str(e["Id"]): [None] for e in plan.environments}
+    every = _all(connection, "tenants", "listing tenants")
+    tags = {t.lower() for t in request.tenant_tags}
+    project_id = str(plan.project["Id"])
+    targets: dict[str, list[dict[str, Any] | None]] = {}
+    unconnected = []
+    for environment in plan.environments:
+        env_id = str(environment["Id"])
+        chosen = {str(t["Id"]): t for t in plan.tenants}
+
+        def connected(tenant: dict[str, Any], env_id: str = env_id) -> bool:
+            links = tenant.get("ProjectEnvironments") or {}
+            return env_id in (links.get(project_id) or [])
+
+        # A named tenant Octopus would refuse in one environment must stop the run before the
+        # other environments are deployed (one request per environment).
+        unconnected += [
+            f"{t['Name']} in {environment['Name']}"
+            for t in plan.tenants
+            if "ProjectEnvironments" in t and not connected(t)
+        ]
+        for tenant in every:
+            wildcard = "*" in request.tenants
+            tagged = bool(tags & {str(t).lower() for t in tenant.get("TenantTags") or []})
+            if (wildcard or tagged) and connected(tenant):
+                chosen.setdefault(str(tenant["Id"]), tenant)
+        if not chosen:
+            raise InputError(
+                f"no tenant connected to {plan.project['Name']} in {environment['Name']} matches "
+                "the tenants and tags given; nothing was deployed"
+            )
+        targets[env_id] = list(chosen.values())
+    if unconnected:
+        raise InputError(
+            f"tenant {', '.join(unconnected)} is not connected to {plan.project['Name']}; "
+            "connect it in Octopus or leave it out; nothing was deployed"
+        )
+    return targets
+
+
+def _release_deployments(connection: Connection, release: dict[str, Any]) -> list[dict[str, Any]]:
+    page = connection.get_json(
+        connection.space_path(f"/releases/{release['Id']}/deployments"),
+        what=f"listing the deployments of release {release['Version']}",
+        params={"skip": 0, "take": _TAKE_ALL},
+    )
+    return [d for d in page.get("Items") or [] if isinstance(d, dict)]
+
+
+def _task_states(connection: Connection, task_ids: Sequence[str]) -> dict[str, str]:
+    if not task_ids:
+        return {}
+    found = connection.get_json(
+        connection.space_path("/tasks"),
+        what="reading deployment states",
+        params={"ids": ",".join(task_ids), "skip": 0, "take": len(task_ids)},
+    )
+    return {str(t.get("Id")): str(t.get("State")) for t in found.get("Items") or []}
+
+
+def _target_of(deployment: dict[str, Any]) -> _Target:
+    return (str(deployment.get("EnvironmentId")), str(deployment.get("TenantId") or ""))
+
+
+def _task_of(
+    deployment: dict[str, Any],
+    names: Mapping[str, str],
+    tenant_names: Mapping[str, str],
+    origin: str,
+    state: str = "",
+) -> ServerTask:
+    environment, tenant = _target_of(deployment)
+    return ServerTask(
+        task_id=str(deployment.get("TaskId")),
+        environment=names.get(environment, ""),
+        tenant=tenant_names.get(tenant, ""),
+        deployment_id=str(deployment.get("Id")),
+        origin=origin,
+        existing_state=state,
+    )
+
+
 def deploy_release(
-    connection: Connection, request: DeployRequest, *, plan: _Plan | None = None
+    connection: Connection,
+    request: DeployRequest,
+    *,
+    plan: _Plan | None = None,
+    redeploy: bool = False,
+    lifecycle_check: bool = True,
 ) -> list[ServerTask]:
     """Deploy a release to environments (untenanted), or to tenants and tenant tags in each
-    environment (tenanted: one request per environment, as the API takes one)."""
+    environment (tenanted: one request per environment, as the API takes one).
+
+    At most once: every environment is checked against the lifecycle before the first request;
+    an environment (and tenant) where this release already has a deployment that is queued,
+    running or succeeded is not deployed again unless ``redeploy`` (a re-run of a CI job
+    deploys nothing new); and when an answer is lost, the deployments created since just before
+    the request are looked up and reported, and only the missing ones are requested again.
+    ``lifecycle_check=False`` leaves the lifecycle to Octopus (a dry run's promotion, which
+    depends on a deployment that was never made).
+    """
     plan = plan or plan_deployment(connection, request)
     project = plan.project
+    release = plan.release
+    if release is None and request.release_version:
+        release = _find_release(connection, project, request.release_version)
+        plan = replace(plan, release=release)
+    if lifecycle_check:
+        check_deployment_lifecycle(connection, plan, request)
     names = {str(e["Id"]): str(e["Name"]) for e in plan.environments}
+    targets = _targets(connection, plan, request)
+    tenant_names = {
+        str(t["Id"]): str(t["Name"]) for ts in targets.values() for t in ts if t is not None
+    }
     what = f"deploying {project['Name']} {request.release_version}"
     tasks: list[ServerTask] = []
-    if request.tenants or request.tenant_tags:
-        for environment in plan.environments:
-            body = _execution_body(connection, project, request)
-            body.update(
-                {
-                    "ReleaseVersion": request.release_version,
-                    "EnvironmentName": environment["Name"],
-                    "Tenants": list(request.tenants),
-                    "TenantTags": list(request.tenant_tags),
-                }
-            )
-            answer = connection.post_json(
-                connection.space_path("/deployments/create/tenanted/v1"),
-                body,
-                what=f"{what} to {environment['Name']}",
-                permission="DeploymentCreate",
-            )
-            tasks.extend(
-                _describe(
-                    connection, _tasks_from(answer, "DeploymentServerTasks", "DeploymentId"), names
-                )
-            )
-    else:
-        body = _execution_body(connection, project, request)
-        body.update(
-            {
-                "ReleaseVersion": request.release_version,
-                "EnvironmentNames": [e["Name"] for e in plan.environments],
-            }
-        )
-        answer = connection.post_json(
-            connection.space_path("/deployments/create/untenanted/v1"),
-            body,
-            what=f"{what} to {', '.join(str(e['Name']) for e in plan.environments)}",
-            permission="DeploymentCreate",
-        )
+    known: set[str] = set()
+    if release is not None:
+        deployments = _release_deployments(connection, release)
+        known = {str(d.get("Id")) for d in deployments}
+        asked = {(env, t) for env, ts in targets.items() for t in _tenant_ids(ts)}
+        relevant = [d for d in deployments if _target_of(d) in asked]
+        if not redeploy and relevant:
+            states = _task_states(connection, [str(d.get("TaskId")) for d in relevant])
+            for deployment in relevant:  # newest first
+                environment, tenant = _target_of(deployment)
+                state = states.get(str(deployment.get("TaskId")), "")
+                wanted = targets.get(environment, [])
+                ids = _tenant_ids(wanted)
+                if tenant in ids and state in _DEPLOYED_STATES:
+                    del wanted[ids.index(tenant)]
+                    tasks.append(_task_of(deployment, names, tenant_names, "existing", state))
+    pending = {env: ts for env, ts in targets.items() if ts}
+    if not pending and not tasks:
+        raise OctopusApiError(f"{what}: nothing to deploy")
+    tenanted = bool(request.tenants or request.tenant_tags)
+    groups = (
+        [{env: ts} for env, ts in pending.items()] if tenanted else ([pending] if pending else [])
+    )
+    for group in groups:
         tasks.extend(
-            _describe(
-                connection, _tasks_from(answer, "DeploymentServerTasks", "DeploymentId"), names
-            )
+            _deploy_once(connection, request, plan, group, names, tenant_names, known, what)
         )
     if not tasks:
         raise OctopusApiError(f"{what}: Octopus queued no deployment")
     return tasks
+
+
+def _deploy_once(
+    connection: Connection,
+    request: DeployRequest,
+    plan: _Plan,
+    group: dict[str, list[dict[str, Any] | None]],
+    names: Mapping[str, str],
+    tenant_names: Mapping[str, str],
+    known: set[str],
+    what: str,
+) -> list[ServerTask]:
+    """One create request (all environments untenanted, or one environment's tenants); after a
+    lost answer, what it created is looked up and only the rest is asked for again."""
+    wanted = {(env, str(t["Id"]) if t else "") for env, ts in group.items() for t in ts}
+    tasks: list[ServerTask] = []
+    budget = RetryBudget(connection, what)
+    while True:
+        environments = [
+            env for env in group if any((env, t) in wanted for t in _tenant_ids(group[env]))
+        ]
+        where = ", ".join(names[e] for e in environments)
+        body = _execution_body(connection, plan.project, request)
+        body["ReleaseVersion"] = request.release_version
+        if request.tenants or request.tenant_tags:
+            (env,) = environments
+            body["EnvironmentName"] = names[env]
+            body["Tenants"] = [tenant_names[t] for e, t in sorted(wanted) if e == env]
+            body["TenantTags"] = []
+            path = "/deployments/create/tenanted/v1"
+        else:
+            body["EnvironmentNames"] = [names[e] for e in environments]
+            path = "/deployments/create/untenanted/v1"
+        try:
+            answer = connection.post_json(
+                connection.space_path(path),
+                body,
+                what=f"{what} to {where}",
+                permission="DeploymentCreate",
+            )
+        except (OctopusConnectionError, OctopusApiError) as exc:
+            if not lost_answer(exc) or plan.release is None:
+                raise
+            problem = str(exc)
+        else:
+            pairs = _tasks_from(answer, "DeploymentServerTasks", "DeploymentId")
+            return tasks + _describe(connection, pairs, names)
+        log.warning("%s; checking whether the deployments were created", problem)
+        for deployment in _release_deployments(connection, plan.release):
+            target = _target_of(deployment)
+            if str(deployment.get("Id")) in known or target not in wanted:
+                continue
+            known.add(str(deployment.get("Id")))
+            wanted.discard(target)
+            task = _task_of(deployment, names, tenant_names, "recovered")
+            log.warning(
+                "the deployment to %s was created although the answer was lost: %s",
+                task.label,
+                task.deployment_id,
+            )
+            tasks.append(task)
+        if not wanted:
+            return tasks
+        missing = ", ".join(
+            names[e] + (f"/{tenant_names[t]}" if t else "") for e, t in sorted(wanted)
+        )
+        budget.wait(problem, f"a deployment to {missing}")
+
+
+def _tenant_ids(tenants: Sequence[dict[str, Any] | None]) -> list[str]:
+    return [str(t["Id"]) if t else "" for t in tenants]
 
 
 def _describe(
@@ -462,6 +772,7 @@ def promote_release(
     *,
     source: str,
     latest_successful: bool = False,
+    redeploy: bool = False,
 ) -> tuple[str, list[ServerTask]]:
     """Deploy the release that is in ``source`` to ``request.environments`` (or, when empty, to
     the next environments its lifecycle allows). Returns ``(release version, tasks)``."""
@@ -530,17 +841,32 @@ def promote_release(
         force_package_download=request.force_package_download,
         run_at=request.run_at,
     )
-    return version, deploy_release(connection, promoted)
+    return version, deploy_release(connection, promoted, redeploy=redeploy)
 
 
 # ---------------------------------------------------------------------------------- runbooks
+def _recent_runs(connection: Connection, project: dict[str, Any]) -> list[dict[str, Any]]:
+    page = connection.get_json(
+        connection.space_path(f"/projects/{project['Id']}/runbookRuns"),
+        what=f"listing runbook runs of {project['Name']}",
+        params={"skip": 0, "take": _RECENT},
+    )
+    return [r for r in page.get("Items") or [] if isinstance(r, dict)]
+
+
 def run_runbook(
     connection: Connection, request: DeployRequest, *, runbook: str, snapshot: str = ""
 ) -> list[ServerTask]:
     """Run a runbook (its published snapshot, or ``snapshot``) in environments, optionally for
-    tenants and tenant tags."""
+    tenants and tenant tags.
+
+    At most once per run: when the answer is lost, the project's runbook runs that appeared
+    since just before the request (for this runbook and these environments) are reported, and
+    only environments without one are asked for again. A re-run of a CI job runs the runbook
+    again: running a runbook is not "reaching a state" the way deploying a release is.
+    """
     connection.require_version(EXECUTIONS_API_VERSION, "running a runbook (Executions API)")
-    plan = plan_deployment(connection, request, need_release=False)
+    plan = plan_deployment(connection, replace(request, release_version=""), need_release=False)
     project = plan.project
     runbooks = connection.get_json(
         connection.space_path(f"/projects/{project['Id']}/runbooks"),
@@ -551,35 +877,75 @@ def run_runbook(
     found = _match(items, runbook)
     if found is None:
         raise _not_found("runbook", [runbook], items, f"project {project['Name']}")
-    body = _execution_body(connection, project, request)
-    body.update(
-        {
-            "RunbookName": found["Name"],
-            "EnvironmentNames": [e["Name"] for e in plan.environments],
-        }
-    )
-    if request.tenants:
-        body["Tenants"] = list(request.tenants)
-    if request.tenant_tags:
-        body["TenantTags"] = list(request.tenant_tags)
-    if snapshot:
-        body["Snapshot"] = snapshot
-    answer = connection.post_json(
-        connection.space_path("/runbook-runs/create/v1"),
-        body,
-        what=f"running runbook {found['Name']} of {project['Name']}",
-        permission="RunbookRunCreate",
-    )
-    pairs = _tasks_from(answer, "RunbookRunServerTasks", "RunbookRunId")
-    if not pairs:
-        raise OctopusApiError(f"running runbook {found['Name']}: Octopus queued no run")
     environments = {str(e["Id"]): str(e["Name"]) for e in plan.environments}
     tenants = (
         {str(t["Id"]): str(t["Name"]) for t in _all(connection, "tenants", "listing tenants")}
         if (request.tenants or request.tenant_tags)
         else {}
     )
-    tasks = []
+    what = f"running runbook {found['Name']} of {project['Name']}"
+    known = {str(r.get("Id")) for r in _recent_runs(connection, project)}
+    remaining = list(environments)
+    tasks: list[ServerTask] = []
+    budget = RetryBudget(connection, what)
+    while True:
+        body = _execution_body(connection, project, request)
+        body.update(
+            {"RunbookName": found["Name"], "EnvironmentNames": [environments[e] for e in remaining]}
+        )
+        if request.tenants:
+            body["Tenants"] = list(unique_names(request.tenants))
+        if request.tenant_tags:
+            body["TenantTags"] = list(unique_names(request.tenant_tags))
+        if snapshot:
+            body["Snapshot"] = snapshot
+        try:
+            answer = connection.post_json(
+                connection.space_path("/runbook-runs/create/v1"),
+                body,
+                what=what,
+                permission="RunbookRunCreate",
+            )
+            break
+        except (OctopusConnectionError, OctopusApiError) as exc:
+            if not lost_answer(exc):
+                raise
+            problem = str(exc)
+        log.warning("%s; checking whether the runbook runs were created", problem)
+        for run in _recent_runs(connection, project):
+            env_id = str(run.get("EnvironmentId"))
+            if str(run.get("Id")) in known or run.get("RunbookId") != found["Id"]:
+                continue
+            if env_id not in remaining and env_id not in {
+                e for e in environments if any(t.environment == environments[e] for t in tasks)
+            }:
+                continue
+            known.add(str(run.get("Id")))
+            task = ServerTask(
+                str(run.get("TaskId")),
+                environments.get(env_id, ""),
+                tenants.get(str(run.get("TenantId") or ""), ""),
+                runbook_run_id=str(run.get("Id")),
+                origin="recovered",
+            )
+            log.warning(
+                "the run of %s in %s was created although the answer was lost: %s",
+                found["Name"],
+                task.label,
+                task.runbook_run_id,
+            )
+            tasks.append(task)
+        done = {e for e in environments if any(t.environment == environments[e] for t in tasks)}
+        remaining = [e for e in remaining if e not in done]
+        if not remaining:
+            return tasks
+        budget.wait(
+            problem,
+            f"a run of {found['Name']} in {', '.join(environments[e] for e in remaining)}",
+        )
+    pairs = _tasks_from(answer, "RunbookRunServerTasks", "RunbookRunId")
+    if not pairs and not tasks:
+        raise OctopusApiError(f"running runbook {found['Name']}: Octopus queued no run")
     for task_id, run_id in pairs:
         environment = tenant = ""
         try:

@@ -42,6 +42,7 @@ from octoci.octopus.executions import (
     DeployRequest,
     ReleaseRequest,
     ServerTask,
+    check_deployment_lifecycle,
     create_release,
     deploy_release,
     find_project,
@@ -318,7 +319,13 @@ def check_server(
     exists = False
     if plan.release is not None:
         if plan.deploy is not None:
-            project = plan_deployment(connection, plan.deploy, need_release=False).project
+            deployment = plan_deployment(connection, plan.deploy, need_release=False)
+            project = deployment.project
+            # A refused environment must leave nothing behind: no package pushed for nothing,
+            # no release. (The release may exist already, with release_exists = use.)
+            check_deployment_lifecycle(
+                connection, deployment, plan.deploy, channel=plan.release.channel
+            )
         else:
             project = find_project(connection, plan.release.project)
         if plan.promote is not None:
@@ -812,14 +819,24 @@ def _deploy(
     request = replace(request, release_version=outcome.release.version)
     where = ", ".join(request.environments)
     with reporter.phase(f"{verb} {outcome.release.project} {outcome.release.version} to {where}"):
-        # Planned without the release: in a dry run it was never created.
-        deployment_plan = plan_deployment(connection, request, need_release=False)
-        tasks = deploy_release(connection, request, plan=deployment_plan)
+        # In a dry run the release was never created (unless it existed before).
+        deployment_plan = plan_deployment(connection, request, need_release=not dry_run)
+        tasks = deploy_release(
+            connection,
+            request,
+            plan=deployment_plan,
+            # A dry run's promotion follows a deployment that was never made: no prediction.
+            lifecycle_check=not (dry_run and verb == "Promoting"),
+        )
         if dry_run:
-            reporter.say(f"would deploy to {where}")
+            already = [t for t in tasks if t.origin == "existing"]
+            for task in already:
+                reporter.say(task.announcement())
+            if len(already) < len(tasks) or not already:
+                reporter.say(f"would deploy to {where}")
             return
         for task in tasks:
-            reporter.say(f"queued {task.task_id} ({_label(task)})")
+            reporter.say(task.announcement())
         outcome.tasks.extend(tasks)
         if not plan.wait:
             return
