@@ -259,6 +259,19 @@ def _hash_of(package: Mapping[str, Any] | None) -> str:
     return str((package or {}).get("Hash") or "").strip().lower()
 
 
+def _other_package(answer: Mapping[str, Any], name: PackageName) -> str:
+    """``"Id Version"`` when an upload's answer describes another package than ``name`` (the
+    file name was damaged on the way), else ``""``."""
+    package_id, version = answer.get("PackageId"), answer.get("Version")
+    if not isinstance(package_id, str) or not isinstance(version, str):
+        return ""
+    if package_id.lower() == name.id.lower() and canonical_version(version) == canonical_version(
+        name.version
+    ):
+        return ""
+    return f"{package_id} {version}"
+
+
 def verify_stored(
     connection: Connection, name: PackageName, sent_sha1: str, answer: Mapping[str, Any]
 ) -> tuple[str, bool]:
@@ -404,15 +417,16 @@ def push_package(
                 f"{stored or sha1}), which may be neither version: push again with "
                 "--overwrite-mode OverwriteExisting once the file is complete"
             ) from None
-        warnings: tuple[str, ...] = ()
         if not stored:
             warning = (
                 f"{what}: Octopus did not report the stored package's SHA-1, so the upload could "
                 "not be verified"
             )
             log.warning("%s", warning)
-            warnings = (warning,)
-        return PushResult(path, name, size, "created", sha1, stored, attempts, warnings, **details)
+            notes.append(warning)
+        return PushResult(
+            path, name, size, "created", sha1, stored, attempts, tuple(notes), **details
+        )
 
     def mismatch(stored: str, sent_sha1: str) -> str:
         return (
@@ -422,6 +436,9 @@ def push_package(
 
     # The SHA-1 of a corrupt copy our own upload created, once a re-send replaces it.
     replacing = ""
+    # The package an upload was stored as by mistake (its name damaged), once re-sent.
+    misnamed = ""
+    notes: list[str] = []
     started = time.monotonic()
     attempt = 0
     try:
@@ -437,7 +454,17 @@ def push_package(
             if uploaded is not None:
                 local["sha1"] = uploaded.sha1
                 as_delta: dict[str, Any] = {"delta": True, "bytes_sent": uploaded.delta_size}
-                if uploaded.status == 201:
+                other = _other_package(uploaded.resource, name)
+                if uploaded.status == 201 and other:
+                    warning = (
+                        f"{what}: Octopus stored the delta as {other}, not {name.id} "
+                        f"{name.version}; that package was created by mistake and can be "
+                        "deleted in Octopus"
+                    )
+                    log.warning("%s; sending the whole file", warning)
+                    notes.append(warning)
+                    misnamed = other
+                elif uploaded.status == 201:
                     stored, replaceable = verify_stored(
                         connection, name, uploaded.sha1, uploaded.resource
                     )
@@ -519,6 +546,22 @@ def push_package(
                     resource = {}
                 if not isinstance(resource, dict):
                     resource = {}
+                other = _other_package(resource, name)
+                if other:
+                    # Octopus created another package from our bytes: ours is not there yet.
+                    warning = (
+                        f"{what}: Octopus stored the upload as {other}, not {name.id} "
+                        f"{name.version} (the request was damaged on the way); that package was "
+                        "created by mistake and can be deleted in Octopus"
+                    )
+                    if misnamed or replacing:
+                        raise StoredHashMismatchError(
+                            f"{warning}; giving up after {attempt} attempts"
+                        )
+                    log.warning("%s; sending the file again", warning)
+                    notes.append(warning)
+                    misnamed = other
+                    continue
                 if response.status_code == 200 and resource:
                     # 200 means "already there, left alone" (IgnoreIfExists).
                     return existing_result(resource, attempt)
@@ -527,7 +570,7 @@ def push_package(
                 stored, replaceable = verify_stored(connection, name, sent_sha1, resource)
                 if not stored or stored == sent_sha1:
                     return created(sent_sha1, stored, attempt)
-                if replacing or not replaceable:
+                if replacing or misnamed or not replaceable:
                     raise StoredHashMismatchError(
                         f"{what} failed: {mismatch(stored, sent_sha1)} ({attempt} attempts); the "
                         "copy in Octopus is not your file: push again with --overwrite-mode "
