@@ -241,7 +241,7 @@ class FaultProxy:
         head = downstream.head()
         if head is None:
             return False
-        method, target = (head.split(b"\r\n", 1)[0].decode("latin-1").split(" ") + ["", ""])[:2]
+        method, target, *_ = [*head.split(b"\r\n", 1)[0].decode("latin-1").split(" "), "", ""]
         fault = self._pick(method, target)
         upstream.sendall(head)
         remaining = int(_header(head, "content-length") or 0)

@@ -68,9 +68,7 @@ def held(emulator: Emulator, result: CliResult, path: Path, *, sha1: str | None 
     assert name is not None
     want = sha1 or _sha1(path.read_bytes())
     mine = [
-        p
-        for p in emulator.packages()
-        if p["PackageId"] == name.id and p["Version"] == name.version
+        p for p in emulator.packages() if p["PackageId"] == name.id and p["Version"] == name.version
     ]
     if result.exit_code == 0:
         return (
@@ -115,7 +113,9 @@ def test_a_byte_flipped_on_every_attempt_fails_naming_both_hashes(
         assert ok, result
         assert result.exit_code == 1
         assert _sha1(path.read_bytes()) in result.stderr  # the bytes sent
-        stored = next(p for p in octopus_emulator.packages() if p["PackageId"] == f"Always{index}.Web")
+        stored = next(
+            p for p in octopus_emulator.packages() if p["PackageId"] == f"Always{index}.Web"
+        )
         assert stored["Hash"] in result.stderr  # and what Octopus holds
         fault_proxy.disarm()
 
@@ -262,9 +262,7 @@ def test_a_file_rewritten_during_the_upload_is_refused(
     for index in range(3):
         path = _package(tmp_path, f"Rewrite{index}.Web.1.0.0.zip", size=size)
         before = _sha1(path.read_bytes())
-        fault_proxy.arm(
-            Fault("stall", path=RAW, offset=offset, on_stall=_rewrite_in_place(path))
-        )
+        fault_proxy.arm(Fault("stall", path=RAW, offset=offset, on_stall=_rewrite_in_place(path)))
         result = octoci_via_proxy("push", path.name, "--no-delta")
         refused = (
             result.exit_code == 1

@@ -175,14 +175,18 @@ class MultipartFile:
                         break
                     sent += len(block)
                     if sent > self.file_size:
-                        raise FileChangedError(f"{self.path} changed while it was being sent (it grew)")
+                        raise FileChangedError(
+                            f"{self.path} changed while it was being sent (it grew)"
+                        )
                     digest.update(block)
                     if self.on_progress is not None:
                         self.on_progress(len(block))
                     yield block
                 if sent != self.file_size:
                     # Content-Length was promised: a short body would hang or corrupt the request.
-                    raise FileChangedError(f"{self.path} changed while it was being sent (it shrank)")
+                    raise FileChangedError(
+                        f"{self.path} changed while it was being sent (it shrank)"
+                    )
                 # Before the last line: a file rewritten in place (same size) must not arrive as
                 # a complete body. The handle says whether these bytes changed; the path whether
                 # another file took its place.

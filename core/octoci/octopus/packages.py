@@ -185,6 +185,15 @@ def validate_package_files(paths: Sequence[Path]) -> list[tuple[Path, PackageNam
         if path.is_dir():
             problems.append(f"{path}: is a folder; pack it first (octoci pack)")
             continue
+        try:
+            path.name.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(path.name).decode("utf-8", "backslashreplace")
+            problems.append(
+                f"{shown}: the file name is not valid UTF-8, which Octopus cannot store; "
+                "rename the file"
+            )
+            continue
         name = parse_package_filename(path.name)
         if name is None:
             reason = (
@@ -194,14 +203,6 @@ def validate_package_files(paths: Sequence[Path]) -> list[tuple[Path, PackageNam
                 else "it is not <PackageId>.<Version><extension>, e.g. Acme.Web.1.2.3.zip"
             )
             problems.append(f"{path.name}: {reason}")
-            continue
-        try:
-            path.name.encode("utf-8")
-        except UnicodeEncodeError:
-            problems.append(
-                f"{path.name!r}: the file name is not valid UTF-8, which Octopus cannot store; "
-                "rename the file"
-            )
             continue
         problem = _unreadable(path)
         if problem:
@@ -288,7 +289,7 @@ def verify_stored(
     if answered and answered == sent_sha1:
         return answered, True
     looked = _hash_of(find_package(connection, name))
-    if not answered:
+    if not answered or looked == sent_sha1:
         return looked, True
     return (looked or answered), looked in ("", answered)
 
