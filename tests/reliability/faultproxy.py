@@ -11,7 +11,9 @@ middlebox does, at a chosen offset into the request body:
 * ``stall``: forward that many body bytes, call ``on_stall`` (e.g. to rewrite the file being
   sent), hold the body for ``stall_seconds``, then go on;
 * ``lose_answer``: forward the whole request, read the server's whole answer, then reset the
-  client's connection without sending it: the server stored, the client never hears it.
+  client's connection without sending it: the server stored, the client never hears it;
+* ``flip_answer``: XOR one byte of the answer's body, the first one after ``marker`` (e.g.
+  ``b'"Hash": "'``), or the one at ``offset``.
 
 Example::
 
@@ -35,7 +37,7 @@ from urllib.parse import urlsplit
 
 __all__ = ["Fault", "FaultKind", "FaultProxy"]
 
-FaultKind = Literal["flip", "reset", "stall", "lose_answer"]
+FaultKind = Literal["flip", "reset", "stall", "lose_answer", "flip_answer"]
 
 _CHUNK = 64 * 1024
 _HEAD_LIMIT = 64 * 1024
@@ -54,6 +56,8 @@ class Fault:
     times: int = 1
     """How many matching requests it hits; 0: every one."""
     xor: int = 0x01
+    marker: bytes = b""
+    """For ``flip_answer``: flip the byte after the first occurrence of this."""
     stall_seconds: float = 0.0
     on_stall: Callable[[], None] | None = None
     fired: int = 0
@@ -251,7 +255,11 @@ class FaultProxy:
             if not data:
                 _reset(upstream)  # the client gave up: the server sees a short body
                 return False
-            if fault is not None and offset <= fault.offset < offset + len(data):
+            if (
+                fault is not None
+                and fault.kind != "flip_answer"
+                and offset <= fault.offset < offset + len(data)
+            ):
                 at = fault.offset - offset
                 if fault.kind == "flip":
                     data = data[:at] + bytes([data[at] ^ fault.xor]) + data[at + 1 :]
@@ -290,6 +298,10 @@ class FaultProxy:
             else:  # no length: the answer ends with the connection
                 while data := server.read(_CHUNK):
                     body += data
+        if fault is not None and fault.kind == "flip_answer" and body:
+            found = body.find(fault.marker) if fault.marker else -1
+            at = found + len(fault.marker) if found >= 0 else min(fault.offset, len(body) - 1)
+            body = body[:at] + bytes([body[at] ^ fault.xor]) + body[at + 1 :]
         if fault is not None and fault.kind == "lose_answer":
             _reset(client)
             _reset(upstream)

@@ -229,6 +229,34 @@ def test_a_flipped_byte_in_a_delta_falls_back_to_the_whole_file(
         assert result.exit_code == 0
 
 
+@pytest.mark.parametrize("delta", [False, True], ids=["whole", "delta"])
+def test_a_damaged_hash_in_the_answer_is_read_again_not_trusted(
+    octopus_emulator: Emulator,
+    fault_proxy: FaultProxy,
+    octoci_via_proxy: Run,
+    tmp_path: Path,
+    delta: bool,
+) -> None:
+    """The answer's ``Hash`` is the one damaged: the look-up shows the stored copy is right, so
+    nothing is sent again and the push is ``created``."""
+    base = random.Random(9).randbytes(SIZE)
+    (tmp_path / "Acme.Svc.1.0.0.zip").write_bytes(base)
+    assert octoci_via_proxy("push", "Acme.Svc.1.0.0.zip").exit_code == 0
+    route = "/delta" if delta else RAW
+    for index in range(3):
+        path = tmp_path / f"Acme.Svc.2.0.{index}.zip"
+        path.write_bytes(base[:7000] + f"change {index}".encode() + base[7000:])
+        fault_proxy.arm(Fault("flip_answer", path=route, marker=b'"Hash": "', xor=0x07))
+        options = () if delta else ("--no-delta",)
+        result = octoci_via_proxy("push", path.name, "--json", *options)
+        ok = held(octopus_emulator, result, path)
+        record(f"flip a byte of the answer's Hash ({'delta' if delta else 'whole file'})", ok)
+        assert ok, result
+        package = json.loads(result.stdout)["Packages"][0]
+        assert (package["Result"], package["Attempts"], package["Delta"]) == ("created", 1, delta)
+    assert fault_proxy.fired("flip_answer") == 3
+
+
 def _rewrite_in_place(path: Path) -> Callable[[], None]:
     """A hook that rewrites ``path`` in place with other bytes of the same size."""
 
