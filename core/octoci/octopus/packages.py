@@ -566,7 +566,8 @@ def push_package(
                 if response.status_code == 200 and resource:
                     # 200 means "already there, left alone" (IgnoreIfExists).
                     return existing_result(resource, attempt)
-                sent_sha1 = body.sha1 or ""  # always set: the server read the whole body
+                # Always set (the server read the whole body); the file itself as a last resort.
+                sent_sha1 = body.sha1 or file_sha1(path)
                 local["sha1"] = sent_sha1
                 stored, replaceable = verify_stored(connection, name, sent_sha1, resource)
                 if not stored or stored == sent_sha1:
