@@ -305,3 +305,22 @@ def test_a_file_rewritten_during_the_upload_is_refused(
         assert refused, result
         assert _sha1(path.read_bytes()) != before
     assert fault_proxy.fired("stall") == 3
+
+
+def test_concurrent_pushes_under_mixed_faults(
+    octopus_emulator: Emulator, fault_proxy: FaultProxy, octoci_via_proxy: Run, tmp_path: Path
+) -> None:
+    """Six files, three at a time, through two flips, two resets and two lost answers."""
+    paths = [_package(tmp_path, f"Mixed{index}.Web.1.0.0.zip", seed=index) for index in range(6)]
+    head, _ = _framing(paths[0])
+    for kind in ("flip", "reset", "lose_answer"):
+        fault_proxy.arm(Fault(kind, path=RAW, offset=head + SIZE // 3, times=2))  # type: ignore[arg-type]
+    result = octoci_via_proxy("push", "Mixed*.zip", "--concurrency", "3")
+    for path in paths:
+        ok = held(octopus_emulator, result, path)
+        record("mixed faults, 3 pushes at a time", ok)
+        assert ok, (path.name, result)
+    assert result.exit_code == 0, result
+    assert (fault_proxy.fired("flip"), fault_proxy.fired("reset")) == (2, 2)
+    assert fault_proxy.fired("lose_answer") == 2
+    assert len(octopus_emulator.packages()) == 6
