@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from octoci.errors import InputError, OctociError
+from octoci.files import display_path
 from octoci.model import Package
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import (
@@ -188,9 +189,8 @@ def validate_package_files(paths: Sequence[Path]) -> list[tuple[Path, PackageNam
         try:
             path.name.encode("utf-8")
         except UnicodeEncodeError:
-            shown = os.fsencode(path.name).decode("utf-8", "backslashreplace")
             problems.append(
-                f"{shown}: the file name is not valid UTF-8, which Octopus cannot store; "
+                f"{display_path(path.name)}: the file name is not valid UTF-8, which Octopus cannot store; "
                 "rename the file"
             )
             continue
