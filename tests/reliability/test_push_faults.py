@@ -20,7 +20,7 @@ import pytest
 from octoci.emulator import Emulator
 from octoci.octopus.multipart import MultipartFile
 from octoci.package_names import parse_package_filename
-from octoci.testing import CliResult
+from octoci.testing import CliResult, run_octoci
 
 from .conftest import record
 from .faultproxy import Fault, FaultProxy
@@ -120,6 +120,36 @@ def test_a_byte_flipped_on_every_attempt_fails_naming_both_hashes(
         fault_proxy.disarm()
 
 
+def test_a_corrupt_copy_that_may_not_be_replaced_fails_naming_both_hashes(
+    octopus_emulator_factory: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    """A key with BuiltInFeedPush only may not overwrite: the repair is refused, exit 1."""
+    emulator = octopus_emulator_factory(
+        {"api_keys": [{"key": "API-PUSHONLY", "permissions": ["BuiltInFeedPush"]}]}
+    )
+    path = _package(tmp_path, "Acme.Web.1.0.0.zip")
+    head, _ = _framing(path)
+    with FaultProxy(emulator.url) as proxy:
+        proxy.arm(Fault("flip", path=RAW, offset=head + 12345))
+        result = run_octoci(
+            "push",
+            path.name,
+            env={
+                "OCTOPUS_URL": proxy.url,
+                "OCTOPUS_API_KEY": "API-PUSHONLY",
+                "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1",
+            },
+            cwd=tmp_path,
+        )
+    ok = held(emulator, result, path)
+    record("flip a byte of the file (once), key may not overwrite", ok)
+    assert ok, result
+    assert result.exit_code == 1
+    assert "replacing that copy was refused" in result.stderr
+    assert _sha1(path.read_bytes()) in result.stderr
+    assert emulator.packages()[0]["Hash"] in result.stderr
+
+
 def test_a_flipped_byte_in_the_multipart_framing(
     octopus_emulator: Emulator, fault_proxy: FaultProxy, octoci_via_proxy: Run, tmp_path: Path
 ) -> None:
@@ -140,6 +170,7 @@ def test_a_flipped_byte_in_the_multipart_framing(
         fault_proxy.disarm()
 
 
+@pytest.mark.slow
 def test_a_connection_reset_mid_body_is_sent_again(
     octopus_emulator: Emulator, fault_proxy: FaultProxy, octoci_via_proxy: Run, tmp_path: Path
 ) -> None:
