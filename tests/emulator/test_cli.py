@@ -173,7 +173,7 @@ def test_a_seed_with_only_spaces_keeps_default(tmp_path: Path) -> None:
 def test_cli_start_up_does_not_import_requests() -> None:
     code = (
         "import sys; from octoci.cli import run; run(['emulator', '--help']); "
-        "import octoci.emulator; print('requests' in sys.modules)"
+        "import octoci_emulator; print('requests' in sys.modules)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],

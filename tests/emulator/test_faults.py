@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from octoci.emulator import Emulator
+from octoci_emulator import Emulator
 
 from .conftest import Client
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from octoci.emulator import Emulator
 from octoci.octodiff import build_signature
 from octoci.octopus.connection import Connection
 from octoci.octopus.packages import PushResult, push_packages, validate_package_files
 from octoci.testing import CliResult
+from octoci_emulator import Emulator
 
 SIZE = 600_000
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from octoci.emulator import Emulator
 from octoci.errors import InputError
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import PackageConflictError
@@ -26,6 +25,7 @@ from octoci.octopus.packages import (
 )
 from octoci.package_names import parse_package_filename
 from octoci.testing import CliResult
+from octoci_emulator import Emulator
 
 
 def _stored(emulator: Emulator) -> list[tuple[str, str, str]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from octoci.emulator import Emulator
+from octoci_emulator import Emulator
 from octoci.testing import CliResult, run_octoci
 from octoci.testing import emulator as emulator_fixtures
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from octoci.emulator import Emulator
+from octoci_emulator import Emulator
 from octoci.octopus.multipart import MultipartFile
 from octoci.package_names import parse_package_filename
 from octoci.testing import CliResult, run_octoci

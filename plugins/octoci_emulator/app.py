@@ -6,7 +6,7 @@ import secrets
 import uuid
 from pathlib import Path
 
-from octoci.emulator import (
+from octoci_emulator import (
     api_buildinfo,
     api_delta,
     api_executions,
@@ -15,16 +15,16 @@ from octoci.emulator import (
     api_root,
     api_tasks,
 )
-from octoci.emulator.auth import Authenticator
-from octoci.emulator.catalog import default_space
-from octoci.emulator.config import EmulatorConfig
-from octoci.emulator.errors import NotFound
-from octoci.emulator.executions import after_task
-from octoci.emulator.faults import FaultInjector
-from octoci.emulator.package_files import reconcile
-from octoci.emulator.routes import Request, Response, Router
-from octoci.emulator.store import Store
-from octoci.emulator.tasks import TaskEngine
+from octoci_emulator.auth import Authenticator
+from octoci_emulator.catalog import default_space
+from octoci_emulator.config import EmulatorConfig
+from octoci_emulator.errors import NotFound
+from octoci_emulator.executions import after_task
+from octoci_emulator.faults import FaultInjector
+from octoci_emulator.package_files import reconcile
+from octoci_emulator.routes import Request, Response, Router
+from octoci_emulator.store import Store
+from octoci_emulator.tasks import TaskEngine
 
 __all__ = ["EmulatorApp"]
 

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from octoci.emulator.store import Document, Store
+from octoci_emulator.store import Document, Store
 
 __all__ = [
     "PART_SUFFIX",

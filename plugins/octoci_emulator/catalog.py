@@ -10,9 +10,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from octoci.emulator.errors import BadRequest, NotFound
-from octoci.emulator.seed import DEFAULT_LIFECYCLE, ChannelSeed, Seed, SpaceSeed
-from octoci.emulator.store import Document, Store
+from octoci_emulator.errors import BadRequest, NotFound
+from octoci_emulator.seed import DEFAULT_LIFECYCLE, ChannelSeed, Seed, SpaceSeed
+from octoci_emulator.store import Document, Store
 
 __all__ = [
     "apply_seed",

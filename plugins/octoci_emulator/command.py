@@ -1,17 +1,16 @@
-"""``octoci emulator``: run a local Octopus-compatible server until stopped."""
+"""``octoci emulator``: run a local Octopus-compatible server until stopped (added to the
+command line by this package's plugin through ``octoci_add_commands``)."""
 
 from __future__ import annotations
 
 import re
-import signal
-import threading
 from pathlib import Path
-from types import FrameType
 
 import click
 
 from octoci.cli.state import get_state
 from octoci.errors import InputError
+from octoci.local_octopus import sigterm_as_interrupt
 
 __all__ = ["emulator"]
 
@@ -81,7 +80,7 @@ def emulator(
     """
     from dataclasses import replace
 
-    from octoci.emulator import ApiKey, Emulator, Seed, load_seed
+    from octoci_emulator import ApiKey, Emulator, Seed, load_seed
 
     state = get_state(ctx)
     seed = load_seed(seed_file) if seed_file is not None else Seed()
@@ -118,23 +117,13 @@ def emulator(
         raise InputError(
             f"cannot start the emulator on {host}:{port}: {exc.strerror or exc}"
         ) from exc
+    # SIGTERM stops it like Ctrl-C does, so a temporary data dir is removed.
     try:
-        state.echo(f"Octopus emulator listening on {server.url} (API key: {server.api_key})")
-        state.stdout.flush()
-        _stop_on_sigterm()
-        server.serve_forever()
+        with sigterm_as_interrupt():
+            state.echo(f"Octopus emulator listening on {server.url} (API key: {server.api_key})")
+            state.stdout.flush()
+            server.serve_forever()
     except KeyboardInterrupt:
         state.stderr.write("octoci: emulator stopped\n")
     finally:
         server.stop()
-
-
-def _stop_on_sigterm() -> None:
-    """Make SIGTERM stop the emulator like Ctrl-C does, so a temporary data dir is removed."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
-        return
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)

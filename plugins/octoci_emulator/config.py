@@ -53,7 +53,7 @@ class OidcIssuer:
 
     Real issuers sign with RS256 and publish keys; without a crypto library the emulator verifies
     HS256 tokens signed with ``secret`` instead, which is what tests can mint with the standard
-    library (see :func:`octoci.emulator.tokens.mint_id_token`).
+    library (see :func:`octoci_emulator.tokens.mint_id_token`).
     """
 
     issuer: str

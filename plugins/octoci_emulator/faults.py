@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from octoci.emulator.config import FaultRule
+from octoci_emulator.config import FaultRule
 
 __all__ = ["FaultInjector"]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from octoci.emulator.catalog import default_space
-from octoci.emulator.errors import BadRequest, NotFound
-from octoci.emulator.resources import public
-from octoci.emulator.routes import Request, Response, Router
 from octoci.errors import InputError
+from octoci_emulator.catalog import default_space
+from octoci_emulator.errors import BadRequest, NotFound
+from octoci_emulator.resources import public
+from octoci_emulator.routes import Request, Response, Router
 
 __all__ = ["register", "space_links"]
 
@@ -18,7 +18,7 @@ __all__ = ["register", "space_links"]
 def space_links(space_id: str, version: str = "") -> dict[str, str]:
     """The space-scoped links of a root document; the delta upload links only on servers of a
     ``version`` that has them (all by default)."""
-    from octoci.emulator.api_delta import delta_links, supports_delta
+    from octoci_emulator.api_delta import delta_links, supports_delta
 
     base = f"/api/{space_id}"
     delta = delta_links(space_id) if supports_delta(version) else {}
@@ -154,7 +154,7 @@ def _require_full_access(request: Request) -> None:
 
 
 def _fault_add(request: Request) -> Response:
-    from octoci.emulator.seed import parse_fault
+    from octoci_emulator.seed import parse_fault
 
     _require_full_access(request)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import BinaryIO, Protocol
 
-from octoci.emulator.errors import ApiError, BadRequest
+from octoci_emulator.errors import ApiError, BadRequest
 
 __all__ = [
     "MAX_JSON_BYTES",

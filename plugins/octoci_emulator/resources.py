@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from octoci.emulator.store import Document
+from octoci_emulator.store import Document
 
 __all__ = ["collection", "iso_time", "public"]
 

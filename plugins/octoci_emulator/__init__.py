@@ -6,7 +6,7 @@ Importing this package imports only the standard library and octoci's core (no `
 
 Example::
 
-    from octoci.emulator import Emulator, parse_seed
+    from octoci_emulator import Emulator, parse_seed
 
     with Emulator(seed=parse_seed({"projects": [{"name": "Web", "packages": ["Web"]}]})) as octo:
         print(octo.url, octo.api_key)
@@ -14,7 +14,7 @@ Example::
 
 from __future__ import annotations
 
-from octoci.emulator.config import (
+from octoci_emulator.config import (
     DEFAULT_API_KEY,
     ApiKey,
     EmulatorConfig,
@@ -24,9 +24,9 @@ from octoci.emulator.config import (
     TaskOutcome,
     TaskTiming,
 )
-from octoci.emulator.runner import Emulator
-from octoci.emulator.seed import Seed, load_seed, parse_seed
-from octoci.emulator.tokens import mint_id_token
+from octoci_emulator.runner import Emulator
+from octoci_emulator.seed import Seed, load_seed, parse_seed
+from octoci_emulator.tokens import mint_id_token
 
 __all__ = [
     "DEFAULT_API_KEY",

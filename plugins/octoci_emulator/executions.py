@@ -9,15 +9,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from octoci.emulator.catalog import lifecycle_for, project_steps
-from octoci.emulator.errors import BadRequest
-from octoci.emulator.lifecycle import progression
-from octoci.emulator.resources import iso_time
-from octoci.emulator.store import Document
 from octoci.package_names import canonical_version, validate_version, version_key
+from octoci_emulator.catalog import lifecycle_for, project_steps
+from octoci_emulator.errors import BadRequest
+from octoci_emulator.lifecycle import progression
+from octoci_emulator.resources import iso_time
+from octoci_emulator.store import Document
 
 if TYPE_CHECKING:
-    from octoci.emulator.app import EmulatorApp
+    from octoci_emulator.app import EmulatorApp
 
 __all__ = [
     "DeployOptions",

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from octoci.emulator.config import IssueTrackers
 from octoci.normalize import normalize_vcs_root
+from octoci_emulator.config import IssueTrackers
 
 __all__ = ["commit_url", "issue_tracker_name", "work_items"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from octoci.emulator.store import Document, Store
+from octoci_emulator.store import Document, Store
 
 __all__ = ["PhaseState", "Progression", "progression"]
 

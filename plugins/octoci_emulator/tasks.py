@@ -1,9 +1,9 @@
 """Server tasks and their scripted progression: Queued -> Executing -> Success/Failed/TimedOut,
 with cancel (Queued -> Canceled, Executing -> Cancelling -> Canceled) and a task log.
 
-A background thread moves tasks on by the clock (:class:`~octoci.emulator.config.TaskTiming`);
+A background thread moves tasks on by the clock (:class:`~octoci_emulator.config.TaskTiming`);
 with ``hold`` tasks wait in Queued until a test finishes them with :meth:`TaskEngine.finish`.
-How a task ends comes from the first matching :class:`~octoci.emulator.config.TaskOutcome`.
+How a task ends comes from the first matching :class:`~octoci_emulator.config.TaskOutcome`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from octoci.emulator.config import EmulatorConfig, TaskOutcome
-from octoci.emulator.errors import BadRequest, NotFound
-from octoci.emulator.resources import iso_time
-from octoci.emulator.store import Document, Store
+from octoci_emulator.config import EmulatorConfig, TaskOutcome
+from octoci_emulator.errors import BadRequest, NotFound
+from octoci_emulator.resources import iso_time
+from octoci_emulator.store import Document, Store
 
 __all__ = ["FINAL_STATES", "TaskEngine"]
 

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from octoci.emulator.api_packages import overwrite_mode, package_key
-from octoci.emulator.errors import BadRequest, Conflict, NotFound
-from octoci.emulator.jsonbody import CIDict
-from octoci.emulator.resources import iso_time, public
-from octoci.emulator.routes import Request, Response, Router
-from octoci.emulator.store import Document
-from octoci.emulator.vcs_links import commit_url, issue_tracker_name, work_items
 from octoci.package_names import validate_package_id, validate_version, version_key
+from octoci_emulator.api_packages import overwrite_mode, package_key
+from octoci_emulator.errors import BadRequest, Conflict, NotFound
+from octoci_emulator.jsonbody import CIDict
+from octoci_emulator.resources import iso_time, public
+from octoci_emulator.routes import Request, Response, Router
+from octoci_emulator.store import Document
+from octoci_emulator.vcs_links import commit_url, issue_tracker_name, work_items
 
 __all__ = ["register"]
 

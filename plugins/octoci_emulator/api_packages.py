@@ -1,7 +1,7 @@
 """The built-in feed: ``POST packages/raw`` (streamed multipart), listing, lookup, download, delete.
 
 An upload is streamed to a ``.part`` file in its space's folder while its SHA1 is computed, then
-committed with its row in one crash-safe step (:mod:`octoci.emulator.package_files`), so a failed,
+committed with its row in one crash-safe step (:mod:`octoci_emulator.package_files`), so a failed,
 refused or interrupted upload never leaves a file in the store, and a crash never leaves a row
 that does not match its file.
 """
@@ -10,18 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from octoci.emulator.errors import BadRequest, Conflict, NotFound
-from octoci.emulator.multipart import MalformedMultipart, MultipartReader, boundary_from
-from octoci.emulator.package_files import (
-    Sink,
-    commit_package,
-    package_folder,
-    remove_file,
-    stored_path,
-)
-from octoci.emulator.resources import iso_time, public
-from octoci.emulator.routes import Request, Response, Router
-from octoci.emulator.store import Document
 from octoci.package_names import (
     EXTENSIONS,
     MAX_ID_LENGTH,
@@ -31,6 +19,18 @@ from octoci.package_names import (
     validate_version,
     version_key,
 )
+from octoci_emulator.errors import BadRequest, Conflict, NotFound
+from octoci_emulator.multipart import MalformedMultipart, MultipartReader, boundary_from
+from octoci_emulator.package_files import (
+    Sink,
+    commit_package,
+    package_folder,
+    remove_file,
+    stored_path,
+)
+from octoci_emulator.resources import iso_time, public
+from octoci_emulator.routes import Request, Response, Router
+from octoci_emulator.store import Document
 
 __all__ = [
     "overwrite_mode",
@@ -219,7 +219,7 @@ def store_package(request: Request, mode: str, filename: str, sink: Sink) -> Res
         sink.discard()  # a no-op once the file was committed
     if stored is None:
         return Response(status=200, body=_resource(ignored[0]))
-    from octoci.emulator.executions import auto_create_release
+    from octoci_emulator.executions import auto_create_release
 
     auto_create_release(app, stored)
     return Response(status=201, body=_resource(_with_build_information(request, stored)))

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from octoci.emulator.config import (
+from octoci.errors import InputError
+from octoci_emulator.config import (
     ALL_PERMISSIONS,
     DEFAULT_API_KEY,
     ApiKey,
@@ -26,7 +27,6 @@ from octoci.emulator.config import (
     TaskOutcome,
     TaskTiming,
 )
-from octoci.errors import InputError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -19,23 +19,23 @@ import re
 import uuid
 from pathlib import Path
 
-from octoci.emulator.api_packages import (
-    overwrite_mode,
-    package_file,
-    package_key,
-    receive_file,
-    store_package,
-)
-from octoci.emulator.errors import BadRequest, NotFound
-from octoci.emulator.package_files import Sink, package_folder
-from octoci.emulator.routes import Request, Response, Router
-from octoci.emulator.store import Document
 from octoci.package_names import (
     canonical_version,
     parse_package_filename,
     validate_version,
     version_key,
 )
+from octoci_emulator.api_packages import (
+    overwrite_mode,
+    package_file,
+    package_key,
+    receive_file,
+    store_package,
+)
+from octoci_emulator.errors import BadRequest, NotFound
+from octoci_emulator.package_files import Sink, package_folder
+from octoci_emulator.routes import Request, Response, Router
+from octoci_emulator.store import Document
 
 __all__ = ["DELTA_SINCE", "delta_links", "rebuilt_size_limit", "register", "supports_delta"]
 

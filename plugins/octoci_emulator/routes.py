@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from octoci.emulator.body import BodyReader, read_small
-from octoci.emulator.errors import ApiError, BadRequest, NotFound
-from octoci.emulator.jsonbody import CIDict, parse_json
-from octoci.emulator.resources import collection
+from octoci_emulator.body import BodyReader, read_small
+from octoci_emulator.errors import ApiError, BadRequest, NotFound
+from octoci_emulator.jsonbody import CIDict, parse_json
+from octoci_emulator.resources import collection
 
 if TYPE_CHECKING:
-    from octoci.emulator.app import EmulatorApp
-    from octoci.emulator.auth import Principal
-    from octoci.emulator.store import Document
+    from octoci_emulator.app import EmulatorApp
+    from octoci_emulator.auth import Principal
+    from octoci_emulator.store import Document
 
 __all__ = ["Handler", "Headers", "Request", "Response", "Route", "Router", "locate", "split_space"]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from octoci.emulator.errors import NotFound
-from octoci.emulator.resources import public
-from octoci.emulator.routes import Request, Response, Router
-from octoci.emulator.store import Document
+from octoci_emulator.errors import NotFound
+from octoci_emulator.resources import public
+from octoci_emulator.routes import Request, Response, Router
+from octoci_emulator.store import Document
 
 __all__ = ["register"]
 

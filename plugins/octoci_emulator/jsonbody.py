@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from octoci.emulator.errors import BadRequest
+from octoci_emulator.errors import BadRequest
 
 __all__ = ["CIDict", "parse_json"]
 

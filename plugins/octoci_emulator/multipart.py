@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from octoci.emulator.body import BodyReader
+from octoci_emulator.body import BodyReader
 
 __all__ = ["MalformedMultipart", "MultipartReader", "PartHeaders", "boundary_from"]
 

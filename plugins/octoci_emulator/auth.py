@@ -8,10 +8,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from octoci.emulator.config import ALL_PERMISSIONS, ApiKey, EmulatorConfig
-from octoci.emulator.errors import ApiError, Forbidden, Unauthorized
-from octoci.emulator.jsonbody import CIDict
-from octoci.emulator.tokens import TokenError, decode_hs256, encode_hs256
+from octoci_emulator.config import ALL_PERMISSIONS, ApiKey, EmulatorConfig
+from octoci_emulator.errors import ApiError, Forbidden, Unauthorized
+from octoci_emulator.jsonbody import CIDict
+from octoci_emulator.tokens import TokenError, decode_hs256, encode_hs256
 
 __all__ = ["TOKEN_EXCHANGE_GRANT", "Authenticator", "Principal"]
 

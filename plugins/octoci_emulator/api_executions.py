@@ -6,20 +6,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from octoci.emulator.catalog import find_named, lifecycle_for
-from octoci.emulator.errors import BadRequest, NotFound
-from octoci.emulator.executions import (
+from octoci_emulator.catalog import find_named, lifecycle_for
+from octoci_emulator.errors import BadRequest, NotFound
+from octoci_emulator.executions import (
     DeployOptions,
     create_release,
     deploy,
     find_release,
     run_runbook,
 )
-from octoci.emulator.jsonbody import CIDict
-from octoci.emulator.lifecycle import progression
-from octoci.emulator.resources import public
-from octoci.emulator.routes import Request, Response, Router
-from octoci.emulator.store import Document
+from octoci_emulator.jsonbody import CIDict
+from octoci_emulator.lifecycle import progression
+from octoci_emulator.resources import public
+from octoci_emulator.routes import Request, Response, Router
+from octoci_emulator.store import Document
 
 __all__ = ["register"]
 

@@ -12,14 +12,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from octoci.emulator.app import EmulatorApp
-from octoci.emulator.catalog import apply_seed, default_space
-from octoci.emulator.config import FaultRule
-from octoci.emulator.package_files import stored_path
-from octoci.emulator.resources import public
-from octoci.emulator.seed import Seed, parse_fault, parse_seed
-from octoci.emulator.server import IDLE_TIMEOUT, EmulatorHTTPServer
-from octoci.emulator.store import Document
+from octoci_emulator.app import EmulatorApp
+from octoci_emulator.catalog import apply_seed, default_space
+from octoci_emulator.config import FaultRule
+from octoci_emulator.package_files import stored_path
+from octoci_emulator.resources import public
+from octoci_emulator.seed import Seed, parse_fault, parse_seed
+from octoci_emulator.server import IDLE_TIMEOUT, EmulatorHTTPServer
+from octoci_emulator.store import Document
 
 __all__ = ["Emulator"]
 
