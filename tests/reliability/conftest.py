@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from octoci_emulator import Emulator
 from octoci.testing import CliResult, run_octoci
 from octoci.testing import emulator as emulator_fixtures
+from octoci_emulator import Emulator
 
 from .faultproxy import FaultProxy
 

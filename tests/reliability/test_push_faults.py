@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from octoci_emulator import Emulator
 from octoci.octopus.multipart import MultipartFile
 from octoci.package_names import parse_package_filename
 from octoci.testing import CliResult, run_octoci
+from octoci_emulator import Emulator
 
 from .conftest import record
 from .faultproxy import Fault, FaultProxy
