@@ -355,6 +355,7 @@ def test_the_version_can_come_from_the_build_number(
     assert "3.1.4" in {p["Version"] for p in octopus_emulator.packages()}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
 def test_keep_emulator_serves_the_links_until_ctrl_c(sample_repo: Path) -> None:
     octoci = Path(sys.executable).with_name("octoci")
