@@ -139,7 +139,9 @@ def octoci_discover_artifacts(server: CIServer, search_paths: Sequence[Path]) ->
     """Find what the build produced. Results of every plugin are merged (duplicates dropped).
 
     The core contributes package files (``<Id>.<Version>.<ext>``) found under ``search_paths``,
-    or under ``server.artifact_roots()`` when no paths were given.
+    or under ``server.artifact_roots()`` when no paths were given. When a plugin and the core
+    report the same file, the plugin's artifact wins (plugins are called before the core); a
+    relative path is relative to ``server.cwd``, the build's folder.
 
     :param server: the active build-server adapter.
     :param search_paths: folders named on the command line or in configuration.

@@ -21,7 +21,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -260,7 +260,8 @@ class OctociPluginManager(pluggy.PluginManager):
         return str(version)
 
     def discover_artifacts(self, server: CIServer, search_paths: Sequence[Path]) -> list[Artifact]:
-        """Artifacts from every plugin, sorted by path. When two plugins report the same path,
+        """Artifacts from every plugin, sorted by path, each path absolute (a relative one is
+        relative to ``server.cwd``, the build's folder). When two plugins report the same file,
         the one called first wins: a third-party or built-in plugin over the core's default."""
         seen: dict[Path, Artifact] = {}
         results = self.hook.octoci_discover_artifacts(
@@ -268,6 +269,9 @@ class OctociPluginManager(pluggy.PluginManager):
         )
         for result in results:
             for artifact in result:
+                if not artifact.path.is_absolute():
+                    # Relative to the build, not to wherever this process happens to run.
+                    artifact = replace(artifact, path=server.cwd / artifact.path)
                 seen.setdefault(artifact.path.resolve(), artifact)
         return sorted(seen.values(), key=lambda a: a.path.as_posix())
 

@@ -242,6 +242,7 @@ def test_push_command_bad_overwrite_mode(
     assert "unknown overwrite mode 'maybe'" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_body_above_2_gib_is_streamed_in_constant_memory(tmp_path: Path) -> None:
     """The official GitHub action fails above 2 GB (it reads the file into memory). A sparse
     2 GiB + 1 MiB file streams block by block: length right, memory flat."""
