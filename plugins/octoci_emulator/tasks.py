@@ -126,7 +126,9 @@ class TaskEngine:
                 task["Completed"] = "Cancelling..."
                 self._log(task, "Warning", "Cancellation requested")
                 self._store.put("task", task)
-        return self._get(task_id)
+            # Read inside the transaction: the clock thread may end a Cancelling task as soon as
+            # the transaction closes, and the answer must be the state this request set.
+            return self._get(task_id)
 
     def finish(self, task_id: str, state: str, error_message: str = "") -> Document:
         """End a task now with ``state`` (tests drive held tasks with this)."""
