@@ -50,7 +50,7 @@ def test_every_environment_variable_octoci_reads_is_documented() -> None:
 
 def test_the_quick_loop_is_documented_and_ci_still_runs_the_slow_tests() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert 'pytest -m "not slow"' in readme
+    assert 'pytest -m "not slow" -n auto' in readme
     noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
     session = noxfile[
         noxfile.index("def tests(") : noxfile.index("\ndef ", noxfile.index("def tests("))
