@@ -108,7 +108,16 @@ def _create_release_legacy(request: Request) -> Response:
     return Response(status=201, body=public(release))
 
 
-def _options(body: CIDict) -> DeployOptions:
+def _caller(request: Request) -> str:
+    return request.principal.name if request.principal is not None else ""
+
+
+def _requested_guided_failure(body: CIDict) -> bool | None:
+    # null or absent means "the project's or environment's default", as in Octopus.
+    return None if body.get("UseGuidedFailure") is None else body.flag("UseGuidedFailure")
+
+
+def _options(request: Request, body: CIDict) -> DeployOptions:
     variables = body.obj("Variables")
     run_at = None
     if body.text("RunAt"):
@@ -117,13 +126,11 @@ def _options(body: CIDict) -> DeployOptions:
         except ValueError:
             raise BadRequest(f"The RunAt value '{body.text('RunAt')}' is not a date.") from None
     return DeployOptions(
-        # null means "the environment's default", as in Octopus.
-        use_guided_failure=None
-        if body.get("UseGuidedFailure") is None
-        else body.flag("UseGuidedFailure"),
+        use_guided_failure=_requested_guided_failure(body),
         force_package_download=body.flag("ForcePackageDownload"),
         variables={k: str(v) for k, v in (variables or {}).items()},
         run_at=run_at,
+        deployed_by=_caller(request),
     )
 
 
@@ -178,7 +185,7 @@ def _deploy_untenanted(request: Request) -> Response:
         find_named(store, "environment", request.space_id, name, "environment")
         for name in body.strings("EnvironmentNames")
     ]
-    options = _options(body)
+    options = _options(request, body)
     results = []
     for environment in environments:
         deployment = deploy(request.app, release, environment, None, options)
@@ -199,7 +206,7 @@ def _deploy_tenanted(request: Request) -> Response:
         _required(body, "EnvironmentName"),
         "environment",
     )
-    options = _options(body)
+    options = _options(request, body)
     results = []
     for tenant in _tenants(request, body, project, environment):
         deployment = deploy(request.app, release, environment, tenant, options)
@@ -220,7 +227,7 @@ def _run_runbook(request: Request) -> Response:
     ]
     if not environments:
         raise BadRequest("The EnvironmentNames field is required.")
-    options = _options(body)
+    options = _options(request, body)
     results = []
     for environment in environments:
         tenants: list[Document | None] = [None]
@@ -248,10 +255,11 @@ def _deploy_legacy(request: Request) -> Response:
         if tenant is None:
             raise BadRequest(f"Could not find tenant '{body.text('TenantId')}'.")
     options = DeployOptions(
-        use_guided_failure=body.flag("UseGuidedFailure"),
+        use_guided_failure=_requested_guided_failure(body),
         force_package_download=body.flag("ForcePackageDownload"),
         variables={k: str(v) for k, v in (body.obj("FormValues") or {}).items()},
         comments=body.text("Comments"),
+        deployed_by=_caller(request),
     )
     deployment = deploy(request.app, release, environment, tenant, options)
     return Response(status=201, body=public(deployment))
@@ -356,6 +364,25 @@ def _runbook_run(request: Request) -> Response:
     return Response(body=public(doc))
 
 
+def _runbook_runs(request: Request) -> Response:
+    """``GET runbookRuns?ids=&projects=&environments=&runbooks=&tenants=&taskState=``: newest
+    first, paged (the official run-runbook action reads its runs this way)."""
+    runs = request.app.store.list("runbookrun", request.space_id)
+    filters = {
+        "ids": "Id",
+        "projects": "ProjectId",
+        "environments": "EnvironmentId",
+        "runbooks": "RunbookId",
+        "tenants": "TenantId",
+    }
+    for arg, field in filters.items():
+        wanted = {v.strip().lower() for v in request.arg(arg).split(",") if v.strip()}
+        if wanted:
+            runs = [r for r in runs if str(r.get(field) or "").lower() in wanted]
+    runs.reverse()
+    return Response(body=request.page(runs, "RunbookRun", f"/api/{request.space_id}/runbookRuns"))
+
+
 def _project_runbook_runs(request: Request) -> Response:
     """``GET projects/{id}/runbookRuns``: the project's runbook runs, newest first, paged."""
     project = request.path_project()
@@ -386,5 +413,6 @@ def register(router: Router) -> None:
     router.add("GET", "/deployments", _deployments)
     router.add("GET", "/deployments/{id}", _deployment)
     router.add("POST", "/runbook-runs/create/v1", _run_runbook)
+    router.add("GET", "/runbookRuns", _runbook_runs)
     router.add("GET", "/runbookRuns/{id}", _runbook_run)
     router.add("GET", "/projects/{id}/runbookRuns", _project_runbook_runs)

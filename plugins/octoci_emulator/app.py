@@ -10,8 +10,10 @@ from octoci_emulator import (
     api_buildinfo,
     api_delta,
     api_executions,
+    api_interruptions,
     api_model,
     api_packages,
+    api_reads,
     api_root,
     api_tasks,
 )
@@ -39,6 +41,8 @@ def build_router() -> Router:
         api_buildinfo,
         api_executions,
         api_tasks,
+        api_interruptions,
+        api_reads,
         api_model,
     ):
         module.register(router)

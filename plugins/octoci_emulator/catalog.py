@@ -11,12 +11,20 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from octoci_emulator.errors import BadRequest, NotFound
-from octoci_emulator.seed import DEFAULT_LIFECYCLE, ChannelSeed, Seed, SpaceSeed
+from octoci_emulator.seed import (
+    DEFAULT_LIFECYCLE,
+    ChannelSeed,
+    ManualInterventionSeed,
+    Seed,
+    SpaceSeed,
+)
 from octoci_emulator.store import Document, Store
 
 __all__ = [
     "apply_seed",
     "default_space",
+    "deployment_action",
+    "deployment_step",
     "find_named",
     "lifecycle_for",
     "project_steps",
@@ -115,7 +123,7 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed) -> None:
                 "Slug": slug(name),
                 "Description": "",
                 "SortOrder": order,
-                "UseGuidedFailure": False,
+                "UseGuidedFailure": name.lower() in {e.lower() for e in seed.guided_failure},
                 "AllowDynamicInfrastructure": False,
                 "ExtensionSettings": [],
                 "Links": _links(space_id, "environments", env_id),
@@ -172,6 +180,7 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed) -> None:
         assert found is not None  # created just above
         lifecycles[key] = found["Id"]
     default_lifecycle = lifecycles[DEFAULT_LIFECYCLE.lower()]
+    project_group_id = _default_project_group(store, space_id)["Id"]
 
     for project in seed.projects:
         key = project.name.lower()
@@ -182,31 +191,33 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed) -> None:
             lifecycles[project.lifecycle.lower()] if project.lifecycle else (default_lifecycle)
         )
         steps = [
-            {
-                "Id": f"{project_id}-step-{i + 1}",
-                "Name": package,
-                "Actions": [
+            _manual_step(f"{project_id}-manual-{i + 1}", manual, envs)
+            for i, manual in enumerate(project.manual_interventions)
+        ]
+        steps += [
+            deployment_step(
+                f"{project_id}-step-{i + 1}",
+                package,
+                deployment_action(
+                    f"{project_id}-action-{i + 1}",
+                    package,
+                    "Octopus.TentaclePackage",
                     {
-                        "Id": f"{project_id}-action-{i + 1}",
-                        "Name": package,
-                        "ActionType": "Octopus.TentaclePackage",
-                        "IsDisabled": False,
-                        "Properties": {
-                            "Octopus.Action.Package.PackageId": package,
-                            "Octopus.Action.Package.FeedId": "feeds-builtin",
-                        },
-                        "Packages": [
-                            {
-                                "Id": f"{project_id}-pkg-{i + 1}",
-                                "Name": "",
-                                "PackageId": package,
-                                "FeedId": "feeds-builtin",
-                                "AcquisitionLocation": "Server",
-                            }
-                        ],
-                    }
-                ],
-            }
+                        "Octopus.Action.Package.PackageId": package,
+                        "Octopus.Action.Package.FeedId": "feeds-builtin",
+                    },
+                    packages=[
+                        {
+                            "Id": f"{project_id}-pkg-{i + 1}",
+                            "Name": "",
+                            "PackageId": package,
+                            "FeedId": "feeds-builtin",
+                            "AcquisitionLocation": "Server",
+                            "Properties": {},
+                        }
+                    ],
+                ),
+            )
             for i, package in enumerate(project.packages)
         ]
         process_id = f"deploymentprocess-{project_id}"
@@ -218,7 +229,13 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed) -> None:
                 "ProjectId": project_id,
                 "Version": 1,
                 "Steps": steps,
-                "Links": _links(space_id, "deploymentprocesses", process_id),
+                "LastSnapshotId": None,
+                "LastModifiedOn": None,
+                "LastModifiedBy": None,
+                "Links": {
+                    **_links(space_id, "deploymentprocesses", process_id),
+                    "Project": f"/api/{space_id}/projects/{project_id}",
+                },
             },
         )
         channel_seeds = _with_default_channel(project.channels)
@@ -256,13 +273,31 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed) -> None:
                 "Slug": slug(project.name),
                 "Description": "",
                 "LifecycleId": lifecycle_id,
-                "ProjectGroupId": "ProjectGroups-1",
+                "ProjectGroupId": project_group_id,
                 "IsDisabled": False,
                 "IsVersionControlled": False,
                 "DeploymentProcessId": process_id,
                 "VariableSetId": f"variableset-{project_id}",
                 "TenantedDeploymentMode": project.tenanted,
-                "DefaultGuidedFailureMode": "EnvironmentDefault",
+                "DefaultGuidedFailureMode": project.guided_failure,
+                "AutoDeployReleaseOverrides": [],
+                "ClonedFromProjectId": None,
+                "DefaultToSkipIfAlreadyInstalled": False,
+                "DeploymentChangesTemplate": None,
+                "DiscreteChannelRelease": False,
+                "ExtensionSettings": [],
+                "IncludedLibraryVariableSetIds": [],
+                "PersistenceSettings": {"Type": "Database"},
+                "ProjectConnectivityPolicy": {
+                    "AllowDeploymentsToNoTargets": True,
+                    "ExcludeUnhealthyTargets": False,
+                    "SkipMachineBehavior": "None",
+                    "TargetRoles": [],
+                },
+                "ReleaseNotesTemplate": None,
+                "Templates": [],
+                "LastModifiedOn": None,
+                "LastModifiedBy": None,
                 "AutoCreateRelease": bool(arc),
                 "ReleaseCreationStrategy": {
                     "ChannelId": default_channel if arc else None,
@@ -287,6 +322,7 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed) -> None:
                     Releases="/releases{/version}",
                     Channels="/channels",
                     Runbooks="/runbooks",
+                    DeploymentProcess="/deploymentprocesses",
                 ),
             },
             key=key,
@@ -306,6 +342,16 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed) -> None:
                     "MultiTenancyMode": project.tenanted,
                     "PublishedRunbookSnapshotId": f"RunbookSnapshots-{runbook_id.split('-')[1]}",
                     "RunbookProcessId": f"RunbookProcess-{runbook_id}",
+                    "DefaultGuidedFailureMode": project.guided_failure,
+                    "ConnectivityPolicy": {
+                        "AllowDeploymentsToNoTargets": True,
+                        "ExcludeUnhealthyTargets": False,
+                        "SkipMachineBehavior": "None",
+                        "TargetRoles": [],
+                    },
+                    "RunRetentionPolicy": {"QuantityToKeep": 100, "ShouldKeepForever": False},
+                    "LastModifiedOn": None,
+                    "LastModifiedBy": None,
                     "Links": _links(space_id, "runbooks", runbook_id),
                 },
                 key=f"{project_id}|{runbook.lower()}",
@@ -337,6 +383,94 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed) -> None:
             },
             key=key,
         )
+
+
+def deployment_action(
+    action_id: str,
+    name: str,
+    action_type: str,
+    properties: dict[str, str],
+    *,
+    packages: Sequence[Document] = (),
+    environments: Sequence[str] = (),
+) -> Document:
+    """A ``DeploymentActionResource`` with every property Octopus's API lists."""
+    return {
+        "Id": action_id,
+        "Name": name,
+        "ActionType": action_type,
+        "Notes": None,
+        "IsDisabled": False,
+        "IsRequired": False,
+        "CanBeUsedForProjectVersioning": bool(packages),
+        "Condition": "Success",
+        "Channels": [],
+        "Environments": list(environments),
+        "ExcludedEnvironments": [],
+        "TenantTags": [],
+        "WorkerPoolId": None,
+        "WorkerPoolVariable": None,
+        "Container": {"FeedId": None, "Image": None},
+        "Properties": dict(properties),
+        "Packages": list(packages),
+        "LastModifiedOn": None,
+        "LastModifiedBy": None,
+        "Links": {},
+    }
+
+
+def deployment_step(step_id: str, name: str, action: Document) -> Document:
+    """A ``DeploymentStepResource`` holding one action (as Octopus's portal creates steps)."""
+    return {
+        "Id": step_id,
+        "Name": name,
+        "PackageRequirement": "LetOctopusDecide",
+        "Condition": "Success",
+        "StartTrigger": "StartAfterPrevious",
+        "Properties": {"Octopus.Action.TargetRoles": ""} if action["Packages"] else {},
+        "Actions": [action],
+    }
+
+
+def _manual_step(step_id: str, seed: ManualInterventionSeed, envs: dict[str, str]) -> Document:
+    action = deployment_action(
+        step_id.replace("-manual-", "-manual-action-"),
+        seed.name,
+        "Octopus.Manual",
+        {
+            "Octopus.Action.Manual.Instructions": seed.instructions,
+            "Octopus.Action.Manual.BlockConcurrentDeployments": "False",
+            "Octopus.Action.Manual.ResponsibleTeamIds": "",
+            "Octopus.Action.RunOnServer": "true",
+        },
+        environments=[envs[e.lower()] for e in seed.environments],
+    )
+    return deployment_step(step_id, seed.name, action)
+
+
+def _default_project_group(store: Store, space_id: str) -> Document:
+    """The space's "Default Project Group", created on first use (Octopus has one per space)."""
+    name = "Default Project Group"
+    existing = store.by_key("projectgroup", space_id, name.lower())
+    if existing is not None:
+        return existing
+    group_id = store.next_id("ProjectGroups")
+    return store.put(
+        "projectgroup",
+        {
+            "Id": group_id,
+            "SpaceId": space_id,
+            "Name": name,
+            "Slug": slug(name),
+            "Description": None,
+            "EnvironmentIds": [],
+            "RetentionPolicyId": None,
+            "LastModifiedOn": None,
+            "LastModifiedBy": None,
+            "Links": _links(space_id, "projectgroups", group_id, Projects="/projects{?skip,take}"),
+        },
+        key=name.lower(),
+    )
 
 
 def _with_default_channel(channels: Sequence[ChannelSeed]) -> list[ChannelSeed]:

@@ -31,6 +31,7 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         "DeploymentCreate",
         "RunbookRunCreate",
         "TaskCancel",
+        "InterruptionSubmit",
     }
 )
 
@@ -72,6 +73,9 @@ class TaskOutcome:
     environment: str = ""
     runbook: str = ""
     tenant: str = ""
+    #: The outcome holds for the first ``times`` runs of the task's steps (0: every run). A
+    #: guided-failure Retry runs them again, so ``times = 1`` fails once and then goes on.
+    times: int = 0
 
 
 @dataclass(frozen=True)
