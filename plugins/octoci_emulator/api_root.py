@@ -134,7 +134,13 @@ def user_resource(principal: Principal | None) -> Document:
         "DisplayName": name,
         "IsActive": True,
         "IsService": principal is not None and principal.key is None,
+        "IsRequestor": True,
+        "CanPasswordBeEdited": False,
+        "Password": None,
+        "Identities": [],
         "EmailAddress": None,
+        "LastModifiedOn": None,
+        "LastModifiedBy": None,
         "Links": {"Self": "/api/users/Users-1", "Spaces": "/api/users/Users-1/spaces"},
     }
 

@@ -39,6 +39,24 @@ _RELEASE_VERSION_HELP = (
 )
 
 
+#: ``ReleasePackageVersionBuildInformationResource``: what a release snapshots of build information.
+_RELEASE_BUILD_INFORMATION_FIELDS = (
+    "PackageId",
+    "Version",
+    "BuildEnvironment",
+    "BuildNumber",
+    "BuildUrl",
+    "Branch",
+    "VcsType",
+    "VcsRoot",
+    "VcsCommitNumber",
+    "VcsCommitUrl",
+    "IssueTrackerName",
+    "WorkItems",
+    "Commits",
+)
+
+
 def _release_key(project_id: str, version: str) -> str:
     try:
         return f"{project_id}|{canonical_version(version).lower()}"
@@ -190,7 +208,9 @@ def create_release(
                 f"{package['_PackageId'].lower()}|{canonical_version(package['Version'])}",
             )
             if info is not None:
-                build_information.append({k: v for k, v in info.items() if k != "Links"})
+                build_information.append(
+                    {k: info.get(k) for k in _RELEASE_BUILD_INFORMATION_FIELDS}
+                )
         release = {
             "Id": release_id,
             "SpaceId": space_id,

@@ -122,7 +122,8 @@ def raise_interruption(
         "TaskId": task["Id"],
         "CorrelationId": f"{task['Id']}_{interruption_id}",
         "IsLinkedToOtherInterruption": False,
-        "_Type": kind,
+        "Type": kind,
+        "PullRequests": [],
         "LastModifiedOn": now,
         "LastModifiedBy": None,
         "Links": {
@@ -154,7 +155,7 @@ def read_answer(interruption: Document, values: Mapping[str, object]) -> Answer:
         raise BadRequest(
             "You must take responsibility for this interruption before attempting to submit it."
         )
-    kind = interruption["_Type"]
+    kind = interruption["Type"]
     field, buttons = _CHOICES[kind]
     given = next((v for k, v in values.items() if k.lower() == field.lower()), None)
     choice = next((b for b in buttons if isinstance(given, str) and b.lower() == given.lower()), "")
@@ -175,7 +176,7 @@ def read_answer(interruption: Document, values: Mapping[str, object]) -> Answer:
 
 def record_answer(store: Store, interruption: Document, answer: Answer) -> Document:
     """Store the submitted values and close the interruption."""
-    field, _ = _CHOICES[interruption["_Type"]]
+    field, _ = _CHOICES[interruption["Type"]]
     interruption["Form"]["Values"].update({field: answer.choice, "Notes": answer.notes or None})
     interruption.update(IsPending=False, LastModifiedOn=iso_time(), LastModifiedBy=USER_ID)
     store.put("interruption", interruption)

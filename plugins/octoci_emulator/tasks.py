@@ -113,6 +113,8 @@ class TaskEngine:
             "IsCompleted": False,
             "FinishedSuccessfully": False,
             "HasPendingInterruptions": False,
+            "PendingInterruptionTypes": [],
+            "PendingPreconditionTypes": [],
             "HasPendingPreconditions": False,
             "HasWarningsOrErrors": False,
             "CanRerun": False,
@@ -222,7 +224,7 @@ class TaskEngine:
             self._set_waiting(task, False)
             note = f" ({answer.notes})" if answer.notes else ""
             self._log(task, "Info", f"{fresh['Title']}: {answer.choice} was chosen{note}")
-            kind = fresh["_Type"]
+            kind = fresh["Type"]
             if answer.action == "fail":
                 error = (
                     task.get("_Failure")
@@ -260,7 +262,7 @@ class TaskEngine:
                 step["Name"],
                 instructions=step.get("Instructions", ""),
             )
-            self._set_waiting(task, True)
+            self._set_waiting(task, True, MANUAL_INTERVENTION)
             self._store.put("task", task)
             return None
         outcome = self._outcome(task)
@@ -272,14 +274,17 @@ class TaskEngine:
             raise_interruption(
                 self._store, task, GUIDED_FAILURE, f"Failure guidance: {task['Description']}"
             )
-            self._set_waiting(task, True)
+            self._set_waiting(task, True, GUIDED_FAILURE)
             self._store.put("task", task)
             return None
         return self._finish(task, outcome.state, outcome.error_message)
 
     @staticmethod
-    def _set_waiting(task: Document, waiting: bool) -> None:
+    def _set_waiting(task: Document, waiting: bool, kind: str = "") -> None:
+        """``HasPendingInterruptions`` and ``PendingInterruptionTypes``, which the core (and
+        Octopus's clients) read to say the task waits for a person."""
         task["HasPendingInterruptions"] = waiting
+        task["PendingInterruptionTypes"] = [kind] if waiting and kind else []
         task["LastUpdatedTime"] = iso_time()
 
     def _run(self) -> None:

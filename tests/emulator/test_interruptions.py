@@ -331,7 +331,8 @@ def test_a_waiting_task_survives_a_restart(
             "EnvironmentDefault, On or Off",
         ),
         (
-            '{"projects": [{"name": "P", "manual_interventions": [{"name": "A", "environments": ["Mars"]}]}]}',
+            '{"projects": [{"name": "P", "manual_interventions": '
+            '[{"name": "A", "environments": ["Mars"]}]}]}',
             "manual intervention 'A': unknown environment 'Mars'",
         ),
         (
