@@ -141,6 +141,7 @@ def test_guided_failure_pauses_and_retry_runs_the_step_again(client: Client) -> 
     task = _waiting(client, ids["task"])
     assert task["State"] == "Executing"
     assert not task["IsCompleted"]
+    assert task["PendingInterruptionTypes"] == ["GuidedFailure"]
     deployment = client.get(f"/deployments/{ids['deployment']}").json()
     assert deployment["UseGuidedFailure"] is True
     interruption = _pending(client, ids["deployment"])
@@ -171,6 +172,7 @@ def test_guided_failure_pauses_and_retry_runs_the_step_again(client: Client) -> 
     assert answered.json()["Form"]["Values"]["Guidance"] == "Retry"
     done = client.wait(ids["task"])
     assert done["State"] == "Success"  # the outcome fails only the first run
+    assert done["PendingInterruptionTypes"] == []
     again = _submit(client, interruption, Guidance="Retry")
     assert again.status_code == 400
     assert "already been submitted" in again.json()["Errors"][0]
@@ -217,7 +219,7 @@ def test_manual_intervention_proceed_and_abort(client: Client) -> None:
     assert client.wait(dev["task"])["State"] == "Success"
 
     approved = _deploy(client, "Approved", "Production")
-    _waiting(client, approved["task"])
+    assert _waiting(client, approved["task"])["PendingInterruptionTypes"] == ["ManualIntervention"]
     interruption = _pending(client, approved["deployment"])
     assert interruption["Title"] == "Approve Production"
     assert interruption["Form"]["Values"]["Instructions"] == "Check the release notes"
