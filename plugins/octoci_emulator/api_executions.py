@@ -4,6 +4,7 @@ releases, their progression and deployments, and a project's runbook runs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from octoci_emulator.catalog import find_named, lifecycle_for
@@ -320,21 +321,52 @@ def _progression(request: Request) -> Response:
     return Response(body=body)
 
 
-def _deployments(request: Request) -> Response:
-    docs = request.app.store.list("deployment", request.space_id)
-    filters = {
+def _newest_first(
+    kind: str, item_type: str, segment: str, filters: dict[str, str]
+) -> Callable[[Request], Response]:
+    """A list handler: newest first, paged, each query ``arg`` of ``filters`` keeping the
+    documents whose ``field`` is one of its comma-separated ids."""
+
+    def handler(request: Request) -> Response:
+        docs = request.app.store.list(kind, request.space_id)
+        for arg, field in filters.items():
+            wanted = {v.strip().lower() for v in request.arg(arg).split(",") if v.strip()}
+            if wanted:
+                docs = [d for d in docs if str(d.get(field) or "").lower() in wanted]
+        docs.reverse()
+        return Response(body=request.page(docs, item_type, f"/api/{request.space_id}/{segment}"))
+
+    return handler
+
+
+#: ``GET deployments?ids&projects&environments&tenants&channels``.
+_deployments = _newest_first(
+    "deployment",
+    "Deployment",
+    "deployments",
+    {
         "ids": "Id",
         "projects": "ProjectId",
         "environments": "EnvironmentId",
         "tenants": "TenantId",
         "channels": "ChannelId",
-    }
-    for arg, field in filters.items():
-        wanted = {v.lower() for v in request.arg(arg).split(",") if v}
-        if wanted:
-            docs = [d for d in docs if str(d.get(field) or "").lower() in wanted]
-    docs.reverse()
-    return Response(body=request.page(docs, "Deployment", f"/api/{request.space_id}/deployments"))
+    },
+)
+
+#: ``GET runbookRuns?ids&projects&environments&runbooks&tenants`` (the official run-runbook
+#: action reads its runs this way).
+_runbook_runs = _newest_first(
+    "runbookrun",
+    "RunbookRun",
+    "runbookRuns",
+    {
+        "ids": "Id",
+        "projects": "ProjectId",
+        "environments": "EnvironmentId",
+        "runbooks": "RunbookId",
+        "tenants": "TenantId",
+    },
+)
 
 
 def _release_deployments(request: Request) -> Response:
@@ -362,25 +394,6 @@ def _runbook_run(request: Request) -> Response:
     if doc is None or doc["SpaceId"] != request.space_id:
         raise NotFound(f"Runbook run '{request.params['id']}' was not found.")
     return Response(body=public(doc))
-
-
-def _runbook_runs(request: Request) -> Response:
-    """``GET runbookRuns?ids=&projects=&environments=&runbooks=&tenants=&taskState=``: newest
-    first, paged (the official run-runbook action reads its runs this way)."""
-    runs = request.app.store.list("runbookrun", request.space_id)
-    filters = {
-        "ids": "Id",
-        "projects": "ProjectId",
-        "environments": "EnvironmentId",
-        "runbooks": "RunbookId",
-        "tenants": "TenantId",
-    }
-    for arg, field in filters.items():
-        wanted = {v.strip().lower() for v in request.arg(arg).split(",") if v.strip()}
-        if wanted:
-            runs = [r for r in runs if str(r.get(field) or "").lower() in wanted]
-    runs.reverse()
-    return Response(body=request.page(runs, "RunbookRun", f"/api/{request.space_id}/runbookRuns"))
 
 
 def _project_runbook_runs(request: Request) -> Response:

@@ -187,6 +187,18 @@ def _dashboard_item(deployment: Document, task: Document, release: Document) -> 
     }
 
 
+def _summary(doc: Document, collection: str, **fields: object) -> Document:
+    """A dashboard's short form of a project, group, environment or tenant."""
+    return {
+        "Id": doc["Id"],
+        "Name": doc["Name"],
+        **fields,
+        "LastModifiedOn": None,
+        "LastModifiedBy": None,
+        "Links": {"Self": f"{collection}/{doc['Id']}"},
+    }
+
+
 def _dashboard(request: Request) -> Response:
     """The latest deployment per project, environment and tenant (``Items``, ``IsCurrent``) and
     the one before it (``PreviousItems``), as ``octo promote-release`` reads it."""
@@ -218,52 +230,30 @@ def _dashboard(request: Request) -> Response:
     body = {
         "Id": None,
         "Projects": [
-            {
-                "Id": p["Id"],
-                "Name": p["Name"],
-                "Slug": p["Slug"],
-                "ProjectGroupId": p["ProjectGroupId"],
-                "EnvironmentIds": environment_ids,
-                "TenantedDeploymentMode": p["TenantedDeploymentMode"],
-                "CanPerformUntenantedDeployment": p["TenantedDeploymentMode"] != "Tenanted",
-                "IsDisabled": p["IsDisabled"],
-                "LastModifiedOn": None,
-                "LastModifiedBy": None,
-                "Links": {"Self": f"/api/{space_id}/projects/{p['Id']}"},
-            }
+            _summary(
+                p,
+                f"/api/{space_id}/projects",
+                Slug=p["Slug"],
+                ProjectGroupId=p["ProjectGroupId"],
+                EnvironmentIds=environment_ids,
+                TenantedDeploymentMode=p["TenantedDeploymentMode"],
+                CanPerformUntenantedDeployment=p["TenantedDeploymentMode"] != "Tenanted",
+                IsDisabled=p["IsDisabled"],
+            )
             for p in projects
         ],
         "ProjectGroups": [
-            {
-                "Id": g["Id"],
-                "Name": g["Name"],
-                "EnvironmentIds": environment_ids,
-                "LastModifiedOn": None,
-                "LastModifiedBy": None,
-                "Links": {"Self": f"/api/{space_id}/projectgroups/{g['Id']}"},
-            }
+            _summary(g, f"/api/{space_id}/projectgroups", EnvironmentIds=environment_ids)
             for g in groups
         ],
-        "Environments": [
-            {
-                "Id": e["Id"],
-                "Name": e["Name"],
-                "LastModifiedOn": None,
-                "LastModifiedBy": None,
-                "Links": {"Self": f"/api/{space_id}/environments/{e['Id']}"},
-            }
-            for e in environments
-        ],
+        "Environments": [_summary(e, f"/api/{space_id}/environments") for e in environments],
         "Tenants": [
-            {
-                "Id": t["Id"],
-                "Name": t["Name"],
-                "ProjectEnvironments": t["ProjectEnvironments"],
-                "TenantTags": t["TenantTags"],
-                "LastModifiedOn": None,
-                "LastModifiedBy": None,
-                "Links": {"Self": f"/api/{space_id}/tenants/{t['Id']}"},
-            }
+            _summary(
+                t,
+                f"/api/{space_id}/tenants",
+                ProjectEnvironments=t["ProjectEnvironments"],
+                TenantTags=t["TenantTags"],
+            )
             for t in store.list("tenant", space_id)
         ],
         "Items": items,

@@ -39,21 +39,18 @@ _RELEASE_VERSION_HELP = (
 )
 
 
-#: ``ReleasePackageVersionBuildInformationResource``: what a release snapshots of build information.
-_RELEASE_BUILD_INFORMATION_FIELDS = (
-    "PackageId",
-    "Version",
-    "BuildEnvironment",
-    "BuildNumber",
-    "BuildUrl",
-    "Branch",
-    "VcsType",
-    "VcsRoot",
-    "VcsCommitNumber",
-    "VcsCommitUrl",
-    "IssueTrackerName",
-    "WorkItems",
-    "Commits",
+#: What a stored build information document has that a release's snapshot of it
+#: (``ReleasePackageVersionBuildInformationResource``) does not.
+_NOT_IN_RELEASE_SNAPSHOT = frozenset(
+    {
+        "Id",
+        "SpaceId",
+        "Links",
+        "Created",
+        "IncompleteDataWarning",
+        "LastModifiedOn",
+        "LastModifiedBy",
+    }
 )
 
 
@@ -209,7 +206,7 @@ def create_release(
             )
             if info is not None:
                 build_information.append(
-                    {k: info.get(k) for k in _RELEASE_BUILD_INFORMATION_FIELDS}
+                    {k: v for k, v in info.items() if k not in _NOT_IN_RELEASE_SNAPSHOT}
                 )
         release = {
             "Id": release_id,

@@ -136,6 +136,15 @@ def _submit(client: Client, interruption: dict[str, Any], **values: Any) -> requ
     )
 
 
+def _answer(client: Client, ids: dict[str, str], **values: Any) -> dict[str, Any]:
+    """Wait for the deployment's interruption, take it, submit ``values``; the ended task."""
+    _waiting(client, ids["task"])
+    interruption = _pending(client, ids["deployment"])
+    _take(client, interruption)
+    assert _submit(client, interruption, **values).status_code == 200
+    return client.wait(ids["task"])
+
+
 def test_guided_failure_pauses_and_retry_runs_the_step_again(client: Client) -> None:
     ids = _deploy(client, "Shop", "Production", UseGuidedFailure=True)
     task = _waiting(client, ids["task"])
@@ -187,20 +196,12 @@ def test_guided_failure_pauses_and_retry_runs_the_step_again(client: Client) -> 
 
 def test_environment_default_fail_and_ignore(client: Client) -> None:
     failed = _deploy(client, "Shop", "Test")  # no UseGuidedFailure: Test's setting is on
-    _waiting(client, failed["task"])
-    interruption = _pending(client, failed["deployment"])
-    _take(client, interruption)
-    assert _submit(client, interruption, Guidance="Fail").status_code == 200
-    task = client.wait(failed["task"])
+    task = _answer(client, failed, Guidance="Fail")
     assert task["State"] == "Failed"
     assert task["ErrorMessage"] == "Test broke"
 
     ignored = _deploy(client, "Shop", "Test", version="1.0.1")
-    _waiting(client, ignored["task"])
-    interruption = _pending(client, ignored["deployment"])
-    _take(client, interruption)
-    assert _submit(client, interruption, Guidance="Ignore").status_code == 200
-    task = client.wait(ignored["task"])
+    task = _answer(client, ignored, Guidance="Ignore")
     assert task["State"] == "Success"
     assert task["HasWarningsOrErrors"] is True
 
@@ -230,11 +231,7 @@ def test_manual_intervention_proceed_and_abort(client: Client) -> None:
     assert client.wait(approved["task"])["State"] == "Success"
 
     aborted = _deploy(client, "Approved", "Production", version="1.0.1")
-    _waiting(client, aborted["task"])
-    interruption = _pending(client, aborted["deployment"])
-    _take(client, interruption)
-    assert _submit(client, interruption, Result="Abort").status_code == 200
-    task = client.wait(aborted["task"])
+    task = _answer(client, aborted, Result="Abort")
     assert task["State"] == "Failed"
     assert "Approve Production" in task["ErrorMessage"]
 
@@ -276,11 +273,8 @@ def test_runbook_run_under_guided_failure(client: Client) -> None:
         },
     )
     (run,) = response.json()["RunbookRunServerTasks"]
-    _waiting(client, run["ServerTaskId"])
-    interruption = _pending(client, run["RunbookRunId"])
-    _take(client, interruption)
-    assert _submit(client, interruption, Guidance="Retry").status_code == 200
-    assert client.wait(run["ServerTaskId"])["State"] == "Success"
+    ids = {"deployment": run["RunbookRunId"], "task": run["ServerTaskId"]}
+    assert _answer(client, ids, Guidance="Retry")["State"] == "Success"
 
 
 def test_task_wait_says_it_waits_for_a_person(client: Client) -> None:
@@ -298,9 +292,7 @@ def test_task_wait_says_it_waits_for_a_person(client: Client) -> None:
     )
     assert waiting.exit_code == 4, waiting.stderr
     assert "waiting for someone in Octopus" in waiting.stdout
-    interruption = _pending(client, ids["deployment"])
-    _take(client, interruption)
-    assert _submit(client, interruption, Result="Proceed").status_code == 200
+    _answer(client, ids, Result="Proceed")
     done = run_octoci("task", "wait", ids["task"], "--poll-interval", "0.02", env=env)
     assert done.exit_code == 0, done.stderr
     assert f"{ids['task']}: Success" in done.stdout
@@ -317,11 +309,8 @@ def test_a_waiting_task_survives_a_restart(
     first.stop()
     second = octopus_emulator_factory(SEED, data_dir=tmp_path / "state")
     client = Client(second)
-    interruption = _pending(client, ids["deployment"])
     assert client.get(f"/tasks/{ids['task']}").json()["State"] == "Executing"
-    _take(client, interruption)
-    assert _submit(client, interruption, Result="Proceed").status_code == 200
-    assert client.wait(ids["task"])["State"] == "Success"
+    assert _answer(client, ids, Result="Proceed")["State"] == "Success"
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,13 @@ from octoci_emulator.app import build_router
 from octoci_emulator.routes import Route, locate
 
 from .conftest import Client
+from .test_build_information import _payload
+
+
+def build_information(package_id: str, version: str) -> dict[str, Any]:
+    """A build information body (the build information tests' own)."""
+    return {**_payload(), "PackageId": package_id, "Version": version}
+
 
 _NAME = "octopus-swagger-2021.2.json"
 
@@ -167,28 +174,8 @@ def _scenario(octo: Recorder, tmp_path: Path) -> dict[str, str]:
         )
     )
     _ok(octo.call("DELETE", f"{octo.space}/packages/packages-Doomed.1.0.0"))
-    build = {
-        "BuildEnvironment": "GitHub Actions",
-        "BuildNumber": "42",
-        "BuildUrl": "https://ci.example/run/42",
-        "Branch": "main",
-        "VcsType": "Git",
-        "VcsRoot": "https://github.com/acme/web",
-        "VcsCommitNumber": "abc123",
-        "Commits": [{"Id": "abc123", "Comment": "Fix #12"}],
-    }
-    info = _ok(
-        octo.post(
-            "/build-information",
-            json={"PackageId": "Acme.Web", "Version": "2.0.0", "OctopusBuildInformation": build},
-        )
-    )
-    doomed = _ok(
-        octo.post(
-            "/build-information",
-            json={"PackageId": "Doomed", "Version": "1.0.0", "OctopusBuildInformation": build},
-        )
-    )
+    info = _ok(octo.post("/build-information", json=build_information("Acme.Web", "2.0.0")))
+    doomed = _ok(octo.post("/build-information", json=build_information("Doomed", "1.0.0")))
     _ok(octo.call("DELETE", f"{octo.space}/build-information/{doomed['Id']}"))
     release = _ok(
         octo.post("/releases/create/v1", json={"ProjectName": "Web", "ReleaseVersion": "2.0.0"})
