@@ -3,6 +3,7 @@ and answers it through the API (as Octopus's clients and scripts do), and the ta
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,12 @@ import pytest
 import requests
 
 from octoci.testing import run_octoci
-from octoci_emulator import Emulator
+from octoci_emulator import Emulator, parse_seed
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 from .conftest import Client
 
@@ -296,6 +302,29 @@ def test_task_wait_says_it_waits_for_a_person(client: Client) -> None:
     done = run_octoci("task", "wait", ids["task"], "--poll-interval", "0.02", env=env)
     assert done.exit_code == 0, done.stderr
     assert f"{ids['task']}: Success" in done.stdout
+
+
+def test_python_helper_answers_like_a_person(client: Client) -> None:
+    """``Emulator.answer_interruption`` (for tests of code that waits on Octopus)."""
+    ids = _deploy(client, "Approved", "Production")
+    _waiting(client, ids["task"])
+    answered = client.emulator.answer_interruption(ids["task"], Result="Proceed")
+    assert answered["IsPending"] is False
+    assert answered["ResponsibleUserId"] == "Users-1"
+    assert client.wait(ids["task"])["State"] == "Success"
+    with pytest.raises(LookupError, match="not waiting"):
+        client.emulator.answer_interruption(ids["task"], Result="Proceed")
+
+
+def test_the_documented_seed_parses() -> None:
+    """The seed example in docs/emulator.md (guided failure keys included) is a valid seed."""
+    text = (Path(__file__).parents[2] / "docs" / "emulator.md").read_text(encoding="utf-8")
+    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    seed = parse_seed(tomllib.loads(block))
+    (space,) = [s for s in seed.spaces if s.default]
+    assert space.guided_failure == ("Production",)
+    (project,) = space.projects
+    assert project.manual_interventions[0].environments == ("Production",)
 
 
 def test_a_waiting_task_survives_a_restart(
