@@ -269,6 +269,7 @@ class TaskEngine:
         if outcome.state == "Failed" and task.get("_GuidedFailure"):
             error = outcome.error_message or "The step failed."
             task.update(_Failure=error, HasWarningsOrErrors=True)
+            self._mark_failure_encountered(task)
             self._log(task, "Error", error)
             self._log(task, "Warning", "Guided failure: waiting for someone to choose what to do")
             raise_interruption(
@@ -278,6 +279,16 @@ class TaskEngine:
             self._store.put("task", task)
             return None
         return self._finish(task, outcome.state, outcome.error_message)
+
+    def _mark_failure_encountered(self, task: Document) -> None:
+        """The deployment or runbook run of ``task`` says a step failed (``FailureEncountered``),
+        as Octopus's does once guided failure has stopped it."""
+        arguments = task.get("Arguments", {})
+        for kind, key in (("deployment", "DeploymentId"), ("runbookrun", "RunbookRunId")):
+            execution = self._store.get(kind, str(arguments.get(key, "")))
+            if execution is not None:
+                execution["FailureEncountered"] = True
+                self._store.put(kind, execution)
 
     @staticmethod
     def _set_waiting(task: Document, waiting: bool, kind: str = "") -> None:

@@ -159,6 +159,7 @@ def test_guided_failure_pauses_and_retry_runs_the_step_again(client: Client) -> 
     assert task["PendingInterruptionTypes"] == ["GuidedFailure"]
     deployment = client.get(f"/deployments/{ids['deployment']}").json()
     assert deployment["UseGuidedFailure"] is True
+    assert deployment["FailureEncountered"] is True
     interruption = _pending(client, ids["deployment"])
     assert _pending(client, ids["task"])["Id"] == interruption["Id"]  # by task id too
     assert interruption["TaskId"] == ids["task"]
@@ -224,6 +225,7 @@ def test_without_guided_failure_a_failure_ends_the_task(client: Client) -> None:
 def test_manual_intervention_proceed_and_abort(client: Client) -> None:
     dev = _deploy(client, "Approved", "Dev")  # the step is scoped to Production
     assert client.wait(dev["task"])["State"] == "Success"
+    assert client.get(f"/deployments/{dev['deployment']}").json()["FailureEncountered"] is False
 
     approved = _deploy(client, "Approved", "Production")
     assert _waiting(client, approved["task"])["PendingInterruptionTypes"] == ["ManualIntervention"]
