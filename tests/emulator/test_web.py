@@ -80,11 +80,14 @@ def test_sign_in_keeps_a_strict_http_only_cookie_and_never_shows_the_key(
     )
     assert (answer.status_code, answer.headers["Location"]) == (303, "/app/Spaces-1")
     cookie = answer.headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/app" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert "Path=/app" in cookie
     assert "API-TESTKEY1" not in cookie
     dashboard = _get(session, pipeline_emulator, "/app/Spaces-1")
     assert dashboard.status_code == 200
-    assert "My Project" in dashboard.text and "api-key-user-1" in dashboard.text
+    assert "My Project" in dashboard.text
+    assert "api-key-user-1" in dashboard.text
     assert "API-TESTKEY1" not in dashboard.text
 
 
@@ -158,7 +161,8 @@ def test_sign_out_ends_the_session(pipeline_emulator: Emulator) -> None:
         allow_redirects=False,
         timeout=10,
     )
-    assert out.status_code == 303 and "Max-Age=0" in out.headers["Set-Cookie"]
+    assert out.status_code == 303
+    assert "Max-Age=0" in out.headers["Set-Cookie"]
     assert _get(session, pipeline_emulator, "/app/Spaces-1").status_code == 303
 
 
@@ -169,12 +173,15 @@ def test_every_page_escapes_what_it_shows(pipeline_emulator: Emulator, client: C
     page = _get(session, pipeline_emulator, RELEASE_PAGE)
     assert page.status_code == 200
     assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in page.text
-    assert "<script>" not in page.text and "<b>basket" not in page.text
-    assert "&lt;img src=x onerror=" in page.text and "<img" not in page.text
+    assert "<script>" not in page.text
+    assert "<b>basket" not in page.text
+    assert "&lt;img src=x onerror=" in page.text
+    assert "<img" not in page.text
     # A javascript: URL from build information is shown as text, never as a link.
     assert "javascript:" not in page.text
     assert 'href="https://github.com/acme/shop/commit/0123456789abcdef"' in page.text
-    assert HOSTILE_COMMIT not in page.text and HOSTILE_NOTES not in page.text
+    assert HOSTILE_COMMIT not in page.text
+    assert HOSTILE_NOTES not in page.text
 
 
 def test_release_page_shows_packages_build_information_and_progression(
@@ -189,7 +196,8 @@ def test_release_page_shows_packages_build_information_and_progression(
     assert re.search(r'data-phase="Dev"><h3>Dev <span class="state Complete">', page)
     assert re.search(r'data-phase="Test"><h3>Test <span class="state Current">', page)
     assert re.search(r'data-phase="Production"><h3>Production <span class="state Pending">', page)
-    assert ">Promote to Test</button>" in page and "Promote to Production" not in page
+    assert ">Promote to Test</button>" in page
+    assert "Promote to Production" not in page
     assert ">Redeploy to Dev</button>" in page
 
 

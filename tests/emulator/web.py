@@ -16,9 +16,8 @@ HOSTILE_COMMIT = "Fix <script>document.title='pwned'</script> the <b>basket</b> 
 HOSTILE_NOTES = "Notes with <img src=x onerror=\"document.title='pwned'\"> in them"
 
 
-def push_release(client: Client, version: str = "1.0.0") -> dict[str, Any]:
-    """Push ``MyApp.Web`` ``version`` with build information (hostile texts included) and create
-    release ``version`` of "My Project" through the API; its Dev deployment starts by lifecycle."""
+def push_package(client: Client, version: str = "1.0.0") -> None:
+    """Push ``MyApp.Web`` ``version`` and its build information (with a hostile commit message)."""
     assert client.push(f"MyApp.Web.{version}.zip").status_code == 201
     build = {
         "PackageId": "MyApp.Web",
@@ -36,6 +35,12 @@ def push_release(client: Client, version: str = "1.0.0") -> dict[str, Any]:
         },
     }
     assert client.post("/build-information", json=build).status_code == 200
+
+
+def push_release(client: Client, version: str = "1.0.0") -> dict[str, Any]:
+    """:func:`push_package`, then create release ``version`` of "My Project" through the API (with
+    hostile release notes); its Dev deployment starts by lifecycle."""
+    push_package(client, version)
     response = client.post(
         "/releases/create/v1",
         json={

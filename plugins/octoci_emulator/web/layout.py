@@ -70,7 +70,9 @@ _HEADERS = {
     "Content-Security-Policy": _CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" on our
+    # own forms, which the origin check then refuses.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 
@@ -137,6 +139,8 @@ def page(
         el("meta", name="viewport", content="width=device-width, initial-scale=1"),
         el("meta", http_equiv="refresh", content="2") if refresh else None,
         el("title", f"{title} - Octopus emulator"),
+        # An empty icon: without it the browser asks for /favicon.ico, which Octopus has not.
+        raw('<link rel="icon" href="data:,">'),
         raw(f"<style>{_CSS}</style>"),
         raw(f"<script>{HASH_ROUTER_SCRIPT}</script>") if script else None,
     )
