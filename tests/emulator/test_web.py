@@ -5,6 +5,7 @@ deploy and promote forms, and the links octoci prints. The browser tests are in
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import requests
 
@@ -332,3 +333,20 @@ def test_faults_do_not_break_the_pages(pipeline_emulator: Emulator) -> None:
     assert _get(session, pipeline_emulator, "/app/Spaces-1").status_code == 200
     api = requests.get(f"{pipeline_emulator.url}/api", timeout=10)
     assert api.status_code == 503
+
+
+def test_the_docs_show_the_screenshots_the_browser_test_takes() -> None:
+    root = Path(__file__).resolve().parents[2]
+    page = (root / "docs" / "emulator.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"\]\((images/emulator-web-[\w-]+\.png)\)", page))
+    taken = set(
+        re.findall(
+            r'screenshot\(page, "([\w-]+)"\)',
+            (Path(__file__).parent / "test_web_browser.py").read_text(encoding="utf-8"),
+        )
+    )
+    assert shown == {f"images/emulator-web-{name}.png" for name in taken}
+    for image in shown:
+        data = (root / "docs" / image).read_bytes()
+        assert data.startswith(b"\x89PNG")
+        assert len(data) < 150_000  # small enough to commit

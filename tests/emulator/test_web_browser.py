@@ -72,7 +72,7 @@ def browser(tmp_path: Path) -> Iterator[BrowserContext]:
 
 @pytest.fixture
 def screenshot(tmp_path: Path) -> Any:
-    """``screenshot(page, "name")``: a PNG into docs/images (when updating) or ``tmp_path``."""
+    """``screenshot(page, name)``: a PNG into docs/images (when updating) or ``tmp_path``."""
     folder = IMAGES if os.environ.get("OCTOCI_UPDATE_SCREENSHOTS") else tmp_path
 
     def take(page: Page, name: str) -> Path:
