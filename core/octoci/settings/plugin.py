@@ -30,7 +30,7 @@ from octoci.errors import InputError, PluginLoadError
 from octoci.settings.parse import close_match, from_env, from_file
 from octoci.settings.table import SETTINGS, Kind, Setting, setting, settings_of
 
-__all__ = ["PluginSettings", "plugin_setting", "resolve_plugin_table", "check_declarations"]
+__all__ = ["PluginSettings", "check_declarations", "plugin_setting", "resolve_plugin_table"]
 
 _AUTO_ENV = "<OCTOCI_PLUGIN_NAME>"
 _NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")

@@ -97,7 +97,9 @@ def _kind_of(default: Any) -> Kind:
         return "list"
     if isinstance(default, Path):
         return "path"
-    raise TypeError(f"a setting's default must be str, bool, int, float, tuple or Path: {default!r}")
+    raise TypeError(
+        f"a setting's default must be str, bool, int, float, tuple or Path: {default!r}"
+    )
 
 
 def setting(default: Any, help: str, *, kind: Kind | None = None, **details: Any) -> Any:
@@ -192,8 +194,9 @@ class Settings:
         env="OCTOCI_PACKAGE_ID",
         metavar="ID",
     )
-    base_path: Path = setting(
-        Path("."),
+    # setting() is a dataclasses.field (and Path is immutable): not a call per instance.
+    base_path: Path = setting(  # noqa: RUF009
+        Path(),
         "With `package_id`: the folder to pack.",
         flag="--base-path",
         env="OCTOCI_BASE_PATH",
@@ -245,7 +248,7 @@ class Settings:
         metavar="PATH",
         server_default="the build server's artifact folders (e.g. Build.ArtifactStagingDirectory)",
     )
-    out_folder: Path = setting(
+    out_folder: Path = setting(  # noqa: RUF009
         Path(".octoci/packages"),
         "Where packages are written.",
         flag="--out-folder",
