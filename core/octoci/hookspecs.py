@@ -18,6 +18,7 @@ from octoci.markers import hookspec
 if TYPE_CHECKING:
     import click
 
+    from octoci.context import RunContext
     from octoci.model import (
         Artifact,
         BuildInformation,
@@ -187,9 +188,16 @@ def octoci_package_version(server: CIServer, info: BuildInformation) -> str | No
 
 @hookspec
 def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
-    """Values to mask in every output, log and error, and to register with the CI's masking.
+    """Values to mask in every output, log and error, and to register with the CI's masking:
+    secrets that are not tied to a build server (a token of your own service). Asked once, when
+    the plugins are loaded; each value must be a string.
 
-    The core contributes ``OCTOPUS_API_KEY`` and ``OCTOPUS_ACCESS_TOKEN``.
+    A build server's own secrets (its API token, a password in its repository URL) belong in
+    the adapter's :meth:`~octoci.server.CIServer.secrets` instead: the core asks only the active
+    adapter, so no plugin needs to detect its server here. The core contributes
+    ``OCTOPUS_API_KEY``, ``OCTOPUS_ACCESS_TOKEN`` and proxy passwords.
+
+    :param env: the run's environment variables.
 
     Example::
 
@@ -264,4 +272,33 @@ def octoci_add_commands(cli: click.Group) -> None:
             @cli.command()
             def hello():
                 click.echo("hello from my plugin")
+    """
+
+
+@hookspec
+def octoci_run_finished(report: RunReport, exit_code: int, context: RunContext) -> None:
+    """The run is over: for notification plugins (chat, e-mail, dashboards). Called once at the
+    end of every command run, succeeded or failed, after the command's own output and the
+    error line; not for ``--help`` or ``--version``.
+
+    A plugin that raises here does not change the run's exit code: octoci writes
+    ``octoci: warning: the plugin 'NAME' failed in octoci_run_finished (...)``, keeps the exit
+    code and still calls the other plugins. Standard output may be the command's ``--json``:
+    write with ``context.server.write`` (the job log) or to ``context.stderr``.
+
+    :param report: what the command did (packages, release, deployments, warnings), with
+        ``report.exit_code`` set; only ``server`` and ``exit_code`` when the run failed before
+        it had anything to report.
+    :param exit_code: the run's exit code (``docs/reference/exit-codes.md``).
+    :param context: the run's :class:`~octoci.context.RunContext` (environment, active server,
+        plugin manager, settings).
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_run_finished(report, exit_code, context):
+            webhook = context.env.get("ACME_CHAT_WEBHOOK")
+            if webhook:
+                status = "succeeded" if exit_code == 0 else f"failed ({exit_code})"
+                post_message(webhook, f"octoci on {report.server} {status}")
     """

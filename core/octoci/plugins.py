@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import pluggy
 
-from octoci import hookspecs
+from octoci import contributions, hookspecs
 from octoci.errors import InputError, OctociError, PluginLoadError, UnknownServerError
 from octoci.model import (
     Artifact,
@@ -192,12 +192,8 @@ class OctociPluginManager(pluggy.PluginManager):
     def server_classes(self) -> dict[str, type[CIServer]]:
         """Every registered adapter by name; two plugins registering one name is an error."""
         found: dict[str, type[CIServer]] = {}
-        for result in self.hook.octoci_servers():
+        for result in contributions.servers(self):
             for server in result:
-                if not (isinstance(server, type) and issubclass(server, CIServer)):
-                    raise PluginLoadError(
-                        f"octoci_servers returned {server!r}, which is not a CIServer subclass"
-                    )
                 other = found.get(server.name)
                 if other is not None and other is not server:
                     raise PluginLoadError(
@@ -253,9 +249,7 @@ class OctociPluginManager(pluggy.PluginManager):
         """Artifacts from every plugin, sorted by path. When two plugins report the same path,
         the one called first wins: a third-party or built-in plugin over the core's default."""
         seen: dict[Path, Artifact] = {}
-        results = self.hook.octoci_discover_artifacts(
-            server=server, search_paths=list(search_paths)
-        )
+        results = contributions.artifacts(self, server=server, search_paths=list(search_paths))
         for result in results:
             for artifact in result:
                 seen.setdefault(artifact.path.resolve(), artifact)
@@ -264,7 +258,7 @@ class OctociPluginManager(pluggy.PluginManager):
     def package_formats(self) -> dict[str, PackageFormat]:
         """Every registered package format by name; a name registered twice is an error."""
         formats: dict[str, PackageFormat] = {}
-        for result in self.hook.octoci_package_formats():
+        for result in contributions.package_formats(self):
             for fmt in result:
                 key = fmt.name.lower()
                 if key in formats and formats[key] is not fmt:
@@ -274,7 +268,7 @@ class OctociPluginManager(pluggy.PluginManager):
 
     def secrets(self, env: Mapping[str, str]) -> list[str]:
         """Every secret value plugins know of, longest first, without empties."""
-        values = {s for result in self.hook.octoci_secrets(env=env) for s in result if s}
+        values = {s for result in contributions.secrets(self, env=env) for s in result if s}
         return sorted(values, key=len, reverse=True)
 
     def id_token(self, server: CIServer, audience: str) -> str | None:
@@ -285,7 +279,7 @@ class OctociPluginManager(pluggy.PluginManager):
     def outputs(self, report: RunReport) -> dict[str, str]:
         """Output variables merged from every plugin; conflicting values are an error."""
         merged: dict[str, str] = {}
-        for result in reversed(self.hook.octoci_outputs(report=report)):
+        for result in reversed(contributions.outputs(self, report=report)):
             for key, value in result.items():
                 if key in merged and merged[key] != value:
                     raise PluginLoadError(f"two plugins set the output {key!r} to different values")
@@ -294,7 +288,7 @@ class OctociPluginManager(pluggy.PluginManager):
 
     def summary(self, report: RunReport) -> str:
         """The job summary: every plugin's section, the core's first."""
-        return "\n".join(s for s in reversed(self.hook.octoci_summary(report=report)) if s)
+        return "\n".join(s for s in reversed(contributions.summaries(self, report=report)) if s)
 
     def add_commands(self, cli: click.Group) -> None:
         """Let every plugin add its CLI commands."""

@@ -113,6 +113,24 @@ class CIServer(ABC):
         or ``None`` when the server cannot issue one (the default)."""
         return None
 
+    def secrets(self) -> Sequence[str]:
+        """The secret values this build server's environment holds (its API token, a password
+        inside a repository URL, an OIDC token it minted...), so that nothing octoci writes can
+        show them. Default: none.
+
+        The core asks the *active* adapter once, right after creating it, and masks every value
+        in everything the run writes and through :meth:`mask` (the server's masking command).
+        Secrets found later (a token fetched from an API) go through :meth:`mask` when found.
+        Do not raise for a malformed variable or file: leave it out, and let the method that
+        reads it for real report it with its name.
+
+        Example::
+
+            def secrets(self):
+                return [v for v in (self.env.get("DRONE_TOKEN", "").strip(),) if v]
+        """
+        return ()
+
     def publish_artifact(self, path: Path, name: str | None = None) -> bool:
         """Publish ``path`` as a build artifact of this build; ``False`` when the server has no
         way for a step to do it (the default)."""

@@ -56,6 +56,17 @@ class OctociGroup(click.Group):
             return command
         return self._plugin_commands(ctx).get(cmd_name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.Exit as exc:
+            # `octoci push --help` (or a command's ctx.exit(n)) ends through click's Exit, which
+            # click's main() turns into a return value: keep the code for run().
+            from octoci.cli.state import get_state
+
+            get_state(ctx).click_exit = int(exc.exit_code)
+            raise
+
     def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
         from octoci.cli.state import get_state
 
@@ -100,7 +111,7 @@ def cli(ctx: click.Context, /, **_options: Any) -> None:
     """
     from octoci.cli.state import get_state
 
-    get_state(ctx)
+    get_state(ctx).command = ctx.invoked_subcommand
 
 
 def _configure_logging(stderr: TextIO, debug: bool) -> logging.Handler:
@@ -160,7 +171,25 @@ def run(
         # click's own output (help, --version, plugin commands using click.echo) goes to sys.*:
         # point those at the injected streams for the length of the run.
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            cli.main(args=args, prog_name="octoci", standalone_mode=False, obj=state)
+            code = _invoke(args, state, err, debug, redactor)
+            if state.command is not None and state.click_exit != 0:
+                # A command ran (not just its --help): tell the notification plugins.
+                from octoci.cli.run_finished import notify_run_finished
+
+                notify_run_finished(state, code)
+        return code
+    finally:
+        logging.getLogger("octoci").removeHandler(handler)
+        out.flush()
+        err.flush()
+
+
+def _invoke(
+    args: Sequence[str], state: AppState, err: TextIO, debug: bool, redactor: Redactor
+) -> int:
+    """Run the command line and turn whatever ends it into an exit code and one error line."""
+    try:
+        cli.main(args=list(args), prog_name="octoci", standalone_mode=False, obj=state)
     except OctociError as exc:
         return _fail(err, str(exc), exc.exit_code, debug, redactor)
     except click.exceptions.Exit as exc:
@@ -180,11 +209,7 @@ def run(
             debug,
             redactor,
         )
-    finally:
-        logging.getLogger("octoci").removeHandler(handler)
-        out.flush()
-        err.flush()
-    return 0
+    return state.click_exit or 0
 
 
 def _click_message(exc: click.ClickException) -> str:

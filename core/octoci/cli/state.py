@@ -13,6 +13,9 @@ import click
 from octoci.redaction import Redactor
 
 if TYPE_CHECKING:
+    from octoci.config import PublishConfig
+    from octoci.context import RunContext
+    from octoci.model import RunReport
     from octoci.plugins import OctociPluginManager
     from octoci.server import CIServer
 
@@ -41,8 +44,14 @@ class AppState:
     """Plugin objects registered after loading (tests and embedding)."""
     _plugin_manager: OctociPluginManager | None = None
     _server: CIServer | None = None
+    _settings: PublishConfig | None = None
+    _context: RunContext | None = None
     plugin_commands: dict[str, click.Command] | None = None
     options_applied: bool = False
+    command: str | None = None
+    """The command this run invoked (set by the root group), for ``octoci_run_finished``."""
+    report: RunReport | None = None
+    """What the command reported (set when it hands its report to the build server)."""
 
     @property
     def plugin_manager(self) -> OctociPluginManager:
@@ -58,7 +67,7 @@ class AppState:
                 trace_stream=self.stderr,
             )
             for plugin in self.extra_plugins:
-                self._plugin_manager.register(plugin)
+                self._plugin_manager.register(plugin, name=_unused_name(self._plugin_manager, plugin))
             self._plugin_manager.verify()
             self.redactor.add(self._plugin_manager.secrets(self.env))
         return self._plugin_manager
@@ -69,13 +78,47 @@ class AppState:
         if self._server is None:
             name = self.server_name or self.env.get("OCTOCI_SERVER") or None
             out, err = self.ci_streams or (self.stdout, self.stderr)
-            self._server = self.plugin_manager.select_server(
+            server = self.plugin_manager.select_server(
                 self.env, err if self.machine_output else out, name=name, cwd=self.cwd
             )
-            # Whatever the adapter writes is masked too, and the CI is told to mask it.
+            # The adapter's own secrets (only the active adapter's: see CIServer.secrets), then
+            # everything the run masks: whatever the adapter writes is masked too, and the CI is
+            # told to mask it.
+            from octoci.contributions import server_secrets
+
+            self.redactor.add(server_secrets(server))
             for secret in self.redactor.secrets:
-                self._server.mask(secret)
+                server.mask(secret)
+            self._server = server
         return self._server
+
+    @property
+    def settings(self) -> PublishConfig:
+        """The settings from ``OCTOCI_*`` variables, the configuration file and the defaults
+        (no flags), resolved once."""
+        if self._settings is None:
+            from octoci.config import resolve_config
+
+            self._settings = resolve_config(flags={}, env=self.env, cwd=self.cwd)
+        return self._settings
+
+    @property
+    def context(self) -> RunContext:
+        """The public :class:`~octoci.context.RunContext` over this state, for plugins."""
+        if self._context is None:
+            from octoci.context import RunContext
+
+            self._context = RunContext(self)
+        return self._context
+
+    def mask(self, secret: str) -> None:
+        """Mask ``secret`` for the rest of the run: in everything written and, once the adapter
+        exists, with the build server's masking command."""
+        # The adapter first: its masking command must carry the secret before the redactor
+        # starts replacing it in what is written.
+        if self._server is not None:
+            self._server.mask(secret)
+        self.redactor.add([secret])
 
     def echo(self, text: str = "") -> None:
         """Write a line to standard output, secrets masked."""
@@ -84,6 +127,13 @@ class AppState:
     def echo_json(self, data: Any) -> None:
         """Write ``data`` as indented JSON to standard output, secrets masked."""
         self.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _unused_name(pm: OctociPluginManager, plugin: object) -> str | None:
+    """A readable name for a plugin object registered by hand (errors name plugins by it): the
+    module's or the class's name; ``None`` (pluggy's default) when that name is taken."""
+    name = getattr(plugin, "__name__", None) or type(plugin).__name__
+    return None if pm.has_plugin(name) or pm.is_blocked(name) else str(name)
 
 
 def get_state(ctx: click.Context) -> AppState:
