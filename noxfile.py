@@ -99,7 +99,8 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build the sdist and wheel; the wheel holds exactly octoci/ and octoci_plugins/, both typed."""
+    """Build the sdist and wheel; the wheel holds exactly octoci/, octoci_plugins/ and
+    octoci_emulator/, each typed."""
     session.install("build")
     out = ROOT / "build" / "dist"
     session.run("python", "-m", "build", "--outdir", str(out))
@@ -108,8 +109,9 @@ def build(session: nox.Session) -> None:
         tops = {name.split("/")[0] for name in archive.namelist()}
         names = set(archive.namelist())
     packages = {t for t in tops if not t.endswith(".dist-info")}
-    if packages != {"octoci", "octoci_plugins"}:
-        session.error(f"the wheel holds {sorted(packages)}, expected octoci and octoci_plugins")
+    expected = {"octoci", "octoci_plugins", "octoci_emulator"}
+    if packages != expected:
+        session.error(f"the wheel holds {sorted(packages)}, expected {sorted(expected)}")
     # Without the marker a plugin author's mypy sees octoci as untyped (PEP 561).
     unmarked = sorted(p for p in packages if f"{p}/py.typed" not in names)
     if unmarked:

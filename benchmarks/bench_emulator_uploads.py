@@ -28,7 +28,7 @@ RSS_LIMIT_MB = 100
 
 _SERVER = """
 import resource, sys
-from octoci.emulator import Emulator, parse_seed
+from octoci_emulator import Emulator, parse_seed
 with Emulator(seed=parse_seed({})) as octo:
     print(octo.url, octo.api_key, flush=True)
     sys.stdin.read()

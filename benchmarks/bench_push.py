@@ -71,7 +71,7 @@ def main() -> int:
         print("curl is not installed", file=sys.stderr)
         return 2
 
-    from octoci.emulator import Emulator, parse_seed
+    from octoci_emulator import Emulator, parse_seed
 
     size = options.size_mb * 1024 * 1024
     with tempfile.TemporaryDirectory(prefix="octoci-bench-push-") as tmp:

@@ -1,17 +1,18 @@
 """Every hook octoci calls. Implement them in a plugin with ``@octoci.hookimpl``.
 
-Decisions (which server, what build information, which commits, what version) are *firstresult*
-hooks: the first implementation that returns something other than ``None`` wins, and the core's
-own defaults are marked ``trylast`` so any plugin can pre-empt them. Contributions (adapters,
-artifacts, package formats, secrets, outputs, summary sections, CLI commands) are collected from
-every plugin. Load order and how to override a default: ``docs/plugins/load-order.md``.
+Decisions (which server, what build information, which commits, what version, which local
+Octopus server) are *firstresult* hooks: the first implementation that returns something other
+than ``None`` wins, and the core's own defaults are marked ``trylast`` so any plugin can pre-empt
+them. Contributions (adapters, artifacts, package formats, secrets, outputs, summary sections,
+CLI commands) are collected from every plugin. Load order and how to override a default:
+``docs/plugins/load-order.md``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from octoci.markers import hookspec
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     import click
 
     from octoci.context import RunContext
+    from octoci.local_octopus import LocalOctopus
     from octoci.model import (
         Artifact,
         BuildInformation,
@@ -138,7 +140,9 @@ def octoci_discover_artifacts(server: CIServer, search_paths: Sequence[Path]) ->
     """Find what the build produced. Results of every plugin are merged (duplicates dropped).
 
     The core contributes package files (``<Id>.<Version>.<ext>``) found under ``search_paths``,
-    or under ``server.artifact_roots()`` when no paths were given.
+    or under ``server.artifact_roots()`` when no paths were given. When a plugin and the core
+    report the same file, the plugin's artifact wins (plugins are called before the core); a
+    relative path is relative to ``server.cwd``, the build's folder.
 
     :param server: the active build-server adapter.
     :param search_paths: folders named on the command line or in configuration.
@@ -204,6 +208,33 @@ def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
         @octoci.hookimpl
         def octoci_secrets(env):
             return [env["ACME_TOKEN"]] if env.get("ACME_TOKEN") else []
+    """
+    raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def octoci_start_local_octopus(
+    seed: Mapping[str, Any], data_dir: Path | None, source: str
+) -> LocalOctopus | None:
+    """Start a local Octopus-compatible server on 127.0.0.1 and a free port, seeded with ``seed``,
+    and return it running (a :class:`~octoci.local_octopus.LocalOctopus`). Stops at first
+    non-None result; the caller stops the server.
+
+    ``publish --emulator`` and the ``octopus_emulator`` test fixtures call this; the core has no
+    server of its own. The built-in plugin ``emulator`` (package ``octoci_emulator``) implements
+    it; implement it to put another server (a container, a shared test instance) behind them.
+
+    :param seed: the model to create, as in an emulator seed file (``docs/emulator.md``).
+    :param data_dir: where to keep the state; ``None``: a temporary folder removed on ``stop()``.
+    :param source: what the seed came from, for error messages (``octoci publish --emulator``).
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_start_local_octopus(seed, data_dir, source):
+            if os.environ.get("ACME_SHARED_OCTOPUS"):
+                return SharedOctopus.reset(os.environ["ACME_SHARED_OCTOPUS"], seed)
+            return None
     """
     raise NotImplementedError
 

@@ -5,7 +5,8 @@ Load order (also in ``docs/plugins/load-order.md``):
 1. the hook specifications (:mod:`octoci.hookspecs`), then the historic ``octoci_addhooks`` call;
 2. the block list: ``disabled=`` (``--disable-plugin``) and ``OCTOCI_DISABLE_PLUGINS=a,b``;
 3. the core's own plugins (:data:`CORE_PLUGINS`: ``octoci.defaults`` ...), essential, never blocked;
-4. the built-in plugins of :data:`octoci_plugins.BUILTIN_PLUGINS`, in that order, by short name;
+4. the built-in plugins, by short name: those of :data:`octoci_plugins.BUILTIN_PLUGINS` in that
+   order, then those of :data:`BUILTIN_PACKAGES` (``emulator``); each can be blocked by its name;
 5. entry points of the group ``octoci``, sorted by name, unless ``--no-plugins`` or
    ``OCTOCI_DISABLE_PLUGIN_AUTOLOAD=1``; with ``OCTOCI_PLUGINS=a,b`` only those (empty: none);
 6. ``check_pending()``: an ``octoci_*`` function that matches no hook is an error.
@@ -20,7 +21,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -29,6 +30,7 @@ import pluggy
 
 from octoci import contributions, hookspecs
 from octoci.errors import InputError, OctociError, PluginLoadError, UnknownServerError
+from octoci.local_octopus import NO_LOCAL_OCTOPUS, LocalOctopus
 from octoci.model import (
     Artifact,
     BuildInformation,
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     import click
 
 __all__ = [
+    "BUILTIN_PACKAGES",
     "DEFAULTS_NAME",
     "ENTRY_POINT_GROUP",
     "OctociPluginManager",
@@ -57,6 +60,10 @@ CORE_PLUGINS: dict[str, str] = {
     DEFAULTS_NAME: "octoci._defaults",
     "octoci.packaging": "octoci.packaging.plugin",
 }
+#: Built-in plugins that are packages of their own (shipped in octoci's wheel, beside
+#: ``octoci_plugins``): name -> module. The core names them here only to register them; it never
+#: imports from them, and reaches them only through their hooks (a test enforces it).
+BUILTIN_PACKAGES: dict[str, str] = {"emulator": "octoci_emulator.plugin"}
 log = logging.getLogger("octoci")
 
 
@@ -96,13 +103,16 @@ class OctociPluginManager(pluggy.PluginManager):
 
     # ------------------------------------------------------------------ loading
     def load_builtins(self, names: Iterable[str]) -> None:
-        """Import and register ``octoci_plugins.<name>`` for each name not blocked."""
+        """Import and register each built-in not blocked: ``octoci_plugins.<name>``, or the
+        module :data:`BUILTIN_PACKAGES` names."""
         for name in names:
             self.builtin_candidates.add(name)
             if self.is_blocked(name):
                 continue
             try:
-                module = importlib.import_module(f"octoci_plugins.{name}")
+                module = importlib.import_module(
+                    BUILTIN_PACKAGES.get(name) or f"octoci_plugins.{name}"
+                )
             except Exception as exc:  # a broken built-in is a bug, but say which one
                 raise PluginLoadError(
                     f"the built-in plugin {name!r} failed to import: {exc}"
@@ -246,12 +256,16 @@ class OctociPluginManager(pluggy.PluginManager):
         return str(version)
 
     def discover_artifacts(self, server: CIServer, search_paths: Sequence[Path]) -> list[Artifact]:
-        """Artifacts from every plugin, sorted by path. When two plugins report the same path,
+        """Artifacts from every plugin, sorted by path, each path absolute (a relative one is
+        relative to ``server.cwd``, the build's folder). When two plugins report the same file,
         the one called first wins: a third-party or built-in plugin over the core's default."""
         seen: dict[Path, Artifact] = {}
         results = contributions.artifacts(self, server=server, search_paths=list(search_paths))
         for result in results:
             for artifact in result:
+                if not artifact.path.is_absolute():
+                    # Relative to the build, not to wherever this process happens to run.
+                    artifact = replace(artifact, path=server.cwd / artifact.path)
                 seen.setdefault(artifact.path.resolve(), artifact)
         return sorted(seen.values(), key=lambda a: a.path.as_posix())
 
@@ -290,6 +304,30 @@ class OctociPluginManager(pluggy.PluginManager):
         """The job summary: every plugin's section, the core's first."""
         return "\n".join(s for s in reversed(contributions.summaries(self, report=report)) if s)
 
+    def start_local_octopus(
+        self,
+        seed: Mapping[str, Any] | None = None,
+        *,
+        data_dir: Path | None = None,
+        source: str = "<seed>",
+    ) -> LocalOctopus:
+        """A running local Octopus server from the first plugin that starts one (the built-in
+        ``emulator``); the caller stops it. None provides one: an error saying what to install."""
+        server = self.hook.octoci_start_local_octopus(
+            seed=dict(seed or {}), data_dir=data_dir, source=source
+        )
+        if server is None:
+            raise InputError(NO_LOCAL_OCTOPUS)
+        if not isinstance(server, LocalOctopus):
+            stop = getattr(server, "stop", None)
+            if callable(stop):  # nothing left running behind the error
+                stop()
+            raise PluginLoadError(
+                f"octoci_start_local_octopus returned {server!r}, which is not a local Octopus "
+                "server (url, api_key, space_id, headers, serve_forever(), stop())"
+            )
+        return server
+
     def add_commands(self, cli: click.Group) -> None:
         """Let every plugin add its CLI commands."""
         self.hook.octoci_add_commands(cli=cli)
@@ -320,7 +358,8 @@ def create_plugin_manager(
         ``OCTOCI_DISABLE_PLUGIN_AUTOLOAD`` and ``OCTOCI_TRACE_PLUGINS`` (default: none set).
     :param load_entrypoints: False skips third-party plugins (``--no-plugins``, tests).
     :param disabled: plugin names to block, in addition to ``OCTOCI_DISABLE_PLUGINS``.
-    :param builtins: built-in plugin names (default: ``octoci_plugins.BUILTIN_PLUGINS``).
+    :param builtins: built-in plugin names (default: ``octoci_plugins.BUILTIN_PLUGINS``, then
+        :data:`BUILTIN_PACKAGES`).
 
     Example::
 
@@ -340,7 +379,7 @@ def create_plugin_manager(
     if builtins is None:
         from octoci_plugins import BUILTIN_PLUGINS
 
-        builtins = BUILTIN_PLUGINS
+        builtins = (*BUILTIN_PLUGINS, *BUILTIN_PACKAGES)
     pm.load_builtins(builtins)
     autoload_off = env.get("OCTOCI_DISABLE_PLUGIN_AUTOLOAD", "").strip() not in ("", "0")
     if load_entrypoints and not autoload_off:

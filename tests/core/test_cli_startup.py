@@ -33,6 +33,22 @@ def test_no_heavy_library_is_imported(args: list[str]) -> None:
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize("args", [["--help"], ["info", "--no-commits"]])
+def test_the_emulator_plugin_loads_without_its_server(args: list[str]) -> None:
+    # The built-in plugin `emulator` is loaded on every run; its server (SQLite, http.server)
+    # only when one is started.
+    probe = (
+        "import io, sys\n"
+        "from octoci.cli import run\n"
+        f"run({args!r}, stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "print(sorted(m for m in sys.modules if m in ('sqlite3', 'http.server') "
+        "or m.startswith('octoci_emulator.') and m not in "
+        "('octoci_emulator.plugin', 'octoci_emulator.command')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_version_does_not_load_plugins() -> None:
     probe = (
         "import io, sys\n"

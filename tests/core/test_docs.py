@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import runpy
+import sys
 from pathlib import Path
 
 from octoci import hookspecs
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,3 +46,16 @@ def test_every_environment_variable_octoci_reads_is_documented() -> None:
         "OCTOCI_TRACE_PLUGINS",
     ):
         assert variable in page
+
+
+def test_the_quick_loop_is_documented_and_ci_still_runs_the_slow_tests() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert 'pytest -m "not slow" -n auto' in readme
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    session = noxfile[
+        noxfile.index("def tests(") : noxfile.index("\ndef ", noxfile.index("def tests("))
+    ]
+    assert '"pytest"' in session
+    assert '"-m"' not in session, "the nox tests session (CI) must not deselect the slow tests"
+    addopts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    assert "-m" not in addopts["pytest"]["ini_options"]["addopts"]

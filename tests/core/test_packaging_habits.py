@@ -36,8 +36,11 @@ def _pre_commit_pins() -> set[str]:
     }
 
 
-def test_both_import_packages_carry_a_py_typed_marker() -> None:
-    for package in ("core/octoci", "plugins/octoci_plugins"):
+def test_every_import_package_of_the_wheel_carries_a_py_typed_marker() -> None:
+    wheel = _pyproject()["tool"]["hatch"]["build"]["targets"]["wheel"]  # type: ignore[index]
+    packages = wheel["packages"]
+    assert packages == ["core/octoci", "plugins/octoci_plugins", "plugins/octoci_emulator"]
+    for package in packages:
         assert (ROOT / package / "py.typed").is_file(), f"{package}/py.typed is missing"
 
 

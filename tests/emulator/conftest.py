@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import requests
 
-from octoci.emulator import Emulator
 from octoci.testing import emulator as emulator_fixtures
+from octoci_emulator import Emulator
 
 # The lead wires octoci.testing.emulator into the octoci.testing plugin; until then the fixtures
 # are made visible here (re-binding them is harmless once the plugin provides them too).

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from octoci.emulator import Emulator, mint_id_token
+from octoci_emulator import Emulator, mint_id_token
 
 from .conftest import Client
 

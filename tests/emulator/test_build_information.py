@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from octoci.emulator import Emulator
+from octoci_emulator import Emulator
 
 from .conftest import Client
 

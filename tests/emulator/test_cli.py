@@ -15,21 +15,7 @@ import requests
 
 from octoci.testing import run_octoci
 
-
-def _start(*args: str) -> tuple[subprocess.Popen[str], str, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "octoci", "emulator", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"},
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    assert line.startswith("Octopus emulator listening on http://127.0.0.1:"), line
-    url = line.split(" on ", 1)[1].split(" ", 1)[0]
-    key = line.rsplit("API key: ", 1)[1].rstrip(")")
-    return process, url, key
+from .process import start_emulator_process
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
@@ -45,7 +31,7 @@ def _stop(process: subprocess.Popen[str]) -> None:
 def test_serves_seeded_model_until_interrupted(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({"projects": [{"name": "Web", "packages": ["Web"]}]}))
-    process, url, key = _start(
+    process, url, key = start_emulator_process(
         "--seed", str(seed), "--api-key", "API-CLITEST1", "--environment", "QA", "--space", "Other"
     )
     try:
@@ -66,7 +52,7 @@ def test_serves_seeded_model_until_interrupted(tmp_path: Path) -> None:
 def test_data_dir_keeps_state(tmp_path: Path) -> None:
     data_dir = tmp_path / "octo"
     for expected in (201, 409):
-        process, url, key = _start("--data-dir", str(data_dir))
+        process, url, key = start_emulator_process("--data-dir", str(data_dir))
         try:
             response = requests.post(
                 f"{url}/api/Spaces-1/packages/raw",
@@ -156,7 +142,7 @@ def test_port_in_use_is_exit_2_and_creates_no_data_dir(tmp_path: Path) -> None:
 def test_a_seed_with_only_spaces_keeps_default(tmp_path: Path) -> None:
     seed = tmp_path / "seed.toml"
     seed.write_text('[[spaces]]\nname = "Team B"\nenvironments = ["Staging"]\n')
-    process, url, key = _start("--seed", str(seed), "--environment", "QA")
+    process, url, key = start_emulator_process("--seed", str(seed), "--environment", "QA")
     try:
         headers = {"X-Octopus-ApiKey": key}
         spaces = requests.get(f"{url}/api/spaces/all", headers=headers, timeout=10).json()
@@ -173,7 +159,7 @@ def test_a_seed_with_only_spaces_keeps_default(tmp_path: Path) -> None:
 def test_cli_start_up_does_not_import_requests() -> None:
     code = (
         "import sys; from octoci.cli import run; run(['emulator', '--help']); "
-        "import octoci.emulator; print('requests' in sys.modules)"
+        "import octoci_emulator; print('requests' in sys.modules)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],

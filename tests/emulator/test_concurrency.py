@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from octoci.emulator import Emulator
+from octoci_emulator import Emulator
 
 from .conftest import Client
 

@@ -9,7 +9,6 @@ a random moment.
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import signal
 import subprocess
@@ -21,25 +20,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from .process import start_emulator_process
+
 CYCLES = 25
 _UPLOADERS = 8
 _VERSIONS = 4
-
-
-def _start(data_dir: Path) -> tuple[subprocess.Popen[str], str, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "octoci", "emulator", "--data-dir", str(data_dir)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"},
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline().strip()
-    assert line.startswith("Octopus emulator listening on "), line
-    url = line.split(" on ", 1)[1].split(" ", 1)[0]
-    key = line.rsplit("API key: ", 1)[1].rstrip(")")
-    return process, url, key
 
 
 def _kill(process: subprocess.Popen[str]) -> list[str]:
@@ -136,7 +121,7 @@ def test_kill_9_during_uploads_leaves_a_consistent_store(tmp_path: Path) -> None
     failures: list[str] = []
     repairs: list[str] = []
     for cycle in range(CYCLES):
-        process, url, key = _start(data_dir)
+        process, url, key = start_emulator_process("--data-dir", str(data_dir))
         try:
             failures += [
                 f"cycle {cycle}: {p}"
@@ -160,7 +145,7 @@ def test_kill_9_during_uploads_leaves_a_consistent_store(tmp_path: Path) -> None
             repairs += _kill(process)
         for uploader in uploaders:
             uploader.join(20)
-    process, url, key = _start(data_dir)
+    process, url, key = start_emulator_process("--data-dir", str(data_dir))
     try:
         failures += [
             f"final: {p}" for p in _inconsistencies(url, key, data_dir, sent, acknowledged)

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from octoci.emulator import Emulator
 from octoci.octodiff import build_delta, build_signature, parse_signature
 from octoci.octodiff.format import COPY, delta_header
+from octoci_emulator import Emulator
 
 from .conftest import Client
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from octoci.emulator import Emulator
+from octoci_emulator import Emulator
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:

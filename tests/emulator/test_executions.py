@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from octoci.emulator import Emulator
+from octoci_emulator import Emulator
 
 from .conftest import Client
 

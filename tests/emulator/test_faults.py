@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from octoci.emulator import Emulator
+from octoci_emulator import Emulator
 
 from .conftest import Client
 
@@ -123,6 +123,7 @@ def test_a_rule_matching_every_path_can_still_be_cleared(octo: Client) -> None:
     assert octo.get("/environments").status_code == 200
 
 
+@pytest.mark.slow
 def test_rate_limit_lets_through_a_client_that_waits_its_retry_after(octo: Client) -> None:
     octo.emulator.add_fault(action="rate_limit", limit=1, per_seconds=2, path="environments")
     assert octo.get("/environments").status_code == 200

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from octoci.emulator import Emulator
+from octoci_emulator import Emulator
 
 # The start of a TLS ClientHello: what a client configured with https:// sends first.
 TLS_HELLO = bytes.fromhex("16030100a5010000a10303") + b"\x00" * 32

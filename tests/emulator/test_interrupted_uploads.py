@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from octoci.emulator import Emulator
+from octoci_emulator import Emulator
 
 from .rawhttp import post_head, send_raw
 

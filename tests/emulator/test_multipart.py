@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from octoci.emulator.body import ChunkedReader, IncompleteBody, LengthReader
-from octoci.emulator.multipart import MalformedMultipart, MultipartReader, boundary_from
+from octoci_emulator.body import ChunkedReader, IncompleteBody, LengthReader
+from octoci_emulator.multipart import MalformedMultipart, MultipartReader, boundary_from
 
 
 class _Trickle:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from octoci.emulator import Emulator
+from octoci_emulator import Emulator
 
 from .conftest import Client
 

@@ -134,6 +134,7 @@ def test_schedule_models_buffer_tails() -> None:
     assert list(schedule(8, 4, 4, 6)) == [(0, 2, 4), (3, 4, 4)]
 
 
+@pytest.mark.slow
 def test_a_tail_match_preempts_full_chunks(tmp_path: Path) -> None:
     # The basis ends with a short chunk; in the new file that short chunk's bytes sit where a
     # buffer's tail probes them with the short window: upstream copies the short chunk there
@@ -222,6 +223,7 @@ def test_round_trip_property(
     assert rebuild(basis, delta) == bytes(new)
 
 
+@pytest.mark.slow
 def test_matches_across_every_internal_block_boundary(tmp_path: Path) -> None:
     # Chunks shifted by every offset within 2 KiB, in a file bigger than the vectorised scan
     # blocks and the read buffer: a match that straddles a block must still be found.

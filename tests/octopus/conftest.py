@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from octoci.emulator import Emulator
 from octoci.octopus.connection import Connection
 from octoci.octopus.settings import OctopusSettings
 from octoci.testing import CliResult, run_octoci
 from octoci.testing import emulator as emulator_fixtures
+from octoci_emulator import Emulator
 
 # Made visible here until the octoci.testing plugin provides them (re-binding is harmless).
 octopus_emulator = emulator_fixtures.octopus_emulator

@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from octoci.emulator import Emulator
 from octoci.testing import CliResult
+from octoci_emulator import Emulator
 
 
 def test_push_outputs_and_summary_on_github_actions(

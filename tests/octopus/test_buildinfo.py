@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from octoci.emulator import Emulator
 from octoci.errors import InputError
 from octoci.model import BuildInformation, Commit
 from octoci.octopus.buildinfo import (
@@ -18,6 +17,7 @@ from octoci.octopus.buildinfo import (
     validate_build_information_target,
 )
 from octoci.testing import CliResult
+from octoci_emulator import Emulator
 
 INFO = {
     "BuildEnvironment": "Jenkins",

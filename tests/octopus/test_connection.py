@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import requests
 
-from octoci.emulator import Emulator
 from octoci.errors import InputError
 from octoci.octopus.connection import EXECUTIONS_API_VERSION, Connection
 from octoci.octopus.errors import (
@@ -20,6 +19,7 @@ from octoci.octopus.errors import (
     ServerTooOldError,
 )
 from octoci.octopus.settings import OctopusSettings
+from octoci_emulator import Emulator
 
 
 def _record(connection: Connection) -> list[str]:

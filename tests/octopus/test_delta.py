@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from octoci.emulator import Emulator
 from octoci.octodiff import build_signature
 from octoci.octopus.connection import Connection
 from octoci.octopus.packages import PushResult, push_packages, validate_package_files
 from octoci.testing import CliResult
+from octoci_emulator import Emulator
 
 SIZE = 600_000
 
@@ -191,6 +191,25 @@ def test_a_refused_delta_falls_back_with_one_warning(
     assert _stored(octopus_emulator, "2.0.0") == new
     assert len(_warnings(octoci_log)) == 1
     assert "refused the delta" in _warnings(octoci_log)[0]
+
+
+def test_a_lost_delta_answer_is_looked_up_not_sent_whole(
+    octopus_emulator: Emulator, connect: Callable[..., Connection], versions: tuple[Path, bytes]
+) -> None:
+    """It was sent again whole, met the stored delta's package and reported "identical"."""
+    path, new = versions
+    octopus_emulator.add_fault(action="lose_response", path="/delta$", times=1)
+    connection = connect()
+    posts: list[str] = []
+    connection.session.hooks["response"].append(
+        lambda r, *a, **k: posts.append(r.request.path_url) if r.request.method == "POST" else None
+    )
+    result = _push(connection, path)
+    assert (result.outcome, result.delta) == ("created", True)
+    assert result.sent < len(new) * 0.03
+    assert result.server_hash == hashlib.sha1(new).hexdigest()
+    assert posts == []  # the lost delta had no answer; nothing went whole
+    assert _stored(octopus_emulator, "2.0.0") == new
 
 
 def test_a_server_error_on_the_signature_falls_back(

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from octoci.emulator import Emulator
 from octoci.octopus.executions import parse_variables
 from octoci.testing import CliResult
+from octoci_emulator import Emulator
 
 from .conftest import PIPELINE_SEED
 

@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from octoci import hookimpl
-from octoci.emulator import Emulator, mint_id_token
 from octoci.octopus import connection as connection_module
 from octoci.octopus.errors import octopus_messages
 from octoci.server import CIServer
 from octoci.testing import CliResult, parse_ci_output
+from octoci_emulator import Emulator, mint_id_token
 
 from .conftest import PIPELINE_SEED
 from .test_proxy_and_progress import proxy

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from octoci.emulator import Emulator
 from octoci.octopus.progress import Progress
 from octoci.testing import CliResult
+from octoci_emulator import Emulator
 
 
 class _Forwarder(BaseHTTPRequestHandler):

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from octoci.emulator import Emulator
 from octoci.errors import InputError
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import PackageConflictError
-from octoci.octopus.multipart import MultipartFile
+from octoci.octopus.multipart import FileChangedError, MultipartFile
 from octoci.octopus.packages import (
     parse_overwrite_mode,
     push_package,
     push_packages,
     validate_package_files,
+    verify_stored,
 )
+from octoci.package_names import parse_package_filename
 from octoci.testing import CliResult
+from octoci_emulator import Emulator
 
 
 def _stored(emulator: Emulator) -> list[tuple[str, str, str]]:
@@ -238,6 +242,7 @@ def test_push_command_bad_overwrite_mode(
     assert "unknown overwrite mode 'maybe'" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_body_above_2_gib_is_streamed_in_constant_memory(tmp_path: Path) -> None:
     """The official GitHub action fails above 2 GB (it reads the file into memory). A sparse
     2 GiB + 1 MiB file streams block by block: length right, memory flat."""
@@ -259,3 +264,121 @@ def test_a_body_above_2_gib_is_streamed_in_constant_memory(tmp_path: Path) -> No
         tracemalloc.stop()
     assert total == len(body)
     assert peak < 4 * 1024 * 1024
+
+
+def test_the_body_hashes_what_it_sends(make_package: Callable[..., Path]) -> None:
+    path = make_package("Acme.Web.1.0.0.zip", size=2 * 1024 * 1024 + 3)
+    body = MultipartFile(path)
+    assert body.sha1 is None
+    b"".join(body)
+    assert body.sha1 == hashlib.sha1(path.read_bytes()).hexdigest()
+    assert body.failure is None
+
+
+@pytest.mark.parametrize("same_size", [True, False], ids=["rewritten", "appended"])
+def test_the_body_refuses_a_file_that_changes_while_it_is_read(
+    make_package: Callable[..., Path], same_size: bool
+) -> None:
+    path = make_package("Acme.Web.1.0.0.zip", size=2 * 1024 * 1024 + 3)
+    body = MultipartFile(path, block_size=1024 * 1024)
+    blocks = iter(body)
+    next(blocks), next(blocks)  # the head and the first block
+    time.sleep(0.02)  # a coarse file system clock must tick (Linux: one jiffy at most)
+    with path.open("r+b") as handle:
+        if same_size:
+            handle.write(b"rewritten")
+        else:
+            handle.seek(0, 2)
+            handle.write(b"more")
+    with pytest.raises(FileChangedError, match="changed while it was being sent"):
+        list(blocks)
+    assert isinstance(body.failure, FileChangedError)
+    assert body.sha1 is None
+
+
+def _write_only_file(folder: Path) -> Path:
+    """A package name that nobody, root included, may open for reading: a link to a write-only
+    sysctl file (root's override of file permissions does not apply to /proc/sys)."""
+    target = Path("/proc/sys/vm/drop_caches")
+    try:
+        target.open("rb").close()
+    except PermissionError:
+        pass
+    except OSError:
+        pytest.skip("no /proc/sys/vm/drop_caches here (not Linux)")
+    else:
+        pytest.skip("/proc/sys/vm/drop_caches is readable here")
+    link = folder / "Acme.Web.1.0.0.zip"
+    link.symlink_to(target)
+    return link
+
+
+def _mode_000_file(folder: Path) -> Path:
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file whatever its mode (the write-only case runs instead)")
+    path = folder / "Acme.Web.1.0.0.zip"
+    path.write_bytes(b"PK package")
+    path.chmod(0)
+    return path
+
+
+@pytest.mark.parametrize("make_unreadable", [_mode_000_file, _write_only_file])
+def test_an_unreadable_file_is_bad_input_at_once(
+    octoci: Callable[..., CliResult],
+    octopus_emulator: Emulator,
+    tmp_path: Path,
+    make_unreadable: Callable[[Path], Path],
+) -> None:
+    """It was retried for 96 s and reported as a connection failure."""
+    path = make_unreadable(tmp_path)
+    started = time.monotonic()
+    result = octoci("push", path.name)
+    assert time.monotonic() - started < 5
+    assert result.exit_code == 2, result
+    assert f"{path}: cannot be read (Permission denied); check its permissions" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "reach" not in result.stderr
+    assert octopus_emulator.packages() == []
+
+
+def test_a_file_unreadable_when_it_is_sent_is_named_not_a_network_failure(
+    octopus_emulator: Emulator, connect: Callable[..., Connection], tmp_path: Path
+) -> None:
+    # Readable when it was checked, not when it is sent (here: a file nobody may read, handed
+    # straight to push_package as a library caller may).
+    path = _write_only_file(tmp_path)
+    name = parse_package_filename(path.name)
+    assert name is not None
+    started = time.monotonic()
+    with pytest.raises(InputError, match="cannot be read") as caught:
+        push_package(connect(), path, name, delta=False)
+    assert time.monotonic() - started < 5
+    assert str(path) in str(caught.value)
+    assert octopus_emulator.packages() == []
+
+
+def test_a_file_name_that_is_not_utf8_is_named(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, tmp_path: Path
+) -> None:
+    name = os.fsdecode(b"Acme.Web.1.0.0-caf\xe9.zip")  # Latin-1 bytes: not UTF-8
+    (tmp_path / name).write_bytes(b"PK package")
+    result = octoci("push", name)
+    assert result.exit_code == 2
+    assert "Acme.Web.1.0.0-caf\\xe9.zip: the file name is not valid UTF-8" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_the_stored_hash_is_looked_up_when_the_answer_has_none(
+    octopus_emulator: Emulator,
+    connect: Callable[..., Connection],
+    make_package: Callable[..., Path],
+) -> None:
+    path = make_package("Acme.Web.1.2.3.zip", size=10_000)
+    push_packages(connect(), validate_package_files([path]))
+    sha1 = hashlib.sha1(path.read_bytes()).hexdigest()
+    name = parse_package_filename(path.name)
+    assert name is not None
+    assert verify_stored(connect(), name, sha1, {}) == (sha1, True)
+    # An answer that disagrees is read again: the look-up is what counts.
+    assert verify_stored(connect(), name, sha1, {"Hash": "0" * 40}) == (sha1, True)
+    assert verify_stored(connect(), name, "1" * 40, {"Hash": "0" * 40}) == (sha1, False)

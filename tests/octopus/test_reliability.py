@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from octoci.emulator import Emulator
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import OctopusApiError, OctopusConnectionError
 from octoci.octopus.packages import OverwriteMode, push_packages, validate_package_files
 from octoci.testing import CliResult
+from octoci_emulator import Emulator
 
 SIZE = 2 * 1024 * 1024 + 17
 

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from octoci.emulator import Emulator
 from octoci.testing import CliResult
+from octoci_emulator import Emulator
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 

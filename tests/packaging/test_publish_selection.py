@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 import octoci.packaging.zipwriter as zipwriter
-from octoci.emulator import Emulator
 from octoci.model import PackageEntry
 from octoci.testing import CliResult, run_octoci
 from octoci.testing import emulator as emulator_fixtures
+from octoci_emulator import Emulator
 
 octopus_emulator = emulator_fixtures.octopus_emulator
 octopus_emulator_seed = emulator_fixtures.octopus_emulator_seed

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from octoci.emulator import Emulator
 from octoci.testing import CliResult, run_octoci
 from octoci.testing import emulator as emulator_fixtures
+from octoci_emulator import Emulator
 
 octopus_emulator = emulator_fixtures.octopus_emulator
 octopus_emulator_factory = emulator_fixtures.octopus_emulator_factory

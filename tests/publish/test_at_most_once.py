@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from octoci.emulator import Emulator
 from octoci.testing import CliResult
+from octoci_emulator import Emulator
 
 from .conftest import SEED
 

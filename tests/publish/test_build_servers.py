@@ -14,8 +14,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from octoci.emulator import Emulator
 from octoci.testing import CIMessage, CliResult, parse_ci_output, run_octoci
+from octoci_emulator import Emulator
 
 CiEnv = Callable[..., dict[str, str]]
 VERSION = "2.4.0"

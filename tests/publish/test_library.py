@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from octoci.config import resolve_config
-from octoci.emulator import Emulator
 from octoci.model import CaptureOptions
 from octoci.octopus.connection import Connection
 from octoci.octopus.settings import OctopusSettings
 from octoci.plugins import create_plugin_manager
 from octoci.publish.pipeline import Reporter, check_server, execute, plan_publish
+from octoci_emulator import Emulator
 
 from .conftest import SEED
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from octoci.emulator import Emulator
 from octoci.model import BuildInformation
 from octoci.octopus.executions import DeployRequest, ReleaseRequest
 from octoci.publish.pipeline import PublishPlan, missing_permissions, required_permissions
 from octoci.testing import run_octoci
+from octoci_emulator import Emulator
 
 
 def _plan(**changes: Any) -> PublishPlan:

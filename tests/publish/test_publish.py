@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import threading
 import urllib.request
 import zipfile
 from collections.abc import Callable
@@ -16,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from octoci.emulator import DEFAULT_API_KEY, Emulator
 from octoci.testing import CliResult, run_octoci
+from octoci_emulator import DEFAULT_API_KEY, Emulator
 
 Publish = Callable[..., CliResult]
 
@@ -357,15 +358,34 @@ def test_the_version_can_come_from_the_build_number(
     assert "3.1.4" in {p["Version"] for p in octopus_emulator.packages()}
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
-def test_keep_emulator_serves_the_links_until_ctrl_c(sample_repo: Path) -> None:
+def _emulator_state(temp: Path) -> list[Path]:
+    return [p for p in temp.iterdir() if p.name.startswith("octoci-emulator-")]
+
+
+def _default_sigint() -> None:
+    # A shell that runs pytest in the background starts it with SIGINT ignored, and children
+    # inherit that: give the child Python's own Ctrl-C handling whatever launched the tests.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals to a child process")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_keep_emulator_serves_the_links_until_ctrl_c_or_sigterm(
+    sample_repo: Path, tmp_path: Path, signum: signal.Signals
+) -> None:
     octoci = Path(sys.executable).with_name("octoci")
-    env = {**os.environ, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    temp = tmp_path / "temp"  # the emulator's temporary state goes here, and must go away
+    temp.mkdir()
+    env = {**os.environ, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1", "TMPDIR": str(temp)}
     env.pop("CI", None)
     child = subprocess.Popen(
-        [str(octoci), "publish", "--emulator", "--keep-emulator"],
-        cwd=sample_repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [str(octoci), "publish", "--emulator", "--keep-emulator"], cwd=sample_repo, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint,
     )  # fmt: skip
+    # Whatever goes wrong, no child outlives the test (and reading its output cannot hang).
+    watchdog = threading.Timer(60, child.kill)
+    watchdog.start()
     try:
         assert child.stdout is not None
         url = ""
@@ -374,16 +394,22 @@ def test_keep_emulator_serves_the_links_until_ctrl_c(sample_repo: Path) -> None:
                 url = line.split(" at ")[1].split(";")[0]
                 break
         assert url.startswith("http://127.0.0.1:")
+        assert _emulator_state(temp), "the emulator keeps its state elsewhere: fix the test"
         request = urllib.request.Request(
             f"{url}/api/Spaces-1/releases/Releases-1", headers={"X-Octopus-ApiKey": DEFAULT_API_KEY}
         )
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert json.load(answer)["Version"] == "1.3.1-ci.2"
-    finally:
-        child.send_signal(signal.SIGINT)
+        child.send_signal(signum)
         out, _ = child.communicate(timeout=30)
-    assert child.returncode == 0
+    finally:
+        watchdog.cancel()
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 0, f"stopped by {signum.name}: exit {child.returncode}"
     assert "emulator stopped" in out
+    assert _emulator_state(temp) == []  # a clean stop: the temporary state is removed
 
 
 def test_json_on_the_local_server_moves_the_outputs_to_stderr(publish: Publish) -> None:

@@ -27,7 +27,6 @@ __all__ = ["cli", "main", "run"]
 
 #: Built-in commands: name -> "module:attribute", imported on first use.
 BUILTIN_COMMANDS: dict[str, str] = {
-    "emulator": "octoci.cli.emulator:emulator",
     "info": "octoci.cli.info:info",
     "plugins": "octoci.cli.plugins_command:plugins",
     "pack": "octoci.cli.pack:pack",

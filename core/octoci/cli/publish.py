@@ -88,7 +88,8 @@ def _settings_options(function: F) -> F:
 @click.option(
     "--keep-emulator",
     is_flag=True,
-    help="With --emulator: keep it serving after the run, until Ctrl-C, to look at the links.",
+    help="With --emulator: keep it serving after the run, until Ctrl-C or SIGTERM, to look at "
+    "the links.",
 )
 @capture_options
 @octopus_options
@@ -152,7 +153,7 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
     if emulated:
         from octoci.publish.emulated import start_publish_emulator
 
-        emulator = start_publish_emulator(config, plan.package_ids)
+        emulator = start_publish_emulator(config, plan.package_ids, state.plugin_manager)
         config = config.override("octopus_url", emulator.url, "--emulator")
         say(f"started an Octopus emulator at {emulator.url} for this run")
     try:
@@ -243,6 +244,7 @@ def _finish(
     emulator: Any,
 ) -> None:
     from octoci.cli.octopus_options import publish as hand_to_server
+    from octoci.local_octopus import sigterm_as_interrupt
 
     report = outcome.report(state.server.name, connection, plan.info)
     dry_run = bool(options["dry_run"])
@@ -268,9 +270,12 @@ def _finish(
     if emulator is not None and not dry_run:
         _emulator_links(say, emulator, check, outcome)
         if options["keep_emulator"]:
-            say(f"the emulator keeps serving at {emulator.url}; press Ctrl-C to stop it")
+            # SIGTERM stops it like Ctrl-C does (a CI runner or `kill`; a shell that started us
+            # in the background ignores SIGINT for us).
             try:
-                emulator.serve_forever()
+                with sigterm_as_interrupt():
+                    say(f"the emulator keeps serving at {emulator.url}; press Ctrl-C to stop it")
+                    emulator.serve_forever()
             except KeyboardInterrupt:
                 say("emulator stopped")
     if outcome.failure is not None:

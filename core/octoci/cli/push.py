@@ -86,7 +86,9 @@ def push(ctx: click.Context, /, **options: Any) -> None:
     """Push package files (paths or globs such as 'dist/*.zip') to the built-in feed.
 
     Files are streamed from disk (any size, constant memory), several at once; a package
-    whose earlier version is in Octopus goes as a delta when that is worth it. With --json:
+    whose earlier version is in Octopus goes as a delta when that is worth it. Every stored
+    package is checked against the SHA-1 of the bytes sent; a file that changes while it is
+    sent is refused. With --json:
     {"Packages": [{Path, PackageId, Version, Size, Result, Hash, Attempts, BytesSent, Delta}],
     "Failed": [...]}; Result is created, identical (already there, same content) or ignored;
     BytesSent counts package bytes sent and Delta says whether they were a delta.

@@ -14,6 +14,9 @@ The flow is Octopus's own clients' (``octo push``; octopus-api.md section 4):
 Anything unusable on the way (a corrupt or truncated signature, one for another file, a delta
 the server refuses, a server error) ends in the caller's full upload, with one warning; the
 server's check of the rebuilt file's SHA-1 means a bad delta can never leave a wrong package.
+A delta whose answer was lost is not sent again as a whole file: the caller looks the package
+up (:attr:`DeltaUpload.lost`). The caller also compares the stored ``Hash`` with the file's,
+with the same check as a whole-file upload (``octoci.octopus.packages``).
 """
 
 from __future__ import annotations
@@ -31,10 +34,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from octoci.errors import OctociError
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import OctopusApiError, OctopusConnectionError, OctopusNotFoundError
-from octoci.octopus.multipart import MultipartFile
+from octoci.octopus.multipart import FileState, MultipartFile, check_unchanged
 from octoci.package_names import PackageName
 
 __all__ = ["NOT_WORTH_IT", "DeltaUpload", "push_delta"]
@@ -47,7 +49,8 @@ NOT_WORTH_IT = 0.95
 
 @dataclass(frozen=True)
 class DeltaUpload:
-    """A delta the server answered: 201 stored, 200 ignored (existing kept), 409 exists."""
+    """A delta the server answered: 201 stored, 200 ignored (existing kept), 409 exists; or
+    status 0: the delta was sent but its answer was lost (it may have been stored)."""
 
     status: int
     resource: dict[str, Any]
@@ -55,6 +58,11 @@ class DeltaUpload:
     delta_size: int
     sha1: str
     timings: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def lost(self) -> bool:
+        """True when the delta was sent but no answer came back: look the package up."""
+        return self.status == 0
 
 
 def _segment(text: str) -> str:
@@ -108,6 +116,7 @@ def push_delta(
     *,
     params: Mapping[str, str],
     on_progress: Callable[[int], None] | None = None,
+    expected: FileState | None = None,
 ) -> DeltaUpload | None:
     """Push ``path`` as a delta against the nearest earlier version, if that is worth it.
 
@@ -116,8 +125,8 @@ def push_delta(
     above 95 % of the file (info), or anything unusable or refused on the way (one warning).
 
     :param params: the upload's overwrite parameters (``overwriteMode`` or legacy ``replace``).
-    :raises OctociError: Octopus stored a file whose SHA-1 is not the package's (never expected:
-        the server verifies the rebuilt file).
+    :param expected: the file's state when it was checked (default: now).
+    :raises FileChangedError: the file changed while the delta was built from it (nothing sent).
     """
     from octoci.octodiff import DeltaTooLargeError, OctodiffError, build_delta, parse_signature
 
@@ -125,7 +134,8 @@ def push_delta(
     if not connection.link("PackageDeltaSignature"):
         log.info("%s: this Octopus does not take delta uploads", label)
         return None
-    size = path.stat().st_size
+    expected = expected if expected is not None else FileState.of(path)
+    size = expected.size
     started = time.monotonic()
     fetched = _fetch_signature(connection, name, label)
     if fetched is None:
@@ -157,6 +167,8 @@ def push_delta(
             log.warning("%s: could not build a delta (%s); pushing the whole file", label, exc)
             return None
         timings["delta"] = time.monotonic() - started
+        # The delta promises the SHA-1 of what was read: a file rewritten meanwhile must not go.
+        check_unchanged(path, expected, when="while a delta was being built from it")
         log.info(
             "%s: delta against %s is %d bytes (%.2f %% of %d) after %.2f s",
             label,
@@ -188,7 +200,10 @@ def push_delta(
             log.warning("%s: Octopus refused the delta (%s); pushing the whole file", label, exc)
             return None
         except OctopusConnectionError as exc:
-            # The full upload that follows finds out (409 + hash comparison) if this landed.
+            if exc.ambiguous:
+                # It may have been stored: the caller looks before sending anything again.
+                log.warning("%s; checking whether the package arrived", exc)
+                return DeltaUpload(0, {}, base_version, stats.delta_size, stats.sha1.hex())
             log.warning("%s: the delta upload failed (%s); pushing the whole file", label, exc)
             return None
         timings["upload"] = time.monotonic() - started
@@ -198,13 +213,6 @@ def push_delta(
             resource = {}
         if not isinstance(resource, dict):
             resource = {}
-        stored = str(resource.get("Hash") or "").lower()
-        if response.status_code == 201 and stored and stored != stats.sha1.hex():
-            raise OctociError(
-                f"Octopus stored {name.id} {name.version} from the delta with SHA-1 {stored}, "
-                f"but the package's is {stats.sha1.hex()}; push it again with --no-delta "
-                "--overwrite-mode OverwriteExisting"
-            )
         return DeltaUpload(
             response.status_code,
             resource,

@@ -10,21 +10,33 @@ the stored package's SHA1 and size are compared with the local file's:
 
 After an upload whose answer was lost (timeout, dropped connection, 5xx from a proxy), the
 package is looked up before trying again: if it landed with our content the push succeeded.
+
+Every stored package is verified: the SHA-1 of the bytes actually sent (hashed while sending,
+by :class:`~octoci.octopus.multipart.MultipartFile` or the delta builder) must be the ``Hash``
+Octopus stored (from its answer, or looked up when the answer has none), whether the file went
+whole or as a delta (:func:`verify_stored`). A mismatch means the data was damaged on the way:
+the copy Octopus just created from our request is replaced once by sending the file again with
+``OverwriteExisting`` (only while the look-up shows that very copy; nobody else's package is
+replaced), and a second mismatch is an error naming both hashes. A file that changes while it
+is read (size, modification time, or another file under the name) is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
+import stat
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from octoci.errors import InputError, OctociError
+from octoci.files import display_path
 from octoci.model import Package
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import (
@@ -33,7 +45,7 @@ from octoci.octopus.errors import (
     OctopusNotFoundError,
     PackageConflictError,
 )
-from octoci.octopus.multipart import MultipartFile
+from octoci.octopus.multipart import FileChangedError, FileState, MultipartFile, check_unchanged
 from octoci.octopus.progress import Progress
 from octoci.package_names import (
     PackageName,
@@ -47,12 +59,14 @@ __all__ = [
     "OverwriteMode",
     "PushOutcome",
     "PushResult",
+    "StoredHashMismatchError",
     "file_sha1",
     "find_package",
     "parse_overwrite_mode",
     "push_package",
     "push_packages",
     "validate_package_files",
+    "verify_stored",
 ]
 
 log = logging.getLogger("octoci")
@@ -142,6 +156,11 @@ class PushResult:
         }
 
 
+class StoredHashMismatchError(OctociError):
+    """Octopus stored bytes whose SHA-1 is not that of the bytes sent, also after sending them
+    again (exit code 1)."""
+
+
 def file_sha1(path: Path) -> str:
     """The SHA1 Octopus stores as a package's ``Hash``."""
     digest = hashlib.sha1()
@@ -167,6 +186,14 @@ def validate_package_files(paths: Sequence[Path]) -> list[tuple[Path, PackageNam
         if path.is_dir():
             problems.append(f"{path}: is a folder; pack it first (octoci pack)")
             continue
+        try:
+            path.name.encode("utf-8")
+        except UnicodeEncodeError:
+            problems.append(
+                f"{display_path(path.name)}: the file name is not valid UTF-8, which Octopus cannot store; "
+                "rename the file"
+            )
+            continue
         name = parse_package_filename(path.name)
         if name is None:
             reason = (
@@ -177,8 +204,9 @@ def validate_package_files(paths: Sequence[Path]) -> list[tuple[Path, PackageNam
             )
             problems.append(f"{path.name}: {reason}")
             continue
-        if path.stat().st_size == 0:
-            problems.append(f"{path}: the file is empty")
+        problem = _unreadable(path)
+        if problem:
+            problems.append(problem)
             continue
         key = (name.id.lower(), canonical_version(name.version))
         if key in seen and seen[key] != path:
@@ -189,6 +217,81 @@ def validate_package_files(paths: Sequence[Path]) -> list[tuple[Path, PackageNam
     if problems:
         raise InputError("cannot push: " + "; ".join(problems))
     return named
+
+
+def _unreadable(path: Path) -> str:
+    """Why ``path`` cannot be pushed as a file (cannot be opened, not a regular file, empty), or
+    ``""``. It is opened for real: permissions, ACLs and security modules all have their say,
+    before anything is sent (a read that fails mid-upload looks like a network failure)."""
+    try:
+        # Non-blocking, so that a FIFO under a package's name cannot hang the check.
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        return f"{path}: cannot be read ({exc.strerror or exc}); check its permissions"
+    try:
+        status = os.fstat(handle)
+    finally:
+        os.close(handle)
+    if not stat.S_ISREG(status.st_mode):
+        return f"{path}: is not a regular file (a pipe, socket or device); push a file"
+    if status.st_size == 0:
+        return f"{path}: the file is empty"
+    return ""
+
+
+def _file_error(what: str, path: Path, error: OSError) -> OctociError:
+    """The one-line error for a package file that failed while being read for sending."""
+    if isinstance(error, FileChangedError):
+        return OctociError(
+            f"{what} refused: {error}; nothing was stored from it. Push again once the file is "
+            "complete (a build step may still be writing it)"
+        )
+    if isinstance(error, PermissionError):
+        return InputError(
+            f"{what} failed: {path}: cannot be read ({error.strerror or error}); "
+            "check its permissions"
+        )
+    if isinstance(error, FileNotFoundError):
+        return OctociError(f"{what} refused: {path} was removed while it was being sent")
+    return OctociError(f"{what} failed: reading {path}: {error.strerror or error}")
+
+
+def _hash_of(package: Mapping[str, Any] | None) -> str:
+    return str((package or {}).get("Hash") or "").strip().lower()
+
+
+def _other_package(answer: Mapping[str, Any], name: PackageName) -> str:
+    """``"Id Version"`` when an upload's answer describes another package than ``name`` (the
+    file name was damaged on the way), else ``""``."""
+    package_id, version = answer.get("PackageId"), answer.get("Version")
+    if not isinstance(package_id, str) or not isinstance(version, str):
+        return ""
+    if package_id.lower() == name.id.lower() and canonical_version(version) == canonical_version(
+        name.version
+    ):
+        return ""
+    return f"{package_id} {version}"
+
+
+def verify_stored(
+    connection: Connection, name: PackageName, sent_sha1: str, answer: Mapping[str, Any]
+) -> tuple[str, bool]:
+    """What Octopus stored after it answered an upload (whole or delta) with ``answer``:
+    ``(stored SHA-1, replaceable)``; the push is verified when the SHA-1 is ``sent_sha1``.
+
+    The SHA-1 is the answer's ``Hash``, or the package's when it is looked up: when the answer
+    has none, and when it differs from ``sent_sha1`` (a second reading; the answer may be what
+    was damaged). ``replaceable`` is True when the look-up shows the very copy the answer
+    described (or the answer named none): the copy our request created, which may be replaced
+    by sending again. ``""``: Octopus reports no hash at all.
+    """
+    answered = _hash_of(answer)
+    if answered and answered == sent_sha1:
+        return answered, True
+    looked = _hash_of(find_package(connection, name))
+    if not answered or looked == sent_sha1:
+        return looked, True
+    return (looked or answered), looked in ("", answered)
 
 
 def find_package(connection: Connection, name: PackageName) -> dict[str, Any] | None:
@@ -251,9 +354,13 @@ def push_package(
 
     With ``delta`` (the default) only a delta against the nearest earlier version is sent when
     the server offers one and it is worth it (:mod:`octoci.octopus.delta`); otherwise, or when
-    anything about the delta fails, the whole file.
+    anything about the delta fails, the whole file. Either way the stored package's SHA-1 is
+    compared with that of the bytes sent (:func:`verify_stored`).
 
     :raises PackageConflictError: a different file is stored under the same id and version.
+    :raises StoredHashMismatchError: Octopus stored other bytes than those sent, twice.
+    :raises InputError: the file cannot be read.
+    :raises OctociError: the file changed while it was being pushed.
     :raises OctopusApiError: Octopus refused the upload.
     :raises OctopusConnectionError: Octopus could not be reached within the retry budget.
     """
@@ -261,7 +368,11 @@ def push_package(
     settings = connection.settings
     params = _upload_params(connection, mode)
     local: dict[str, str] = {}
-    size = path.stat().st_size
+    try:
+        expected = FileState.of(path)
+    except OSError as exc:
+        raise _file_error(what, path, exc) from None
+    size = expected.size
     transfer = progress.start(path.name, size) if progress is not None else None
 
     def sent(count: int) -> None:
@@ -297,39 +408,102 @@ def push_package(
             status=409,
         )
 
+    def created(sha1: str, stored: str, attempts: int, **details: Any) -> PushResult:
+        # Octopus holds what was sent; it must also still be the file the user named.
+        try:
+            check_unchanged(path, expected, when="while it was being pushed")
+        except FileChangedError as exc:
+            raise OctociError(
+                f"{what} refused: {exc}. Octopus now holds the file as it was read (SHA-1 "
+                f"{stored or sha1}), which may be neither version: push again with "
+                "--overwrite-mode OverwriteExisting once the file is complete"
+            ) from None
+        if not stored:
+            warning = (
+                f"{what}: Octopus did not report the stored package's SHA-1, so the upload could "
+                "not be verified"
+            )
+            log.warning("%s", warning)
+            notes.append(warning)
+        return PushResult(
+            path, name, size, "created", sha1, stored, attempts, tuple(notes), **details
+        )
+
+    def mismatch(stored: str, sent_sha1: str) -> str:
+        return (
+            f"Octopus stored {name.id} {name.version} with SHA-1 {stored}, but the bytes sent "
+            f"have SHA-1 {sent_sha1}: the data was damaged on the way"
+        )
+
+    # The SHA-1 of a corrupt copy our own upload created, once a re-send replaces it.
+    replacing = ""
+    # The package an upload was stored as by mistake (its name damaged), once re-sent.
+    misnamed = ""
+    notes: list[str] = []
     started = time.monotonic()
     attempt = 0
     try:
         if delta:
             from octoci.octopus.delta import push_delta
 
-            uploaded = push_delta(connection, path, name, params=params, on_progress=sent)
+            try:
+                uploaded = push_delta(
+                    connection, path, name, params=params, on_progress=sent, expected=expected
+                )
+            except FileChangedError as exc:
+                raise _file_error(what, path, exc) from None
             if uploaded is not None:
                 local["sha1"] = uploaded.sha1
-                if uploaded.status == 201:
-                    server_hash = str(uploaded.resource.get("Hash") or "")
-                    return PushResult(
-                        path,
-                        name,
-                        size,
-                        "created",
-                        uploaded.sha1,
-                        server_hash,
-                        1,
-                        delta=True,
-                        bytes_sent=uploaded.delta_size,
+                as_delta: dict[str, Any] = {"delta": True, "bytes_sent": uploaded.delta_size}
+                other = _other_package(uploaded.resource, name)
+                if uploaded.status == 201 and other:
+                    warning = (
+                        f"{what}: Octopus stored the delta as {other}, not {name.id} "
+                        f"{name.version}; that package was created by mistake and can be "
+                        "deleted in Octopus"
                     )
-                package = uploaded.resource or find_package(connection, name)
-                if package:
-                    done = existing_result(package, 1)
-                    return replace(done, delta=True, bytes_sent=uploaded.delta_size)
+                    log.warning("%s; sending the whole file", warning)
+                    notes.append(warning)
+                    misnamed = other
+                elif uploaded.status == 201:
+                    stored, replaceable = verify_stored(
+                        connection, name, uploaded.sha1, uploaded.resource
+                    )
+                    if not stored or stored == uploaded.sha1:
+                        return created(uploaded.sha1, stored, 1, **as_delta)
+                    if not replaceable:
+                        raise StoredHashMismatchError(
+                            f"{what} failed: {mismatch(stored, uploaded.sha1)}, and the copy "
+                            "changed since; check the package in Octopus"
+                        )
+                    log.warning(
+                        "%s: %s; sending the whole file to replace that copy",
+                        what,
+                        mismatch(stored, uploaded.sha1),
+                    )
+                    replacing = stored
+                    params = _upload_params(connection, "OverwriteExisting")
+                elif uploaded.lost:
+                    # The delta may have been stored: re-sending it whole would meet it and
+                    # report "identical" for a package this very push created.
+                    package = find_package(connection, name)
+                    if package is not None:
+                        if _hash_of(package) == uploaded.sha1:
+                            log.info("%s: the delta arrived intact", what)
+                            return created(uploaded.sha1, _hash_of(package), 1, **as_delta)
+                        if mode != "OverwriteExisting":
+                            return replace(existing_result(package, 1), **as_delta)
+                else:
+                    package = uploaded.resource or find_package(connection, name)
+                    if package:
+                        return replace(existing_result(package, 1), **as_delta)
             if progress is not None and transfer is not None:
                 progress.restart(transfer)
         while True:
             attempt += 1
             if progress is not None and transfer is not None and attempt > 1:
                 progress.restart(transfer)
-            body = MultipartFile(path, filename=name.filename, on_progress=sent)
+            body = MultipartFile(path, filename=name.filename, on_progress=sent, expected=expected)
             try:
                 response = connection.request(
                     "POST",
@@ -348,42 +522,82 @@ def push_package(
                     if package is None:
                         raise
                     return existing_result(package, attempt)
+                if replacing and exc.status in (401, 403):
+                    raise StoredHashMismatchError(
+                        f"{what} failed: {mismatch(replacing, local.get('sha1', '?'))}, and "
+                        f"replacing that copy was refused ({exc})"
+                    ) from None
                 if exc.status in (500, 502, 504):
                     problem: str = str(exc)
                 else:
                     raise
             except OctopusConnectionError as exc:
+                # requests reports a failure to read the file as a connection error.
+                if body.failure is not None:
+                    raise _file_error(what, path, body.failure) from None
                 if not exc.ambiguous:
                     raise
                 problem = str(exc)
-            except OSError as exc:  # the file changed or vanished while being sent
-                raise OctociError(f"{what} failed: {exc}") from None
+            except OSError as exc:  # the file failed while being sent, reported as itself
+                raise _file_error(what, path, exc) from None
             else:
                 try:
                     resource = response.json()
                 except ValueError:
                     resource = {}
-                if response.status_code == 200 and isinstance(resource, dict) and resource:
+                if not isinstance(resource, dict):
+                    resource = {}
+                other = _other_package(resource, name)
+                if other:
+                    # Octopus created another package from our bytes: ours is not there yet.
+                    warning = (
+                        f"{what}: Octopus stored the upload as {other}, not {name.id} "
+                        f"{name.version} (the request was damaged on the way); that package was "
+                        "created by mistake and can be deleted in Octopus"
+                    )
+                    if misnamed or replacing:
+                        raise StoredHashMismatchError(
+                            f"{warning}; giving up after {attempt} attempts"
+                        )
+                    log.warning("%s; sending the file again", warning)
+                    notes.append(warning)
+                    misnamed = other
+                    continue
+                if response.status_code == 200 and resource:
                     # 200 means "already there, left alone" (IgnoreIfExists).
                     return existing_result(resource, attempt)
-                server_hash = str(resource.get("Hash") or "") if isinstance(resource, dict) else ""
-                return PushResult(path, name, size, "created", "", server_hash, attempt)
+                # Always set (the server read the whole body); the file itself as a last resort.
+                sent_sha1 = body.sha1 or file_sha1(path)
+                local["sha1"] = sent_sha1
+                stored, replaceable = verify_stored(connection, name, sent_sha1, resource)
+                if not stored or stored == sent_sha1:
+                    return created(sent_sha1, stored, attempt)
+                if replacing or misnamed or not replaceable:
+                    raise StoredHashMismatchError(
+                        f"{what} failed: {mismatch(stored, sent_sha1)} ({attempt} attempts); the "
+                        "copy in Octopus is not your file: push again with --overwrite-mode "
+                        "OverwriteExisting, or delete it in Octopus"
+                    )
+                log.warning(
+                    "%s: %s; sending it again to replace that copy",
+                    what,
+                    mismatch(stored, sent_sha1),
+                )
+                replacing = stored
+                params = _upload_params(connection, "OverwriteExisting")
+                continue  # at once: nothing to wait for
             # The answer was lost: did the package land?
             log.warning("%s; checking whether the package arrived", problem)
             package = find_package(connection, name)
             if package is not None:
-                if _same_content(package, path, local):
+                # The bytes of this attempt if they all went out, else the file's.
+                ours = body.sha1 or local.get("sha1") or file_sha1(path)
+                local.setdefault("sha1", ours)
+                if _hash_of(package) == ours:
                     log.info("%s: the package arrived intact", what)
-                    return PushResult(
-                        path,
-                        name,
-                        size,
-                        "created",
-                        local["sha1"],
-                        str(package.get("Hash")),
-                        attempt,
-                    )
-                if mode != "OverwriteExisting":
+                    return created(ours, _hash_of(package), attempt)
+                overwriting = mode == "OverwriteExisting" or _hash_of(package) == replacing
+                if not overwriting:
                     return existing_result(package, attempt)
             elapsed = time.monotonic() - started
             wait = min(settings.backoff_max, settings.backoff_base * 2 ** (attempt - 1))

@@ -4,14 +4,21 @@ The emulator gets the project (with one package step per package the run publish
 environments of ``deploy_to`` and ``promote_to`` in a lifecycle that deploys them in that order,
 the space and the tenants, so the whole job runs on a machine with no Octopus server. Its state
 lives in a temporary folder, removed when the run ends.
+
+The server comes from the plugin that implements ``octoci_start_local_octopus`` (the built-in
+``emulator``); the core has none of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from octoci.config import PublishConfig
+
+if TYPE_CHECKING:
+    from octoci.local_octopus import LocalOctopus
+    from octoci.plugins import OctociPluginManager
 
 __all__ = ["EMULATOR_TASKS", "emulator_seed", "start_publish_emulator"]
 
@@ -58,12 +65,10 @@ def emulator_seed(config: PublishConfig, package_ids: Sequence[str]) -> dict[str
     return {"tasks": dict(EMULATOR_TASKS), "spaces": [space]}
 
 
-def start_publish_emulator(config: PublishConfig, package_ids: Sequence[str]) -> Any:
-    """Start an emulator on 127.0.0.1 and a free port, seeded for ``config``; the caller stops it.
-
-    Returns the running :class:`~octoci.emulator.Emulator`.
-    """
-    from octoci.emulator import Emulator, parse_seed
-
-    seed = parse_seed(emulator_seed(config, package_ids), source="octoci publish --emulator")
-    return Emulator(seed=seed).start()
+def start_publish_emulator(
+    config: PublishConfig, package_ids: Sequence[str], plugins: OctociPluginManager
+) -> LocalOctopus:
+    """Start a local Octopus server on 127.0.0.1 and a free port, seeded for ``config``, through
+    the ``octoci_start_local_octopus`` hook; the caller stops it."""
+    seed = emulator_seed(config, package_ids)
+    return plugins.start_local_octopus(seed, source="octoci publish --emulator")

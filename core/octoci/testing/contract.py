@@ -25,6 +25,9 @@ __all__ = ["CIServerContract"]
 
 #: Values with every character the CI protocols must escape.
 AWKWARD_VALUES = ("plain", "quote ' and | pipe", "brackets [x] ; semi", "50% : a,b")
+#: Names :func:`parse_ci_output` gives the messages that open and close a log group.
+GROUP_OPENERS = ("blockOpened", "group", "startGroup", "section_start")
+GROUP_CLOSERS = ("blockClosed", "endgroup", "endGroup", "section_end")
 
 
 class CIServerContract:
@@ -107,11 +110,60 @@ class CIServerContract:
                 continue
             assert secret not in message.value + "".join(message.properties.values())
 
+    def read_groups(self, written: str) -> list[tuple[str, str]]:
+        """The log groups and lines ``written`` holds, in order: ``("open", title)``,
+        ``("close", "")`` and ``("line", text)``. Understands the group messages of TeamCity,
+        Azure, GitHub, GitLab and Continua; override it for a server whose groups
+        :func:`~octoci.testing.parse_ci_output` does not know."""
+        events: list[tuple[str, str]] = []
+        for message in parse_ci_output(written):
+            if message.name in GROUP_OPENERS:
+                events.append(("open", message.value or message.properties.get("name", "")))
+            elif message.name in GROUP_CLOSERS:
+                events.append(("close", ""))
+            elif message.protocol == "text":
+                events.append(("line", message.value))
+        return events
+
     def test_groups_are_balanced(self, ci_env: Callable[..., dict[str, str]]) -> None:
+        """Every group opened is closed, even when its block raises, and holds what was written
+        inside it. A server without groups (one that keeps :meth:`CIServer.end_group`'s empty
+        default) must still show each group's title before its lines: with nothing to count,
+        counting alone would pass for an adapter that writes nothing at all."""
         server, stream = self.make(ci_env(self.server_class.name, self.variants[0]))
         with server.group("Packing"):
             server.write("inside")
-        names = [m.name for m in parse_ci_output(stream.getvalue())]
-        opened = sum(n in ("blockOpened", "group", "startGroup", "section_start") for n in names)
-        closed = sum(n in ("blockClosed", "endgroup", "endGroup", "section_end") for n in names)
-        assert opened == closed
+            with server.group("Nested"):
+                server.write("deeper")
+        with pytest.raises(RuntimeError), server.group("Failing"):
+            raise RuntimeError("the block failed")
+        server.write("after")
+        events = self.read_groups(stream.getvalue())
+        lines = [text for kind, text in events if kind == "line"]
+        for expected in ("inside", "deeper", "after"):
+            assert expected in lines, f"{expected!r} was not written as a line: {events}"
+        if type(server).end_group is CIServer.end_group:
+            # No groups to count: each title must come before the first line written inside it.
+            texts = [text for _, text in events]
+            for title, first_inside in (("Packing", "inside"), ("Nested", "deeper")):
+                before = texts[: texts.index(first_inside)]
+                assert any(title in text for text in before), (
+                    f"no heading for the group {title!r} before its lines: {events}"
+                )
+            return
+        opened = [text for kind, text in events if kind == "open"]
+        assert len(opened) == 3, (
+            f"{self.server_class.__name__} overrides end_group, so it writes log groups, but "
+            f"3 were not found (override read_groups for its protocol): {events}"
+        )
+        assert "Packing" in opened[0], events
+        assert "Nested" in opened[1], events
+        depth = 0
+        depth_of: dict[str, int] = {}
+        for kind, text in events:
+            depth += {"open": 1, "close": -1}.get(kind, 0)
+            assert depth >= 0, f"a group was closed that was never opened: {events}"
+            if kind == "line":
+                depth_of[text] = depth
+        assert depth == 0, f"{depth} group(s) left open: {events}"
+        assert (depth_of["inside"], depth_of["deeper"], depth_of["after"]) == (1, 2, 0), events

@@ -1,6 +1,10 @@
 """Pytest fixtures that run the Octopus emulator on an ephemeral port.
 
-* ``octopus_emulator`` - a running :class:`~octoci.emulator.Emulator` for one test, seeded with
+The server comes from the plugin that implements ``octoci_start_local_octopus``: the built-in
+``emulator`` (an :class:`octoci_emulator.Emulator`, with its extra test helpers such as
+``packages()`` and ``add_fault()``), unless a plugin registered on ``octoci_pm`` provides another.
+
+* ``octopus_emulator`` - a running local Octopus server for one test, seeded with
   ``octopus_emulator_seed``; torn down (state removed) afterwards.
 * ``octopus_emulator_seed`` - the seed (a mapping as in a JSON seed file); override it in a
   ``conftest.py`` or a test module to mirror your Octopus setup. Tasks run fast by default.
@@ -26,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from octoci.emulator import Emulator, parse_seed
+from octoci.local_octopus import LocalOctopus
+from octoci.plugins import OctociPluginManager, create_plugin_manager
 
 if TYPE_CHECKING:
     import requests
@@ -45,15 +50,20 @@ FAST_TASKS: Mapping[str, Any] = {"queued_seconds": 0.0, "executing_seconds": 0.0
 
 
 def start_emulator(
-    seed: Mapping[str, Any] | None = None, *, data_dir: Path | None = None
-) -> Emulator:
-    """Start an emulator on 127.0.0.1 and an ephemeral port (fast tasks unless ``seed`` says)."""
+    seed: Mapping[str, Any] | None = None,
+    *,
+    data_dir: Path | None = None,
+    plugins: OctociPluginManager | None = None,
+) -> LocalOctopus:
+    """Start an emulator on 127.0.0.1 and an ephemeral port (fast tasks unless ``seed`` says),
+    through ``plugins`` (default: the core and built-in plugins)."""
     data = dict(seed or {})
     data.setdefault("tasks", dict(FAST_TASKS))
-    return Emulator(data_dir=data_dir, seed=parse_seed(data, source="<test seed>")).start()
+    manager = plugins if plugins is not None else create_plugin_manager(load_entrypoints=False)
+    return manager.start_local_octopus(data, data_dir=data_dir, source="<test seed>")
 
 
-def exchange_id_token(emulator: Emulator, id_token: str, audience: str) -> requests.Response:
+def exchange_id_token(emulator: LocalOctopus, id_token: str, audience: str) -> requests.Response:
     """POST ``id_token`` to the emulator's RFC 8693 token exchange, as Octopus's login does, and
     return the response (200 with an ``access_token`` when the seed trusts the token's issuer).
 
@@ -84,9 +94,11 @@ def octopus_emulator_seed() -> Mapping[str, Any]:
 
 
 @pytest.fixture
-def octopus_emulator(octopus_emulator_seed: Mapping[str, Any]) -> Iterator[Emulator]:
+def octopus_emulator(
+    octopus_emulator_seed: Mapping[str, Any], octoci_pm: OctociPluginManager
+) -> Iterator[LocalOctopus]:
     """A running emulator for one test."""
-    emulator = start_emulator(octopus_emulator_seed)
+    emulator = start_emulator(octopus_emulator_seed, plugins=octoci_pm)
     try:
         yield emulator
     finally:
@@ -94,12 +106,16 @@ def octopus_emulator(octopus_emulator_seed: Mapping[str, Any]) -> Iterator[Emula
 
 
 @pytest.fixture
-def octopus_emulator_factory() -> Iterator[Callable[..., Emulator]]:
+def octopus_emulator_factory(
+    octoci_pm: OctociPluginManager,
+) -> Iterator[Callable[..., LocalOctopus]]:
     """Start emulators on demand; every one is stopped when the test ends."""
-    started: list[Emulator] = []
+    started: list[LocalOctopus] = []
 
-    def factory(seed: Mapping[str, Any] | None = None, *, data_dir: Path | None = None) -> Emulator:
-        emulator = start_emulator(seed, data_dir=data_dir)
+    def factory(
+        seed: Mapping[str, Any] | None = None, *, data_dir: Path | None = None
+    ) -> LocalOctopus:
+        emulator = start_emulator(seed, data_dir=data_dir, plugins=octoci_pm)
         started.append(emulator)
         return emulator
 

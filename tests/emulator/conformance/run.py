@@ -20,7 +20,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from octoci.emulator import Emulator, mint_id_token, parse_seed
+from octoci_emulator import Emulator, mint_id_token, parse_seed
 
 CLIENT = "@octopusdeploy/api-client@3.11.0"
 HERE = Path(__file__).resolve().parent

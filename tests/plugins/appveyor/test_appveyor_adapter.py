@@ -278,6 +278,7 @@ def test_a_failing_worker_api(
     assert "warning: two" in server.stream.getvalue()  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_an_unreachable_worker_api_is_one_line_error() -> None:
     api = WorkerApi("http://127.0.0.1:9/")
     with pytest.raises(OctociError, match="cannot set the build variable") as raised:

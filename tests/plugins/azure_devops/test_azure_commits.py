@@ -216,6 +216,7 @@ def test_info_json_falls_back_to_git_when_the_api_fails_and_strict_fails(
     assert "Azure DevOps build changes API" in strict.stderr
 
 
+@pytest.mark.slow
 def test_an_unreachable_server_warns_once_and_uses_git(
     ci_env: CiEnv,
     run_cli: Callable[..., CliResult],

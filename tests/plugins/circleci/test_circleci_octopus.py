@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import requests
 
-from octoci.emulator import Emulator, mint_id_token
 from octoci.testing import CliResult
 from octoci.testing.emulator import exchange_id_token
+from octoci_emulator import Emulator, mint_id_token
 from octoci_plugins.circleci import CircleCI
 
 from .test_circleci_adapter import ORG, needs_bash, read_bash_env

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import requests
 
-from octoci.emulator import Emulator
 from octoci.testing import CliResult, parse_ci_output
+from octoci_emulator import Emulator
 
 API_KEY = "API-CONTINUATEST0001"
 CiEnv = Callable[..., dict[str, str]]

@@ -359,3 +359,36 @@ def test_info_json_without_a_token_warns_what_to_configure(
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 1
     assert "GITHUB_TOKEN: ${{ github.token }}" in warnings[0]
+
+
+def test_info_keeps_an_empty_compare_answer_instead_of_asking_git(
+    ci_env: CiEnv,
+    httpserver: HTTPServer,
+    run_cli: Callable[..., CliResult],
+    git_repo: Callable[..., Path],
+    run_git: Callable[..., str],
+) -> None:
+    repo = git_repo(["one", "two", "three"], tags={0: "v1.3.0"})
+    head = run_git(repo, "rev-parse", "HEAD")
+    env = ci_env(
+        "github_actions",
+        "workflow_dispatch",
+        GITHUB_TOKEN=TOKEN,
+        GITHUB_API_URL=httpserver.url_for("/api/v3"),
+        GITHUB_SHA=head,
+    )
+    run_id = env["GITHUB_RUN_ID"]
+    httpserver.expect_request(f"/api/v3/repos/acme/shop/actions/runs/{run_id}").respond_with_json(
+        {"id": int(run_id), "workflow_id": 9}
+    )
+    httpserver.expect_request("/api/v3/repos/acme/shop/actions/workflows/9/runs").respond_with_json(
+        {"total_count": 1, "workflow_runs": [{"id": 1, "head_sha": C1}]}
+    )
+    # The last successful run built a commit this one only rewinds to: GitHub lists no commits.
+    serve_compare(httpserver, C1, head, [])
+    result = run_cli("info", "--json", env=env, cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["BuildInformation"]["Commits"] == []
+    assert "warning" not in result.stderr
+    httpserver.check_assertions()
+    assert any("/compare/" in request.path for request, _ in httpserver.log)

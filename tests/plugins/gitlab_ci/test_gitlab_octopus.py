@@ -15,9 +15,9 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from octoci.emulator import Emulator, mint_id_token
 from octoci.testing import CliResult
 from octoci.testing.emulator import exchange_id_token
+from octoci_emulator import Emulator, mint_id_token
 from octoci_plugins.gitlab_ci import GitLabCI
 
 from .test_gitlab_adapter import read_dotenv

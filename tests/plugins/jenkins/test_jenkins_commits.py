@@ -301,6 +301,7 @@ def test_info_json_includes_the_commits_from_jenkins(
     assert TOKEN not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_info_falls_back_to_git_over_the_previous_successful_commit(
     httpserver: HTTPServer,
     ci_env: EnvFactory,

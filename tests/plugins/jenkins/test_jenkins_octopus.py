@@ -15,10 +15,10 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from octoci.emulator import Emulator, mint_id_token
 from octoci.files import parse_properties
 from octoci.testing import CliResult
 from octoci.testing.emulator import exchange_id_token
+from octoci_emulator import Emulator, mint_id_token
 from octoci_plugins.jenkins import JenkinsServer
 
 from .test_jenkins_commits import TOKEN, JenkinsApi, build, item, jenkins_env, sha

@@ -14,9 +14,9 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from octoci.emulator import Emulator, mint_id_token
 from octoci.testing import CliResult, parse_ci_output
 from octoci.testing.emulator import exchange_id_token
+from octoci_emulator import Emulator, mint_id_token
 from octoci_plugins.teamcity import TeamCityServer
 
 from .test_teamcity_commits import PASSWORD, ChangesApi, pointed_at, serve

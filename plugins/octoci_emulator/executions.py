@@ -1,0 +1,497 @@
+"""Releases, deployments and runbook runs: the rules Octopus applies when they are created, and the
+automation (automatic release creation on package push, automatic deployment by lifecycle phase).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from octoci.package_names import canonical_version, validate_version, version_key
+from octoci_emulator.catalog import lifecycle_for, project_steps
+from octoci_emulator.errors import BadRequest
+from octoci_emulator.lifecycle import progression
+from octoci_emulator.resources import iso_time
+from octoci_emulator.store import Document
+
+if TYPE_CHECKING:
+    from octoci_emulator.app import EmulatorApp
+
+__all__ = [
+    "DeployOptions",
+    "auto_create_release",
+    "create_release",
+    "deploy",
+    "find_release",
+    "run_runbook",
+]
+
+log = logging.getLogger("octoci.emulator")
+
+_RELEASE_VERSION_HELP = (
+    "The release number '{0}' does not appear to be a valid version number. The version must "
+    "consist of between 1 and 4 number only parts before the optional pre-release part. e.g. 2, "
+    "2.1, 2.4.0.23, 2.4-beta and 1-beta.2"
+)
+
+
+def _release_key(project_id: str, version: str) -> str:
+    try:
+        return f"{project_id}|{canonical_version(version).lower()}"
+    except ValueError:
+        return f"{project_id}|{version.lower()}"
+
+
+def find_release(app: EmulatorApp, project: Document, version: str) -> Document | None:
+    """The project's release ``version`` (versions compare as Octopus compares them)."""
+    return app.store.by_key("release", project["SpaceId"], _release_key(project["Id"], version))
+
+
+def _latest_package(app: EmulatorApp, space_id: str, package_id: str) -> str | None:
+    versions = [
+        p["Version"]
+        for p in app.store.list(
+            "package", space_id, lambda p: p["PackageId"].lower() == package_id.lower()
+        )
+    ]
+    return max(versions, key=version_key) if versions else None
+
+
+def _select_packages(
+    app: EmulatorApp, project: Document, package_version: str, packages: Sequence[str]
+) -> list[Document]:
+    """``SelectedPackages`` from the Executions API's ``PackageVersion`` and ``Packages`` rules."""
+    explicit: list[tuple[str, str, str]] = []  # (step or package, reference, version)
+    for spec in packages:
+        parts = spec.split(":")
+        if len(parts) == 2:
+            explicit.append((parts[0], "", parts[1]))
+        elif len(parts) == 3:
+            explicit.append((parts[0], parts[1], parts[2]))
+        else:
+            raise BadRequest(
+                f"The package '{spec}' is not in the form StepName:Version, PackageId:Version or "
+                "StepName:PackageReferenceName:Version."
+            )
+    selected = []
+    for step, package_id in project_steps(app.store, project):
+        version = ""
+        for who, _reference, wanted in explicit:
+            if who == "*" or who.lower() in {step.lower(), package_id.lower()}:
+                version = wanted
+        version = version or package_version
+        if not version:
+            latest = _latest_package(app, project["SpaceId"], package_id)
+            if latest is None:
+                raise BadRequest(
+                    f"Could not find a version of package '{package_id}' for step '{step}' in "
+                    "the built-in feed. Push the package first, or specify its version."
+                )
+            version = latest
+        problem = validate_version(version)
+        if problem is not None:
+            raise BadRequest(
+                f"The version '{version}' of package '{package_id}' is not valid: {problem}."
+            )
+        selected.append(
+            {
+                "ActionName": step,
+                "StepName": step,
+                "PackageReferenceName": "",
+                "Version": version,
+                "_PackageId": package_id,
+            }
+        )
+    return selected
+
+
+def _next_version(app: EmulatorApp, project: Document, selected: Sequence[Document]) -> str:
+    donor = (project.get("VersioningStrategy") or {}).get("DonorPackage") or {}
+    for package in selected:
+        if donor and package["ActionName"].lower() == str(donor.get("DeploymentAction")).lower():
+            return str(package["Version"])
+    versions = [
+        r["Version"]
+        for r in app.store.list(
+            "release", project["SpaceId"], lambda r: r["ProjectId"] == project["Id"]
+        )
+    ]
+    if not versions:
+        return "0.0.1"
+    latest = max(versions, key=version_key)
+    numbers = [int(p) for p in latest.partition("-")[0].partition("+")[0].split(".")]
+    numbers += [0] * (3 - len(numbers))
+    return f"{numbers[0]}.{numbers[1]}.{numbers[2] + 1}"
+
+
+def _channel(app: EmulatorApp, project: Document, name: str) -> Document:
+    channels = app.store.list(
+        "channel", project["SpaceId"], lambda c: c["ProjectId"] == project["Id"]
+    )
+    if name:
+        for channel in channels:
+            if name.lower() in {channel["Name"].lower(), channel["Id"].lower()}:
+                return channel
+        raise BadRequest(f"Could not find channel '{name}' in project '{project['Name']}'.")
+    default = next((c for c in channels if c["IsDefault"]), None)
+    if default is None:
+        raise BadRequest(
+            "A channelId must be provided for a release when more than one exists for that "
+            "project and no default channel has been specified."
+        )
+    return default
+
+
+def create_release(
+    app: EmulatorApp,
+    project: Document,
+    *,
+    version: str = "",
+    channel_name: str = "",
+    package_version: str = "",
+    packages: Sequence[str] = (),
+    release_notes: str = "",
+    ignore_if_exists: bool = False,
+    selected: Sequence[Document] | None = None,
+) -> tuple[Document, bool]:
+    """Create a release (``(release, True)``), or return the existing one with ``ignore_if_exists``
+    (``(release, False)``); then deploy it wherever its lifecycle deploys automatically."""
+    if project.get("IsDisabled"):
+        raise BadRequest("The project is disabled, so releases cannot be created.")
+    channel = _channel(app, project, channel_name)
+    chosen = (
+        list(selected)
+        if selected is not None
+        else _select_packages(app, project, package_version, packages)
+    )
+    version = version.strip() or _next_version(app, project, chosen)
+    if validate_version(version) is not None:
+        raise BadRequest(_RELEASE_VERSION_HELP.format(version))
+    with app.store.transaction():
+        existing = find_release(app, project, version)
+        if existing is not None:
+            if ignore_if_exists:
+                return existing, False
+            raise BadRequest(
+                f"Release '{version}' already exists for this project. Please use a different "
+                "version, or look at using a mask to auto-increment the number."
+            )
+        release_id = app.store.next_id("Releases")
+        space_id = project["SpaceId"]
+        build_information = []
+        for package in chosen:
+            info = app.store.by_key(
+                "buildinfo",
+                space_id,
+                f"{package['_PackageId'].lower()}|{canonical_version(package['Version'])}",
+            )
+            if info is not None:
+                build_information.append({k: v for k, v in info.items() if k != "Links"})
+        release = {
+            "Id": release_id,
+            "SpaceId": space_id,
+            "ProjectId": project["Id"],
+            "ChannelId": channel["Id"],
+            "Version": version,
+            "ReleaseNotes": release_notes or None,
+            "Assembled": iso_time(),
+            "IgnoreChannelRules": False,
+            "SelectedPackages": [
+                {k: v for k, v in p.items() if not k.startswith("_")} for p in chosen
+            ],
+            "SelectedGitResources": [],
+            "BuildInformation": build_information,
+            "ProjectDeploymentProcessSnapshotId": f"deploymentprocess-{project['Id']}-s1",
+            "ProjectVariableSetSnapshotId": f"variableset-{project['Id']}-s1",
+            "LibraryVariableSetSnapshotIds": [],
+            "VersionControlReference": None,
+            "LastModifiedOn": None,
+            "LastModifiedBy": None,
+            "Links": {
+                "Self": f"/api/{space_id}/releases/{release_id}",
+                "Project": f"/api/{space_id}/projects/{project['Id']}",
+                "Progression": f"/api/{space_id}/releases/{release_id}/progression",
+                "Deployments": f"/api/{space_id}/releases/{release_id}/deployments{{?skip,take}}",
+            },
+            "_Packages": {p["_PackageId"].lower(): p["Version"] for p in chosen},
+        }
+        app.store.put("release", release, key=_release_key(project["Id"], version))
+    auto_deploy(app, release)
+    return release, True
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    """Options of a deployment that the emulator records and echoes back."""
+
+    use_guided_failure: bool | None = None
+    force_package_download: bool = False
+    variables: Mapping[str, str] = field(default_factory=dict)
+    comments: str = ""
+    run_at: float | None = None
+
+
+def _tenant_ok(tenant: Document, project_id: str, environment_id: str) -> bool:
+    return environment_id in tenant.get("ProjectEnvironments", {}).get(project_id, [])
+
+
+def deploy(
+    app: EmulatorApp,
+    release: Document,
+    environment: Document,
+    tenant: Document | None = None,
+    options: DeployOptions | None = None,
+) -> Document:
+    """Create a deployment and its queued task, after the lifecycle and tenant checks."""
+    options = options or DeployOptions()
+    store = app.store
+    project = store.get("project", release["ProjectId"])
+    assert project is not None  # a release always belongs to a project
+    mode = project["TenantedDeploymentMode"]
+    if tenant is None and mode == "Tenanted":
+        raise BadRequest(
+            f"Project '{project['Name']}' can only be deployed to tenants; use the "
+            "tenanted deployment endpoint."
+        )
+    if tenant is not None and mode == "Untenanted":
+        raise BadRequest(f"Project '{project['Name']}' does not support tenanted deployments.")
+    if tenant is not None and not _tenant_ok(tenant, project["Id"], environment["Id"]):
+        raise BadRequest(
+            f"Tenant '{tenant['Name']}' is not connected to project '{project['Name']}' in "
+            f"environment '{environment['Name']}'."
+        )
+    channel = store.get("channel", release["ChannelId"])
+    lifecycle = lifecycle_for(store, project, channel)
+    state = progression(store, release, lifecycle)
+    if state.phase_of(environment["Id"]) is None:
+        raise BadRequest(
+            f"Release '{release['Version']}' of project '{project['Name']}' cannot be deployed to "
+            f"environment '{environment['Name']}' because the lifecycle '{lifecycle['Name']}' "
+            "does not include that environment."
+        )
+    if not state.allowed(environment["Id"]):
+        blocking = state.blocking_phase()
+        phase_name = blocking.phase["Name"] if blocking else "an earlier"
+        raise BadRequest(
+            f"Release '{release['Version']}' of project '{project['Name']}' cannot be deployed to "
+            f"environment '{environment['Name']}' yet: the lifecycle '{lifecycle['Name']}' "
+            f"requires the '{phase_name}' phase to be complete first."
+        )
+    space_id = release["SpaceId"]
+    with store.transaction():
+        deployment_id = store.next_id("Deployments")
+        tenant_part = f" for {tenant['Name']}" if tenant else ""
+        description = (
+            f"Deploy {project['Name']} release {release['Version']} to "
+            f"{environment['Name']}{tenant_part}"
+        )
+        task = app.tasks.create(
+            space_id,
+            "Deploy",
+            description,
+            {"DeploymentId": deployment_id},
+            {
+                "project": project["Name"],
+                "environment": environment["Name"],
+                "tenant": tenant["Name"] if tenant else "",
+            },
+            project_id=project["Id"],
+            run_at=options.run_at,
+        )
+        deployment = {
+            "Id": deployment_id,
+            "SpaceId": space_id,
+            "ProjectId": project["Id"],
+            "ReleaseId": release["Id"],
+            "ChannelId": release["ChannelId"],
+            "EnvironmentId": environment["Id"],
+            "TenantId": tenant["Id"] if tenant else None,
+            "TaskId": task["Id"],
+            "Name": f"Deploy to {environment['Name']}{tenant_part}",
+            "Comments": options.comments or None,
+            "Created": iso_time(),
+            "QueueTime": None,
+            "QueueTimeExpiry": None,
+            "UseGuidedFailure": bool(options.use_guided_failure),
+            "ForcePackageDownload": options.force_package_download,
+            "ForcePackageRedeployment": False,
+            "FormValues": dict(options.variables),
+            "SkipActions": [],
+            "SpecificMachineIds": [],
+            "ExcludedMachineIds": [],
+            "DeployedToMachineIds": [],
+            "DeploymentProcessId": release["ProjectDeploymentProcessSnapshotId"],
+            "ManifestVariableSetId": release["ProjectVariableSetSnapshotId"],
+            "FailureEncountered": False,
+            "Links": {
+                "Self": f"/api/{space_id}/deployments/{deployment_id}",
+                "Release": f"/api/{space_id}/releases/{release['Id']}",
+                "Environment": f"/api/{space_id}/environments/{environment['Id']}",
+                "Project": f"/api/{space_id}/projects/{project['Id']}",
+                "Task": f"/api/tasks/{task['Id']}",
+            },
+        }
+        store.put("deployment", deployment)
+    return deployment
+
+
+def auto_deploy(app: EmulatorApp, release: Document) -> list[Document]:
+    """Deploy ``release`` to the automatic environments of its open lifecycle phases."""
+    store = app.store
+    project = store.get("project", release["ProjectId"])
+    if project is None:
+        return []
+    lifecycle = lifecycle_for(store, project, store.get("channel", release["ChannelId"]))
+    started = []
+    existing = {
+        d["EnvironmentId"]
+        for d in store.list(
+            "deployment", release["SpaceId"], lambda d: d["ReleaseId"] == release["Id"]
+        )
+    }
+    for environment_id in progression(store, release, lifecycle).automatic_targets():
+        if environment_id in existing:
+            continue
+        environment = store.get("environment", environment_id)
+        if environment is None:
+            continue
+        tenants: list[Document | None] = [None]
+        if project["TenantedDeploymentMode"] == "Tenanted":
+            tenants = [
+                t
+                for t in store.list("tenant", release["SpaceId"])
+                if _tenant_ok(t, project["Id"], environment_id)
+            ]
+        for tenant in tenants:
+            try:
+                started.append(deploy(app, release, environment, tenant))
+            except BadRequest as exc:
+                log.warning(
+                    "automatic deployment of %s to %s failed: %s",
+                    release["Id"],
+                    environment["Name"],
+                    exc.errors,
+                )
+    return started
+
+
+def after_task(app: EmulatorApp, task: Document) -> None:
+    """When a deployment succeeds, the next phase may open: deploy its automatic environments."""
+    deployment_id = task.get("Arguments", {}).get("DeploymentId")
+    if task["State"] != "Success" or not deployment_id:
+        return
+    deployment = app.store.get("deployment", deployment_id)
+    if deployment is None:
+        return
+    release = app.store.get("release", deployment["ReleaseId"])
+    if release is not None:
+        auto_deploy(app, release)
+
+
+def auto_create_release(app: EmulatorApp, package: Document) -> list[Document]:
+    """Automatic release creation: a pushed package creates a release in every project whose
+    release-creation package it is (version = the package's version), which then deploys itself
+    by its lifecycle."""
+    created = []
+    space_id = package["SpaceId"]
+    for project in app.store.list("project", space_id, lambda p: bool(p.get("AutoCreateRelease"))):
+        strategy = project.get("ReleaseCreationStrategy") or {}
+        step = (strategy.get("ReleaseCreationPackage") or {}).get("DeploymentAction") or ""
+        steps = dict(project_steps(app.store, project))
+        if steps.get(step, "").lower() != package["PackageId"].lower():
+            continue
+        if find_release(app, project, package["Version"]) is not None:
+            continue
+        try:
+            channel = app.store.get("channel", strategy.get("ChannelId") or "")
+            selected = _select_packages(app, project, "", [f"{step}:{package['Version']}"])
+            release, _ = create_release(
+                app,
+                project,
+                version=package["Version"],
+                channel_name=channel["Name"] if channel else "",
+                selected=selected,
+            )
+            created.append(release)
+        except BadRequest as exc:
+            log.warning("automatic release creation for %s failed: %s", project["Name"], exc.errors)
+    return created
+
+
+def run_runbook(
+    app: EmulatorApp,
+    project: Document,
+    runbook_name: str,
+    environment: Document,
+    tenant: Document | None,
+    options: DeployOptions,
+) -> Document:
+    """Create a runbook run and its queued task."""
+    store = app.store
+    runbook = next(
+        (
+            r
+            for r in store.list("runbook", project["SpaceId"])
+            if r["ProjectId"] == project["Id"]
+            and runbook_name.lower() in {r["Name"].lower(), r["Id"].lower()}
+        ),
+        None,
+    )
+    if runbook is None:
+        raise BadRequest(f"Could not find runbook '{runbook_name}' in project '{project['Name']}'.")
+    scope = runbook.get("Environments") or []
+    if runbook.get("EnvironmentScope") == "Specified" and environment["Id"] not in scope:
+        raise BadRequest(
+            f"Runbook '{runbook['Name']}' cannot run in environment '{environment['Name']}'."
+        )
+    if tenant is not None and not _tenant_ok(tenant, project["Id"], environment["Id"]):
+        raise BadRequest(
+            f"Tenant '{tenant['Name']}' is not connected to project '{project['Name']}' in "
+            f"environment '{environment['Name']}'."
+        )
+    space_id = project["SpaceId"]
+    with store.transaction():
+        run_id = store.next_id("RunbookRuns")
+        task = app.tasks.create(
+            space_id,
+            "RunbookRun",
+            f"Run {runbook['Name']} in {environment['Name']}",
+            {"RunbookRunId": run_id},
+            {
+                "project": project["Name"],
+                "environment": environment["Name"],
+                "runbook": runbook["Name"],
+                "tenant": tenant["Name"] if tenant else "",
+            },
+            project_id=project["Id"],
+            run_at=options.run_at,
+        )
+        run = {
+            "Id": run_id,
+            "SpaceId": space_id,
+            "ProjectId": project["Id"],
+            "RunbookId": runbook["Id"],
+            "RunbookSnapshotId": runbook["PublishedRunbookSnapshotId"],
+            "EnvironmentId": environment["Id"],
+            "TenantId": tenant["Id"] if tenant else None,
+            "TaskId": task["Id"],
+            "Name": f"Run {runbook['Name']}",
+            "Created": iso_time(),
+            "Comments": options.comments or None,
+            "FormValues": dict(options.variables),
+            "UseGuidedFailure": bool(options.use_guided_failure),
+            "ForcePackageDownload": options.force_package_download,
+            "SkipActions": [],
+            "SpecificMachineIds": [],
+            "ExcludedMachineIds": [],
+            "DeployedToMachineIds": [],
+            "FailureEncountered": False,
+            "Links": {
+                "Self": f"/api/{space_id}/runbookRuns/{run_id}",
+                "Task": f"/api/tasks/{task['Id']}",
+            },
+        }
+        store.put("runbookrun", run)
+    return run
