@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     import click
 
     from octoci.cli.state import AppState
-    from octoci.config import PublishConfig
     from octoci.plugins import OctociPluginManager
     from octoci.server import CIServer
 
@@ -27,8 +26,8 @@ R = TypeVar("R")
 
 
 class RunContext:
-    """What one run offers a plugin: its environment, the active build-server adapter, the plugin
-    manager, the settings, and output that masks secrets.
+    """What one run offers a plugin: its environment and working folder, the active build-server
+    adapter, the plugin manager, and output that masks secrets.
 
     Everything is built on first use, once per run, and shared with the built-in commands: the
     adapter a plugin command gets is the one ``octoci push`` would use.
@@ -40,7 +39,7 @@ class RunContext:
             @cli.command("acme-status")
             @octoci.pass_run_context
             def acme_status(context):
-                context.echo(f"on {context.server.display_name}, space {context.settings.text('space')}")
+                context.echo(f"on {context.server.display_name} in {context.cwd}")
     """
 
     def __init__(self, state: AppState) -> None:
@@ -66,13 +65,6 @@ class RunContext:
         """The active build-server adapter (``--server``, ``OCTOCI_SERVER`` or detected); its
         secrets are masked from the moment it exists."""
         return self._state.server
-
-    @property
-    def settings(self) -> PublishConfig:
-        """The settings as ``octoci publish`` resolves them without flags: ``OCTOCI_*``
-        variables, then ``octoci.toml`` (or ``[tool.octoci]`` in ``pyproject.toml``), then
-        the defaults; read them with ``text()``, ``flag()``, ``number()``, ``items()``."""
-        return self._state.settings
 
     @property
     def stdout(self) -> TextIO:

@@ -3,10 +3,10 @@
 A contribution hook (adapters, artifacts, package formats, secrets, outputs, summary sections)
 collects a result from every plugin. pluggy's own call merges them into one list and drops
 ``None``, so a wrong value could no longer be traced to the plugin that returned it. Here each
-plugin's implementation is called on its own (through pluggy's public
-``subset_hook_caller``, in pluggy's order: last registered and ``tryfirst`` first), and a result
-of the wrong type is a :class:`PluginResultError` (exit code 1) naming the plugin, the hook and
-what was expected. Only type names are shown, never values: a wrong "secret" is still a secret.
+plugin's implementation is called on its own (through pluggy's public ``subset_hook_caller``, in
+pluggy's order: last registered and ``tryfirst`` first), and a result of the wrong type is a
+:class:`PluginResultError` (exit code 1) naming the plugin, its distribution, the hook and what
+was expected. Only type names are shown, never values: a wrong "secret" is still a secret.
 
 Wrappers (``wrapper=True``) are not called on contribution hooks: they wrap decisions
 (firstresult hooks), where there is one result to enrich.
@@ -20,18 +20,21 @@ from typing import TYPE_CHECKING, Any
 from octoci.errors import PluginLoadError
 
 if TYPE_CHECKING:
-    import pluggy
-
     from octoci.model import Artifact, PackageFormat
+    from octoci.plugins import OctociPluginManager
     from octoci.server import CIServer
 
 __all__ = [
     "PluginResultError",
+    "artifacts",
     "call_each",
-    "check_items",
-    "check_mapping",
-    "check_optional_text",
-    "plugin_label",
+    "call_each_guarded",
+    "outputs",
+    "package_formats",
+    "secrets",
+    "server_secrets",
+    "servers",
+    "summaries",
 ]
 
 
@@ -40,176 +43,159 @@ class PluginResultError(PluginLoadError):
     fails to load: the plugin is broken, not the user's input)."""
 
 
-def plugin_label(pm: pluggy.PluginManager, name: str) -> str:
-    """``'acme' (from acme-octoci 1.2)`` for an entry-point plugin, ``'acme'`` otherwise."""
-    distributions: Mapping[str, tuple[str, str]] = getattr(pm, "distributions", {})
-    if name in distributions:
-        dist, version = distributions[name]
-        return f"{name!r} (from {dist} {version})".replace(" )", ")")
-    return repr(name)
-
-
 def _type_name(value: object) -> str:
     return "None" if value is None else type(value).__name__
 
 
-def _refuse(pm: pluggy.PluginManager, plugin: str, hook: str, problem: str) -> PluginResultError:
-    return PluginResultError(
-        f"the plugin {plugin_label(pm, plugin)} returned {problem} from {hook}; "
-        f"fix the plugin or disable it with OCTOCI_DISABLE_PLUGINS={plugin}"
-    )
-
-
-def call_each(pm: pluggy.PluginManager, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
-    """``(plugin name, result)`` of every plugin implementing ``hook``, in pluggy's call order,
-    ``None`` results left out (as pluggy does)."""
-    caller = getattr(pm.hook, hook)
-    impls = caller.get_hookimpls()
-    results: list[tuple[str, Any]] = []
+def _callers(pm: OctociPluginManager, hook: str) -> list[tuple[str, Callable[..., list[Any]]]]:
+    """``(plugin name, a caller of only that plugin's implementation)`` for each plugin
+    implementing ``hook``, in pluggy's call order."""
+    impls = getattr(pm.hook, hook).get_hookimpls()
+    callers: list[tuple[str, Callable[..., list[Any]]]] = []
     # get_hookimpls() lists in registration order (tryfirst last); pluggy calls from the end.
     for impl in reversed(impls):
         if impl.wrapper or impl.hookwrapper:
             continue
         others = [other.plugin for other in impls if other.plugin is not impl.plugin]
-        for result in pm.subset_hook_caller(hook, others)(**kwargs):
-            results.append((impl.plugin_name, result))
-    return results
+        callers.append((impl.plugin_name, pm.subset_hook_caller(hook, others)))
+    return callers
 
 
-def check_items(
-    pm: pluggy.PluginManager,
-    plugin: str,
+def call_each(pm: OctociPluginManager, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    """``(plugin name, result)`` of every plugin implementing ``hook``, in pluggy's call order,
+    ``None`` results left out (as pluggy does)."""
+    return [(name, result) for name, call in _callers(pm, hook) for result in call(**kwargs)]
+
+
+def call_each_guarded(
+    pm: OctociPluginManager, hook: str, **kwargs: Any
+) -> list[tuple[str, Exception]]:
+    """Call every plugin's ``hook`` even when one raises: ``(plugin name, error)`` of those that
+    raised (results are ignored: for notification hooks)."""
+    failures: list[tuple[str, Exception]] = []
+    for name, call in _callers(pm, hook):
+        try:
+            call(**kwargs)
+        except Exception as exc:  # a notification plugin's failure must not end the run
+            failures.append((name, exc))
+    return failures
+
+
+def _refuse(pm: OctociPluginManager, plugin: str, hook: str, problem: str) -> PluginResultError:
+    return PluginResultError(
+        f"the plugin {pm.label(plugin)} returned {problem} from {hook}; "
+        f"fix the plugin or disable it with OCTOCI_DISABLE_PLUGINS={plugin}"
+    )
+
+
+def _list_of(
+    pm: OctociPluginManager,
     hook: str,
-    result: object,
     accept: Callable[[object], bool],
     expected: str,
-) -> list[Any]:
-    """``result`` as a list when it is an iterable (not a string or a mapping) whose every item
-    ``accept`` takes; otherwise a :class:`PluginResultError` saying ``expected``."""
-    if isinstance(result, (str, bytes, Mapping)) or not isinstance(result, Iterable):
-        raise _refuse(pm, plugin, hook, f"a {_type_name(result)}, not {expected}")
-    items = list(result)
-    for item in items:
-        if not accept(item):
-            raise _refuse(pm, plugin, hook, f"a {_type_name(item)} in its list, not {expected}")
-    return items
+    **kwargs: Any,
+) -> list[tuple[str, list[Any]]]:
+    """``(plugin name, result)`` of every plugin implementing ``hook``, each result checked to
+    be an iterable (not a string or a mapping) of items ``accept`` takes."""
+    checked = []
+    for plugin, result in call_each(pm, hook, **kwargs):
+        if isinstance(result, (str, bytes, Mapping)) or not isinstance(result, Iterable):
+            raise _refuse(pm, plugin, hook, f"a {_type_name(result)}, not {expected}")
+        items = list(result)
+        for item in items:
+            if not accept(item):
+                raise _refuse(pm, plugin, hook, f"a {_type_name(item)} in its list, not {expected}")
+        checked.append((plugin, items))
+    return checked
 
 
-def check_mapping(pm: pluggy.PluginManager, plugin: str, hook: str, result: object) -> dict[str, str]:
-    """``result`` when it maps strings to strings; otherwise a :class:`PluginResultError`."""
-    expected = "a mapping of str names to str values"
-    if not isinstance(result, Mapping):
-        raise _refuse(pm, plugin, hook, f"a {_type_name(result)}, not {expected}")
-    for key, value in result.items():
-        if not isinstance(key, str) or not isinstance(value, str):
-            what = f"the name {key!r}" if isinstance(key, str) else f"a {_type_name(key)} name"
-            raise _refuse(
-                pm, plugin, hook, f"{what} with a {_type_name(value)} value, not {expected}"
-            )
-    return dict(result)
-
-
-def check_optional_text(pm: pluggy.PluginManager, plugin: str, hook: str, result: object) -> str:
-    """``result`` when it is a string (``None`` never gets here); else a :class:`PluginResultError`."""
-    if not isinstance(result, str):
-        raise _refuse(pm, plugin, hook, f"a {_type_name(result)}, not a str or None")
-    return result
+def _items(pm: OctociPluginManager, hook: str, *args: Any, **kwargs: Any) -> list[list[Any]]:
+    """:func:`_list_of` without the plugin names."""
+    return [items for _, items in _list_of(pm, hook, *args, **kwargs)]
 
 
 # ---------------------------------------------------------------------------------- the hooks
-def servers(pm: pluggy.PluginManager) -> list[list[type[CIServer]]]:
-    """Every plugin's ``octoci_servers`` list, checked."""
+def servers(pm: OctociPluginManager) -> list[tuple[str, list[type[CIServer]]]]:
+    """``(plugin name, adapters)`` of every plugin implementing ``octoci_servers``, checked."""
     from octoci.server import CIServer
 
     def is_adapter(value: object) -> bool:
         return isinstance(value, type) and issubclass(value, CIServer)
 
-    return [
-        check_items(pm, name, "octoci_servers", result, is_adapter, "a list of CIServer subclasses")
-        for name, result in call_each(pm, "octoci_servers")
-    ]
+    return _list_of(pm, "octoci_servers", is_adapter, "a list of CIServer subclasses")
 
 
-def artifacts(pm: pluggy.PluginManager, **kwargs: Any) -> list[list[Artifact]]:
+def artifacts(pm: OctociPluginManager, **kwargs: Any) -> list[list[Artifact]]:
     """Every plugin's ``octoci_discover_artifacts`` list, checked, in call order."""
     from octoci.model import Artifact
 
-    return [
-        check_items(
-            pm,
-            name,
-            "octoci_discover_artifacts",
-            result,
-            lambda value: isinstance(value, Artifact),
-            "a list of Artifact",
-        )
-        for name, result in call_each(pm, "octoci_discover_artifacts", **kwargs)
-    ]
+    return _items(
+        pm,
+        "octoci_discover_artifacts",
+        lambda value: isinstance(value, Artifact),
+        "a list of Artifact",
+        **kwargs,
+    )
 
 
-def package_formats(pm: pluggy.PluginManager) -> list[list[PackageFormat]]:
+def package_formats(pm: OctociPluginManager) -> list[list[PackageFormat]]:
     """Every plugin's ``octoci_package_formats`` list, checked."""
     from octoci.model import PackageFormat
 
-    return [
-        check_items(
-            pm,
-            name,
-            "octoci_package_formats",
-            result,
-            lambda value: isinstance(value, PackageFormat),
-            "a list of PackageFormat",
-        )
-        for name, result in call_each(pm, "octoci_package_formats")
-    ]
+    return _items(
+        pm,
+        "octoci_package_formats",
+        lambda value: isinstance(value, PackageFormat),
+        "a list of PackageFormat",
+    )
 
 
-def secrets(pm: pluggy.PluginManager, **kwargs: Any) -> list[list[str]]:
+def secrets(pm: OctociPluginManager, **kwargs: Any) -> list[list[str]]:
     """Every plugin's ``octoci_secrets`` list, checked (each value a string)."""
-    return [
-        check_items(
-            pm,
-            name,
-            "octoci_secrets",
-            result,
-            lambda value: isinstance(value, str),
-            "a list of str",
-        )
-        for name, result in call_each(pm, "octoci_secrets", **kwargs)
-    ]
+    return _items(
+        pm, "octoci_secrets", lambda value: isinstance(value, str), "a list of str", **kwargs
+    )
 
 
-def outputs(pm: pluggy.PluginManager, **kwargs: Any) -> list[dict[str, str]]:
-    """Every plugin's ``octoci_outputs`` mapping, checked, in call order."""
-    return [
-        check_mapping(pm, name, "octoci_outputs", result)
-        for name, result in call_each(pm, "octoci_outputs", **kwargs)
-    ]
+def outputs(pm: OctociPluginManager, **kwargs: Any) -> list[dict[str, str]]:
+    """Every plugin's ``octoci_outputs`` mapping of names to values, checked, in call order."""
+    expected = "a mapping of str names to str values"
+    checked = []
+    for plugin, result in call_each(pm, "octoci_outputs", **kwargs):
+        if not isinstance(result, Mapping):
+            raise _refuse(pm, plugin, "octoci_outputs", f"a {_type_name(result)}, not {expected}")
+        for key, value in result.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                # The name of an output is no secret, its value may be.
+                what = f"the name {key!r}" if isinstance(key, str) else f"a {_type_name(key)} name"
+                problem = f"{what} with a {_type_name(value)} value, not {expected}"
+                raise _refuse(pm, plugin, "octoci_outputs", problem)
+        checked.append(dict(result))
+    return checked
 
 
-def summaries(pm: pluggy.PluginManager, **kwargs: Any) -> list[str]:
-    """Every plugin's ``octoci_summary`` section, checked, in call order."""
-    return [
-        check_optional_text(pm, name, "octoci_summary", result)
-        for name, result in call_each(pm, "octoci_summary", **kwargs)
-    ]
+def summaries(pm: OctociPluginManager, **kwargs: Any) -> list[str]:
+    """Every plugin's ``octoci_summary`` section (a str; ``None`` for none), checked."""
+    checked = []
+    for plugin, result in call_each(pm, "octoci_summary", **kwargs):
+        if not isinstance(result, str):
+            raise _refuse(
+                pm, plugin, "octoci_summary", f"a {_type_name(result)}, not a str or None"
+            )
+        checked.append(result)
+    return checked
 
 
-def server_secrets(server: CIServer) -> list[str]:
-    """``server.secrets()``, checked: the adapter's own secrets (see :meth:`CIServer.secrets`)."""
+def server_secrets(pm: OctociPluginManager, plugin: str, server: CIServer) -> list[str]:
+    """``server.secrets()`` (see :meth:`CIServer.secrets`) of the adapter ``plugin``
+    registered, checked, without empties."""
     result = server.secrets()
-    where = f"{type(server).__module__}.{type(server).__qualname__}"
+    hook = f"{type(server).__qualname__}.secrets() (the {server.name!r} adapter)"
     expected = "a list of str"
     if isinstance(result, (str, bytes, Mapping)) or not isinstance(result, Iterable):
-        raise PluginResultError(
-            f"the build-server adapter {server.name!r} ({where}) returned a "
-            f"{_type_name(result)} from secrets(), not {expected}"
-        )
+        raise _refuse(pm, plugin, hook, f"a {_type_name(result)}, not {expected}")
     values = list(result)
     for value in values:
         if not isinstance(value, str):
-            raise PluginResultError(
-                f"the build-server adapter {server.name!r} ({where}) returned a "
-                f"{_type_name(value)} in the list of secrets(), not {expected}"
-            )
+            raise _refuse(pm, plugin, hook, f"a {_type_name(value)} in its list, not {expected}")
     return [value for value in values if value]

@@ -321,8 +321,8 @@ def octoci_run_finished(report: RunReport, exit_code: int, context: RunContext) 
         ``report.exit_code`` set; only ``server`` and ``exit_code`` when the run failed before
         it had anything to report.
     :param exit_code: the run's exit code (``docs/reference/exit-codes.md``).
-    :param context: the run's :class:`~octoci.context.RunContext` (environment, active server,
-        plugin manager, settings).
+    :param context: the run's :class:`~octoci.context.RunContext` (environment, working folder,
+        active server, plugin manager, masked output).
 
     Example::
 

@@ -44,6 +44,8 @@ from octoci.server import CIServer
 if TYPE_CHECKING:
     import click
 
+    from octoci.context import RunContext
+
 __all__ = [
     "BUILTIN_PACKAGES",
     "DEFAULTS_NAME",
@@ -99,6 +101,8 @@ class OctociPluginManager(pluggy.PluginManager):
         self.builtin_candidates: set[str] = set()
         self.shadowed: dict[str, str] = {}
         """Entry-point names skipped because a built-in has that name -> their distribution."""
+        self.adapter_plugins: dict[type[CIServer], str] = {}
+        """Adapter class -> the name of the plugin that registered it (for errors)."""
         self.hook.octoci_addhooks.call_historic(kwargs={"pluginmanager": self})
 
     # ------------------------------------------------------------------ loading
@@ -198,12 +202,26 @@ class OctociPluginManager(pluggy.PluginManager):
             infos.append(PluginInfo(name, kind, dist, version, hooks, blocked))
         return infos
 
+    def label(self, name: str) -> str:
+        """How errors and warnings name a plugin: ``'acme' (from acme-octoci 1.2)``, the core's
+        and built-in plugins ``(from octoci <version>)``, one registered by hand just its name."""
+        from octoci import __version__
+
+        if name in self.distributions:
+            dist, version = self.distributions[name]
+        elif name in CORE_PLUGINS or name in self.builtin_names:
+            dist, version = "octoci", __version__
+        else:
+            return repr(name)
+        return f"{name!r} (from {' '.join(filter(None, (dist, version)))})"
+
     # ------------------------------------------------------------------ typed hook calls
     def server_classes(self) -> dict[str, type[CIServer]]:
         """Every registered adapter by name; two plugins registering one name is an error."""
         found: dict[str, type[CIServer]] = {}
-        for result in contributions.servers(self):
+        for plugin, result in contributions.servers(self):
             for server in result:
+                self.adapter_plugins.setdefault(server, plugin)
                 other = found.get(server.name)
                 if other is not None and other is not server:
                     raise PluginLoadError(
@@ -236,7 +254,12 @@ class OctociPluginManager(pluggy.PluginManager):
                 raise PluginLoadError(
                     "no plugin decided the build server (octoci.defaults blocked?)"
                 )
-        return chosen(env, stream, cwd=cwd)
+        server = chosen(env, stream, cwd=cwd)
+        # Asked once, now: the adapter masks its secrets in everything it writes from the start.
+        plugin = self.adapter_plugins.get(chosen, chosen.__module__)
+        for secret in contributions.server_secrets(self, plugin, server):
+            server.mask(secret)
+        return server
 
     def capture(self, server: CIServer, options: CaptureOptions | None = None) -> BuildInformation:
         """Build information with commits, normalised: what ``octoci info`` shows and pushes."""
@@ -331,6 +354,21 @@ class OctociPluginManager(pluggy.PluginManager):
     def add_commands(self, cli: click.Group) -> None:
         """Let every plugin add its CLI commands."""
         self.hook.octoci_add_commands(cli=cli)
+
+    def run_finished(self, report: RunReport, exit_code: int, context: RunContext) -> None:
+        """Tell every plugin the run is over; a plugin that raises is a warning naming it, and
+        the other plugins are still told."""
+        failures = contributions.call_each_guarded(
+            self, "octoci_run_finished", report=report, exit_code=exit_code, context=context
+        )
+        for name, error in failures:
+            log.warning(
+                "the plugin %s failed in octoci_run_finished (%s: %s); the exit code is unchanged",
+                self.label(name),
+                type(error).__name__,
+                " ".join(str(error).split()),
+            )
+            log.debug("octoci_run_finished failed", exc_info=error)
 
 
 def _trace(pm: OctociPluginManager, stream: TextIO) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,16 +11,18 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from octoci.errors import OctociError
 from octoci.redaction import Redactor
 
 if TYPE_CHECKING:
-    from octoci.config import PublishConfig
     from octoci.context import RunContext
     from octoci.model import RunReport
     from octoci.plugins import OctociPluginManager
     from octoci.server import CIServer
 
 __all__ = ["AppState", "get_state"]
+
+log = logging.getLogger("octoci")
 
 
 @dataclass
@@ -44,14 +47,16 @@ class AppState:
     """Plugin objects registered after loading (tests and embedding)."""
     _plugin_manager: OctociPluginManager | None = None
     _server: CIServer | None = None
-    _settings: PublishConfig | None = None
     _context: RunContext | None = None
     plugin_commands: dict[str, click.Command] | None = None
     options_applied: bool = False
-    command: str | None = None
-    """The command this run invoked (set by the root group), for ``octoci_run_finished``."""
+    command_started: bool = False
+    """True once a command's own code started (not for ``--help`` or a usage error click
+    reports while parsing): then the run ends with ``octoci_run_finished``."""
+    exit_code: int = 0
+    """The code a command asked for with click's ``ctx.exit(code)``."""
     report: RunReport | None = None
-    """What the command reported (set when it hands its report to the build server)."""
+    """What the command handed to the build server (:meth:`record_report`)."""
 
     @property
     def plugin_manager(self) -> OctociPluginManager:
@@ -67,7 +72,9 @@ class AppState:
                 trace_stream=self.stderr,
             )
             for plugin in self.extra_plugins:
-                self._plugin_manager.register(plugin, name=_unused_name(self._plugin_manager, plugin))
+                self._plugin_manager.register(
+                    plugin, name=_unused_name(self._plugin_manager, plugin)
+                )
             self._plugin_manager.verify()
             self.redactor.add(self._plugin_manager.secrets(self.env))
         return self._plugin_manager
@@ -81,26 +88,14 @@ class AppState:
             server = self.plugin_manager.select_server(
                 self.env, err if self.machine_output else out, name=name, cwd=self.cwd
             )
-            # The adapter's own secrets (only the active adapter's: see CIServer.secrets), then
-            # everything the run masks: whatever the adapter writes is masked too, and the CI is
-            # told to mask it.
-            from octoci.contributions import server_secrets
-
-            self.redactor.add(server_secrets(server))
+            # The adapter masks its own secrets (CIServer.secrets) from the moment it exists:
+            # octoci's output masks them too. Then the adapter masks every secret of the run,
+            # since it writes its protocol unredacted, and the CI is told to mask them.
+            self.redactor.add(server.redact.secrets)
             for secret in self.redactor.secrets:
                 server.mask(secret)
             self._server = server
         return self._server
-
-    @property
-    def settings(self) -> PublishConfig:
-        """The settings from ``OCTOCI_*`` variables, the configuration file and the defaults
-        (no flags), resolved once."""
-        if self._settings is None:
-            from octoci.config import resolve_config
-
-            self._settings = resolve_config(flags={}, env=self.env, cwd=self.cwd)
-        return self._settings
 
     @property
     def context(self) -> RunContext:
@@ -119,6 +114,29 @@ class AppState:
         if self._server is not None:
             self._server.mask(secret)
         self.redactor.add([secret])
+
+    def record_report(self, report: RunReport) -> None:
+        """Keep ``report``, what the command hands to the build server, for
+        ``octoci_run_finished`` (the last one wins when a command hands over several)."""
+        self.report = report
+
+    def finish(self, exit_code: int) -> None:
+        """The run is over: call ``octoci_run_finished`` when a command ran, with its report (or
+        one holding only the server and the exit code) and ``exit_code``, which nothing changes."""
+        if not self.command_started:
+            return
+        from octoci.model import RunReport
+
+        try:
+            plugin_manager, server = self.plugin_manager, self.server
+        except OctociError as exc:
+            # The run has already failed with this error (loading plugins, choosing the
+            # adapter); a command that succeeded without them is told nothing went out.
+            if exit_code == 0:
+                log.warning("octoci_run_finished was not called: %s", exc)
+            return
+        report = (self.report or RunReport(server=server.name)).replace(exit_code=exit_code)
+        plugin_manager.run_finished(report, exit_code, self.context)
 
     def echo(self, text: str = "") -> None:
         """Write a line to standard output, secrets masked."""
