@@ -193,8 +193,10 @@ def octoci_package_version(server: CIServer, info: BuildInformation) -> str | No
 @hookspec
 def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
     """Values to mask in every output, log and error, and to register with the CI's masking:
-    secrets that are not tied to a build server (a token of your own service). Asked once, when
-    the plugins are loaded; each value must be a string.
+    secrets that are not tied to a build server being detected (a token of your own service,
+    ``GITHUB_TOKEN`` wherever it is set). Asked when the plugins are loaded and again when the
+    adapter is created (it masks them too): return the same values each time, quickly, without
+    side effects. Each value must be a string.
 
     A build server's own secrets (its API token, a password in its repository URL) belong in
     the adapter's :meth:`~octoci.server.CIServer.secrets` instead: the core asks only the active

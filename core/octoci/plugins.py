@@ -240,7 +240,8 @@ class OctociPluginManager(pluggy.PluginManager):
         name: str | None = None,
         cwd: Path | None = None,
     ) -> CIServer:
-        """The active adapter: the one ``name`` forces, else the detected one (local if none)."""
+        """The active adapter: the one ``name`` forces, else the detected one (local if none),
+        masking its :meth:`~CIServer.secrets` and those of ``octoci_secrets``."""
         servers = self.server_classes()
         if name:
             chosen = servers.get(name.strip().lower())
@@ -255,9 +256,10 @@ class OctociPluginManager(pluggy.PluginManager):
                     "no plugin decided the build server (octoci.defaults blocked?)"
                 )
         server = chosen(env, stream, cwd=cwd)
-        # Asked once, now: the adapter masks its secrets in everything it writes from the start.
+        # The adapter masks its own secrets (asked once, now) and the plugins' in everything it
+        # writes from the start, and registers them with the server's masking command.
         plugin = self.adapter_plugins.get(chosen, chosen.__module__)
-        for secret in contributions.server_secrets(self, plugin, server):
+        for secret in [*contributions.server_secrets(self, plugin, server), *self.secrets(env)]:
             server.mask(secret)
         return server
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import ClassVar, Literal, TextIO
 
-from octoci.errors import MissingExtraError
+from octoci.errors import MissingExtraError, OctociError
 from octoci.model import BuildInformation, Commit
-from octoci.redaction import Redactor, secret_parts
+from octoci.redaction import Redactor, secret_parts, url_password
 
 __all__ = ["AnnotationLevel", "CIServer"]
 
@@ -127,7 +127,7 @@ class CIServer(ABC):
         Example::
 
             def secrets(self):
-                return [v for v in (self.env.get("DRONE_TOKEN", "").strip(),) if v]
+                return self.secret_values("DRONE_TOKEN", "DRONE_NETRC_PASSWORD")
         """
         return ()
 
@@ -197,6 +197,22 @@ class CIServer(ABC):
             self.write(text_line)
 
     # ------------------------------------------------------------------ helpers for subclasses
+    def secret_values(self, *names: str, urls: Sequence[str] = ()) -> list[str]:
+        """For :meth:`secrets`: the values of the environment variables ``names``, stripped, and
+        the password in each URL of ``urls`` (as written and decoded); empty ones and variables
+        that cannot be read (not UTF-8: reported where they are used) left out."""
+        values: list[str] = []
+        for name in names:
+            try:
+                value = self.env.get(name, "").strip()
+            except OctociError:
+                continue
+            if value:
+                values.append(value)
+        for url in urls:
+            values.extend(url_password(url))
+        return list(dict.fromkeys(values))
+
     def require(self, module: str) -> ModuleType:
         """Import a module of this adapter's extra, or raise :class:`MissingExtraError`.
 

@@ -56,8 +56,6 @@ class CircleCI(CIServer):
 
     def __init__(self, env: Mapping[str, str], stream: TextIO, *, cwd: Path | None = None) -> None:
         super().__init__(env, stream, cwd=cwd)
-        # CircleCI masks project and context variables, but not the ID tokens it mints.
-        self.redact.add(value for name in ID_TOKEN_VARIABLES if (value := self._get(name)))
 
     # ------------------------------------------------------------------ reading the build
     @classmethod
@@ -135,6 +133,11 @@ class CircleCI(CIServer):
                     "ID, or mint a token with 'circleci run oidc get --claims' into OCTOCI_ID_TOKEN",
                 )
         return None
+
+    def secrets(self) -> list[str]:
+        """The OIDC tokens: CircleCI masks project and context variables, not the tokens it
+        mints."""
+        return self.secret_values(*ID_TOKEN_VARIABLES)
 
     # ------------------------------------------------------------------ writing back
     def set_output(self, name: str, value: str) -> None:
