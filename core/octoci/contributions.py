@@ -43,8 +43,12 @@ class PluginResultError(PluginLoadError):
     fails to load: the plugin is broken, not the user's input)."""
 
 
-def _type_name(value: object) -> str:
-    return "None" if value is None else type(value).__name__
+def _a(value: object) -> str:
+    """``value``'s type with its article (``a str``, ``an int``), never the value itself."""
+    if value is None:
+        return "None"
+    name = type(value).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
 
 
 def _callers(pm: OctociPluginManager, hook: str) -> list[tuple[str, Callable[..., list[Any]]]]:
@@ -81,11 +85,32 @@ def call_each_guarded(
     return failures
 
 
-def _refuse(pm: OctociPluginManager, plugin: str, hook: str, problem: str) -> PluginResultError:
+def _refuse(
+    pm: OctociPluginManager, plugin: str, hook: str, got: str, expected: str
+) -> PluginResultError:
     return PluginResultError(
-        f"the plugin {pm.label(plugin)} returned {problem} from {hook}; "
-        f"fix the plugin or disable it with OCTOCI_DISABLE_PLUGINS={plugin}"
+        f"the plugin {pm.label(plugin)} returned {got} from {hook}, which must return "
+        f"{expected}; fix the plugin or disable it with OCTOCI_DISABLE_PLUGINS={plugin}"
     )
+
+
+def _checked_list(
+    pm: OctociPluginManager,
+    plugin: str,
+    hook: str,
+    result: object,
+    accept: Callable[[object], bool],
+    expected: str,
+) -> list[Any]:
+    """``result`` as a list, when it is an iterable (not a string or a mapping) of items
+    ``accept`` takes; else a :class:`PluginResultError` saying ``expected``."""
+    if isinstance(result, (str, bytes, Mapping)) or not isinstance(result, Iterable):
+        raise _refuse(pm, plugin, hook, _a(result), expected)
+    items = list(result)
+    for item in items:
+        if not accept(item):
+            raise _refuse(pm, plugin, hook, f"a list holding {_a(item)}", expected)
+    return items
 
 
 def _list_of(
@@ -95,18 +120,12 @@ def _list_of(
     expected: str,
     **kwargs: Any,
 ) -> list[tuple[str, list[Any]]]:
-    """``(plugin name, result)`` of every plugin implementing ``hook``, each result checked to
-    be an iterable (not a string or a mapping) of items ``accept`` takes."""
-    checked = []
-    for plugin, result in call_each(pm, hook, **kwargs):
-        if isinstance(result, (str, bytes, Mapping)) or not isinstance(result, Iterable):
-            raise _refuse(pm, plugin, hook, f"a {_type_name(result)}, not {expected}")
-        items = list(result)
-        for item in items:
-            if not accept(item):
-                raise _refuse(pm, plugin, hook, f"a {_type_name(item)} in its list, not {expected}")
-        checked.append((plugin, items))
-    return checked
+    """``(plugin name, result)`` of every plugin implementing ``hook``, each result checked
+    (:func:`_checked_list`)."""
+    return [
+        (plugin, _checked_list(pm, plugin, hook, result, accept, expected))
+        for plugin, result in call_each(pm, hook, **kwargs)
+    ]
 
 
 def _items(pm: OctociPluginManager, hook: str, *args: Any, **kwargs: Any) -> list[list[Any]]:
@@ -159,17 +178,20 @@ def secrets(pm: OctociPluginManager, **kwargs: Any) -> list[list[str]]:
 
 def outputs(pm: OctociPluginManager, **kwargs: Any) -> list[dict[str, str]]:
     """Every plugin's ``octoci_outputs`` mapping of names to values, checked, in call order."""
-    expected = "a mapping of str names to str values"
+    hook, expected = "octoci_outputs", "a mapping of str names to str values"
     checked = []
-    for plugin, result in call_each(pm, "octoci_outputs", **kwargs):
+    for plugin, result in call_each(pm, hook, **kwargs):
         if not isinstance(result, Mapping):
-            raise _refuse(pm, plugin, "octoci_outputs", f"a {_type_name(result)}, not {expected}")
+            raise _refuse(pm, plugin, hook, _a(result), expected)
         for key, value in result.items():
-            if not isinstance(key, str) or not isinstance(value, str):
-                # The name of an output is no secret, its value may be.
-                what = f"the name {key!r}" if isinstance(key, str) else f"a {_type_name(key)} name"
-                problem = f"{what} with a {_type_name(value)} value, not {expected}"
-                raise _refuse(pm, plugin, "octoci_outputs", problem)
+            if not isinstance(key, str):
+                raise _refuse(
+                    pm, plugin, hook, f"an output name of type {type(key).__name__}", expected
+                )
+            if not isinstance(value, str):
+                # The name of an output is no secret; its value may be one.
+                got = f"the output {key!r} with {_a(value)} value"
+                raise _refuse(pm, plugin, hook, got, expected)
         checked.append(dict(result))
     return checked
 
@@ -179,9 +201,8 @@ def summaries(pm: OctociPluginManager, **kwargs: Any) -> list[str]:
     checked = []
     for plugin, result in call_each(pm, "octoci_summary", **kwargs):
         if not isinstance(result, str):
-            raise _refuse(
-                pm, plugin, "octoci_summary", f"a {_type_name(result)}, not a str or None"
-            )
+            expected = "a str (or None for no section)"
+            raise _refuse(pm, plugin, "octoci_summary", _a(result), expected)
         checked.append(result)
     return checked
 
@@ -189,13 +210,8 @@ def summaries(pm: OctociPluginManager, **kwargs: Any) -> list[str]:
 def server_secrets(pm: OctociPluginManager, plugin: str, server: CIServer) -> list[str]:
     """``server.secrets()`` (see :meth:`CIServer.secrets`) of the adapter ``plugin``
     registered, checked, without empties."""
-    result = server.secrets()
     hook = f"{type(server).__qualname__}.secrets() (the {server.name!r} adapter)"
-    expected = "a list of str"
-    if isinstance(result, (str, bytes, Mapping)) or not isinstance(result, Iterable):
-        raise _refuse(pm, plugin, hook, f"a {_type_name(result)}, not {expected}")
-    values = list(result)
-    for value in values:
-        if not isinstance(value, str):
-            raise _refuse(pm, plugin, hook, f"a {_type_name(value)} in its list, not {expected}")
+    values = _checked_list(
+        pm, plugin, hook, server.secrets(), lambda value: isinstance(value, str), "a list of str"
+    )
     return [value for value in values if value]

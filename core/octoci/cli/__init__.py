@@ -134,7 +134,8 @@ def _noting_start(command: click.Command, state: AppState) -> click.Command:
     starts, which is when the run counts as having run a command (``octoci_run_finished``).
 
     A group's callback runs before its subcommand's options are parsed (``octoci release create
-    --help`` runs ``release``'s), so in a group the subcommand it resolves is the one that counts.
+    --help`` runs ``release``'s), so in a group the subcommand it resolves is the one that counts
+    (the group's own callback only without one: ``invoke_without_command``).
     """
     noted = copy.copy(command)
     if isinstance(command, click.Group) and isinstance(noted, click.Group):
@@ -147,13 +148,12 @@ def _noting_start(command: click.Command, state: AppState) -> click.Command:
             return name, (_noting_start(sub, state) if sub is not None else None), rest
 
         noted.resolve_command = resolve_noting  # type: ignore[method-assign]
-        if not command.invoke_without_command:
-            return noted
     callback = command.callback
     if callback is not None:
 
         @functools.wraps(callback)
         def noting(*args: Any, **kwargs: Any) -> Any:
+            # A group's callback with a subcommand to come is not the start (see above).
             if click.get_current_context().invoked_subcommand is None:
                 state.command_started = True
             return callback(*args, **kwargs)

@@ -68,7 +68,9 @@ def octoci_add_commands(cli: click.Group) -> None:
 
 
 @hookimpl
-def octoci_run_finished(report: octoci.RunReport, exit_code: int, context: octoci.RunContext) -> None:
+def octoci_run_finished(
+    report: octoci.RunReport, exit_code: int, context: octoci.RunContext
+) -> None:
     # A notification plugin would post to a chat here; standard output may hold --json.
     if context.env.get("EXAMPLE_NOTIFY"):
         outcome = "succeeded" if exit_code == 0 else f"failed with exit code {exit_code}"
