@@ -296,6 +296,10 @@ def octoci_summary(report: RunReport) -> str | None:
 def octoci_add_commands(cli: click.Group) -> None:
     """Add subcommands to the ``octoci`` command line.
 
+    A command gets the run's :class:`~octoci.context.RunContext` (environment, working folder,
+    active adapter, plugin manager, output that masks secrets) with
+    :func:`octoci.pass_run_context`; never import ``octoci.cli``, which is internal.
+
     :param cli: the root ``click`` group.
 
     Example::
@@ -303,25 +307,28 @@ def octoci_add_commands(cli: click.Group) -> None:
         @octoci.hookimpl
         def octoci_add_commands(cli):
             @cli.command()
-            def hello():
-                click.echo("hello from my plugin")
+            @octoci.pass_run_context
+            def hello(context):
+                context.echo(f"hello from my plugin, on {context.server.display_name}")
     """
 
 
 @hookspec
 def octoci_run_finished(report: RunReport, exit_code: int, context: RunContext) -> None:
     """The run is over: for notification plugins (chat, e-mail, dashboards). Called once at the
-    end of every command run, succeeded or failed, after the command's own output and the
-    error line; not for ``--help`` or ``--version``.
+    end of every command that ran, succeeded or failed, after the command's own output and its
+    error line; not for ``--help``, ``--version`` or a usage error click reports while reading
+    the command line (the command never started).
 
     A plugin that raises here does not change the run's exit code: octoci writes
-    ``octoci: warning: the plugin 'NAME' failed in octoci_run_finished (...)``, keeps the exit
-    code and still calls the other plugins. Standard output may be the command's ``--json``:
+    ``octoci: warning: the plugin 'NAME' failed in octoci_run_finished (...); the exit code is
+    unchanged`` and still calls the other plugins. Standard output may be the command's ``--json``:
     write with ``context.server.write`` (the job log) or to ``context.stderr``.
 
-    :param report: what the command did (packages, release, deployments, warnings), with
-        ``report.exit_code`` set; only ``server`` and ``exit_code`` when the run failed before
-        it had anything to report.
+    :param report: the :class:`~octoci.model.RunReport` the command handed to the build server
+        (packages, build information, release, deployments, warnings), with
+        ``report.exit_code`` set; only ``server`` and ``exit_code`` when the command had
+        nothing to report (it failed first, or reports nothing).
     :param exit_code: the run's exit code (``docs/reference/exit-codes.md``).
     :param context: the run's :class:`~octoci.context.RunContext` (environment, working folder,
         active server, plugin manager, masked output).
