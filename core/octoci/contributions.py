@@ -8,8 +8,8 @@ pluggy's order: last registered and ``tryfirst`` first), and a result of the wro
 :class:`PluginResultError` (exit code 1) naming the plugin, its distribution, the hook and what
 was expected. Only type names are shown, never values: a wrong "secret" is still a secret.
 
-Wrappers (``wrapper=True``) are not called on contribution hooks: they wrap decisions
-(firstresult hooks), where there is one result to enrich.
+A wrapper (``wrapper=True``) on a contribution hook is an error naming its plugin: wrappers are
+for decisions (firstresult hooks), where there is one result to enrich.
 """
 
 from __future__ import annotations
@@ -59,7 +59,12 @@ def _callers(pm: OctociPluginManager, hook: str) -> list[tuple[str, Callable[...
     # get_hookimpls() lists in registration order (tryfirst last); pluggy calls from the end.
     for impl in reversed(impls):
         if impl.wrapper or impl.hookwrapper:
-            continue
+            # Skipping it would drop what the plugin meant to do without a word.
+            raise PluginLoadError(
+                f"the plugin {pm.label(impl.plugin_name)} wraps {hook}, which collects every "
+                f"plugin's result and cannot be wrapped; implement it without wrapper=True, or "
+                f"disable the plugin with OCTOCI_DISABLE_PLUGINS={impl.plugin_name}"
+            )
         others = [other.plugin for other in impls if other.plugin is not impl.plugin]
         callers.append((impl.plugin_name, pm.subset_hook_caller(hook, others)))
     return callers

@@ -232,6 +232,24 @@ class OctociPluginManager(pluggy.PluginManager):
                 found[server.name] = server
         return found
 
+    def server_class(self, env: Mapping[str, str], *, name: str | None = None) -> type[CIServer]:
+        """The active adapter's class: the one ``name`` forces, else the detected one (local if
+        none)."""
+        servers = self.server_classes()
+        if name:
+            chosen = servers.get(name.strip().lower())
+            if chosen is None:
+                raise UnknownServerError(
+                    f"unknown build server {name!r}; known: {', '.join(sorted(servers))}"
+                )
+            return chosen
+        detected: type[CIServer] | None = self.hook.octoci_detect_server(
+            env=env, servers=list(servers.values())
+        )
+        if detected is None:
+            raise PluginLoadError("no plugin decided the build server (octoci.defaults blocked?)")
+        return detected
+
     def select_server(
         self,
         env: Mapping[str, str],
@@ -240,21 +258,9 @@ class OctociPluginManager(pluggy.PluginManager):
         name: str | None = None,
         cwd: Path | None = None,
     ) -> CIServer:
-        """The active adapter: the one ``name`` forces, else the detected one (local if none),
-        masking its :meth:`~CIServer.secrets` and those of ``octoci_secrets``."""
-        servers = self.server_classes()
-        if name:
-            chosen = servers.get(name.strip().lower())
-            if chosen is None:
-                raise UnknownServerError(
-                    f"unknown build server {name!r}; known: {', '.join(sorted(servers))}"
-                )
-        else:
-            chosen = self.hook.octoci_detect_server(env=env, servers=list(servers.values()))
-            if chosen is None:
-                raise PluginLoadError(
-                    "no plugin decided the build server (octoci.defaults blocked?)"
-                )
+        """The active adapter (:meth:`server_class`), masking its :meth:`~CIServer.secrets`
+        and those of ``octoci_secrets``."""
+        chosen = self.server_class(env, name=name)
         server = chosen(env, stream, cwd=cwd)
         # The adapter masks its own secrets (asked once, now) and the plugins' in everything it
         # writes from the start, and registers them with the server's masking command.

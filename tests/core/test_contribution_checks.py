@@ -204,3 +204,23 @@ def test_an_entry_point_plugin_is_named_with_its_distribution(
     assert (
         octoci_pm.label("github_actions") == f"'github_actions' (from octoci {octoci.__version__})"
     )
+
+
+class WrapsSecrets:
+    @hookimpl(wrapper=True)
+    def octoci_secrets(self, env: Mapping[str, str]) -> Any:
+        values = yield
+        return [*values, "extra"]
+
+
+def test_a_wrapper_on_a_hook_that_collects_results_is_an_error(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    env = {"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    result = run_cli("info", "--no-commits", env=env, cwd=tmp_path, plugins=[WrapsSecrets()])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "octoci: error: the plugin 'WrapsSecrets' wraps octoci_secrets, which collects every "
+        "plugin's result and cannot be wrapped; implement it without wrapper=True, or disable "
+        "the plugin with OCTOCI_DISABLE_PLUGINS=WrapsSecrets"
+    ]

@@ -83,10 +83,12 @@ class AppState:
     def server(self) -> CIServer:
         """The active build-server adapter (forced with ``--server``/``OCTOCI_SERVER``, or detected)."""
         if self._server is None:
-            name = self.server_name or self.env.get("OCTOCI_SERVER") or None
             out, err = self.ci_streams or (self.stdout, self.stderr)
             server = self.plugin_manager.select_server(
-                self.env, err if self.machine_output else out, name=name, cwd=self.cwd
+                self.env,
+                err if self.machine_output else out,
+                name=self._forced_server,
+                cwd=self.cwd,
             )
             # The adapter masks its own secrets (CIServer.secrets) from the moment it exists:
             # octoci's output masks them too. Then the adapter masks every secret of the run,
@@ -96,6 +98,11 @@ class AppState:
                 server.mask(secret)
             self._server = server
         return self._server
+
+    @property
+    def _forced_server(self) -> str | None:
+        """The adapter ``--server`` or ``OCTOCI_SERVER`` names, if any."""
+        return self.server_name or self.env.get("OCTOCI_SERVER") or None
 
     @property
     def context(self) -> RunContext:
@@ -128,14 +135,22 @@ class AppState:
         from octoci.model import RunReport
 
         try:
-            plugin_manager, server = self.plugin_manager, self.server
+            plugin_manager = self.plugin_manager
+            if not plugin_manager.hook.octoci_run_finished.get_hookimpls():
+                return
+            # The adapter's name, without creating one the command did not need (it would write
+            # its masking commands after the command's output, which may be --json).
+            if self._server is not None:
+                server_name = self._server.name
+            else:
+                server_name = plugin_manager.server_class(self.env, name=self._forced_server).name
         except OctociError as exc:
             # The run has already failed with this error (loading plugins, choosing the
             # adapter); a command that succeeded without them is told nothing went out.
             if exit_code == 0:
                 log.warning("octoci_run_finished was not called: %s", exc)
             return
-        report = (self.report or RunReport(server=server.name)).replace(exit_code=exit_code)
+        report = (self.report or RunReport(server=server_name)).replace(exit_code=exit_code)
         plugin_manager.run_finished(report, exit_code, self.context)
 
     def echo(self, text: str = "") -> None:
