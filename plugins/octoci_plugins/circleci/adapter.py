@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar, TextIO
+from typing import ClassVar
 
 from octoci.errors import InputError
 from octoci.model import BuildInformation
@@ -53,9 +53,6 @@ class CircleCI(CIServer):
     display_name: ClassVar[str] = "CircleCI"
     extra: ClassVar[str | None] = "circleci"
     docs_url: ClassVar[str] = "https://circleci.com/docs/reference/variables/"
-
-    def __init__(self, env: Mapping[str, str], stream: TextIO, *, cwd: Path | None = None) -> None:
-        super().__init__(env, stream, cwd=cwd)
 
     # ------------------------------------------------------------------ reading the build
     @classmethod
