@@ -192,6 +192,7 @@ def open_connection(state: AppState, options: Mapping[str, Any]) -> Connection:
 
 def publish(state: AppState, report: RunReport, extra: Mapping[str, str] | None = None) -> None:
     """Give the build server the run's outputs (core and plugins', plus ``extra``) and summary."""
+    state.record_report(report)
     server = state.server
     outputs = state.plugin_manager.outputs(report)
     outputs.update(extra or {})
