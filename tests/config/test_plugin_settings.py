@@ -213,4 +213,5 @@ def test_a_plugin_command_reads_its_settings_through_the_run_context(
     _write(tmp_path, "octoci.toml", "[acme]\nretry = 7\n")
     refused = octoci("acme-status", plugins=(AcmeCommandPlugin(),))
     assert refused.exit_code == 2
-    assert "retry" in refused.stderr and "acme" in refused.stderr
+    assert "retry" in refused.stderr
+    assert "acme" in refused.stderr
