@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from octoci.errors import InputError
 from octoci_emulator import model_writes
-from octoci_emulator.errors import BadRequest, NotFound
+from octoci_emulator.errors import ApiError, BadRequest, NotFound
 from octoci_emulator.model_process import create_runbook_snapshot, package_step, update_process
 from octoci_emulator.model_writes import slug
 from octoci_emulator.seed import DEFAULT_LIFECYCLE, ChannelSeed, ProjectSeed, Seed, SpaceSeed
@@ -56,6 +57,17 @@ def apply_seed(store: Store, seed: Seed) -> None:
     client configuring Octopus would call them.
     """
     seed = seed.with_defaults()
+    try:
+        _apply(store, seed)
+    except ApiError as exc:
+        # The seed was checked when it was read; what the model refuses beyond that (against a
+        # persistent data dir, say) is still one line, and the transaction left nothing behind.
+        raise InputError(
+            f"the seed cannot be applied: {' '.join(exc.errors) or exc.message}"
+        ) from exc
+
+
+def _apply(store: Store, seed: Seed) -> None:
     with store.transaction():
         # A persistent data dir keeps the default it has: a later seed adds spaces beside it.
         has_default = any(s.get("IsDefault") for s in store.list("space"))

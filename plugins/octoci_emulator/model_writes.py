@@ -419,6 +419,7 @@ def _project(checks: Checks, body: CIDict, existing: Document | None) -> Built:
     lifecycle = checks.existing("lifecycle", checks.text(body, "LifecycleId"), "lifecycle")
     group = checks.existing("projectgroup", checks.text(body, "ProjectGroupId"), "project group")
     persistence = plain(checks.obj(body, "PersistenceSettings")) or {"Type": "Database"}
+    password = _withhold_password(persistence, (existing or {}).get("_VcsPassword"))
     doc_id = _fresh_id(store, KINDS["projects"], existing) if not checks.errors else ""
     doc: Document = {
         "Id": doc_id,
@@ -454,12 +455,28 @@ def _project(checks: Checks, body: CIDict, existing: Document | None) -> Built:
             Variables="/variables",
         ),
     }
+    if password is not None:
+        doc["_VcsPassword"] = password
     if existing is not None and doc["AutoCreateRelease"]:
         model_process.check_auto_create_release(checks, doc)
     elif doc["AutoCreateRelease"]:
         checks.fail("A package step must be provided to enable Automatic Release Creation.")
     checks.done()
     return Built(doc, name.lower(), None if existing else _new_project_parts)
+
+
+def _withhold_password(persistence: Document, kept: str | None) -> str | None:
+    """Take the repository password out of version-control settings (Octopus answers only
+    that it has one); the value sent, or ``kept`` when the client sent back what it was shown."""
+    credentials = persistence.get("Credentials")
+    if not isinstance(credentials, dict) or "Password" not in credentials:
+        return None
+    sent = credentials["Password"]
+    if isinstance(sent, dict):
+        sent = sent.get("NewValue")
+    value = str(sent) if sent is not None else kept
+    credentials["Password"] = {"HasValue": value is not None, "NewValue": None}
+    return value
 
 
 def _new_project_parts(store: Store, project: Document) -> None:
