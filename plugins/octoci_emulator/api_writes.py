@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from octoci_emulator import model_writes
 from octoci_emulator.errors import NotFound
+from octoci_emulator.jsonbody import CIDict
 from octoci_emulator.model_process import (
     create_runbook_snapshot,
     public_variable_set,
@@ -22,6 +23,7 @@ from octoci_emulator.model_process import (
 from octoci_emulator.package_files import remove_file, stored_path
 from octoci_emulator.resources import public
 from octoci_emulator.routes import Request, Response, Router
+from octoci_emulator.store import Document
 
 __all__ = ["register"]
 
@@ -132,13 +134,57 @@ def _project_variables(request: Request) -> Response:
     return _variables(request)
 
 
+def _in_project(request: Request, key: str) -> CIDict:
+    """The body with the project the path names (``/projects/{id}/runbooks``) as its ProjectId."""
+    project = request.app.store.get("project", request.params[key])
+    if project is None or project["SpaceId"] != request.space_id:
+        raise NotFound(f"Project '{request.params[key]}' was not found.")
+    return CIDict({**request.json().raw(), "ProjectId": project["Id"]})
+
+
+def _project_runbook(request: Request) -> Document:
+    runbook = request.app.store.get("runbook", request.params["id"])
+    if runbook is None or runbook["ProjectId"].lower() != request.params["projectId"].lower():
+        raise NotFound(f"The Runbook '{request.params['id']}' doesn't exist.")
+    return runbook
+
+
+def _create_project_runbook(request: Request) -> Response:
+    request.require("RunbookEdit")
+    doc = model_writes.create(
+        request.app.store, "runbooks", request.space_id, _in_project(request, "id")
+    )
+    return Response(status=201, body=public(doc))
+
+
+def _get_project_runbook(request: Request) -> Response:
+    return Response(body=public(_project_runbook(request)))
+
+
+def _modify_project_runbook(request: Request) -> Response:
+    request.require("RunbookEdit")
+    runbook = _project_runbook(request)
+    doc = model_writes.modify(
+        request.app.store,
+        "runbooks",
+        request.space_id,
+        runbook["Id"],
+        _in_project(request, "projectId"),
+    )
+    return Response(body=public(doc))
+
+
+def _delete_project_runbook(request: Request) -> Response:
+    request.require("RunbookEdit")
+    runbook = _project_runbook(request)
+    model_writes.delete(request.app.store, "runbooks", request.space_id, runbook["Id"])
+    return Response(status=200, body=b"")
+
+
 def _snapshot(request: Request) -> Response:
     request.require("RunbookEdit")
-    body = request.json()
-    if "id" in request.params:
-        # The project-scoped route names the project in its path.
-        project = request.path_project()
-        body = type(body)({**body.raw(), "ProjectId": project["Id"]})
+    # The project-scoped route names the project in its path.
+    body = _in_project(request, "id") if "id" in request.params else request.json()
     snapshot = create_runbook_snapshot(
         request.app.store, request.space_id, body, publish=request.flag_arg("publish")
     )
@@ -162,5 +208,9 @@ def register(router: Router) -> None:
     router.add("GET", "/variables/{id}", _variables)
     router.add("PUT", "/variables/{id}", _update_variables)
     router.add("GET", "/projects/{id}/variables", _project_variables)
+    router.add("POST", "/projects/{id}/runbooks", _create_project_runbook)
+    router.add("GET", "/projects/{projectId}/runbooks/{id}", _get_project_runbook)
+    router.add("PUT", "/projects/{projectId}/runbooks/{id}", _modify_project_runbook)
+    router.add("DELETE", "/projects/{projectId}/runbooks/{id}", _delete_project_runbook)
     router.add("POST", "/runbookSnapshots", _snapshot)
     router.add("POST", "/projects/{id}/runbookSnapshots", _snapshot)
