@@ -583,3 +583,41 @@ def test_a_key_without_the_permission_is_403(octopus_emulator_factory: Any) -> N
     assert refused.status_code == 403
     assert "SpaceCreate" in refused.json()["ErrorMessage"]
     assert [s["Name"] for s in emulator.documents("space")] == ["Default"]
+
+
+def test_secrets_sent_back_without_their_value_are_kept(
+    api: Api, octopus_emulator: Emulator
+) -> None:
+    project = api.ok("GET", "/projects/all")[0]
+    path = f"/variables/{project['VariableSetId']}"
+    current = api.ok("GET", path)
+    secret = {"Name": "DbPassword", "Value": "hunter2-secret", "Type": "Sensitive"}
+    saved = api.ok("PUT", path, {**current, "Variables": [secret]})
+    # A client changes something else and sends back what it read (the value is null there).
+    renamed = {**saved["Variables"][0], "Description": "the database password"}
+    again = api.ok("PUT", path, {**saved, "Variables": [renamed]})
+    assert again["Variables"][0]["Value"] is None
+    stored = octopus_emulator.app.store.get("variableset", project["VariableSetId"])
+    assert stored is not None
+    assert stored["_Values"] == {saved["Variables"][0]["Id"]: "hunter2-secret"}
+
+
+def test_runbooks_under_their_project_and_one_default_channel(api: Api) -> None:
+    project = api.ok("GET", "/projects/all")[0]
+    base = f"/Spaces-1/projects/{project['Id']}/runbooks"
+    runbook = api.ok("POST", base, {"Name": "Backup"}, status=201)
+    assert runbook["ProjectId"] == project["Id"]
+    changed = api.ok("PUT", f"{base}/{runbook['Id']}", {**runbook, "Description": "nightly"})
+    assert api.ok("GET", f"{base}/{runbook['Id']}")["Description"] == changed["Description"]
+    assert api.call("DELETE", f"{base}/{runbook['Id']}").status_code == 200
+    assert api.call("GET", f"{base}/{runbook['Id']}").status_code == 404
+    # Making another channel the default takes it from the old one.
+    old = api.ok("GET", f"/projects/{project['Id']}/channels")["Items"][0]
+    new = api.create(
+        "Spaces-1", "channels", {"ProjectId": project["Id"], "Name": "Beta", "IsDefault": True}
+    )
+    defaults = [
+        (c["Id"], c["IsDefault"])
+        for c in api.ok("GET", f"/projects/{project['Id']}/channels")["Items"]
+    ]
+    assert defaults == [(old["Id"], False), (new["Id"], True)]
