@@ -532,12 +532,13 @@ def main() -> int:
     )
     args = parser.parse_args()
     started = time.monotonic()
-    _install(args.node_dir)
+    node_dir = args.node_dir.resolve()  # node runs in other folders
+    _install(node_dir)
     print(f"conformance: npm packages ready in {time.monotonic() - started:.1f} s")
     problems: Problems = []
     with tempfile.TemporaryDirectory() as scratch:
         for step in (api_client_tests, api_client_sequence, octopackjs, octopus_deploy_scripts):
-            problems += step(args.node_dir, Path(scratch))
+            problems += step(node_dir, Path(scratch))
     for problem in problems:
         print(f"conformance: {problem}", file=sys.stderr)
     total = time.monotonic() - started
