@@ -9,6 +9,7 @@ stores anything: a bad body is one 400 listing every problem, and nothing change
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +38,6 @@ _RETENTION = {"Unit": "Days", "QuantityToKeep": 30, "ShouldKeepForever": False}
 
 def slug(name: str) -> str:
     """Octopus's slug: lower case, runs of anything else than letters and digits become ``-``."""
-    import re
-
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
@@ -83,6 +82,7 @@ class KindSpec:
 
 
 def _fresh_id(store: Store, spec: KindSpec, existing: Document | None) -> str:
+    # A refused write rolls its transaction back, counters included: no id is used up.
     return str(existing["Id"]) if existing else store.next_id(spec.prefix)
 
 
@@ -302,7 +302,7 @@ def _lifecycle(checks: Checks, body: CIDict, existing: Document | None) -> Built
     store = checks.store
     space_id = str(checks.space_id)
     name = _named(checks, body, existing, "lifecycle", "lifecycle")
-    doc_id = _fresh_id(store, KINDS["lifecycles"], existing) if not checks.errors else ""
+    doc_id = _fresh_id(store, KINDS["lifecycles"], existing)
     phases: list[Document] = []
     placed: dict[str, str] = {}
     for number, phase in enumerate(checks.objects(body, "Phases"), start=1):
@@ -359,7 +359,7 @@ def _tag_set(checks: Checks, body: CIDict, existing: Document | None) -> Built:
     name = _named(checks, body, existing, "tagset", "tag set")
     if "/" in name:
         checks.fail("A tag set name cannot contain '/'.")
-    doc_id = _fresh_id(checks.store, KINDS["tagsets"], existing) if not checks.errors else ""
+    doc_id = _fresh_id(checks.store, KINDS["tagsets"], existing)
     old_ids = {t["Name"].lower(): t["Id"] for t in (existing or {}).get("Tags", [])}
     tags: list[Document] = []
     used = set(old_ids.values())
@@ -420,7 +420,7 @@ def _project(checks: Checks, body: CIDict, existing: Document | None) -> Built:
     group = checks.existing("projectgroup", checks.text(body, "ProjectGroupId"), "project group")
     persistence = plain(checks.obj(body, "PersistenceSettings")) or {"Type": "Database"}
     password = _withhold_password(persistence, (existing or {}).get("_VcsPassword"))
-    doc_id = _fresh_id(store, KINDS["projects"], existing) if not checks.errors else ""
+    doc_id = _fresh_id(store, KINDS["projects"], existing)
     doc: Document = {
         "Id": doc_id,
         "SpaceId": space_id,

@@ -621,3 +621,16 @@ def test_runbooks_under_their_project_and_one_default_channel(api: Api) -> None:
         for c in api.ok("GET", f"/projects/{project['Id']}/channels")["Items"]
     ]
     assert defaults == [(old["Id"], False), (new["Id"], True)]
+
+
+def test_a_refused_write_uses_up_no_id(api: Api) -> None:
+    assert api.call("POST", "/Spaces-1/lifecycles", {"Name": "L", "Phases": "x"}).status_code == 400
+    assert api.call("POST", "/Spaces-1/projects", {"Name": "P"}).status_code == 400
+    lifecycle = api.create("Spaces-1", "lifecycles", {"Name": "L"})
+    project = api.create(
+        "Spaces-1",
+        "projects",
+        {"Name": "P", "LifecycleId": lifecycle["Id"], "ProjectGroupId": "ProjectGroups-1"},
+    )
+    # The seed made Lifecycles-1 and Projects-1.
+    assert (lifecycle["Id"], project["Id"]) == ("Lifecycles-2", "Projects-2")
