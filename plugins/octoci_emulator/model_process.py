@@ -13,7 +13,7 @@ from typing import Any
 from octoci_emulator.errors import BadRequest, NotFound
 from octoci_emulator.jsonbody import CIDict
 from octoci_emulator.model_checks import Checks, as_body, plain
-from octoci_emulator.model_writes import BUILT_IN_FEED, links
+from octoci_emulator.model_writes import AUDIT, BUILT_IN_FEED, links
 from octoci_emulator.store import Document, Store
 
 __all__ = [
@@ -61,6 +61,7 @@ def new_process(project: Document) -> Document:
         "Version": 0,
         "LastSnapshotId": None,
         "Steps": [],
+        **AUDIT,
         "Links": links(project["SpaceId"], "deploymentprocesses", process_id),
     }
 
@@ -75,6 +76,7 @@ def new_variable_set(project: Document) -> Document:
         "Version": 0,
         "Variables": [],
         "_Values": {},
+        **AUDIT,
         "Links": links(project["SpaceId"], "variables", set_id),
     }
 
@@ -171,6 +173,8 @@ def _action(checks: Checks, action: CIDict, name: str) -> Document:
         checks.all_existing("environment", checks.strings(action, field), "environment")
     checks.all_existing("channel", checks.strings(action, "Channels"), "channel")
     return {
+        **_ACTION_DEFAULTS,
+        "CanBeUsedForProjectVersioning": bool(packages),
         **plain(action),
         "Id": checks.text(action, "Id") or _new_id(),
         "Name": name,
@@ -179,6 +183,23 @@ def _action(checks: Checks, action: CIDict, name: str) -> Document:
         "Properties": properties,
         "Packages": packages,
     }
+
+
+#: What an action has when the client leaves it out (the Octopus UI sends all of it).
+_ACTION_DEFAULTS: dict[str, Any] = {
+    "Notes": None,
+    "IsRequired": False,
+    "Condition": "Success",
+    "Container": {"Image": None, "FeedId": None},
+    "WorkerPoolId": None,
+    "WorkerPoolVariable": None,
+    "Environments": [],
+    "ExcludedEnvironments": [],
+    "Channels": [],
+    "TenantTags": [],
+    "Links": {},
+    **AUDIT,
+}
 
 
 def package_step(name: str, package_id: str) -> dict[str, Any]:
@@ -402,6 +423,10 @@ def create_runbook_snapshot(store: Store, space_id: str, body: Any, *, publish: 
             "Assembled": None,
             "SelectedPackages": plain(checks.objects(body, "SelectedPackages")),
             "FrozenRunbookProcessId": f"{runbook['RunbookProcessId']}-{snapshot_id}",
+            "FrozenProjectVariableSetId": f"variableset-{runbook['ProjectId']}-{snapshot_id}",
+            "ProjectVariableSetSnapshotId": f"variableset-{runbook['ProjectId']}-{snapshot_id}",
+            "LibraryVariableSetSnapshotIds": [],
+            **AUDIT,
             "Links": links(space_id, "runbookSnapshots", snapshot_id),
         }
         store.put("runbooksnapshot", snapshot)

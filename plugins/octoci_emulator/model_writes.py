@@ -34,6 +34,8 @@ BUILT_IN_FEED = "feeds-builtin"
 TENANTED_MODES = ("Untenanted", "Tenanted", "TenantedOrUntenanted")
 GUIDED_FAILURE_MODES = ("EnvironmentDefault", "Off", "On")
 _RETENTION = {"Unit": "Days", "QuantityToKeep": 30, "ShouldKeepForever": False}
+#: Who changed a resource last and when: Octopus's audit fields, which the emulator leaves empty.
+AUDIT: dict[str, None] = {"LastModifiedOn": None, "LastModifiedBy": None}
 
 
 def slug(name: str) -> str:
@@ -91,6 +93,7 @@ def create(store: Store, collection: str, space_id: str | None, body: Any) -> Do
     spec = KINDS[collection]
     with store.transaction():
         built = spec.build(Checks(store, space_id), as_body(body), None)
+        built.doc.update(AUDIT)
         store.put(spec.kind, built.doc, key=built.key)
         if built.after is not None:
             built.after(store, built.doc)
@@ -103,6 +106,7 @@ def modify(store: Store, collection: str, space_id: str | None, doc_id: str, bod
     with store.transaction():
         existing = find(store, spec, space_id, doc_id)
         built = spec.build(Checks(store, space_id), as_body(body), existing)
+        built.doc.update(AUDIT)
         store.put(spec.kind, built.doc, key=built.key)
         if built.after is not None:
             built.after(store, built.doc)
@@ -442,6 +446,21 @@ def _project(checks: Checks, body: CIDict, existing: Document | None) -> Built:
             body, "DefaultGuidedFailureMode", GUIDED_FAILURE_MODES, "EnvironmentDefault"
         ),
         "AutoCreateRelease": checks.flag(body, "AutoCreateRelease"),
+        "AutoDeployReleaseOverrides": plain(checks.objects(body, "AutoDeployReleaseOverrides")),
+        "ClonedFromProjectId": (existing or {}).get("ClonedFromProjectId"),
+        "DefaultToSkipIfAlreadyInstalled": checks.flag(body, "DefaultToSkipIfAlreadyInstalled"),
+        "DeploymentChangesTemplate": checks.text(body, "DeploymentChangesTemplate") or None,
+        "DiscreteChannelRelease": checks.flag(body, "DiscreteChannelRelease"),
+        "ExtensionSettings": plain(checks.objects(body, "ExtensionSettings")),
+        "ProjectConnectivityPolicy": plain(checks.obj(body, "ProjectConnectivityPolicy"))
+        or {
+            "AllowDeploymentsToNoTargets": False,
+            "ExcludeUnhealthyTargets": False,
+            "SkipMachineBehavior": "None",
+            "TargetRoles": [],
+        },
+        "ReleaseNotesTemplate": checks.text(body, "ReleaseNotesTemplate") or None,
+        "Templates": plain(checks.objects(body, "Templates")),
         "ReleaseCreationStrategy": model_process.release_creation_strategy(checks, body, doc_id),
         "VersioningStrategy": model_process.versioning_strategy(checks, body),
         "Links": links(
