@@ -634,3 +634,19 @@ def test_a_refused_write_uses_up_no_id(api: Api) -> None:
     )
     # The seed made Lifecycles-1 and Projects-1.
     assert (lifecycle["Id"], project["Id"]) == ("Lifecycles-2", "Projects-2")
+
+
+def test_concurrent_creates_of_one_name_make_one_resource(
+    api: Api, octopus_emulator: Emulator
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(_: int) -> int:
+        return (
+            Api(octopus_emulator).call("POST", "/Spaces-1/environments", {"Name": "QA"}).status_code
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(create, range(8)))
+    assert statuses == [201] + [400] * 7
+    assert [e["Name"] for e in octopus_emulator.documents("environment")].count("QA") == 1
