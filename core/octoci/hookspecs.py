@@ -19,6 +19,7 @@ from octoci.markers import hookspec
 if TYPE_CHECKING:
     import click
 
+    from octoci.context import RunContext
     from octoci.local_octopus import LocalOctopus
     from octoci.model import (
         Artifact,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     )
     from octoci.plugins import OctociPluginManager
     from octoci.server import CIServer
+    from octoci.settings import PluginSettings
 
 PROJECT_NAME = "octoci"
 
@@ -49,6 +51,29 @@ def octoci_addhooks(pluginmanager: OctociPluginManager) -> None:
         @octoci.hookimpl
         def octoci_addhooks(pluginmanager):
             pluginmanager.add_hookspecs(hooks)
+    """
+
+
+@hookspec
+def octoci_add_settings() -> PluginSettings | None:
+    """Declare settings of your own, as pytest's ``pytest_addoption`` does for options: return
+    a :class:`~octoci.settings.PluginSettings` naming your table and a frozen dataclass of
+    :func:`~octoci.settings.plugin_setting` fields. The values are read from
+    ``[tool.octoci.<plugin>]`` in ``pyproject.toml`` or ``[<plugin>]`` in ``octoci.toml`` (and
+    from ``OCTOCI_<PLUGIN>_<NAME>`` for the fields that set ``env=True``); an unknown key in the
+    table is an error naming the plugin. Read them, typed, with
+    ``plugin_manager.plugin_settings(YourSettings)``. Name the table as your entry point.
+
+    Example::
+
+        @dataclass(frozen=True)
+        class AcmeSettings:
+            channel: str = plugin_setting("#builds", "Where to post.", env=True)
+            notify: bool = plugin_setting(True, "Post a message when a run ends.")
+
+        @octoci.hookimpl
+        def octoci_add_settings():
+            return PluginSettings("acme", AcmeSettings)
     """
 
 
@@ -191,9 +216,18 @@ def octoci_package_version(server: CIServer, info: BuildInformation) -> str | No
 
 @hookspec
 def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
-    """Values to mask in every output, log and error, and to register with the CI's masking.
+    """Values to mask in every output, log and error, and to register with the CI's masking:
+    secrets that are not tied to a build server being detected (a token of your own service,
+    ``GITHUB_TOKEN`` wherever it is set). Asked when the plugins are loaded and again when the
+    adapter is created (it masks them too): return the same values each time, quickly, without
+    side effects. Each value must be a string.
 
-    The core contributes ``OCTOPUS_API_KEY`` and ``OCTOPUS_ACCESS_TOKEN``.
+    A build server's own secrets (its API token, a password in its repository URL) belong in
+    the adapter's :meth:`~octoci.server.CIServer.secrets` instead: the core asks only the active
+    adapter, so no plugin needs to detect its server here. The core contributes
+    ``OCTOPUS_API_KEY``, ``OCTOPUS_ACCESS_TOKEN`` and proxy passwords.
+
+    :param env: the run's environment variables.
 
     Example::
 
@@ -286,6 +320,10 @@ def octoci_summary(report: RunReport) -> str | None:
 def octoci_add_commands(cli: click.Group) -> None:
     """Add subcommands to the ``octoci`` command line.
 
+    A command gets the run's :class:`~octoci.context.RunContext` (environment, working folder,
+    active adapter, plugin manager, output that masks secrets) with
+    :func:`octoci.pass_run_context`; never import ``octoci.cli``, which is internal.
+
     :param cli: the root ``click`` group.
 
     Example::
@@ -293,6 +331,38 @@ def octoci_add_commands(cli: click.Group) -> None:
         @octoci.hookimpl
         def octoci_add_commands(cli):
             @cli.command()
-            def hello():
-                click.echo("hello from my plugin")
+            @octoci.pass_run_context
+            def hello(context):
+                context.echo(f"hello from my plugin, on {context.server.display_name}")
+    """
+
+
+@hookspec
+def octoci_run_finished(report: RunReport, exit_code: int, context: RunContext) -> None:
+    """The run is over: for notification plugins (chat, e-mail, dashboards). Called once at the
+    end of every command that ran, succeeded or failed, after the command's own output and its
+    error line; not for ``--help``, ``--version`` or a usage error click reports while reading
+    the command line (the command never started).
+
+    A plugin that raises here does not change the run's exit code: octoci writes
+    ``octoci: warning: the plugin 'NAME' failed in octoci_run_finished (...); the exit code is
+    unchanged`` and still calls the other plugins. Standard output may be the command's ``--json``:
+    write with ``context.server.write`` (the job log) or to ``context.stderr``.
+
+    :param report: the :class:`~octoci.model.RunReport` the command handed to the build server
+        (packages, build information, release, deployments, warnings), with
+        ``report.exit_code`` set; only ``server`` and ``exit_code`` when the command had
+        nothing to report (it failed first, or reports nothing).
+    :param exit_code: the run's exit code (``docs/reference/exit-codes.md``).
+    :param context: the run's :class:`~octoci.context.RunContext` (environment, working folder,
+        active server, plugin manager, masked output).
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_run_finished(report, exit_code, context):
+            webhook = context.env.get("ACME_CHAT_WEBHOOK")
+            if webhook:
+                status = "succeeded" if exit_code == 0 else f"failed ({exit_code})"
+                post_message(webhook, f"octoci on {report.server} {status}")
     """

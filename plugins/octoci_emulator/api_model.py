@@ -1,6 +1,6 @@
-"""Reading the seeded model: environments, projects, lifecycles, channels, tenants, tag sets,
-runbooks, deployment processes and project groups (list with ``name``/``partialName``/``ids``/paging, ``all``,
-get by id)."""
+"""Reading the model: environments, projects, project groups, lifecycles, channels, tenants, tag
+sets, runbooks, runbook snapshots and deployment processes (list with ``name``/``partialName``/
+``ids``/paging, ``all``, get by id)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ _COLLECTIONS = (
     ("runbooks", "runbook", "Runbook"),
     ("deploymentprocesses", "deploymentprocess", "DeploymentProcess"),
     ("projectgroups", "projectgroup", "ProjectGroup"),
+    ("runbookSnapshots", "runbooksnapshot", "RunbookSnapshot"),
 )
 
 

@@ -1,6 +1,5 @@
 """Read-only routes Octopus's clients rely on besides the model collections: ``/api/capabilities``,
-``variables/{id}``, ``projects/{id}/deploymentprocesses``, ``feeds`` (the built-in feed),
-``dashboard`` and ``environments/v2``.
+``feeds`` (the built-in feed), ``dashboard`` and ``environments/v2``.
 
 Shapes follow Octopus's Swagger document (2021.2) and, for routes newer than it, the clients'
 sources (``capabilities`` and ``environments/v2`` in api-client.ts).
@@ -10,6 +9,7 @@ from __future__ import annotations
 
 from octoci.package_names import version_key
 from octoci_emulator.errors import NotFound
+from octoci_emulator.model_writes import BUILT_IN_FEED
 from octoci_emulator.resources import public
 from octoci_emulator.routes import Request, Response, Router
 from octoci_emulator.store import Document
@@ -30,8 +30,6 @@ CAPABILITIES = (
 #: The first Octopus version that serves ``/api/capabilities`` (and the Executions API).
 _CAPABILITIES_SINCE = "2022.3"
 
-_BUILT_IN_FEED = "feeds-builtin"
-
 
 def serves_capabilities(version: str) -> bool:
     """True when an Octopus of ``version`` has ``/api/capabilities`` (2022.3 and later)."""
@@ -45,72 +43,10 @@ def _capabilities(request: Request) -> Response:
     return Response(body={"Capabilities": list(CAPABILITIES)})
 
 
-def _reference(docs: list[Document]) -> list[Document]:
-    return [{"Id": d["Id"], "Name": d["Name"]} for d in docs]
-
-
-def _variable_set(request: Request) -> Response:
-    """A project's variable set (``variableset-Projects-1``) or a release's snapshot of it
-    (``variableset-Projects-1-s1``). A stored ``variableset`` document (one written through the
-    API) wins; otherwise the set is empty, as the seed gives projects no variables."""
-    ident = request.params["id"]
-    store = request.app.store
-    stored = store.get("variableset", ident)
-    if stored is not None and stored.get("SpaceId") == request.space_id:
-        return Response(body=public(stored))
-    owner_id = ident.removeprefix("variableset-")
-    if "-s" in owner_id:
-        owner_id = owner_id.rsplit("-s", 1)[0]
-    project = store.get("project", owner_id)
-    if not ident.startswith("variableset-") or project is None:
-        raise NotFound(f"VariableSet '{ident}' was not found.")
-    if project["SpaceId"] != request.space_id:
-        raise NotFound(f"VariableSet '{ident}' was not found.")
-    space_id = request.space_id
-    process = store.get("deploymentprocess", project["DeploymentProcessId"]) or {}
-    actions = [a for step in process.get("Steps", []) for a in step.get("Actions", [])]
-    body = {
-        "Id": ident,
-        "SpaceId": space_id,
-        "OwnerId": project["Id"],
-        "Version": 0,
-        "Variables": [],
-        "ScopeValues": {
-            "Environments": _reference(store.list("environment", space_id)),
-            "Machines": [],
-            "Actions": _reference(actions),
-            "Roles": [],
-            "Channels": _reference(
-                store.list("channel", space_id, lambda c: c["ProjectId"] == project["Id"])
-            ),
-            "TenantTags": [
-                {"Id": t["CanonicalTagName"], "Name": t["CanonicalTagName"]}
-                for tag_set in store.list("tagset", space_id)
-                for t in tag_set["Tags"]
-            ],
-            "Processes": [
-                {"Id": project["Id"], "Name": project["Name"], "ProcessType": "Deployment"}
-            ],
-        },
-        "LastModifiedOn": None,
-        "LastModifiedBy": None,
-        "Links": {"Self": f"/api/{space_id}/variables/{ident}"},
-    }
-    return Response(body=body)
-
-
-def _project_process(request: Request) -> Response:
-    project = request.path_project()
-    process = request.app.store.get("deploymentprocess", project["DeploymentProcessId"])
-    if process is None:
-        raise NotFound(f"The deployment process of project '{project['Name']}' was not found.")
-    return Response(body=public(process))
-
-
 def _feed(space_id: str) -> Document:
-    base = f"/api/{space_id}/feeds/{_BUILT_IN_FEED}"
+    base = f"/api/{space_id}/feeds/{BUILT_IN_FEED}"
     return {
-        "Id": _BUILT_IN_FEED,
+        "Id": BUILT_IN_FEED,
         "SpaceId": space_id,
         "Name": "Octopus Server (built-in)",
         "Slug": "octopus-server-built-in",
@@ -149,7 +85,7 @@ def _feeds_all(request: Request) -> Response:
 
 
 def _feed_by_id(request: Request) -> Response:
-    if request.params["id"].lower() != _BUILT_IN_FEED:
+    if request.params["id"].lower() != BUILT_IN_FEED:
         raise NotFound(f"Feed '{request.params['id']}' was not found.")
     return Response(body=_feed(request.space_id))
 
@@ -292,8 +228,6 @@ def register(router: Router) -> None:
     """Add the read-only routes (before the model's ``{collection}/{id}`` routes, so that
     ``environments/v2`` is not read as an environment id)."""
     router.add("GET", "/api/capabilities", _capabilities, scoped=False)
-    router.add("GET", "/variables/{id}", _variable_set)
-    router.add("GET", "/projects/{id}/deploymentprocesses", _project_process)
     router.add("GET", "/feeds", _feeds)
     router.add("GET", "/feeds/all", _feeds_all)
     router.add("GET", "/feeds/{id}", _feed_by_id)

@@ -16,6 +16,7 @@ from octoci_emulator import (
     api_reads,
     api_root,
     api_tasks,
+    api_writes,
 )
 from octoci_emulator.auth import Authenticator
 from octoci_emulator.catalog import default_space
@@ -27,6 +28,7 @@ from octoci_emulator.package_files import reconcile
 from octoci_emulator.routes import Request, Response, Router
 from octoci_emulator.store import Store
 from octoci_emulator.tasks import TaskEngine
+from octoci_emulator.web import register as register_web
 
 __all__ = ["EmulatorApp"]
 
@@ -44,8 +46,10 @@ def build_router() -> Router:
         api_interruptions,
         api_reads,
         api_model,
+        api_writes,
     ):
         module.register(router)
+    register_web(router)
     return router
 
 

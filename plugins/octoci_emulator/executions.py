@@ -54,6 +54,18 @@ _NOT_IN_RELEASE_SNAPSHOT = frozenset(
 )
 
 
+def _snapshot_variables(app: EmulatorApp, project: Document, release_id: str) -> str:
+    """Freeze the project's variable set for a release (as Octopus snapshots it, so that later
+    changes do not alter what the release deploys); the snapshot's id, which
+    ``GET variables/{id}`` serves."""
+    snapshot_id = f"{project['VariableSetId']}-s-{release_id}"
+    variable_set = app.store.get("variableset", project["VariableSetId"])
+    if variable_set is not None:
+        base = f"/api/{project['SpaceId']}/variables/{snapshot_id}"
+        app.store.put("variableset", {**variable_set, "Id": snapshot_id, "Links": {"Self": base}})
+    return snapshot_id
+
+
 def _release_key(project_id: str, version: str) -> str:
     try:
         return f"{project_id}|{canonical_version(version).lower()}"
@@ -223,7 +235,7 @@ def create_release(
             "SelectedGitResources": [],
             "BuildInformation": build_information,
             "ProjectDeploymentProcessSnapshotId": f"deploymentprocess-{project['Id']}-s1",
-            "ProjectVariableSetSnapshotId": f"variableset-{project['Id']}-s1",
+            "ProjectVariableSetSnapshotId": _snapshot_variables(app, project, release_id),
             "LibraryVariableSetSnapshotIds": [],
             "VersionControlReference": None,
             "LastModifiedOn": None,

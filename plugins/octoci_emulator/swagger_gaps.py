@@ -14,6 +14,7 @@ __all__ = [
     "TYPES_NOT_AS_IN_SWAGGER",
     "extra_properties",
     "missing_properties",
+    "outside_the_api",
 ]
 
 _EXECUTIONS = (
@@ -44,6 +45,13 @@ ROUTES_NOT_IN_SWAGGER: dict[tuple[str, str], str] = {
         "the model lists every collection the same way (also /all); Octopus 2021.2 has no "
         "deploymentprocesses/all, and no client asks for it"
     ),
+    ("GET", "/runbookSnapshots/all"): (
+        "the model lists every collection the same way (also /all); Octopus 2021.2 has no "
+        "runbookSnapshots/all, and no client asks for it"
+    ),
+    ("GET", "/projects/{id}/variables"): (
+        _NEWER + " (a project's variables by project, for version-controlled projects)"
+    ),
     ("GET", "/.well-known/openid-configuration"): _OIDC,
     ("POST", "/token/v1"): _OIDC,
     ("POST", "/api/token/v1"): _OIDC,
@@ -57,6 +65,10 @@ ROUTES_NOT_IN_SWAGGER: dict[tuple[str, str], str] = {
 ANSWERS_NOT_IN_SWAGGER: dict[tuple[str, str], str] = {
     ("GET", "/api/users/me"): "the document lists no answer for it (the operation is incomplete)",
     ("GET", "/api/users/{id}/spaces"): "the document lists only its 400 answer",
+    ("PUT", "/api/spaces/{id}"): (
+        "answers 200 with the space, as every other PUT in the document does; the document "
+        "says 201 for this one"
+    ),
     ("DELETE", "/packages/{id}"): (
         "answers 204 No Content (nothing to return); the document says 200 without a schema"
     ),
@@ -122,6 +134,26 @@ MISSING_PROPERTIES: dict[str, dict[str, str]] = {
     "RootResource": {"Id": "the root document has no id of its own"},
     "SpaceRootResource": {"Id": "the space root document has no id of its own"},
     "TaskDetailsResource": {"Id": "the details document has no id of its own"},
+    "VariableResource.Scope": dict.fromkeys(
+        (
+            "Action",
+            "Channel",
+            "Environment",
+            "Machine",
+            "ParentDeployment",
+            "Private",
+            "ProcessOwner",
+            "Project",
+            "Role",
+            "TargetRole",
+            "Tenant",
+            "TenantTag",
+            "Trigger",
+            "User",
+        ),
+        "Octopus sends only the scopes a variable has (a scope specification is a dictionary); "
+        "the document lists every possible one",
+    ),
 }
 
 #: ``(definition, property)`` -> why its values do not have the type the document gives.
@@ -129,6 +161,10 @@ TYPES_NOT_AS_IN_SWAGGER: dict[tuple[str, str], str] = {
     ("DeploymentActionResource", "Properties"): (
         "Octopus serialises PropertyValueResource as a plain string (a sensitive one as an "
         "object); the document describes every value as the object"
+    ),
+    ("VariableResource", "Type"): (
+        "Octopus sends the variable type's name ('String', 'Sensitive' ...); the document "
+        "describes VariableType as an object"
     ),
     ("DeploymentStepResource", "Properties"): (
         "Octopus serialises PropertyValueResource as a plain string; the document describes "
@@ -153,3 +189,15 @@ def extra_properties(definition: str) -> dict[str, str]:
 def missing_properties(definition: str) -> dict[str, str]:
     """The properties of ``definition`` the emulator leaves out, with their reasons."""
     return _for(MISSING_PROPERTIES, definition)
+
+
+#: Route templates that are not Octopus's REST API: the web view's HTML pages (``/app...``, and
+#: ``/``, which sends a browser there). The Swagger document describes only ``/api``.
+WEB_VIEW_PREFIX = "/app"
+
+
+def outside_the_api(template: str) -> bool:
+    """True for the web view's routes, which the Swagger check leaves out (see above)."""
+    return (
+        template == "/" or template == WEB_VIEW_PREFIX or template.startswith(WEB_VIEW_PREFIX + "/")
+    )

@@ -86,9 +86,23 @@ def test_variable_set_of_a_project_and_its_release_snapshot(client: Client) -> N
     assert client.push("MyApp.Web.1.0.0.zip").status_code == 201
     _release_and_deploy(client, "1.0.0")
     release = client.get("/releases").json()["Items"][0]
-    snapshot = client.get(f"/variables/{release['ProjectVariableSetSnapshotId']}")
+    snapshot_id = release["ProjectVariableSetSnapshotId"]
+    assert snapshot_id != project["VariableSetId"]
+    snapshot = client.get(f"/variables/{snapshot_id}")
     assert snapshot.status_code == 200
     assert snapshot.json()["OwnerId"] == project["Id"]
+    # The snapshot is frozen: a variable added to the project later is not in it.
+    changed = {**variables, "Variables": [{"Name": "Colour", "Value": "blue"}]}
+    assert (
+        client.session.put(
+            f"{client.space}/variables/{project['VariableSetId']}", json=changed, timeout=30
+        ).status_code
+        == 200
+    )
+    assert [
+        v["Name"] for v in client.get(f"/variables/{project['VariableSetId']}").json()["Variables"]
+    ] == ["Colour"]
+    assert client.get(f"/variables/{snapshot_id}").json()["Variables"] == []
     assert client.get("/variables/variableset-Projects-999").status_code == 404
     assert client.get("/variables/nonsense").status_code == 404
 

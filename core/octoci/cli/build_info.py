@@ -8,7 +8,13 @@ from typing import Any
 import click
 
 from octoci.cli.octopus_options import connection_options, octopus_options, open_connection, publish
-from octoci.cli.options import capture_options, json_option, make_capture_options
+from octoci.cli.options import (
+    capture_options,
+    json_option,
+    make_capture_options,
+    resolve_settings,
+    settings_options,
+)
 from octoci.cli.state import AppState, get_state
 
 __all__ = ["build_info"]
@@ -45,14 +51,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
     help="Send this OctopusBuildInformation JSON file (the Octopus CLI's format) instead of "
     "what the build server tells.",
 )
-@click.option(
-    "--overwrite-mode",
-    default="FailIfExists",
-    show_default=True,
-    metavar="MODE",
-    help="FailIfExists, OverwriteExisting or IgnoreIfExists. Pushing the same record again "
-    "always succeeds.",
-)
+@settings_options("build-info")
 @capture_options
 @octopus_options
 @json_option
@@ -78,7 +77,8 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
     )
     from octoci.octopus.packages import parse_overwrite_mode
 
-    mode = parse_overwrite_mode(str(options["overwrite_mode"]))
+    config = resolve_settings(state, "build-info", options)
+    mode = parse_overwrite_mode(config.settings.overwrite_mode)
     package_ids = _split(options["package_ids"])
     info_file = options["info_file"]
     server = state.server
@@ -100,7 +100,7 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
     warnings = build_information_warnings(package_ids, info)
     for warning in warnings:
         server.annotate("warning", warning)
-    connection = open_connection(state, connection_options(options))
+    connection = open_connection(state, connection_options(options, config))
     try:
         results = push_build_information(connection, package_ids, version, info, mode=mode)
     finally:

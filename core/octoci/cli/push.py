@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from octoci.cli.octopus_options import connection_options, octopus_options, open_connection, publish
-from octoci.cli.options import json_option
+from octoci.cli.options import json_option, resolve_settings, settings_options
 from octoci.cli.state import AppState, get_state
 from octoci.errors import InputError, OctociError
 
@@ -50,21 +50,7 @@ def expand_package_paths(patterns: tuple[str, ...], cwd: Path) -> list[Path]:
 
 @click.command()
 @click.argument("packages", nargs=-1, required=True, metavar="PACKAGE...")
-@click.option(
-    "--overwrite-mode",
-    default="FailIfExists",
-    show_default=True,
-    metavar="MODE",
-    help="FailIfExists, OverwriteExisting or IgnoreIfExists (also fail, overwrite, ignore). "
-    "A re-run whose file is identical to the stored one always succeeds.",
-)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 16),
-    default=3,
-    show_default=True,
-    help="How many packages are sent at once.",
-)
+@settings_options("push")
 @click.option(
     "--progress-interval",
     type=click.FloatRange(min=0),
@@ -72,12 +58,6 @@ def expand_package_paths(patterns: tuple[str, ...], cwd: Path) -> list[Path]:
     show_default=True,
     metavar="SECONDS",
     help="Without a terminal: seconds between progress lines (0: none).",
-)
-@click.option(
-    "--no-delta",
-    is_flag=True,
-    help="Always send whole files. By default, when Octopus has an earlier version of a "
-    "package, only a delta against it is sent if that is under 95% of the file.",
 )
 @octopus_options
 @json_option
@@ -103,9 +83,10 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
     from octoci.octopus.progress import Progress
     from octoci.reporting import format_size
 
-    mode = parse_overwrite_mode(str(options["overwrite_mode"]))
+    config = resolve_settings(state, "push", options)
+    mode = parse_overwrite_mode(config.settings.overwrite_mode)
     files = validate_package_files(expand_package_paths(options["packages"], state.cwd))
-    connection = open_connection(state, connection_options(options))
+    connection = open_connection(state, connection_options(options, config))
     live = state.stderr.isatty() and not state.env.get("CI")
     interval = float(options["progress_interval"])
     progress = Progress(state.stderr if (live or interval) else None, live=live, interval=interval)
@@ -116,9 +97,9 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
                 connection,
                 files,
                 mode=mode,
-                concurrency=options["concurrency"],
+                concurrency=config.settings.concurrency,
                 progress=progress,
-                delta=not options["no_delta"],
+                delta=config.settings.delta,
             )
             for result in results:
                 verb = {

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from octoci.cli.octopus_options import connection_options, octopus_options, open_connection, publish
-from octoci.cli.options import json_option
+from octoci.cli.options import json_option, resolve_settings, settings_options
 from octoci.cli.state import AppState, get_state
 from octoci.errors import InputError
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from octoci.model import Release
     from octoci.octopus.connection import Connection
     from octoci.octopus.executions import DeployRequest, ServerTask
+    from octoci.settings import Settings
 
 __all__ = ["deploy_options", "finish_tasks", "redeploy_option", "release", "wait_options"]
 
@@ -90,40 +91,24 @@ def redeploy_option(function: F) -> F:
     )(function)
 
 
-def wait_options(function: F) -> F:
-    """``--wait`` and its timeout, polling, cancelling and log options."""
-    return _decorate(
-        function,
-        [
-            click.option("--wait", is_flag=True, help="Wait for the tasks to finish."),
-            click.option(
-                "--timeout",
-                type=click.FloatRange(min=0, min_open=True),
-                default=600.0,
-                show_default=True,
-                metavar="SECONDS",
-                help="With --wait: give up after this long (exit code 4).",
-            ),
-            click.option(
-                "--poll-interval",
-                type=click.FloatRange(min=0.01),
-                default=10.0,
-                show_default=True,
-                metavar="SECONDS",
-                help="With --wait: seconds between status checks.",
-            ),
-            click.option(
-                "--cancel-on-timeout",
-                is_flag=True,
-                help="With --wait: cancel the unfinished tasks when the timeout passes.",
-            ),
-            click.option(
-                "--progress",
-                is_flag=True,
-                help="Stream the task logs while waiting (implies --wait).",
-            ),
-        ],
-    )
+def wait_options(command: str) -> Callable[[F], F]:
+    """``--config`` and ``command``'s settings from the settings table (``--wait`` and its
+    timeout, polling and cancelling), then ``--progress``."""
+
+    def decorate(function: F) -> F:
+        return _decorate(
+            function,
+            [
+                settings_options(command),
+                click.option(
+                    "--progress",
+                    is_flag=True,
+                    help="Stream the task logs while waiting (implies --wait).",
+                ),
+            ],
+        )
+
+    return decorate
 
 
 def deploy_request(
@@ -173,6 +158,7 @@ def finish_tasks(
     options: dict[str, Any],
     tasks: Sequence[ServerTask],
     *,
+    settings: Settings,
     release: Release | None = None,
     extra_json: dict[str, Any] | None = None,
     announce: bool = True,
@@ -193,7 +179,7 @@ def finish_tasks(
         _say(state, options, task.announcement())
     states: dict[str, TaskState] = {}
     failure: Exception | None = None
-    if options.get("wait") or options.get("progress"):
+    if settings.wait or options.get("progress"):
         by_id = {t.task_id: t for t in tasks}
 
         def changed(task_state: TaskState) -> None:
@@ -222,9 +208,9 @@ def finish_tasks(
             wait_for_tasks(
                 connection,
                 [t.task_id for t in tasks],
-                timeout=float(options["timeout"]),
-                poll_interval=float(options["poll_interval"]),
-                cancel_on_timeout=bool(options.get("cancel_on_timeout")),
+                timeout=settings.timeout,
+                poll_interval=settings.poll_interval,
+                cancel_on_timeout=settings.cancel_on_timeout,
                 on_change=changed,
                 logs=logs,
             )
@@ -320,7 +306,7 @@ def release() -> None:
 )
 @deploy_options
 @redeploy_option
-@wait_options
+@wait_options("release create")
 @octopus_options
 @json_option
 @click.pass_context
@@ -360,10 +346,11 @@ def create(ctx: click.Context, /, **options: Any) -> None:
         ignore_if_exists=bool(options["ignore_if_exists"]),
     )
     validate_release_request(request)
+    config = resolve_settings(state, "release create", options)
     deploy = deploy_request(options, request.project, options["deploy_to"], request.version)
     if not options["deploy_to"] and (deploy.tenants or deploy.tenant_tags or deploy.variables):
         raise InputError("--tenant, --tenant-tag and --variable need --deploy-to")
-    connection = open_connection(state, connection_options(options))
+    connection = open_connection(state, connection_options(options, config))
     try:
         plan = (
             plan_deployment(connection, deploy, need_release=False) if deploy.environments else None
@@ -410,7 +397,13 @@ def create(ctx: click.Context, /, **options: Any) -> None:
             redeploy=bool(options["redeploy"]),
         )
         finish_tasks(
-            state, connection, options, tasks, release=model, extra_json={"Release": release_json}
+            state,
+            connection,
+            options,
+            tasks,
+            settings=config.settings,
+            release=model,
+            extra_json={"Release": release_json},
         )
     finally:
         connection.close()
@@ -429,7 +422,7 @@ def create(ctx: click.Context, /, **options: Any) -> None:
 )
 @deploy_options
 @redeploy_option
-@wait_options
+@wait_options("release deploy")
 @octopus_options
 @json_option
 @click.pass_context
@@ -444,10 +437,11 @@ def deploy(ctx: click.Context, /, **options: Any) -> None:
     request = deploy_request(
         options, str(options["project"]), options["environments"], str(options["release_version"])
     )
-    connection = open_connection(state, connection_options(options))
+    config = resolve_settings(state, "release deploy", options)
+    connection = open_connection(state, connection_options(options, config))
     try:
         tasks = deploy_release(connection, request, redeploy=bool(options["redeploy"]))
-        finish_tasks(state, connection, options, tasks)
+        finish_tasks(state, connection, options, tasks, settings=config.settings)
     finally:
         connection.close()
 
@@ -471,7 +465,7 @@ def deploy(ctx: click.Context, /, **options: Any) -> None:
 )
 @deploy_options
 @redeploy_option
-@wait_options
+@wait_options("release promote")
 @octopus_options
 @json_option
 @click.pass_context
@@ -485,7 +479,8 @@ def promote(ctx: click.Context, /, **options: Any) -> None:
     from octoci.octopus.executions import promote_release
 
     request = deploy_request(options, str(options["project"]), options["targets"])
-    connection = open_connection(state, connection_options(options))
+    config = resolve_settings(state, "release promote", options)
+    connection = open_connection(state, connection_options(options, config))
     try:
         version, tasks = promote_release(
             connection,
@@ -500,6 +495,7 @@ def promote(ctx: click.Context, /, **options: Any) -> None:
             connection,
             options,
             tasks,
+            settings=config.settings,
             release=Release(request.project, version, created=False),
             extra_json={"Release": {"Project": request.project, "Version": version}},
         )

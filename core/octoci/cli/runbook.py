@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from octoci.cli.octopus_options import connection_options, octopus_options, open_connection
-from octoci.cli.options import json_option
+from octoci.cli.options import json_option, resolve_settings
 from octoci.cli.release import deploy_options, deploy_request, finish_tasks, wait_options
 from octoci.cli.state import get_state
 
@@ -32,7 +32,7 @@ def runbook() -> None:
 )
 @click.option("--snapshot", default="", help="Snapshot name or id (default: the published one).")
 @deploy_options
-@wait_options
+@wait_options("runbook run")
 @octopus_options
 @json_option
 @click.pass_context
@@ -45,7 +45,8 @@ def run(ctx: click.Context, /, **options: Any) -> None:
     from octoci.octopus.executions import run_runbook
 
     request = deploy_request(options, str(options["project"]), options["environments"])
-    connection = open_connection(state, connection_options(options))
+    config = resolve_settings(state, "runbook run", options)
+    connection = open_connection(state, connection_options(options, config))
     try:
         tasks = run_runbook(
             connection,
@@ -53,6 +54,6 @@ def run(ctx: click.Context, /, **options: Any) -> None:
             runbook=str(options["runbook_name"]),
             snapshot=str(options["snapshot"]),
         )
-        finish_tasks(state, connection, options, tasks)
+        finish_tasks(state, connection, options, tasks, settings=config.settings)
     finally:
         connection.close()

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from octoci.cli.octopus_options import connection_options, octopus_options, open_connection
-from octoci.cli.options import json_option
+from octoci.cli.options import json_option, resolve_settings
 from octoci.cli.release import finish_tasks, wait_options
 from octoci.cli.state import get_state
 
@@ -22,7 +22,7 @@ def task() -> None:
 
 @task.command("wait")
 @click.argument("task_ids", nargs=-1, required=True, metavar="TASK_ID...")
-@wait_options
+@wait_options("task wait")
 @octopus_options
 @json_option
 @click.pass_context
@@ -36,11 +36,17 @@ def wait(ctx: click.Context, /, **options: Any) -> None:
     from octoci.octopus.executions import ServerTask
 
     ids = [i.strip() for value in options["task_ids"] for i in value.split(",") if i.strip()]
-    options["wait"] = True
-    connection = open_connection(state, connection_options(options))
+    # It always waits: "wait" is not one of its settings, so no variable or file turns it off.
+    config = resolve_settings(state, "task wait", options).override("wait", True, "task wait")
+    connection = open_connection(state, connection_options(options, config))
     try:
         finish_tasks(
-            state, connection, options, [ServerTask(i) for i in dict.fromkeys(ids)], announce=False
+            state,
+            connection,
+            options,
+            [ServerTask(i) for i in dict.fromkeys(ids)],
+            settings=config.settings,
+            announce=False,
         )
     finally:
         connection.close()
