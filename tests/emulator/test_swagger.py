@@ -32,6 +32,7 @@ import requests
 from octoci.octodiff import build_delta, parse_signature
 from octoci_emulator import Emulator, mint_id_token, swagger_gaps
 from octoci_emulator.app import build_router
+from octoci_emulator.model_process import package_step
 from octoci_emulator.routes import Route, locate
 
 from .conftest import Client
@@ -388,19 +389,7 @@ def _writes(octo: Recorder) -> None:
     _ok(octo.call("PUT", f"{base}/projects/{project['Id']}/runbooks/{nested['Id']}", json=nested))
     _ok(octo.call("DELETE", f"{base}/projects/{project['Id']}/runbooks/{nested['Id']}"))
     process = _ok(octo.call("GET", f"{base}/projects/{project['Id']}/deploymentprocesses"))
-    process["Steps"] = [
-        {
-            "Name": "Deploy",
-            "Actions": [
-                {
-                    "Name": "Deploy",
-                    "ActionType": "Octopus.TentaclePackage",
-                    "Properties": {"Octopus.Action.Package.PackageId": "Acme.Web"},
-                    "Packages": [{"Name": "", "PackageId": "Acme.Web", "FeedId": "feeds-builtin"}],
-                }
-            ],
-        }
-    ]
+    process["Steps"] = [package_step("Deploy", "Acme.Web")]  # as the Octopus UI makes it
     process = _ok(
         octo.call("PUT", f"{base}/projects/{project['Id']}/deploymentprocesses", json=process)
     )
