@@ -4,6 +4,7 @@ releases, their progression and deployments, and a project's runbook runs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from octoci_emulator.catalog import find_named, lifecycle_for
@@ -108,7 +109,16 @@ def _create_release_legacy(request: Request) -> Response:
     return Response(status=201, body=public(release))
 
 
-def _options(body: CIDict) -> DeployOptions:
+def _caller(request: Request) -> str:
+    return request.principal.name if request.principal is not None else ""
+
+
+def _requested_guided_failure(body: CIDict) -> bool | None:
+    # null or absent means "the project's or environment's default", as in Octopus.
+    return None if body.get("UseGuidedFailure") is None else body.flag("UseGuidedFailure")
+
+
+def _options(request: Request, body: CIDict) -> DeployOptions:
     variables = body.obj("Variables")
     run_at = None
     if body.text("RunAt"):
@@ -117,13 +127,11 @@ def _options(body: CIDict) -> DeployOptions:
         except ValueError:
             raise BadRequest(f"The RunAt value '{body.text('RunAt')}' is not a date.") from None
     return DeployOptions(
-        # null means "the environment's default", as in Octopus.
-        use_guided_failure=None
-        if body.get("UseGuidedFailure") is None
-        else body.flag("UseGuidedFailure"),
+        use_guided_failure=_requested_guided_failure(body),
         force_package_download=body.flag("ForcePackageDownload"),
         variables={k: str(v) for k, v in (variables or {}).items()},
         run_at=run_at,
+        deployed_by=_caller(request),
     )
 
 
@@ -178,7 +186,7 @@ def _deploy_untenanted(request: Request) -> Response:
         find_named(store, "environment", request.space_id, name, "environment")
         for name in body.strings("EnvironmentNames")
     ]
-    options = _options(body)
+    options = _options(request, body)
     results = []
     for environment in environments:
         deployment = deploy(request.app, release, environment, None, options)
@@ -199,7 +207,7 @@ def _deploy_tenanted(request: Request) -> Response:
         _required(body, "EnvironmentName"),
         "environment",
     )
-    options = _options(body)
+    options = _options(request, body)
     results = []
     for tenant in _tenants(request, body, project, environment):
         deployment = deploy(request.app, release, environment, tenant, options)
@@ -220,7 +228,7 @@ def _run_runbook(request: Request) -> Response:
     ]
     if not environments:
         raise BadRequest("The EnvironmentNames field is required.")
-    options = _options(body)
+    options = _options(request, body)
     results = []
     for environment in environments:
         tenants: list[Document | None] = [None]
@@ -248,10 +256,11 @@ def _deploy_legacy(request: Request) -> Response:
         if tenant is None:
             raise BadRequest(f"Could not find tenant '{body.text('TenantId')}'.")
     options = DeployOptions(
-        use_guided_failure=body.flag("UseGuidedFailure"),
+        use_guided_failure=_requested_guided_failure(body),
         force_package_download=body.flag("ForcePackageDownload"),
         variables={k: str(v) for k, v in (body.obj("FormValues") or {}).items()},
         comments=body.text("Comments"),
+        deployed_by=_caller(request),
     )
     deployment = deploy(request.app, release, environment, tenant, options)
     return Response(status=201, body=public(deployment))
@@ -312,21 +321,52 @@ def _progression(request: Request) -> Response:
     return Response(body=body)
 
 
-def _deployments(request: Request) -> Response:
-    docs = request.app.store.list("deployment", request.space_id)
-    filters = {
+def _newest_first(
+    kind: str, item_type: str, segment: str, filters: dict[str, str]
+) -> Callable[[Request], Response]:
+    """A list handler: newest first, paged, each query ``arg`` of ``filters`` keeping the
+    documents whose ``field`` is one of its comma-separated ids."""
+
+    def handler(request: Request) -> Response:
+        docs = request.app.store.list(kind, request.space_id)
+        for arg, field in filters.items():
+            wanted = {v.strip().lower() for v in request.arg(arg).split(",") if v.strip()}
+            if wanted:
+                docs = [d for d in docs if str(d.get(field) or "").lower() in wanted]
+        docs.reverse()
+        return Response(body=request.page(docs, item_type, f"/api/{request.space_id}/{segment}"))
+
+    return handler
+
+
+#: ``GET deployments?ids&projects&environments&tenants&channels``.
+_deployments = _newest_first(
+    "deployment",
+    "Deployment",
+    "deployments",
+    {
         "ids": "Id",
         "projects": "ProjectId",
         "environments": "EnvironmentId",
         "tenants": "TenantId",
         "channels": "ChannelId",
-    }
-    for arg, field in filters.items():
-        wanted = {v.lower() for v in request.arg(arg).split(",") if v}
-        if wanted:
-            docs = [d for d in docs if str(d.get(field) or "").lower() in wanted]
-    docs.reverse()
-    return Response(body=request.page(docs, "Deployment", f"/api/{request.space_id}/deployments"))
+    },
+)
+
+#: ``GET runbookRuns?ids&projects&environments&runbooks&tenants`` (the official run-runbook
+#: action reads its runs this way).
+_runbook_runs = _newest_first(
+    "runbookrun",
+    "RunbookRun",
+    "runbookRuns",
+    {
+        "ids": "Id",
+        "projects": "ProjectId",
+        "environments": "EnvironmentId",
+        "runbooks": "RunbookId",
+        "tenants": "TenantId",
+    },
+)
 
 
 def _release_deployments(request: Request) -> Response:
@@ -386,5 +426,6 @@ def register(router: Router) -> None:
     router.add("GET", "/deployments", _deployments)
     router.add("GET", "/deployments/{id}", _deployment)
     router.add("POST", "/runbook-runs/create/v1", _run_runbook)
+    router.add("GET", "/runbookRuns", _runbook_runs)
     router.add("GET", "/runbookRuns/{id}", _runbook_run)
     router.add("GET", "/projects/{id}/runbookRuns", _project_runbook_runs)

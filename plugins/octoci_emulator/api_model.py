@@ -115,3 +115,19 @@ def register(router: Router) -> None:
         router.add("GET", f"/{segment}/{{id}}", _getter(kind, item_type))
     router.add("GET", "/projects/{id}/channels", _children("channel", "Channel", "channels"))
     router.add("GET", "/projects/{id}/runbooks", _children("runbook", "Runbook", "runbooks"))
+    router.add("GET", "/projectgroups/{id}/projects", _group_projects)
+
+
+def _group_projects(request: Request) -> Response:
+    """``projectgroups/{id}/projects``: the group's projects, paged."""
+    group = request.app.store.get("projectgroup", request.params["id"])
+    if group is None or group["SpaceId"] != request.space_id:
+        raise NotFound(f"ProjectGroup '{request.params['id']}' was not found.")
+    projects = request.app.store.list(
+        "project", request.space_id, lambda p: p["ProjectGroupId"] == group["Id"]
+    )
+    return Response(
+        body=request.page(
+            projects, "Project", f"/api/{request.space_id}/projectgroups/{group['Id']}/projects"
+        )
+    )

@@ -4,15 +4,19 @@ and the emulator's own control routes under ``/__emulator``."""
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from octoci.errors import InputError
 from octoci_emulator.catalog import default_space
 from octoci_emulator.errors import BadRequest, NotFound
 from octoci_emulator.resources import public
 from octoci_emulator.routes import Request, Response, Router
+from octoci_emulator.store import Document
 
-__all__ = ["register", "space_links"]
+if TYPE_CHECKING:
+    from octoci_emulator.auth import Principal
+
+__all__ = ["register", "space_links", "user_resource"]
 
 
 def space_links(space_id: str, version: str = "") -> dict[str, str]:
@@ -44,6 +48,16 @@ def space_links(space_id: str, version: str = "") -> dict[str, str]:
         "CreateDeploymentUntenantedCommandV1": f"{base}/deployments/create/untenanted/v1",
         "CreateDeploymentTenantedCommandV1": f"{base}/deployments/create/tenanted/v1",
         "CreateRunbookRunCommandV1": f"{base}/runbook-runs/create/v1",
+        "RunbookRuns": f"{base}/runbookRuns{{/id}}{{?skip,take,ids,projects,environments,"
+        "tenants,runbooks}",
+        "Interruptions": f"{base}/interruptions{{/id}}{{?skip,take,regarding,pendingOnly,ids}}",
+        "Feeds": f"{base}/feeds{{/id}}{{?skip,take,ids,partialName,feedType}}",
+        "ProjectGroups": f"{base}/projectgroups{{/id}}{{?skip,take,ids,partialName}}",
+        "DeploymentProcesses": f"{base}/deploymentprocesses{{/id}}{{?skip,take,ids}}",
+        "Variables": f"{base}/variables{{/id}}{{?ids}}",
+        "Dashboard": f"{base}/dashboard{{?projectId,releaseId,selectedTenants,selectedTags,"
+        "showAll,highestLatestVersionPerProjectAndEnvironment,projectName}",
+        "EnvironmentsV2": f"{base}/environments/v2{{?ids,partialName,type,skip,take}}",
         "Tasks": f"{base}/tasks{{/id}}{{?skip,active,environment,tenant,runbook,project,name,"
         "node,running,states,hasPendingInterruptions,hasWarningsOrErrors,take,ids,"
         "partialName,spaces,includeSystem,fromCompletedDate,toCompletedDate,"
@@ -60,6 +74,10 @@ def _root(request: Request) -> Response:
         "Tasks": "/api/tasks{/id}{?skip,active,environment,project,name,node,running,states,"
         "take,ids,partialName,spaces}",
     }
+    from octoci_emulator.api_reads import serves_capabilities
+
+    if serves_capabilities(app.config.version):
+        links["Capabilities"] = "/api/capabilities"
     # Without a default space the root document carries only the system links.
     with contextlib.suppress(NotFound):
         links.update(space_links(default_space(app.store)["Id"], app.config.version))
@@ -107,20 +125,28 @@ def _space(request: Request) -> Response:
     return Response(body=public(space))
 
 
-def _me(request: Request) -> Response:
-    principal = request.principal
+def user_resource(principal: Principal | None) -> Document:
+    """The ``UserResource`` of the caller (every key acts as one user, ``Users-1``)."""
     name = principal.name if principal else "anonymous"
-    return Response(
-        body={
-            "Id": "Users-1",
-            "Username": name,
-            "DisplayName": name,
-            "IsActive": True,
-            "IsService": principal is not None and principal.key is None,
-            "EmailAddress": None,
-            "Links": {"Self": "/api/users/Users-1", "Spaces": "/api/users/Users-1/spaces"},
-        }
-    )
+    return {
+        "Id": "Users-1",
+        "Username": name,
+        "DisplayName": name,
+        "IsActive": True,
+        "IsService": principal is not None and principal.key is None,
+        "IsRequestor": True,
+        "CanPasswordBeEdited": False,
+        "Password": None,
+        "Identities": [],
+        "EmailAddress": None,
+        "LastModifiedOn": None,
+        "LastModifiedBy": None,
+        "Links": {"Self": "/api/users/Users-1", "Spaces": "/api/users/Users-1/spaces"},
+    }
+
+
+def _me(request: Request) -> Response:
+    return Response(body=user_resource(request.principal))
 
 
 def _my_spaces(request: Request) -> Response:

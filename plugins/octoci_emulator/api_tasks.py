@@ -43,6 +43,9 @@ def _list(request: Request) -> Response:
     name = request.arg("name").lower()
     if name:
         tasks = [t for t in tasks if t["Name"].lower() == name]
+    if request.arg("hasPendingInterruptions"):
+        waiting = request.flag_arg("hasPendingInterruptions")
+        tasks = [t for t in tasks if bool(t["HasPendingInterruptions"]) == waiting]
     tasks.reverse()
     base = f"/api/{request.space_id}/tasks" if request.explicit_space else "/api/tasks"
     return Response(body=request.page(tasks, "Task", base))

@@ -14,7 +14,14 @@ from octoci_emulator import model_writes
 from octoci_emulator.errors import ApiError, BadRequest, NotFound
 from octoci_emulator.model_process import create_runbook_snapshot, package_step, update_process
 from octoci_emulator.model_writes import slug
-from octoci_emulator.seed import DEFAULT_LIFECYCLE, ChannelSeed, ProjectSeed, Seed, SpaceSeed
+from octoci_emulator.seed import (
+    DEFAULT_LIFECYCLE,
+    ChannelSeed,
+    ManualInterventionSeed,
+    ProjectSeed,
+    Seed,
+    SpaceSeed,
+)
 from octoci_emulator.store import Document, Store
 
 __all__ = [
@@ -100,9 +107,11 @@ def _create(store: Store, collection: str, space_id: str, body: Document) -> Doc
 
 
 def _seed_space(store: Store, space_id: str, seed: SpaceSeed, *, fresh: bool) -> None:
+    guided = {e.lower() for e in seed.guided_failure}
     for name in seed.environments:
         if _missing(store, "environment", space_id, name.lower()):
-            _create(store, "environments", space_id, {"Name": name})
+            body = {"Name": name, "UseGuidedFailure": name.lower() in guided}
+            _create(store, "environments", space_id, body)
     envs = {e["Name"].lower(): e["Id"] for e in store.list("environment", space_id)}
 
     for lifecycle in seed.lifecycles:
@@ -129,7 +138,7 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed, *, fresh: bool) ->
 
     for project in seed.projects:
         if _missing(store, "project", space_id, project.name.lower()):
-            _seed_project(store, space_id, project, lifecycles, group["Id"])
+            _seed_project(store, space_id, project, lifecycles, group["Id"], envs)
 
     for tenant in seed.tenants:
         if not _missing(store, "tenant", space_id, tenant.name.lower()):
@@ -154,7 +163,12 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed, *, fresh: bool) ->
 
 
 def _seed_project(
-    store: Store, space_id: str, seed: ProjectSeed, lifecycles: dict[str, str], group_id: str
+    store: Store,
+    space_id: str,
+    seed: ProjectSeed,
+    lifecycles: dict[str, str],
+    group_id: str,
+    envs: dict[str, str],
 ) -> None:
     lifecycle_id = lifecycles[(seed.lifecycle or DEFAULT_LIFECYCLE).lower()]
     body: Document = {
@@ -162,15 +176,14 @@ def _seed_project(
         "LifecycleId": lifecycle_id,
         "ProjectGroupId": group_id,
         "TenantedDeploymentMode": seed.tenanted,
+        "DefaultGuidedFailureMode": seed.guided_failure,
     }
     project = _create(store, "projects", space_id, body)
-    if seed.packages:
-        update_process(
-            store,
-            space_id,
-            project["DeploymentProcessId"],
-            {"Steps": [package_step(package, package) for package in seed.packages]},
-        )
+    # Manual interventions first: the deployment waits for approval before it deploys.
+    steps = [_manual_step(step, envs) for step in seed.manual_interventions]
+    steps += [package_step(package, package) for package in seed.packages]
+    if steps:
+        update_process(store, space_id, project["DeploymentProcessId"], {"Steps": steps})
     default_channel = ""
     # The Default channel the project was created with is changed last, so that a seed making
     # another channel the default never leaves the project without one in between.
@@ -215,11 +228,35 @@ def _seed_project(
             store,
             "runbooks",
             space_id,
-            {"ProjectId": project["Id"], "Name": runbook, "MultiTenancyMode": seed.tenanted},
+            {
+                "ProjectId": project["Id"],
+                "Name": runbook,
+                "MultiTenancyMode": seed.tenanted,
+                "DefaultGuidedFailureMode": seed.guided_failure,
+            },
         )
         create_runbook_snapshot(
             store, space_id, {"RunbookId": created["Id"], "ProjectId": project["Id"]}, publish=True
         )
+
+
+def _manual_step(seed: ManualInterventionSeed, envs: dict[str, str]) -> dict[str, object]:
+    """A manual intervention step (``Octopus.Manual``) as the Octopus UI creates it."""
+    return {
+        "Name": seed.name,
+        "Actions": [
+            {
+                "Name": seed.name,
+                "ActionType": "Octopus.Manual",
+                "Environments": [envs[e.lower()] for e in seed.environments],
+                "Properties": {
+                    "Octopus.Action.Manual.Instructions": seed.instructions,
+                    "Octopus.Action.Manual.BlockConcurrentDeployments": "False",
+                    "Octopus.Action.RunOnServer": "true",
+                },
+            }
+        ],
+    }
 
 
 def _with_default_channel(channels: Sequence[ChannelSeed]) -> list[ChannelSeed]:

@@ -51,6 +51,7 @@ ALL_PERMISSIONS: frozenset[str] = MODEL_PERMISSIONS | frozenset(
         "DeploymentCreate",
         "RunbookRunCreate",
         "TaskCancel",
+        "InterruptionSubmit",
     }
 )
 
@@ -92,6 +93,9 @@ class TaskOutcome:
     environment: str = ""
     runbook: str = ""
     tenant: str = ""
+    #: The outcome holds for the first ``times`` runs of the task's steps (0: every run). A
+    #: guided-failure Retry runs them again, so ``times = 1`` fails once and then goes on.
+    times: int = 0
 
 
 @dataclass(frozen=True)

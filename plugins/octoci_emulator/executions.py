@@ -25,7 +25,9 @@ __all__ = [
     "create_release",
     "deploy",
     "find_release",
+    "manual_interventions",
     "run_runbook",
+    "uses_guided_failure",
 ]
 
 log = logging.getLogger("octoci.emulator")
@@ -35,6 +37,33 @@ _RELEASE_VERSION_HELP = (
     "consist of between 1 and 4 number only parts before the optional pre-release part. e.g. 2, "
     "2.1, 2.4.0.23, 2.4-beta and 1-beta.2"
 )
+
+
+#: What a stored build information document has that a release's snapshot of it
+#: (``ReleasePackageVersionBuildInformationResource``) does not.
+_NOT_IN_RELEASE_SNAPSHOT = frozenset(
+    {
+        "Id",
+        "SpaceId",
+        "Links",
+        "Created",
+        "IncompleteDataWarning",
+        "LastModifiedOn",
+        "LastModifiedBy",
+    }
+)
+
+
+def _snapshot_variables(app: EmulatorApp, project: Document, release_id: str) -> str:
+    """Freeze the project's variable set for a release (as Octopus snapshots it, so that later
+    changes do not alter what the release deploys); the snapshot's id, which
+    ``GET variables/{id}`` serves."""
+    snapshot_id = f"{project['VariableSetId']}-s-{release_id}"
+    variable_set = app.store.get("variableset", project["VariableSetId"])
+    if variable_set is not None:
+        base = f"/api/{project['SpaceId']}/variables/{snapshot_id}"
+        app.store.put("variableset", {**variable_set, "Id": snapshot_id, "Links": {"Self": base}})
+    return snapshot_id
 
 
 def _release_key(project_id: str, version: str) -> str:
@@ -188,7 +217,9 @@ def create_release(
                 f"{package['_PackageId'].lower()}|{canonical_version(package['Version'])}",
             )
             if info is not None:
-                build_information.append({k: v for k, v in info.items() if k != "Links"})
+                build_information.append(
+                    {k: v for k, v in info.items() if k not in _NOT_IN_RELEASE_SNAPSHOT}
+                )
         release = {
             "Id": release_id,
             "SpaceId": space_id,
@@ -204,7 +235,7 @@ def create_release(
             "SelectedGitResources": [],
             "BuildInformation": build_information,
             "ProjectDeploymentProcessSnapshotId": f"deploymentprocess-{project['Id']}-s1",
-            "ProjectVariableSetSnapshotId": f"variableset-{project['Id']}-s1",
+            "ProjectVariableSetSnapshotId": _snapshot_variables(app, project, release_id),
             "LibraryVariableSetSnapshotIds": [],
             "VersionControlReference": None,
             "LastModifiedOn": None,
@@ -231,6 +262,73 @@ class DeployOptions:
     variables: Mapping[str, str] = field(default_factory=dict)
     comments: str = ""
     run_at: float | None = None
+    #: Who asked (the ``DeployedBy`` of the deployment or runbook run).
+    deployed_by: str = ""
+
+
+def uses_guided_failure(
+    requested: bool | None, owner: Mapping[str, object], environment: Document
+) -> bool:
+    """Octopus's rule: the request's ``UseGuidedFailure`` when it says one, else the project's
+    (or runbook's) ``DefaultGuidedFailureMode`` (``On``/``Off``), else the environment's
+    ``UseGuidedFailure``."""
+    if requested is not None:
+        return requested
+    mode = str(owner.get("DefaultGuidedFailureMode") or "EnvironmentDefault")
+    if mode in {"On", "Off"}:
+        return mode == "On"
+    return bool(environment.get("UseGuidedFailure"))
+
+
+def manual_interventions(
+    app: EmulatorApp, project: Document, environment_id: str
+) -> list[dict[str, str]]:
+    """The enabled ``Octopus.Manual`` actions of the project's process that apply in
+    ``environment_id`` (an action without environments applies everywhere), in order."""
+    process = app.store.get("deploymentprocess", project["DeploymentProcessId"]) or {}
+    found = []
+    for step in process.get("Steps", []):
+        for action in step.get("Actions", []):
+            if action.get("ActionType") != "Octopus.Manual" or action.get("IsDisabled"):
+                continue
+            scope = action.get("Environments") or []
+            excluded = action.get("ExcludedEnvironments") or []
+            if (scope and environment_id not in scope) or environment_id in excluded:
+                continue
+            properties = action.get("Properties") or {}
+            found.append(
+                {
+                    "Name": str(action.get("Name") or step.get("Name")),
+                    "Instructions": str(properties.get("Octopus.Action.Manual.Instructions", "")),
+                }
+            )
+    return found
+
+
+def _execution_fields(options: DeployOptions, task: Document) -> Document:
+    """Properties deployments and runbook runs share (``DeploymentResource``/``RunbookRunResource``)."""
+    return {
+        "Comments": options.comments or None,
+        "Created": iso_time(),
+        "QueueTime": task["QueueTime"] if options.run_at else None,
+        "QueueTimeExpiry": None,
+        "FormValues": dict(options.variables),
+        "ForcePackageDownload": options.force_package_download,
+        "SkipActions": [],
+        "SpecificMachineIds": [],
+        "ExcludedMachineIds": [],
+        "DeployedToMachineIds": [],
+        "FailureEncountered": False,
+        "DeployedBy": options.deployed_by or None,
+        "DeployedById": "Users-1" if options.deployed_by else None,
+        "TentacleRetentionPeriod": {
+            "Unit": "Days",
+            "QuantityToKeep": 30,
+            "ShouldKeepForever": False,
+        },
+        "LastModifiedOn": None,
+        "LastModifiedBy": None,
+    }
 
 
 def _tenant_ok(tenant: Document, project_id: str, environment_id: str) -> bool:
@@ -280,6 +378,7 @@ def deploy(
             f"requires the '{phase_name}' phase to be complete first."
         )
     space_id = release["SpaceId"]
+    guided_failure = uses_guided_failure(options.use_guided_failure, project, environment)
     with store.transaction():
         deployment_id = store.next_id("Deployments")
         tenant_part = f" for {tenant['Name']}" if tenant else ""
@@ -299,6 +398,15 @@ def deploy(
             },
             project_id=project["Id"],
             run_at=options.run_at,
+            guided_failure=guided_failure,
+            interventions=manual_interventions(app, project, environment["Id"]),
+            related=[
+                deployment_id,
+                project["Id"],
+                environment["Id"],
+                release["Id"],
+                tenant["Id"] if tenant else "",
+            ],
         )
         deployment = {
             "Id": deployment_id,
@@ -310,27 +418,21 @@ def deploy(
             "TenantId": tenant["Id"] if tenant else None,
             "TaskId": task["Id"],
             "Name": f"Deploy to {environment['Name']}{tenant_part}",
-            "Comments": options.comments or None,
-            "Created": iso_time(),
-            "QueueTime": None,
-            "QueueTimeExpiry": None,
-            "UseGuidedFailure": bool(options.use_guided_failure),
-            "ForcePackageDownload": options.force_package_download,
+            **_execution_fields(options, task),
+            "UseGuidedFailure": guided_failure,
             "ForcePackageRedeployment": False,
-            "FormValues": dict(options.variables),
-            "SkipActions": [],
-            "SpecificMachineIds": [],
-            "ExcludedMachineIds": [],
-            "DeployedToMachineIds": [],
             "DeploymentProcessId": release["ProjectDeploymentProcessSnapshotId"],
             "ManifestVariableSetId": release["ProjectVariableSetSnapshotId"],
-            "FailureEncountered": False,
+            "Changes": [],
+            "ChangesMarkdown": None,
             "Links": {
                 "Self": f"/api/{space_id}/deployments/{deployment_id}",
                 "Release": f"/api/{space_id}/releases/{release['Id']}",
                 "Environment": f"/api/{space_id}/environments/{environment['Id']}",
                 "Project": f"/api/{space_id}/projects/{project['Id']}",
                 "Task": f"/api/tasks/{task['Id']}",
+                "Interruptions": f"/api/{space_id}/interruptions?regarding={deployment_id}",
+                "Web": f"/app#/{space_id}/deployments/{deployment_id}",
             },
         }
         store.put("deployment", deployment)
@@ -452,6 +554,7 @@ def run_runbook(
             f"environment '{environment['Name']}'."
         )
     space_id = project["SpaceId"]
+    guided_failure = uses_guided_failure(options.use_guided_failure, runbook, environment)
     with store.transaction():
         run_id = store.next_id("RunbookRuns")
         task = app.tasks.create(
@@ -467,6 +570,8 @@ def run_runbook(
             },
             project_id=project["Id"],
             run_at=options.run_at,
+            guided_failure=guided_failure,
+            related=[run_id, project["Id"], environment["Id"], tenant["Id"] if tenant else ""],
         )
         run = {
             "Id": run_id,
@@ -478,19 +583,15 @@ def run_runbook(
             "TenantId": tenant["Id"] if tenant else None,
             "TaskId": task["Id"],
             "Name": f"Run {runbook['Name']}",
-            "Created": iso_time(),
-            "Comments": options.comments or None,
-            "FormValues": dict(options.variables),
-            "UseGuidedFailure": bool(options.use_guided_failure),
-            "ForcePackageDownload": options.force_package_download,
-            "SkipActions": [],
-            "SpecificMachineIds": [],
-            "ExcludedMachineIds": [],
-            "DeployedToMachineIds": [],
-            "FailureEncountered": False,
+            **_execution_fields(options, task),
+            "UseGuidedFailure": guided_failure,
+            "FrozenRunbookProcessId": f"{runbook['RunbookProcessId']}-s1",
+            "ManifestVariableSetId": f"variableset-{project['Id']}-s1",
             "Links": {
                 "Self": f"/api/{space_id}/runbookRuns/{run_id}",
                 "Task": f"/api/tasks/{task['Id']}",
+                "Runbook": f"/api/{space_id}/runbooks/{runbook['Id']}",
+                "Environment": f"/api/{space_id}/environments/{environment['Id']}",
             },
         }
         store.put("runbookrun", run)

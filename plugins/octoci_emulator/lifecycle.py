@@ -10,8 +10,9 @@ Lifecycle).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from octoci_emulator.resources import public
 from octoci_emulator.store import Document, Store
 
 __all__ = ["PhaseState", "Progression", "progression"]
@@ -24,6 +25,8 @@ class PhaseState:
     phase: Document
     progress: str
     deployed: frozenset[str]
+    #: ``(deployment, task)`` of every deployment of the release to the phase's environments.
+    deployments: tuple[tuple[Document, Document], ...] = field(default=())
 
     @property
     def environments(self) -> list[str]:
@@ -89,7 +92,11 @@ class Progression:
                         "MinimumEnvironmentsBeforePromotion"
                     ],
                     "IsOptionalPhase": p.phase["IsOptionalPhase"],
-                    "Deployments": sorted(p.deployed),
+                    # PhaseDeploymentResource: the deployment and its task, as Octopus answers.
+                    "Deployments": [
+                        {"Deployment": public(deployment), "Task": public(task)}
+                        for deployment, task in p.deployments
+                    ],
                 }
                 for p in self.phases
             ],
@@ -127,11 +134,15 @@ def _phases(store: Store, lifecycle: Document) -> list[Document]:
 def progression(store: Store, release: Document, lifecycle: Document) -> Progression:
     """Where ``release`` stands in ``lifecycle``, from its successful deployments."""
     succeeded: set[str] = set()
+    by_environment: dict[str, list[tuple[Document, Document]]] = {}
     for deployment in store.list(
         "deployment", release["SpaceId"], lambda d: d["ReleaseId"] == release["Id"]
     ):
         task = store.get("task", deployment["TaskId"])
-        if task is not None and task["State"] == "Success":
+        if task is None:
+            continue
+        by_environment.setdefault(deployment["EnvironmentId"], []).append((deployment, task))
+        if task["State"] == "Success":
             succeeded.add(deployment["EnvironmentId"])
     states = []
     closed = False
@@ -145,5 +156,6 @@ def progression(store: Store, release: Document, lifecycle: Document) -> Progres
             progress = "Complete" if complete else "Current"
             if not complete and not phase["IsOptionalPhase"]:
                 closed = True
-        states.append(PhaseState(phase, progress, deployed))
+        deployments = tuple(d for e in envs for d in by_environment.get(e, []))
+        states.append(PhaseState(phase, progress, deployed, deployments))
     return Progression(lifecycle, states)

@@ -677,7 +677,12 @@ def _runbook(checks: Checks, body: CIDict, existing: Document | None) -> Built:
         "RunRetentionPolicy": plain(checks.obj(body, "RunRetentionPolicy"))
         or {"QuantityToKeep": 100, "ShouldKeepForever": False},
         "ConnectivityPolicy": plain(checks.obj(body, "ConnectivityPolicy"))
-        or {"AllowDeploymentsToNoTargets": True, "SkipMachineBehavior": "None"},
+        or {
+            "AllowDeploymentsToNoTargets": True,
+            "ExcludeUnhealthyTargets": False,
+            "SkipMachineBehavior": "None",
+            "TargetRoles": [],
+        },
         "PublishedRunbookSnapshotId": published,
     }
     checks.done()

@@ -187,6 +187,8 @@ class Route:
     handler: Handler
     scoped: bool
     anonymous: bool
+    #: The pattern as registered (``/releases/{id}``).
+    template: str = ""
 
 
 class Router:
@@ -211,8 +213,19 @@ class Router:
         """Register ``handler`` for ``method`` on ``pattern``."""
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
         self._routes.append(
-            Route(method, re.compile(f"^{regex}$", re.IGNORECASE), handler, scoped, anonymous)
+            Route(
+                method,
+                re.compile(f"^{regex}$", re.IGNORECASE),
+                handler,
+                scoped,
+                anonymous,
+                pattern,
+            )
         )
+
+    def routes(self) -> list[Route]:
+        """Every registered route, in matching order (the Swagger check walks them all)."""
+        return list(self._routes)
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str], str | None]:
         """The route, its path parameters and the space id in the path; 404 or 405 otherwise."""

@@ -207,6 +207,22 @@ class Emulator:
         """End a task now (for emulators whose tasks are held in Queued)."""
         self.app.tasks.finish(task_id, state, error_message)
 
+    def answer_interruption(self, task_id: str, **values: str) -> Document:
+        """Answer the pending interruption of ``task_id`` as a person would (take
+        responsibility, submit ``values``: ``Result="Proceed"`` for a manual intervention,
+        ``Guidance="Retry"`` for guided failure); the answered interruption."""
+        from octoci_emulator.interruptions import take_responsibility
+
+        store = self.app.store
+        pending = store.list(
+            "interruption", None, lambda i: i["TaskId"] == task_id and bool(i["IsPending"])
+        )
+        if not pending:
+            raise LookupError(f"task {task_id} is not waiting for anyone")
+        with store.transaction():
+            take_responsibility(store, pending[-1])
+        return public(self.app.tasks.answer(pending[-1], values))
+
     def wait_for_task(self, task_id: str, timeout: float = 10.0) -> Document:
         """The task once it has completed; ``TimeoutError`` if it does not within ``timeout``."""
         deadline = time.monotonic() + timeout

@@ -36,6 +36,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 __all__ = [
     "ChannelSeed",
     "LifecycleSeed",
+    "ManualInterventionSeed",
     "PhaseSeed",
     "ProjectSeed",
     "Seed",
@@ -79,6 +80,18 @@ class ChannelSeed:
 
 
 @dataclass(frozen=True)
+class ManualInterventionSeed:
+    """A manual intervention step (``Octopus.Manual``): the deployment waits for a person.
+
+    ``environments`` scopes the step (empty: every environment), as a step's environments do.
+    """
+
+    name: str
+    instructions: str = ""
+    environments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ProjectSeed:
     """A project: its package steps, lifecycle, channels, runbooks and automation settings.
 
@@ -94,6 +107,10 @@ class ProjectSeed:
     tenanted: str = "Untenanted"
     channels: tuple[ChannelSeed, ...] = ()
     runbooks: tuple[str, ...] = ()
+    #: Octopus's ``DefaultGuidedFailureMode``: ``EnvironmentDefault``, ``On`` or ``Off``.
+    guided_failure: str = "EnvironmentDefault"
+    #: Manual intervention steps, run before the package steps.
+    manual_interventions: tuple[ManualInterventionSeed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +133,9 @@ class SpaceSeed:
     lifecycles: tuple[LifecycleSeed, ...] = ()
     projects: tuple[ProjectSeed, ...] = ()
     tenants: tuple[TenantSeed, ...] = ()
+    #: Environments whose ``UseGuidedFailure`` is on (a failing deployment there waits for a
+    #: person unless the project or the deployment says otherwise).
+    guided_failure: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -276,7 +296,7 @@ class _Node:
         return int(self.value)
 
 
-_SPACE_KEYS = {"environments", "lifecycles", "projects", "tenants"}
+_SPACE_KEYS = {"environments", "lifecycles", "projects", "tenants", "guided_failure"}
 _TOP_KEYS = _SPACE_KEYS | {
     "spaces",
     "api_keys",
@@ -311,6 +331,7 @@ def parse_seed(data: Mapping[str, Any], *, source: str = "<seed>") -> Seed:
                 lifecycles=(*target.lifecycles, *extra.lifecycles),
                 projects=(*target.projects, *extra.projects),
                 tenants=(*target.tenants, *extra.tenants),
+                guided_failure=_unique((*target.guided_failure, *extra.guided_failure)),
             )
     names = [s.name.lower() for s in spaces]
     if len(set(names)) != len(names):
@@ -332,6 +353,7 @@ def _space(node: _Node) -> SpaceSeed:
         lifecycles=tuple(_lifecycle(n) for n in node.child("lifecycles").items()),
         projects=tuple(_project(n) for n in node.child("projects").items()),
         tenants=tuple(_tenant(n) for n in node.child("tenants").items()),
+        guided_failure=_unique(node.child("guided_failure").texts()),
     )
 
 
@@ -354,7 +376,17 @@ def _lifecycle(node: _Node) -> LifecycleSeed:
 
 def _project(node: _Node) -> ProjectSeed:
     node.table(
-        {"name", "lifecycle", "packages", "auto_create_release", "tenanted", "channels", "runbooks"}
+        {
+            "name",
+            "lifecycle",
+            "packages",
+            "auto_create_release",
+            "tenanted",
+            "channels",
+            "runbooks",
+            "guided_failure",
+            "manual_interventions",
+        }
     )
     packages = node.child("packages").texts()
     arc_node = node.child("auto_create_release")
@@ -399,6 +431,31 @@ def _project(node: _Node) -> ProjectSeed:
         tenanted=modes[tenanted.lower()],
         channels=tuple(channels),
         runbooks=_unique(node.child("runbooks").texts()),
+        guided_failure=_guided_failure_mode(node.child("guided_failure")),
+        manual_interventions=tuple(
+            _manual_intervention(n) for n in node.child("manual_interventions").items()
+        ),
+    )
+
+
+_GUIDED_FAILURE_MODES = {"environmentdefault": "EnvironmentDefault", "on": "On", "off": "Off"}
+
+
+def _guided_failure_mode(node: _Node) -> str:
+    mode = node.text("EnvironmentDefault")
+    if mode.lower() not in _GUIDED_FAILURE_MODES:
+        raise node.fail("must be EnvironmentDefault, On or Off")
+    return _GUIDED_FAILURE_MODES[mode.lower()]
+
+
+def _manual_intervention(node: _Node) -> ManualInterventionSeed:
+    if isinstance(node.value, str):
+        return ManualInterventionSeed(node.text())
+    node.table({"name", "instructions", "environments"})
+    return ManualInterventionSeed(
+        node.child("name").text(),
+        node.child("instructions").text(""),
+        _unique(node.child("environments").texts()),
     )
 
 
@@ -447,7 +504,7 @@ def _config(root: _Node) -> EmulatorConfig:
             tasks.child("hold").flag(),
         )
         for item in tasks.child("outcomes").items():
-            item.table({"state", "error", "project", "environment", "runbook", "tenant"})
+            item.table({"state", "error", "project", "environment", "runbook", "tenant", "times"})
             state = item.child("state").text("Success")
             if state not in {"Success", "Failed", "TimedOut"}:
                 raise item.child("state").fail("must be Success, Failed or TimedOut")
@@ -459,6 +516,7 @@ def _config(root: _Node) -> EmulatorConfig:
                     environment=item.child("environment").text(""),
                     runbook=item.child("runbook").text(""),
                     tenant=item.child("tenant").text(""),
+                    times=item.child("times").integer(0) or 0,
                 )
             )
     trackers_node = root.child("issue_trackers")
@@ -565,6 +623,9 @@ def _check_references(seed: Seed, source: str) -> None:
                             f"space {space.name!r}: lifecycle {lifecycle.name!r}, phase "
                             f"{phase.name!r}: unknown environment {env!r}"
                         )
+        for env in space.guided_failure:
+            if env.lower() not in envs:
+                raise fail(f"space {space.name!r}: guided_failure: unknown environment {env!r}")
         projects = {}
         for project in space.projects:
             if project.name.lower() in projects:
@@ -575,6 +636,13 @@ def _check_references(seed: Seed, source: str) -> None:
                     raise fail(
                         f"space {space.name!r}: project {project.name!r}: unknown lifecycle {lc!r}"
                     )
+            for step in project.manual_interventions:
+                for env in step.environments:
+                    if env.lower() not in envs:
+                        raise fail(
+                            f"space {space.name!r}: project {project.name!r}: manual "
+                            f"intervention {step.name!r}: unknown environment {env!r}"
+                        )
         for tenant in space.tenants:
             for project_name, environments in tenant.projects:
                 if project_name.lower() not in projects:

@@ -4,6 +4,10 @@ with cancel (Queued -> Canceled, Executing -> Cancelling -> Canceled) and a task
 A background thread moves tasks on by the clock (:class:`~octoci_emulator.config.TaskTiming`);
 with ``hold`` tasks wait in Queued until a test finishes them with :meth:`TaskEngine.finish`.
 How a task ends comes from the first matching :class:`~octoci_emulator.config.TaskOutcome`.
+
+A task may wait for a person while Executing (see :mod:`octoci_emulator.interruptions`): at each
+manual intervention step of its process, and, with guided failure on, when its outcome is
+``Failed``. :meth:`TaskEngine.answer` carries the person's answer out.
 """
 
 from __future__ import annotations
@@ -11,11 +15,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from octoci_emulator.config import EmulatorConfig, TaskOutcome
 from octoci_emulator.errors import BadRequest, NotFound
+from octoci_emulator.interruptions import (
+    GUIDED_FAILURE,
+    MANUAL_INTERVENTION,
+    close_pending,
+    raise_interruption,
+    read_answer,
+    record_answer,
+)
 from octoci_emulator.resources import iso_time
 from octoci_emulator.store import Document, Store
 
@@ -68,9 +80,18 @@ class TaskEngine:
         *,
         project_id: str | None = None,
         run_at: float | None = None,
+        guided_failure: bool = False,
+        interventions: Sequence[Mapping[str, str]] = (),
+        related: Sequence[str] = (),
     ) -> Document:
         """A new Queued task; ``context`` (project, environment, runbook, tenant names) picks
-        its outcome."""
+        its outcome.
+
+        With ``guided_failure`` a failing outcome waits for a person instead of ending the task;
+        each of ``interventions`` (``{"Name", "Instructions"}``: the process's manual
+        intervention steps for this environment) waits for one before the task goes on.
+        ``related`` are the document ids an interruption names (deployment, project ...).
+        """
         task_id = self._store.next_id("ServerTasks")
         now = time.time()
         task: Document = {
@@ -93,6 +114,7 @@ class TaskEngine:
             "FinishedSuccessfully": False,
             "HasPendingInterruptions": False,
             "PendingInterruptionTypes": [],
+            "PendingPreconditionTypes": [],
             "HasPendingPreconditions": False,
             "HasWarningsOrErrors": False,
             "CanRerun": False,
@@ -107,6 +129,11 @@ class TaskEngine:
                 "Cancel": f"/api/tasks/{task_id}/cancel",
             },
             "_Context": dict(context),
+            "_GuidedFailure": guided_failure,
+            "_Interventions": [dict(i) for i in interventions],
+            "_Passed": 0,
+            "_Attempt": 1,
+            "_Related": list(related),
             "_Queued": run_at or now,
             "_Log": [[iso_time(now), "Info", f"{description} queued"]],
         }
@@ -124,6 +151,8 @@ class TaskEngine:
             elif task["State"] == "Executing":
                 task["State"] = "Cancelling"
                 task["Completed"] = "Cancelling..."
+                self._set_waiting(task, False)
+                close_pending(self._store, task_id)
                 self._log(task, "Warning", "Cancellation requested")
                 self._store.put("task", task)
             # Read inside the transaction: the clock thread may end a Cancelling task as soon as
@@ -140,6 +169,8 @@ class TaskEngine:
             if task["State"] not in FINAL_STATES:
                 if task["StartTime"] is None:
                     self._start(task)
+                close_pending(self._store, task_id)
+                self._set_waiting(task, False)
                 finished = self._finish(task, state, error_message)
         if finished is not None:
             self._after(finished)
@@ -165,13 +196,107 @@ class TaskEngine:
                     self._start(task)
                 if task["State"] == "Cancelling":
                     finished = self._finish(task, "Canceled", "The task was canceled.")
+                elif task["HasPendingInterruptions"]:
+                    continue  # waiting for a person: nothing moves until the answer
                 elif now >= task["_Started"] + timing.executing_seconds:
-                    outcome = self._outcome(task)
-                    finished = self._finish(task, outcome.state, outcome.error_message)
+                    finished = self._run_steps(task)
                 else:
                     self._store.put("task", task)
             if finished is not None:
                 self._after(finished)
+
+    def answer(self, interruption: Document, values: Mapping[str, object]) -> Document:
+        """Carry out a person's answer to ``interruption``; the updated interruption.
+
+        A manual intervention's ``Proceed`` goes on to the next step and ``Abort`` fails the
+        task; guided failure's ``Retry`` runs the steps again (with the scripted outcome of the
+        next attempt), ``Ignore``/``Exclude`` let the task succeed despite the failure, ``Fail``
+        fails it. 400 when the form is wrong, nobody took responsibility, or it was answered.
+        """
+        finished = None
+        with self._store.transaction():
+            fresh = self._store.get("interruption", interruption["Id"]) or interruption
+            answer = read_answer(fresh, values)
+            record_answer(self._store, fresh, answer)
+            task = self._get(fresh["TaskId"])
+            if task["State"] != "Executing":
+                return fresh
+            self._set_waiting(task, False)
+            note = f" ({answer.notes})" if answer.notes else ""
+            self._log(task, "Info", f"{fresh['Title']}: {answer.choice} was chosen{note}")
+            kind = fresh["Type"]
+            if answer.action == "fail":
+                error = (
+                    task.get("_Failure")
+                    if kind == GUIDED_FAILURE
+                    else f"The manual intervention '{fresh['Title']}' was aborted."
+                )
+                finished = self._finish(task, "Failed", str(error or "The task failed."))
+            elif kind == MANUAL_INTERVENTION:
+                task["_Passed"] = int(task["_Passed"]) + 1
+                self._store.put("task", task)
+            elif answer.action == "retry":
+                task["_Attempt"] = int(task["_Attempt"]) + 1
+                task["_Started"] = time.time()  # the retried steps take their time again
+                self._store.put("task", task)
+            else:  # Ignore / Exclude: the failure is ignored and the deployment goes on
+                finished = self._finish(task, "Success", "")
+                finished["HasWarningsOrErrors"] = True
+                self._store.put("task", finished)
+        if finished is not None:
+            self._after(finished)
+        return fresh
+
+    def _run_steps(self, task: Document) -> Document | None:
+        """Execute the task's remaining steps: pause at a manual intervention, or at a failure
+        under guided failure; otherwise finish with the scripted outcome."""
+        interventions = task.get("_Interventions", [])
+        passed = int(task.get("_Passed", 0))
+        if passed < len(interventions):
+            step = interventions[passed]
+            self._log(task, "Info", f"Waiting for manual intervention: {step['Name']}")
+            raise_interruption(
+                self._store,
+                task,
+                MANUAL_INTERVENTION,
+                step["Name"],
+                instructions=step.get("Instructions", ""),
+            )
+            self._set_waiting(task, True, MANUAL_INTERVENTION)
+            self._store.put("task", task)
+            return None
+        outcome = self._outcome(task)
+        if outcome.state == "Failed" and task.get("_GuidedFailure"):
+            error = outcome.error_message or "The step failed."
+            task.update(_Failure=error, HasWarningsOrErrors=True)
+            self._mark_failure_encountered(task)
+            self._log(task, "Error", error)
+            self._log(task, "Warning", "Guided failure: waiting for someone to choose what to do")
+            raise_interruption(
+                self._store, task, GUIDED_FAILURE, f"Failure guidance: {task['Description']}"
+            )
+            self._set_waiting(task, True, GUIDED_FAILURE)
+            self._store.put("task", task)
+            return None
+        return self._finish(task, outcome.state, outcome.error_message)
+
+    def _mark_failure_encountered(self, task: Document) -> None:
+        """The deployment or runbook run of ``task`` says a step failed (``FailureEncountered``),
+        as Octopus's does once guided failure has stopped it."""
+        arguments = task.get("Arguments", {})
+        for kind, key in (("deployment", "DeploymentId"), ("runbookrun", "RunbookRunId")):
+            execution = self._store.get(kind, str(arguments.get(key, "")))
+            if execution is not None:
+                execution["FailureEncountered"] = True
+                self._store.put(kind, execution)
+
+    @staticmethod
+    def _set_waiting(task: Document, waiting: bool, kind: str = "") -> None:
+        """``HasPendingInterruptions`` and ``PendingInterruptionTypes``, which the core (and
+        Octopus's clients) read to say the task waits for a person."""
+        task["HasPendingInterruptions"] = waiting
+        task["PendingInterruptionTypes"] = [kind] if waiting and kind else []
+        task["LastUpdatedTime"] = iso_time()
 
     def _run(self) -> None:
         while not self._stop.wait(_TICK_SECONDS):
@@ -200,7 +325,10 @@ class TaskEngine:
 
     def _outcome(self, task: Document) -> TaskOutcome:
         context = task.get("_Context", {})
+        attempt = int(task.get("_Attempt", 1))
         for outcome in self._config.outcomes:
+            if outcome.times and attempt > outcome.times:
+                continue
             fields = {
                 "project": outcome.project,
                 "environment": outcome.environment,

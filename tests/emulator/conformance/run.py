@@ -53,14 +53,8 @@ SKIPPED_FILES = {
     "source tree (src/...), which the npm package does not ship, and never call a server",
 }
 #: api-client tests (full names) that are not run against this emulator: each with the reason.
-SKIPPED_TESTS = {
-    "Check capabilities Returns no error for something we know exists": "needs "
-    "GET /api/capabilities (issue 15 item 1, emulator fidelity)",
-    "Check capabilities Returns false for something we know does not exist": "needs "
-    "GET /api/capabilities (issue 15 item 1, emulator fidelity)",
-    "create a release create with packages using packages": "needs GET feeds (issue 15 item 1, "
-    "emulator fidelity)",
-}
+SKIPPED_TESTS: dict[str, str] = {}
+
 SERVICE_ACCOUNT = "00000000-0000-4000-8000-00000000c1c1"
 ISSUER = "https://conformance.ci.example"
 ISSUER_SECRET = "conformance-issuer-secret"
