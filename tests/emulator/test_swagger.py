@@ -8,16 +8,16 @@ types (``null`` is allowed for any value: Octopus answers ``null`` for unset pro
 Deliberate differences are listed, each with its reason, in ONE place:
 :mod:`octoci_emulator.swagger_gaps`.
 
-The document is not in the repository: it is looked for in ``shared/data`` beside the checkout
-(where CI has it) or at ``$OCTOCI_SWAGGER_DOCUMENT``.
+The document is in the repository, gzipped (``tests/emulator/data``, with its provenance in
+``octopus-swagger-2021.2.SOURCE.md``): a clean clone checks it with nothing beside it.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import io
 import json
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -44,28 +44,12 @@ def build_information(package_id: str, version: str) -> dict[str, Any]:
     return {**_payload(), "PackageId": package_id, "Version": version}
 
 
-_NAME = "octopus-swagger-2021.2.json"
-
-
-def _find_document() -> Path | None:
-    override = os.environ.get("OCTOCI_SWAGGER_DOCUMENT")
-    if override:
-        return Path(override)
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "data" / _NAME
-        if candidate.is_file():
-            return candidate
-    return None
+DOCUMENT = Path(__file__).resolve().parent / "data" / "octopus-swagger-2021.2.json.gz"
 
 
 @pytest.fixture(scope="module")
 def swagger() -> dict[str, Any]:
-    path = _find_document()
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{_NAME} was not found in shared/data beside the checkout")
-        pytest.skip(f"{_NAME} is not beside this checkout (set OCTOCI_SWAGGER_DOCUMENT)")
-    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(gzip.decompress(DOCUMENT.read_bytes()))
     return document
 
 
