@@ -14,7 +14,9 @@ OCTOPUS = CORE / "octopus"
 
 #: The connection methods that send a request or build a space's API path.
 REQUEST_METHODS = frozenset({"get_json", "post_json", "request", "space_path"})
-#: A slash next to one of Octopus's API collections: ``/api/...``, ``/projects/``, ``tasks/{id}``.
+#: One of Octopus's API collections in an absolute path (or an f-string's part of one):
+#: ``/api/...``, ``/projects/``, ``/tasks/{id}``; a relative folder such as ``.octoci/packages``
+#: is no API path.
 API_PATH = re.compile(
     r"(^|/)(api|projects|releases|packages|tasks|deployments|build-information|users|channels|"
     r"deploymentprocesses|runbooks|runbookRuns|runbook-runs|environments|tenants|spaces|feeds|"
@@ -50,7 +52,7 @@ def octopus_talk(source: str, filename: str) -> list[str]:
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
             and id(node) not in docstrings
-            and "/" in node.value
+            and node.value.startswith("/")
             and API_PATH.search(node.value)
         ):
             found.append((line, f"the API path {node.value!r}"))
@@ -64,7 +66,7 @@ def check(connection, project):
     connection.get_json("/api/users/me", what="me")
     connection.post_json(connection.space_path(f"/projects/{project}/channels"), {}, what="x")
     url = f"{base}/app#/{space}/tasks/{task}"
-    config = {"tenants": [], "packages": "a/b"}  # setting names and plain paths are no API
+    config = {"tenants": [], "packages": "a/b", "out": ".octoci/packages"}  # no API paths
 '''
     assert [f.split(": ", 1)[1] for f in octopus_talk(source, "x.py")] == [
         "calls .get_json()",

@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from octoci.cli.octopus_options import connection_options, octopus_options, open_connection
+from octoci.cli.octopus_options import octopus_options
 from octoci.cli.options import json_option
-from octoci.cli.release import finish_tasks, wait_options
+from octoci.cli.release import run_task_steps, wait_options, wait_request
 from octoci.cli.state import get_state
 
 __all__ = ["task"]
@@ -33,14 +33,10 @@ def wait(ctx: click.Context, /, **options: Any) -> None:
     With --json: {"Tasks": [{ServerTaskId, State}]}.
     """
     state = get_state(ctx)
-    from octoci.octopus.executions import ServerTask
+    from octoci.steps.wait import Wait
 
     ids = [i.strip() for value in options["task_ids"] for i in value.split(",") if i.strip()]
     options["wait"] = True
-    connection = open_connection(state, connection_options(options))
-    try:
-        finish_tasks(
-            state, connection, options, [ServerTask(i) for i in dict.fromkeys(ids)], announce=False
-        )
-    finally:
-        connection.close()
+    wait_for = wait_request(options)
+    assert wait_for is not None
+    run_task_steps(state, options, [Wait(tuple(dict.fromkeys(ids)), wait_for)])

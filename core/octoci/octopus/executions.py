@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from octoci.errors import InputError
+from octoci.model import Deployment, DeploymentOrigin, Release
 from octoci.octopus.at_most_once import RetryBudget, lost_answer
 from octoci.octopus.connection import EXECUTIONS_API_VERSION, Connection, close_matches
 from octoci.octopus.errors import (
@@ -23,7 +24,6 @@ from octoci.octopus.errors import (
     UnknownNameError,
 )
 from octoci.octopus.lifecycles import check_lifecycle
-from octoci.model import Deployment, DeploymentOrigin, Release
 from octoci.octopus.links import release_url, task_url
 from octoci.package_names import validate_version
 

@@ -44,11 +44,16 @@ class PushBuildInformation:
         """``Pushing build information for 2 packages``."""
         return f"Pushing build information for {count(len(self._targets(report)), 'package')}"
 
-    def run(self, context: StepContext, report: RunReport) -> RunReport:
-        """One record per target; warnings for what would make the records useless."""
-        targets = self._targets(report)
+    def validate(self, report: RunReport | None = None) -> None:
+        """Check every target (ids and versions) before anything is sent (exit code 2)."""
+        targets = self._targets(report or RunReport())
         for version in dict.fromkeys(v for _, v in targets):
             validate_build_information_target([i for i, v in targets if v == version], version)
+
+    def run(self, context: StepContext, report: RunReport) -> RunReport:
+        """One record per target; warnings for what would make the records useless."""
+        self.validate(report)
+        targets = self._targets(report)
         warnings = build_information_warnings([i for i, _ in targets], self.info)
         for warning in warnings:
             context.reporter.warn(warning)

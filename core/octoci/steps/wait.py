@@ -34,10 +34,11 @@ def wait_for(
     """Wait until every task has completed: the deployments with their final states, and the
     error (failed or timed out) that ends the run, if any."""
     reporter = context.reporter
-    latest = {d.task_id: d for d in deployments}
+    given = {d.task_id: d for d in deployments}
+    latest = dict(given)
 
     def changed(state: TaskState) -> None:
-        known = latest.get(state.id, Deployment(task_id=state.id))
+        known = given.get(state.id, Deployment(task_id=state.id))
         latest[state.id] = known.replace(
             # octoci task wait knows only task ids: the task's description names what it is.
             environment=known.environment or state.description,
@@ -92,8 +93,10 @@ def finish_deployments(
     """Add ``deployments`` to the report; with ``wait``, wait for them first (a failed or
     timed-out wait ends the run, with the states in the report)."""
     failure = None
-    if wait is not None and deployments:
+    if wait is not None:
         deployments, failure = wait_for(context, deployments, wait)
+    # A task not waited for (or not seen yet) was last known queued.
+    deployments = [d if d.state else d.replace(state="Queued") for d in deployments]
     report = report.replace(deployments=(*report.deployments, *deployments))
     if failure is not None:
         raise StepFailed(report, failure)
