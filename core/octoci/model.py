@@ -404,19 +404,19 @@ class Deployment:
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` form (the GitHub deploy action's ``server_tasks`` shape, PascalCase)."""
-        data: dict[str, Any] = {"ServerTaskId": self.task_id, "EnvironmentName": self.environment}
-        if self.tenant:
-            data["TenantName"] = self.tenant
-        if self.deployment_id:
-            data["DeploymentId"] = self.deployment_id
-        if self.runbook_run_id:
-            data["RunbookRunId"] = self.runbook_run_id
-        if self.origin != "queued":
-            data["Origin"] = self.origin
-        data["State"] = self.state or "Queued"
-        if self.url:
-            data["Url"] = self.url
-        return data
+        given = {
+            "TenantName": self.tenant,
+            "DeploymentId": self.deployment_id,
+            "RunbookRunId": self.runbook_run_id,
+            "Origin": "" if self.origin == "queued" else self.origin,
+        }
+        return {
+            "ServerTaskId": self.task_id,
+            "EnvironmentName": self.environment,
+            **{key: value for key, value in given.items() if value},
+            "State": self.state or "Queued",
+            **({"Url": self.url} if self.url else {}),
+        }
 
 
 @dataclass(frozen=True)

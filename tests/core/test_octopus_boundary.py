@@ -24,14 +24,15 @@ API_PATH = re.compile(
 )
 
 
+_DOCUMENTED = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
 def _docstrings(tree: ast.Module) -> set[int]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                found.add(id(body[0].value))
-    return found
+    """ids of the docstring nodes (prose may name API paths)."""
+    heads = [n.body[0] for n in ast.walk(tree) if isinstance(n, _DOCUMENTED) and n.body]
+    return {
+        id(h.value) for h in heads if isinstance(h, ast.Expr) and isinstance(h.value, ast.Constant)
+    }
 
 
 def octopus_talk(source: str, filename: str) -> list[str]:

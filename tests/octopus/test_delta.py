@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from octoci.model import Package
 from octoci.octodiff import build_signature
 from octoci.octopus.connection import Connection
-from octoci.model import Package
 from octoci.octopus.packages import push_packages, validate_package_files
 from octoci.testing import CliResult
 from octoci_emulator import Emulator

@@ -11,7 +11,7 @@ releases) runs against the server. Package uploads are compared with the stored 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,9 +79,7 @@ class DryRunConnection(Connection):
         *,
         what: str,
         params: Mapping[str, Any] | None = None,
-        permission: str = "",
-        idempotent: bool = False,
-        ok: Iterable[int] = (200, 201, 202, 204),
+        **_: Any,  # permission, idempotent, ok: nothing is sent
     ) -> Any:
         """Record the POST and answer as Octopus would, with made-up ``dry-run`` ids."""
         self.recorded.append(RecordedRequest("POST", path, dict(params or {}), body, what))

@@ -87,19 +87,7 @@ class PublishPlan:
     @property
     def phase_titles(self) -> list[str]:
         """The phases this run goes through, for ``[n/total]`` headings."""
-        titles = []
-        if self.to_pack:
-            titles.append("pack")
-        titles.append("push")
-        if self.build_information:
-            titles.append("build-info")
-        if self.release is not None:
-            titles.append("release")
-        if self.deploy is not None:
-            titles.append("deploy")
-        if self.promote is not None:
-            titles.append("promote")
-        return titles
+        return [step.phase for step in publish_steps(self)]
 
 
 def compute_version(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from octoci.model import BuildInformation, RunReport
 from octoci.octopus.buildinfo import (
@@ -13,14 +14,9 @@ from octoci.octopus.buildinfo import (
 )
 from octoci.octopus.packages import OverwriteMode
 from octoci.steps.plan import StepContext, count
+from octoci.steps.push import OUTCOME_WORDS
 
 __all__ = ["PushBuildInformation", "build_information_targets"]
-
-_VERBS = {
-    "created": "pushed",
-    "identical": "already in Octopus, identical",
-    "ignored": "already in Octopus with different content, kept (IgnoreIfExists)",
-}
 
 
 def build_information_targets(report: RunReport) -> tuple[tuple[str, str], ...]:
@@ -39,6 +35,8 @@ class PushBuildInformation:
 
     def _targets(self, report: RunReport) -> Sequence[tuple[str, str]]:
         return self.targets or build_information_targets(report)
+
+    phase: ClassVar[str] = "build-info"
 
     def title(self, report: RunReport) -> str:
         """``Pushing build information for 2 packages``."""
@@ -62,7 +60,7 @@ class PushBuildInformation:
             (record,) = push_build_information(
                 context.connection, [package_id], version, self.info, mode=self.mode
             )
-            verb = "would be pushed" if context.dry_run else _VERBS[record.outcome]
+            verb = "would be pushed" if context.dry_run else OUTCOME_WORDS[record.outcome]
             context.reporter.say(
                 f"build information for {package_id} {version}: {verb} "
                 f"({count(record.commits, 'commit')})"

@@ -4,6 +4,7 @@ when asked, waits for them (:mod:`octoci.steps.wait`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from octoci.model import RunReport
 from octoci.octopus.executions import (
@@ -29,6 +30,11 @@ class Deploy:
     wait: WaitOptions | None = None
     redeploy: bool = False
     verb: str = "Deploying"
+
+    @property
+    def phase(self) -> str:
+        """``deploy``, or ``promote`` for a promotion."""
+        return "promote" if self.verb == "Promoting" else "deploy"
 
     def _request(self, report: RunReport) -> DeployRequest:
         if report.release is None:
@@ -82,6 +88,7 @@ class Promote:
     latest_successful: bool = False
     wait: WaitOptions | None = None
     redeploy: bool = False
+    phase: ClassVar[str] = "promote"
 
     def title(self, report: RunReport) -> str:
         """``Promoting Shop from Dev``."""
@@ -110,6 +117,7 @@ class RunRunbook:
     runbook: str
     snapshot: str = ""
     wait: WaitOptions | None = None
+    phase: ClassVar[str] = "runbook"
 
     def title(self, report: RunReport) -> str:
         """``Running runbook Backup of Shop in Dev``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from octoci.model import PackageEntry, RunReport
 from octoci.packaging.build import PackagePlan, write_package
@@ -25,6 +26,8 @@ class Pack:
     real and nothing is left on disk."""
 
     jobs: tuple[PackageJob, ...]
+
+    phase: ClassVar[str] = "pack"
 
     def title(self, report: RunReport) -> str:
         """``Packing 2 packages``."""

@@ -40,6 +40,11 @@ class StepFailed(OctociError):
 class Step(Protocol):
     """One phase of a run."""
 
+    @property
+    def phase(self) -> str:
+        """The phase's short name: ``pack``, ``push``, ``build-info``, ``release`` ..."""
+        ...
+
     def title(self, report: RunReport) -> str:
         """The phase heading (the log group), from what the run did so far."""
         ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 from octoci.errors import OctociError
 from octoci.model import Package, RunReport
@@ -15,9 +16,10 @@ from octoci.package_names import PackageName, parse_package_filename
 from octoci.reporting import format_size
 from octoci.steps.plan import StepContext, StepFailed, count
 
-__all__ = ["PushPackages", "push_line"]
+__all__ = ["OUTCOME_WORDS", "PushPackages", "push_line"]
 
-_VERBS = {
+#: How a push's outcome (of a package or of build information) is said, everywhere.
+OUTCOME_WORDS = {
     "created": "pushed",
     "identical": "already in Octopus, identical",
     "ignored": "already in Octopus with DIFFERENT content, kept (IgnoreIfExists)",
@@ -29,15 +31,14 @@ def push_line(package: Package, mode: OverwriteMode, *, dry_run: bool = False) -
     in a dry run, what a real run would do."""
     name = package.path.name
     if dry_run:
-        verdict = {
-            "created": "would be pushed",
-            "identical": "already in Octopus, identical",
-            "ignored": f"already in Octopus with different content ({mode})",
-        }[package.outcome]
-        if package.outcome == "created" and package.server_hash:
+        if package.outcome == "identical":
+            verdict = OUTCOME_WORDS["identical"]
+        elif package.outcome == "ignored" or package.server_hash:
             verdict = f"already in Octopus with different content ({mode})"
+        else:
+            verdict = "would be pushed"
         return f"{name}: {verdict} ({package.size:,} bytes, sha1 {package.sha1})"
-    line = f"{name}: {_VERBS[package.outcome]}"
+    line = f"{name}: {OUTCOME_WORDS[package.outcome]}"
     if package.delta:
         line += f" as a delta ({format_size(package.sent)} sent)"
     return line
@@ -56,6 +57,8 @@ class PushPackages:
     def _all_files(self, report: RunReport) -> list[tuple[Path, PackageName]]:
         packed = [(p.path, _name_of(p)) for p in report.packages if p.outcome == "packed"]
         return packed + list(self.files)
+
+    phase: ClassVar[str] = "push"
 
     def title(self, report: RunReport) -> str:
         """``Pushing 2 packages``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from octoci.model import RunReport
 from octoci.octopus.executions import (
@@ -36,6 +37,8 @@ class CreateRelease:
 
     request: ReleaseRequest
     deploy_check: DeployRequest | None = None
+
+    phase: ClassVar[str] = "release"
 
     def title(self, report: RunReport) -> str:
         """``Creating release 1.2.3 of Shop``."""

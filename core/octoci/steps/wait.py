@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from octoci.errors import OctociError
 from octoci.model import Deployment, RunReport
@@ -109,6 +110,7 @@ class Wait:
 
     task_ids: tuple[str, ...]
     options: WaitOptions
+    phase: ClassVar[str] = "wait"
 
     def title(self, report: RunReport) -> str:
         """``Waiting for 2 tasks``."""
