@@ -286,3 +286,17 @@ def test_help_imports_neither_numpy_nor_the_delta_code() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_publish_says_a_delta_as_push_does(
+    octoci: Callable[..., CliResult], versions: tuple[Path, bytes]
+) -> None:
+    # One step behind both commands: the same line, the same --json form of the package.
+    path, new = versions
+    result = octoci("publish", "--package-file", str(path), "--version", "2.0.0",
+                    "--no-build-info", "--json", env={"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"})  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "octoci: Acme.Web.2.0.0.zip: pushed as a delta (" in result.stderr
+    (package,) = json.loads(result.stdout)["Packages"]
+    assert (package["Result"], package["Pushed"], package["Delta"]) == ("created", True, True)
+    assert 0 < package["BytesSent"] < len(new) * 0.03
