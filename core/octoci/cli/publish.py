@@ -232,7 +232,8 @@ def _finish(
 
     dry_run = report.dry_run
     reporter.document(_json_document(config, plan, report))
-    if dry_run and not options["as_json"]:
+    # A dry run that failed part-way would list a half of the requests: the error says it all.
+    if dry_run and not options["as_json"] and report.exit_code == 0:
         reporter.say("settings (name = value  [source]):")
         for row in config.describe():
             value = row["Value"]
