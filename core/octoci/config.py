@@ -1,6 +1,8 @@
-"""``octoci publish`` settings: from flags, the environment, a checked-in file, and the build server.
+"""Settings of every octoci command: from flags, the environment, a checked-in file, and the
+build server.
 
-Precedence, highest first (``docs/reference/configuration.md`` is generated from :data:`SETTINGS`):
+Precedence, highest first (``docs/reference/configuration.md`` is generated from
+:data:`~octoci.settings.SETTINGS`):
 
 1. a command-line flag (``--deploy-to Dev``);
 2. an environment variable (``OCTOCI_DEPLOY_TO=Dev,Test``; lists are comma-separated, booleans
@@ -8,26 +10,32 @@ Precedence, highest first (``docs/reference/configuration.md`` is generated from
 3. the configuration file: ``--config PATH`` (or ``OCTOCI_CONFIG``), else ``octoci.toml`` in the
    working folder, else the ``[tool.octoci]`` table of ``pyproject.toml`` there;
 4. what the build server provides (its artifact folders; the version hook for the version);
-5. the built-in default.
+5. the built-in default (some commands have their own, e.g. ``poll_interval``).
+
+Each setting names the commands it applies to; the others ignore it (the file is shared by every
+command), but an unknown key is an error. Plugins add tables of their own (``[<plugin>]``,
+``[tool.octoci.<plugin>]``; :mod:`octoci.settings.plugin`).
 
 The file may describe several packages (``[[packages]]``, for monorepos), each with its own id,
 base path, include/exclude patterns and format; relative paths in the file are relative to the
 file's folder, relative paths from flags and variables to the working folder.
 
-Only the standard library is imported here: ``octoci --help`` builds the publish command's
-options from :data:`SETTINGS`.
+Only the standard library is imported here: ``octoci --help`` builds every command's options
+from the table.
 """
 
 from __future__ import annotations
 
-import difflib
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from octoci.errors import InputError
+from octoci.settings import SETTINGS, PluginSettings, Setting, Settings, settings_for
+from octoci.settings.parse import close_match, from_env, from_file
+from octoci.settings.plugin import resolve_plugin_table
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,332 +46,18 @@ __all__ = [
     "CONFIG_FILE",
     "PACKAGE_KEYS",
     "SETTINGS",
+    "ConfigFile",
     "PackageConfig",
     "PublishConfig",
+    "ResolvedConfig",
     "Setting",
+    "Settings",
     "find_config_file",
     "load_config_file",
     "resolve_config",
 ]
 
 CONFIG_FILE = "octoci.toml"
-Kind = Literal["str", "bool", "float", "int", "list", "path", "choice"]
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One publish setting: its flag, environment variable, file key, type and default."""
-
-    name: str
-    """The file key and the attribute of :class:`PublishConfig`."""
-    kind: Kind
-    help: str
-    flag: str = ""
-    """The command-line flag; empty when the setting has none of its own."""
-    env: str = ""
-    default: Any = None
-    server_default: str = ""
-    """What the build server (or ``--emulator``) supplies when nothing else sets it (documentation)."""
-    choices: tuple[str, ...] = ()
-    metavar: str = ""
-    owned_flag: bool = True
-    """False when another module defines the flag (the Octopus connection options)."""
-
-    @property
-    def file_key(self) -> str:
-        """The key in ``octoci.toml`` / ``[tool.octoci]``."""
-        return self.name
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "octopus_url",
-        "str",
-        "Octopus Server URL. Not secret, so it may live in the file; the API key never does "
-        "(OCTOPUS_API_KEY, OCTOPUS_ACCESS_TOKEN or OIDC).",
-        flag="--octopus-url",
-        env="OCTOPUS_URL",
-        default="",
-        owned_flag=False,
-        server_default="`--emulator`: the embedded emulator",
-    ),
-    Setting(
-        "space",
-        "str",
-        "Space name or id.",
-        flag="--space",
-        env="OCTOPUS_SPACE",
-        default="",
-        owned_flag=False,
-        server_default="the server's default space",
-    ),
-    Setting(
-        "project",
-        "str",
-        "Octopus project to create the release in. Without it, publish stops after pushing "
-        "packages and build information.",
-        flag="--project",
-        env="OCTOCI_PROJECT",
-        default="",
-        metavar="NAME",
-    ),
-    Setting(
-        "version",
-        "str",
-        "Package version (SemVer or 1.2.3.4).",
-        flag="--version",
-        env="OCTOCI_VERSION",
-        default="",
-        server_default="computed as `version_from` says",
-    ),
-    Setting(
-        "version_from",
-        "choice",
-        "Where the version comes from when not given: `git` (the version hook: the last "
-        "version tag, raised, with a pre-release label and the commits since, e.g. "
-        "`1.4.1-ci.7`; a plugin may replace it) or `build-number` (a build number that is a "
-        "version, or `<version_prefix>.<number>`).",
-        flag="--version-from",
-        env="OCTOCI_VERSION_FROM",
-        default="git",
-        choices=("git", "build-number"),
-    ),
-    Setting(
-        "version_prefix",
-        "str",
-        "With `version_from = build-number` and a plain number as build number: the version is "
-        "`<prefix>.<number>`.",
-        flag="--version-prefix",
-        env="OCTOCI_VERSION_PREFIX",
-        default="1.0",
-    ),
-    Setting(
-        "package_id",
-        "str",
-        "One package to pack (replaces the file's `[[packages]]`).",
-        flag="--package-id",
-        env="OCTOCI_PACKAGE_ID",
-        default="",
-        metavar="ID",
-    ),
-    Setting(
-        "base_path",
-        "path",
-        "With `package_id`: the folder to pack.",
-        flag="--base-path",
-        env="OCTOCI_BASE_PATH",
-        default=".",
-    ),
-    Setting(
-        "include",
-        "list",
-        "Files to pack, relative to the base path ('**' spans folders). In the file: for the "
-        "packages that set none; as a flag or variable: for every package.",
-        flag="--include",
-        env="OCTOCI_INCLUDE",
-        default=("**",),
-        metavar="GLOB",
-    ),
-    Setting(
-        "exclude",
-        "list",
-        "Files to leave out, e.g. '**/*.pdb'. In the file: for the packages that set none; as a "
-        "flag or variable: for every package.",
-        flag="--exclude",
-        env="OCTOCI_EXCLUDE",
-        default=(),
-        metavar="GLOB",
-    ),
-    Setting(
-        "format",
-        "str",
-        "Package format: zip, nupkg, tar.gz, tar, tar.bz2 or a plugin's. In the file: for the "
-        "packages that set none; as a flag or variable: for every package.",
-        flag="--format",
-        env="OCTOCI_FORMAT",
-        default="zip",
-    ),
-    Setting(
-        "only",
-        "list",
-        "Publish only these package ids of the configured packages.",
-        flag="--only",
-        env="OCTOCI_ONLY",
-        default=(),
-        metavar="ID",
-    ),
-    Setting(
-        "package_files",
-        "list",
-        "Package files that are already built (paths or globs such as 'dist/*.nupkg'), pushed "
-        "as they are, besides what is packed.",
-        flag="--package-file",
-        env="OCTOCI_PACKAGE_FILES",
-        default=(),
-        metavar="GLOB",
-    ),
-    Setting(
-        "artifact_paths",
-        "list",
-        "When nothing is configured to pack or push: folders searched for package files "
-        "(`<Id>.<Version>.<ext>`) by the artifact hook.",
-        flag="--artifact-path",
-        env="OCTOCI_ARTIFACT_PATHS",
-        default=(),
-        metavar="PATH",
-        server_default="the build server's artifact folders (e.g. Build.ArtifactStagingDirectory)",
-    ),
-    Setting(
-        "out_folder",
-        "path",
-        "Where packages are written.",
-        flag="--out-folder",
-        env="OCTOCI_OUT_FOLDER",
-        default=".octoci/packages",
-    ),
-    Setting(
-        "overwrite_mode",
-        "str",
-        "Packages and build information already in Octopus: FailIfExists, OverwriteExisting or "
-        "IgnoreIfExists. A re-run that sends identical content always succeeds.",
-        flag="--overwrite-mode",
-        env="OCTOCI_OVERWRITE_MODE",
-        default="FailIfExists",
-        metavar="MODE",
-    ),
-    Setting(
-        "concurrency",
-        "int",
-        "How many packages are pushed at once (1-16).",
-        flag="--concurrency",
-        env="OCTOCI_CONCURRENCY",
-        default=3,
-    ),
-    Setting(
-        "delta",
-        "bool",
-        "Send a package as an Octodiff delta against the nearest earlier version when that is "
-        "smaller (falls back to the whole file on its own).",
-        flag="--delta/--no-delta",
-        env="OCTOCI_DELTA",
-        default=True,
-    ),
-    Setting(
-        "build_information",
-        "bool",
-        "Push build information (build, branch, commits) for every package.",
-        flag="--build-info/--no-build-info",
-        env="OCTOCI_BUILD_INFORMATION",
-        default=True,
-    ),
-    Setting(
-        "create_release",
-        "bool",
-        "Create a release of `project` (only with a project).",
-        flag="--release/--no-release",
-        env="OCTOCI_CREATE_RELEASE",
-        default=True,
-    ),
-    Setting(
-        "release_version",
-        "str",
-        "Release version.",
-        flag="--release-version",
-        env="OCTOCI_RELEASE_VERSION",
-        default="",
-        server_default="the package version",
-    ),
-    Setting(
-        "channel",
-        "str",
-        "Channel of the release.",
-        flag="--channel",
-        env="OCTOCI_CHANNEL",
-        default="",
-        server_default="the project's default channel",
-    ),
-    Setting(
-        "release_exists",
-        "choice",
-        "A release of that version already exists (a re-run): `use` it, or `fail`.",
-        flag="--release-exists",
-        env="OCTOCI_RELEASE_EXISTS",
-        default="use",
-        choices=("use", "fail"),
-    ),
-    Setting(
-        "deploy_to",
-        "list",
-        "Deploy the release to these environments.",
-        flag="--deploy-to",
-        env="OCTOCI_DEPLOY_TO",
-        default=(),
-        metavar="ENVIRONMENT",
-    ),
-    Setting(
-        "promote_to",
-        "list",
-        "Once the deployments to `deploy_to` succeeded, promote the release to these "
-        "environments (implies `wait`).",
-        flag="--promote-to",
-        env="OCTOCI_PROMOTE_TO",
-        default=(),
-        metavar="ENVIRONMENT",
-    ),
-    Setting(
-        "tenants",
-        "list",
-        "Deploy for these tenants ('*': every connected tenant).",
-        flag="--tenant",
-        env="OCTOCI_TENANTS",
-        default=(),
-        metavar="NAME",
-    ),
-    Setting(
-        "tenant_tags",
-        "list",
-        "Deploy for the tenants with these tags (TagSet/Tag).",
-        flag="--tenant-tag",
-        env="OCTOCI_TENANT_TAGS",
-        default=(),
-        metavar="SET/TAG",
-    ),
-    Setting(
-        "wait",
-        "bool",
-        "Wait for the deployments to finish (a failed one ends with exit code 3).",
-        flag="--wait/--no-wait",
-        env="OCTOCI_WAIT",
-        default=False,
-    ),
-    Setting(
-        "timeout",
-        "float",
-        "Seconds to wait for deployments before giving up (exit code 4).",
-        flag="--timeout",
-        env="OCTOCI_TIMEOUT",
-        default=600.0,
-        metavar="SECONDS",
-    ),
-    Setting(
-        "poll_interval",
-        "float",
-        "Seconds between task status checks while waiting.",
-        flag="--poll-interval",
-        env="OCTOCI_POLL_INTERVAL",
-        default=5.0,
-        metavar="SECONDS",
-        server_default="`--emulator`: 0.25",
-    ),
-    Setting(
-        "cancel_on_timeout",
-        "bool",
-        "Cancel the unfinished deployments when the timeout passes.",
-        flag="--cancel-on-timeout/--no-cancel-on-timeout",
-        env="OCTOCI_CANCEL_ON_TIMEOUT",
-        default=False,
-    ),
-)
 
 #: Keys of one ``[[packages]]`` entry.
 PACKAGE_KEYS: dict[str, str] = {
@@ -375,8 +69,6 @@ PACKAGE_KEYS: dict[str, str] = {
 }
 
 _BY_NAME = {s.name: s for s in SETTINGS}
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
 
 @dataclass(frozen=True)
@@ -391,71 +83,116 @@ class PackageConfig:
 
 
 @dataclass(frozen=True)
-class PublishConfig:
-    """The resolved settings of one ``octoci publish`` run, and where each came from."""
+class ConfigFile:
+    """What a configuration file holds, validated."""
 
-    values: Mapping[str, Any]
+    path: Path
+    values: dict[str, Any]
+    """Core setting name -> value (paths made absolute against the file's folder)."""
+    packages: tuple[PackageConfig, ...] = ()
+    plugin_tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Plugin table name -> its keys (checked against the plugins' declarations later)."""
+    prefix: str = ""
+    """``tool.octoci.`` for ``pyproject.toml``: how keys are named in messages."""
+
+
+@dataclass(frozen=True)
+class ResolvedConfig:
+    """The resolved settings of one command run, and where each came from.
+
+    Read settings as typed attributes of :attr:`settings` (``config.settings.deploy_to``).
+    """
+
+    settings: Settings
     sources: Mapping[str, str]
     """Setting name -> ``flag``, ``env OCTOCI_X``, ``file <path>``, ``server`` or ``default``."""
     packages: tuple[PackageConfig, ...] = ()
     config_file: Path | None = None
     base_dir: Path = field(default_factory=Path)
     """The working folder: flags and variables are relative to it."""
+    command: str = "publish"
+    plugins: Mapping[str, Any] = field(default_factory=dict)
+    """Plugin table name -> the instance of its settings class."""
+    plugin_sources: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ the old way, by name
+    # Code written before the typed attributes reads ``config.text("project")``; these wrappers
+    # stay for it, and check the kind. New code reads ``config.settings.project``.
+    @property
+    def values(self) -> dict[str, Any]:
+        """Every setting by name (old way; prefer :attr:`settings`)."""
+        return {f.name: getattr(self.settings, f.name) for f in fields(self.settings)}
 
     def __getitem__(self, name: str) -> Any:
-        return self.values[name]
+        return self._value(name, object)
+
+    def _value(self, name: str, kind: type | tuple[type, ...]) -> Any:
+        if name not in _BY_NAME:
+            raise KeyError(f"no setting {name!r}")
+        value = getattr(self.settings, name)
+        if not isinstance(value, kind):
+            raise TypeError(f"the setting {name!r} is a {type(value).__name__}")
+        return value
 
     def text(self, name: str) -> str:
-        """A string setting."""
-        return str(self.values[name])
+        """A string setting (old way; prefer ``config.settings.<name>``)."""
+        value: str = self._value(name, str)
+        return value
 
     def items(self, name: str) -> tuple[str, ...]:
-        """A list setting."""
-        return tuple(self.values[name])
+        """A list setting (old way; prefer ``config.settings.<name>``)."""
+        value: tuple[str, ...] = self._value(name, tuple)
+        return value
 
     def flag(self, name: str) -> bool:
-        """A boolean setting."""
-        return bool(self.values[name])
+        """A boolean setting (old way; prefer ``config.settings.<name>``)."""
+        value: bool = self._value(name, bool)
+        return value
 
     def number(self, name: str) -> float:
-        """A numeric setting."""
-        return float(self.values[name])
+        """A numeric setting (old way; prefer ``config.settings.<name>``)."""
+        if isinstance(getattr(self.settings, name, None), bool):
+            raise TypeError(f"the setting {name!r} is a bool")
+        return float(self._value(name, (int, float)))
 
     def path(self, name: str) -> Path:
-        """A path setting, absolute."""
-        value = Path(self.values[name])
-        return value if value.is_absolute() else self.base_dir / value
+        """A path setting, absolute (old way; prefer ``config.settings.<name>``)."""
+        value: Path = self._value(name, Path)
+        return value
 
+    # ------------------------------------------------------------ the packages
     def package_configs(self) -> tuple[PackageConfig, ...]:
         """The packages to pack: ``package_id`` (one package), else the file's ``[[packages]]``
         narrowed to ``only``. A package's own include/exclude/format win over the top-level
         values from the file, but a flag or variable wins over both (flags > env > file)."""
-        if self.text("package_id"):
+        settings = self.settings
+        if settings.package_id:
             return (
                 PackageConfig(
-                    id=self.text("package_id"),
-                    base_path=self.path("base_path"),
-                    include=self.items("include") or ("**",),
-                    exclude=self.items("exclude"),
-                    format=self.text("format"),
+                    id=settings.package_id,
+                    base_path=settings.base_path,
+                    include=settings.include or ("**",),
+                    exclude=settings.exclude,
+                    format=settings.format,
                 ),
             )
         chosen = self.packages
-        only = self.items("only")
-        if only:
+        if settings.only:
             known = {p.id.lower() for p in chosen}
-            missing = [o for o in only if o.lower() not in known]
+            missing = [o for o in settings.only if o.lower() not in known]
             if missing:
                 raise InputError(
                     f"only names {', '.join(missing)}, which the configuration does not "
                     f"describe; configured: {', '.join(p.id for p in chosen) or 'none'}"
                 )
-            wanted = {o.lower() for o in only}
+            wanted = {o.lower() for o in settings.only}
             chosen = tuple(p for p in chosen if p.id.lower() in wanted)
 
+        def overridden(name: str) -> bool:
+            return self.sources[name] == "flag" or self.sources[name].startswith("env ")
+
         def pick(name: str, own: Any) -> Any:
-            overridden = self.sources[name] == "flag" or self.sources[name].startswith("env ")
-            return self.values[name] if overridden or not own else own
+            return getattr(settings, name) if overridden(name) or not own else own
 
         return tuple(
             PackageConfig(
@@ -468,11 +205,13 @@ class PublishConfig:
             for p in chosen
         )
 
-    def override(self, name: str, value: Any, source: str) -> PublishConfig:
+    def override(self, name: str, value: Any, source: str) -> ResolvedConfig:
         """A copy with ``name`` set to ``value`` from ``source`` (``--emulator`` replaces the
         server URL)."""
         return replace(
-            self, values={**self.values, name: value}, sources={**self.sources, name: source}
+            self,
+            settings=replace(self.settings, **{name: value}),
+            sources={**self.sources, name: source},
         )
 
     def path_of(self, text: str) -> Path:
@@ -481,81 +220,37 @@ class PublishConfig:
         return value if value.is_absolute() else self.base_dir / value
 
     def describe(self) -> list[dict[str, Any]]:
-        """Every setting with its value and source, for ``--dry-run`` and ``--json``."""
-        rows = []
-        for setting in SETTINGS:
-            value = self.values[setting.name]
-            rows.append(
-                {
-                    "Name": setting.name,
-                    "Value": list(value) if isinstance(value, tuple) else value,
-                    "Source": self.sources[setting.name],
-                }
-            )
+        """The running command's settings (then the plugins') with value and source, for
+        ``--dry-run`` and ``--json``."""
+        rows = [
+            _row(s.name, getattr(self.settings, s.name), self.sources[s.name])
+            for s in settings_for(self.command)
+        ]
+        for plugin, instance in sorted(self.plugins.items()):
+            for item in fields(instance):
+                rows.append(
+                    _row(
+                        f"{plugin}.{item.name}",
+                        getattr(instance, item.name),
+                        self.plugin_sources[plugin][item.name],
+                    )
+                )
         return rows
 
 
-# ---------------------------------------------------------------------------------- parsing
-def _close(name: str, known: Sequence[str]) -> str:
-    matches = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {matches[0]!r}?)" if matches else ""
+#: The name ``octoci publish`` code has always used.
+PublishConfig = ResolvedConfig
 
 
-def _split_list(text: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in text.split(",") if item.strip())
+def _row(name: str, value: Any, source: str) -> dict[str, Any]:
+    if isinstance(value, tuple):
+        value = list(value)
+    elif isinstance(value, Path):
+        value = str(value)
+    return {"Name": name, "Value": value, "Source": source}
 
 
-def _from_env(setting: Setting, raw: str) -> Any:
-    where = f"{setting.env}={raw!r}"
-    text = raw.strip()
-    if setting.kind == "bool":
-        lowered = text.lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-        raise InputError(f"{where} is not a boolean; use true or false")
-    if setting.kind == "list":
-        return _split_list(text)
-    return _convert(setting, text, where)
-
-
-def _convert(setting: Setting, value: Any, where: str) -> Any:
-    """A scalar from the environment or the file, checked against the setting's kind."""
-    kind = setting.kind
-    if kind in ("float", "int"):
-        if isinstance(value, bool):
-            raise InputError(f"{where} must be a number")
-        try:
-            number = float(value) if kind == "float" else int(value)
-        except (TypeError, ValueError):
-            raise InputError(
-                f"{where} is not a{'n integer' if kind == 'int' else ' number'}"
-            ) from None
-        if number <= 0:
-            raise InputError(f"{where} must be greater than 0")
-        return number
-    if not isinstance(value, str):
-        raise InputError(f"{where} must be a string")
-    if kind == "choice" and value.strip().lower() not in setting.choices:
-        raise InputError(f"{where} must be one of {', '.join(setting.choices)}")
-    return value.strip().lower() if kind == "choice" else value.strip()
-
-
-def _from_file(setting: Setting, value: Any, where: str) -> Any:
-    if setting.kind == "bool":
-        if not isinstance(value, bool):
-            raise InputError(f"{where} must be true or false")
-        return value
-    if setting.kind == "list":
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise InputError(f"{where} must be a list of strings")
-        return tuple(v.strip() for v in value if v.strip())
-    return _convert(setting, value, where)
-
-
+# ---------------------------------------------------------------------------------- the file
 def find_config_file(cwd: Path, env: Mapping[str, str], explicit: Path | None) -> Path | None:
     """The configuration file: ``explicit``, ``OCTOCI_CONFIG``, ``octoci.toml``, or a
     ``pyproject.toml`` with a ``[tool.octoci]`` table (all relative to ``cwd``)."""
@@ -591,9 +286,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_config_file(path: Path) -> tuple[dict[str, Any], tuple[PackageConfig, ...]]:
-    """The settings and packages a file holds, validated (unknown keys and wrong types are
-    one-line :class:`~octoci.errors.InputError` naming the file and the key)."""
+def load_config_file(path: Path) -> ConfigFile:
+    """The settings, packages and plugin tables a file holds, validated (unknown keys and wrong
+    types are one-line :class:`~octoci.errors.InputError` naming the file and the key; the keys
+    of plugin tables are checked when the plugins' declarations are known)."""
     data = _read_toml(path)
     if path.name == "pyproject.toml":
         table = data.get("tool", {}).get("octoci")
@@ -603,13 +299,17 @@ def load_config_file(path: Path) -> tuple[dict[str, Any], tuple[PackageConfig, .
     else:
         prefix = ""
     values: dict[str, Any] = {}
+    plugin_tables: dict[str, dict[str, Any]] = {}
     packages_raw = data.pop("packages", None)
     for key, value in data.items():
         setting = _BY_NAME.get(key)
+        if setting is None and isinstance(value, dict):
+            plugin_tables[key] = value  # a plugin's table: [acme] / [tool.octoci.acme]
+            continue
         if setting is None:
             known = [*_BY_NAME, "packages"]
-            raise InputError(f"{path}: unknown setting {prefix}{key!r}{_close(key, known)}")
-        values[key] = _from_file(setting, value, f"{path}: {prefix}{key}")
+            raise InputError(f"{path}: unknown setting {prefix}{key!r}{close_match(key, known)}")
+        values[key] = from_file(setting, value, f"{path}: {prefix}{key}")
     packages: list[PackageConfig] = []
     if packages_raw is not None:
         if not isinstance(packages_raw, list):
@@ -621,7 +321,7 @@ def load_config_file(path: Path) -> tuple[dict[str, Any], tuple[PackageConfig, .
             for key in entry:
                 if key not in PACKAGE_KEYS:
                     raise InputError(
-                        f"{where}: unknown key {key!r}{_close(key, list(PACKAGE_KEYS))}"
+                        f"{where}: unknown key {key!r}{close_match(key, list(PACKAGE_KEYS))}"
                     )
             package_id = entry.get("id")
             if not isinstance(package_id, str) or not package_id.strip():
@@ -648,7 +348,7 @@ def load_config_file(path: Path) -> tuple[dict[str, Any], tuple[PackageConfig, .
                 item if Path(item).is_absolute() else (path.parent / item).as_posix()
                 for item in values[key]
             )
-    return values, tuple(packages)
+    return ConfigFile(path, values, tuple(packages), plugin_tables, prefix)
 
 
 def _package_list(entry: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -682,48 +382,98 @@ def resolve_config(
     cwd: Path,
     config_file: Path | None = None,
     server_defaults: Mapping[str, Any] | None = None,
-) -> PublishConfig:
-    """Every setting from the first source that sets it: flags > env > file > server > default.
+    command: str = "publish",
+    plugins: Mapping[str, PluginSettings] | None = None,
+    ignore_table: Callable[[str], bool] | None = None,
+) -> ResolvedConfig:
+    """Every setting ``command`` uses from the first source that sets it: flags > env > file >
+    server > default; the settings of other commands hold their defaults.
 
     :param flags: setting name -> the flag's value; ``None`` or an empty tuple means "not given".
     :param config_file: an explicit ``--config``; otherwise the file is looked up in ``cwd``.
     :param server_defaults: setting name -> what the build server supplies.
+    :param command: the running command (``"push"``, ``"release deploy"``...).
+    :param plugins: the plugins' declarations by table name (``octoci_add_settings``).
+    :param ignore_table: true for a table whose plugin was switched off (``--no-plugins``, a
+        blocked name): its table is skipped. Any other unknown table is an error.
 
     Example::
 
         config = resolve_config(flags={"deploy_to": ("Dev",)}, env=os.environ, cwd=Path.cwd())
-        config.items("deploy_to")   # ("Dev",)
+        config.settings.deploy_to   # ("Dev",)
     """
     path = find_config_file(cwd, env, config_file)
-    file_values: dict[str, Any] = {}
-    packages: tuple[PackageConfig, ...] = ()
-    if path is not None:
-        file_values, packages = load_config_file(path)
+    loaded = load_config_file(path) if path is not None else ConfigFile(cwd, {})
     server_defaults = server_defaults or {}
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for setting in SETTINGS:
-        flag_value = flags.get(setting.name)
-        raw_env = env.get(setting.env, "") if setting.env else ""
-        if flag_value is not None and flag_value != ():
-            values[setting.name] = tuple(flag_value) if setting.kind == "list" else flag_value
-            sources[setting.name] = "flag"
-        elif raw_env.strip():
-            values[setting.name] = _from_env(setting, raw_env)
-            sources[setting.name] = f"env {setting.env}"
-        elif setting.name in file_values:
-            values[setting.name] = file_values[setting.name]
-            sources[setting.name] = f"file {path}"
-        elif setting.name in server_defaults and server_defaults[setting.name] not in (
-            None,
-            "",
-            (),
-        ):
-            values[setting.name] = server_defaults[setting.name]
-            sources[setting.name] = "server"
-        else:
-            values[setting.name] = setting.default
-            sources[setting.name] = "default"
+        value, source = _resolve_one(setting, command, flags, env, loaded, server_defaults)
+        if setting.kind == "path":
+            value = _absolute(Path(value), cwd)
+        values[setting.name], sources[setting.name] = value, source
     if values["concurrency"] > 16:
         raise InputError("concurrency must be between 1 and 16")
-    return PublishConfig(values, sources, packages, path, cwd)
+    plugin_values, plugin_sources = _resolve_plugins(
+        loaded, plugins or {}, env, ignore_table or (lambda _name: False)
+    )
+    return ResolvedConfig(
+        Settings(**values),
+        sources,
+        loaded.packages,
+        path,
+        cwd,
+        command,
+        plugin_values,
+        plugin_sources,
+    )
+
+
+def _resolve_one(
+    setting: Setting,
+    command: str,
+    flags: Mapping[str, Any],
+    env: Mapping[str, str],
+    loaded: ConfigFile,
+    server_defaults: Mapping[str, Any],
+) -> tuple[Any, str]:
+    """One setting's value and its source."""
+    if not setting.applies_to(command):
+        # Another command's setting: its variable and file key are not this command's business.
+        return setting.default_in(command), "default"
+    flag_value = flags.get(setting.name)
+    raw_env = env.get(setting.env, "") if setting.env else ""
+    if flag_value is not None and flag_value != ():
+        return (tuple(flag_value) if setting.kind == "list" else flag_value), "flag"
+    if raw_env.strip():
+        return from_env(setting, raw_env), f"env {setting.env}"
+    if setting.name in loaded.values:
+        return loaded.values[setting.name], f"file {loaded.path}"
+    if server_defaults.get(setting.name) not in (None, "", ()):
+        return server_defaults[setting.name], "server"
+    return setting.default_in(command), "default"
+
+
+def _resolve_plugins(
+    loaded: ConfigFile,
+    plugins: Mapping[str, PluginSettings],
+    env: Mapping[str, str],
+    ignore_table: Callable[[str], bool],
+) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+    """Every declared plugin's settings; a table no loaded plugin declares is an error."""
+    for name in loaded.plugin_tables:
+        if name not in plugins and not ignore_table(name):
+            known = [*plugins, *_BY_NAME]
+            declared = ", ".join(sorted(plugins)) or "none"
+            raise InputError(
+                f"{loaded.path}: [{loaded.prefix}{name}] is not a setting, and no installed "
+                f"plugin declares settings named {name!r}{close_match(name, known)}; plugins "
+                f"with settings: {declared} (install the plugin, or remove the table)"
+            )
+    values: dict[str, Any] = {}
+    sources: dict[str, dict[str, str]] = {}
+    for name, declaration in plugins.items():
+        table = loaded.plugin_tables.get(name)
+        where = f"{loaded.path}: {loaded.prefix}{name}"
+        values[name], sources[name] = resolve_plugin_table(declaration, table, env, where)
+    return values, sources

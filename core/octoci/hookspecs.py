@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     )
     from octoci.plugins import OctociPluginManager
     from octoci.server import CIServer
+    from octoci.settings import PluginSettings
 
 PROJECT_NAME = "octoci"
 
@@ -49,6 +50,29 @@ def octoci_addhooks(pluginmanager: OctociPluginManager) -> None:
         @octoci.hookimpl
         def octoci_addhooks(pluginmanager):
             pluginmanager.add_hookspecs(hooks)
+    """
+
+
+@hookspec
+def octoci_add_settings() -> PluginSettings | None:
+    """Declare settings of your own, as pytest's ``pytest_addoption`` does for options: return
+    a :class:`~octoci.settings.PluginSettings` naming your table and a frozen dataclass of
+    :func:`~octoci.settings.plugin_setting` fields. The values are read from
+    ``[tool.octoci.<plugin>]`` in ``pyproject.toml`` or ``[<plugin>]`` in ``octoci.toml`` (and
+    from ``OCTOCI_<PLUGIN>_<NAME>`` for the fields that set ``env=True``); an unknown key in the
+    table is an error naming the plugin. Read them, typed, with
+    ``plugin_manager.plugin_settings(YourSettings)``. Name the table as your entry point.
+
+    Example::
+
+        @dataclass(frozen=True)
+        class AcmeSettings:
+            channel: str = plugin_setting("#builds", "Where to post.", env=True)
+            notify: bool = plugin_setting(True, "Post a message when a run ends.")
+
+        @octoci.hookimpl
+        def octoci_add_settings():
+            return PluginSettings("acme", AcmeSettings)
     """
 
 

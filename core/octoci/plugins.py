@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import pluggy
 
@@ -43,6 +43,11 @@ from octoci.server import CIServer
 
 if TYPE_CHECKING:
     import click
+
+    from octoci.config import ResolvedConfig
+    from octoci.settings import PluginSettings
+
+_SettingsT = TypeVar("_SettingsT")
 
 __all__ = [
     "BUILTIN_PACKAGES",
@@ -337,6 +342,55 @@ class OctociPluginManager(pluggy.PluginManager):
     def add_commands(self, cli: click.Group) -> None:
         """Let every plugin add its CLI commands."""
         self.hook.octoci_add_commands(cli=cli)
+
+    # ------------------------------------------------------------------ plugin settings
+    resolved_settings: ResolvedConfig | None = None
+    """The settings the running command resolved (:func:`octoci.cli.options.resolve_settings`)."""
+
+    def settings_declarations(self) -> dict[str, PluginSettings]:
+        """Every plugin's ``octoci_add_settings`` declaration by table name, checked (a wrong
+        one is an error naming the plugin)."""
+        from octoci.settings.plugin import check_declarations
+
+        # Called one implementation at a time: an error must name the plugin that made it.
+        declared = [
+            (impl.plugin_name, impl.function())
+            for impl in self.hook.octoci_add_settings.get_hookimpls()
+        ]
+        return check_declarations([(name, value) for name, value in declared if value is not None])
+
+    def is_installed_but_not_loaded(self, name: str) -> bool:
+        """True for an installed plugin this run does not load (a blocked name, an entry point
+        left out by ``--no-plugins``, ``OCTOCI_PLUGINS`` or ``OCTOCI_DISABLE_PLUGIN_AUTOLOAD``)."""
+        if self.is_blocked(name):
+            return True
+        return any(ep.name == name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+    def use_settings(self, config: ResolvedConfig) -> None:
+        """Remember the running command's settings, for :meth:`plugin_settings`."""
+        self.resolved_settings = config
+
+    def plugin_settings(self, settings_class: type[_SettingsT]) -> _SettingsT:
+        """A plugin's own settings, as an instance of the class it declared through
+        ``octoci_add_settings`` (typed: ``pm.plugin_settings(AcmeSettings).webhook`` is a
+        ``str`` to mypy).
+
+        Example::
+
+            settings = plugin_manager.plugin_settings(AcmeSettings)
+        """
+        config = self.resolved_settings
+        if config is None:
+            raise PluginLoadError(
+                f"{settings_class.__name__} was asked for before the command resolved its "
+                "settings (a plugin command calls octoci.cli.options.resolve_settings first)"
+            )
+        for instance in config.plugins.values():
+            if type(instance) is settings_class:
+                return instance
+        raise PluginLoadError(
+            f"{settings_class.__name__} is not declared by any plugin's octoci_add_settings"
+        )
 
 
 def _trace(pm: OctociPluginManager, stream: TextIO) -> None:

@@ -25,6 +25,7 @@ from octoci_emulator.package_files import reconcile
 from octoci_emulator.routes import Request, Response, Router
 from octoci_emulator.store import Store
 from octoci_emulator.tasks import TaskEngine
+from octoci_emulator.web import register as register_web
 
 __all__ = ["EmulatorApp"]
 
@@ -42,6 +43,7 @@ def build_router() -> Router:
         api_model,
     ):
         module.register(router)
+    register_web(router)
     return router
 
 

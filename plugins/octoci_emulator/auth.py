@@ -1,9 +1,12 @@
-"""Who is calling: API keys, bearer access tokens, and the OIDC token exchange (RFC 8693)."""
+"""Who is calling: API keys, bearer access tokens, the OIDC token exchange (RFC 8693), and the web
+view's sign-in (an API key entered once in a form, then a signed session cookie)."""
 
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import hmac
+import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,10 +16,22 @@ from octoci_emulator.errors import ApiError, Forbidden, Unauthorized
 from octoci_emulator.jsonbody import CIDict
 from octoci_emulator.tokens import TokenError, decode_hs256, encode_hs256
 
-__all__ = ["TOKEN_EXCHANGE_GRANT", "Authenticator", "Principal"]
+__all__ = [
+    "TOKEN_EXCHANGE_GRANT",
+    "WEB_SESSION_SECONDS",
+    "Authenticator",
+    "Principal",
+    "WebSession",
+]
 
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
 _JWT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt"
+#: How long a web sign-in lasts.
+WEB_SESSION_SECONDS = 12 * 3600
+#: How long the sign-in form may be left open before it is submitted.
+_SIGN_IN_FORM_SECONDS = 3600
+_WEB_SESSION = "octoci-emulator-web-session"
+_WEB_SIGN_IN_FORM = "octoci-emulator-web-sign-in-form"
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,14 @@ class Principal:
         may do everything)."""
         if self.key is not None and not all(self.key.allows(p) for p in ALL_PERMISSIONS):
             raise Forbidden("a full-access API key (every permission)")
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A signed-in browser: who it acts for, and the token its forms must carry (CSRF)."""
+
+    principal: Principal
+    csrf: str
 
 
 class Authenticator:
@@ -128,6 +151,66 @@ class Authenticator:
             # A number: the Go CLI decodes it as int32.
             "expires_in": lifetime,
         }
+
+    # -- the web view's sign-in --------------------------------------------------------------
+    #
+    # The cookie holds a token signed with a key derived for the web view alone, so it is never
+    # accepted as a bearer access token (which acts with every permission), nor the reverse. It
+    # names the API key by an HMAC under the server's secret, not by the key or a plain hash
+    # that a guessable key could be recovered from.
+
+    def sign_in(self, api_key: str) -> str:
+        """A session token for the browser that entered ``api_key``; 401 if it is not valid."""
+        principal = self.authenticate({"X-Octopus-ApiKey": api_key}, {})
+        assert principal.key is not None  # authenticated by an API key just above
+        now = int(time.time())
+        claims = {
+            "aud": _WEB_SESSION,
+            "sub": principal.name,
+            "key": self._key_fingerprint(principal.key.key),
+            "csrf": secrets.token_hex(16),
+            "iat": now,
+            "exp": now + WEB_SESSION_SECONDS,
+        }
+        return encode_hs256(claims, self._web_secret())
+
+    def web_session(self, token: str) -> WebSession:
+        """The session ``token`` stands for; 401 when it is forged, expired, or its API key is
+        no longer accepted."""
+        try:
+            claims = decode_hs256(token, self._web_secret())
+        except TokenError as exc:
+            raise Unauthorized(f"The sign-in is not valid: {exc}.") from exc
+        if claims.get("aud") != _WEB_SESSION or not isinstance(claims.get("csrf"), str):
+            raise Unauthorized("The sign-in is not valid.")
+        fingerprint = str(claims.get("key", ""))
+        for index, candidate in enumerate(self._config.api_keys):
+            if hmac.compare_digest(self._key_fingerprint(candidate.key), fingerprint):
+                principal = Principal(f"api-key-user-{index + 1}", candidate)
+                return WebSession(principal, claims["csrf"])
+        raise Unauthorized("The API key of this sign-in is no longer accepted.")
+
+    def sign_in_form_token(self) -> str:
+        """The token the sign-in form carries, so only a form this server served can sign in."""
+        now = int(time.time())
+        return encode_hs256(
+            {"aud": _WEB_SIGN_IN_FORM, "iat": now, "exp": now + _SIGN_IN_FORM_SECONDS},
+            self._web_secret(),
+        )
+
+    def check_sign_in_form_token(self, token: str) -> bool:
+        """True when ``token`` came from :meth:`sign_in_form_token` and has not expired."""
+        try:
+            claims = decode_hs256(token, self._web_secret())
+        except TokenError:
+            return False
+        return claims.get("aud") == _WEB_SIGN_IN_FORM
+
+    def _web_secret(self) -> str:
+        return hmac.new(self._secret.encode(), b"web-view", hashlib.sha256).hexdigest()
+
+    def _key_fingerprint(self, api_key: str) -> str:
+        return hmac.new(self._web_secret().encode(), api_key.encode(), hashlib.sha256).hexdigest()
 
 
 def _oauth_error(code: str, description: str) -> ApiError:

@@ -33,12 +33,14 @@ _SPACE_PREFIX = re.compile(
 )
 _LOCATIONS = re.compile(
     r"^(?P<base>(?:/[^/]+)*?)(?P<path>/api(?:/.*)?|/\.well-known/openid-configuration"
-    r"|/token/v1|/__emulator(?:/.*)?)$"
+    r"|/token/v1|/__emulator(?:/.*)?|/app(?:/.*)?|/)$"
 )
 
 
 def locate(raw_path: str) -> tuple[str, str] | None:
     """``(virtual directory, path)`` of a request path, ``None`` for paths Octopus does not serve.
+
+    ``/`` and ``/app/...`` are the web view's (:mod:`octoci_emulator.web`).
 
     Repeated slashes collapse (the login action produces ``//.well-known/...``) and a trailing
     slash is dropped.

@@ -23,6 +23,7 @@ from octoci_emulator.body import BodyReader, IncompleteBody, LengthReader, open_
 from octoci_emulator.config import FaultRule
 from octoci_emulator.errors import ApiError, BadRequest, NotFound, error_body
 from octoci_emulator.routes import Headers, Request, Response, locate, parse_query
+from octoci_emulator.web import is_web_path
 
 __all__ = ["EmulatorHTTPServer"]
 
@@ -140,7 +141,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._finish(body, _error_response(NotFound(f"There is no resource at {parts.path}.")))
             return
         base, path = located
-        control = path.startswith(_CONTROL_PREFIX)
+        # Faults imitate a failing Octopus for its API clients; the web view is for a person
+        # looking at what happened, so it stays readable whatever rules are set.
+        control = path.startswith(_CONTROL_PREFIX) or is_web_path(path)
         faults = [] if control else app.faults.pick(self.command, path.removeprefix("/api"))
         for fault in faults:
             if fault.action == "delay":

@@ -13,7 +13,13 @@ from octoci.cli.octopus_options import (
     open_connection,
     run_steps,
 )
-from octoci.cli.options import capture_options, json_option, make_capture_options
+from octoci.cli.options import (
+    capture_options,
+    json_option,
+    make_capture_options,
+    resolve_settings,
+    settings_options,
+)
 from octoci.cli.state import AppState, get_state
 
 if TYPE_CHECKING:
@@ -53,14 +59,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
     help="Send this OctopusBuildInformation JSON file (the Octopus CLI's format) instead of "
     "what the build server tells.",
 )
-@click.option(
-    "--overwrite-mode",
-    default="FailIfExists",
-    show_default=True,
-    metavar="MODE",
-    help="FailIfExists, OverwriteExisting or IgnoreIfExists. Pushing the same record again "
-    "always succeeds.",
-)
+@settings_options("build-info")
 @capture_options
 @octopus_options
 @json_option
@@ -81,7 +80,8 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
     from octoci.octopus.packages import parse_overwrite_mode
     from octoci.steps.build_info import PushBuildInformation
 
-    mode = parse_overwrite_mode(str(options["overwrite_mode"]))
+    config = resolve_settings(state, "build-info", options)
+    mode = parse_overwrite_mode(config.settings.overwrite_mode)
     package_ids = _split(options["package_ids"])
     info_file = options["info_file"]
     server = state.server
@@ -109,7 +109,7 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
             "Results": [r.to_json() for r in report.build_information_records],
         }
 
-    connection = open_connection(state, connection_options(options))
+    connection = open_connection(state, connection_options(options, config))
     try:
         run_steps(state, connection, [step], as_json=options["as_json"], document=document)
     finally:

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from octoci.cli.octopus_options import connection_options, octopus_options
-from octoci.cli.options import json_option
+from octoci.cli.options import json_option, resolve_settings, settings_options
 from octoci.cli.state import get_state
 from octoci.errors import InputError
 
@@ -28,6 +28,7 @@ __all__ = ["login"]
     metavar="ID",
     help="The Octopus service account (env: OCTOPUS_SERVICE_ACCOUNT_ID); the token's audience.",
 )
+@settings_options("login")
 @octopus_options
 @json_option
 @click.pass_context
@@ -43,11 +44,12 @@ def login(ctx: click.Context, /, **options: Any) -> None:
     from octoci.octopus.preflight import who_am_i
     from octoci.octopus.settings import OctopusSettings
 
+    config = resolve_settings(state, "login", options)
     settings = OctopusSettings.from_env(
         state.env,
         service_account_id=str(options["service_account_id"]).strip() or None,
-        **{k: v for k, v in connection_options(options).items() if k != "octopus_url"},
-        url=options.get("octopus_url"),
+        **{k: v for k, v in connection_options(options, config).items() if k != "octopus_url"},
+        url=config.settings.octopus_url or None,
     )
     if not settings.service_account_id:
         raise InputError(

@@ -17,6 +17,7 @@ import click
 from octoci.cli.state import AppState
 
 if TYPE_CHECKING:
+    from octoci.config import ResolvedConfig
     from octoci.model import RunReport
     from octoci.octopus.connection import Connection
     from octoci.octopus.progress import Progress
@@ -57,13 +58,15 @@ def octopus_options(function: F) -> F:
                 "--octopus-url",
                 metavar="URL",
                 default=None,
-                help="Octopus Server URL, with any virtual directory (env: OCTOPUS_URL).",
+                help="Octopus Server URL, with any virtual directory (env: OCTOPUS_URL; "
+                "file: octopus_url).",
             ),
             click.option(
                 "--space",
                 metavar="NAME|ID",
                 default=None,
-                help="Space name or id (env: OCTOPUS_SPACE; default: the default space).",
+                help="Space name or id (env: OCTOPUS_SPACE; file: space; default: the default "
+                "space).",
             ),
             click.option(
                 "--request-timeout",
@@ -275,6 +278,13 @@ def has_results(report: RunReport) -> bool:
     )
 
 
-def connection_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The subset of a command's keyword arguments that :func:`open_connection` reads."""
-    return {k: options.get(k) for k in OCTOPUS_OPTION_NAMES}
+def connection_options(
+    options: Mapping[str, Any], config: ResolvedConfig | None = None
+) -> dict[str, Any]:
+    """The subset of a command's keyword arguments that :func:`open_connection` reads; with the
+    command's resolved ``config``, the server and space it resolved (flag > variable > file)."""
+    chosen = {k: options.get(k) for k in OCTOPUS_OPTION_NAMES}
+    if config is not None:
+        chosen["octopus_url"] = config.settings.octopus_url or None
+        chosen["space"] = config.settings.space or None
+    return chosen

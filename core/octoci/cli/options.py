@@ -1,15 +1,28 @@
-"""Options several commands share."""
+"""Options several commands share, and every command's settings options, generated from the
+one settings table (:class:`octoci.settings.Settings`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from octoci.model import CaptureOptions
+from octoci.settings import Setting, settings_for
 
-__all__ = ["capture_options", "json_option", "make_capture_options"]
+if TYPE_CHECKING:
+    from octoci.cli.state import AppState
+    from octoci.config import ResolvedConfig
+
+__all__ = [
+    "capture_options",
+    "json_option",
+    "make_capture_options",
+    "resolve_settings",
+    "settings_options",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,3 +83,105 @@ def make_capture_options(
         max_commits=max_commits,
         fetch_commits=not no_commits,
     )
+
+
+# ---------------------------------------------------------------------------------- settings
+def _shown_default(value: Any) -> str:
+    # Flags default to None (so that "not given" lets the variable and the file speak): the
+    # command's real default is written into the help instead.
+    if isinstance(value, bool) or value in ("", (), None):
+        return ""
+    return "; default: " + (", ".join(value) if isinstance(value, tuple) else str(value))
+
+
+def _setting_option(setting: Setting, command: str) -> Callable[[F], F]:
+    help_text = (
+        f"{setting.help_in(command)} [env: {setting.env}; file: {setting.file_key}"
+        f"{_shown_default(setting.default_in(command))}]"
+    )
+    if setting.kind == "bool":
+        return click.option(setting.flag, setting.name, default=None, help=help_text)
+    if setting.kind == "list":
+        return click.option(
+            setting.flag,
+            setting.name,
+            multiple=True,
+            metavar=setting.metavar or None,
+            help=help_text + " Repeatable.",
+        )
+    kinds: dict[str, Any] = {
+        "float": click.FloatRange(min=0, min_open=True),
+        "int": click.IntRange(1, 16),
+        "choice": click.Choice(setting.choices, case_sensitive=False),
+        "path": click.Path(path_type=str),
+    }
+    return click.option(
+        setting.flag,
+        setting.name,
+        type=kinds.get(setting.kind),
+        default=None,
+        metavar=setting.metavar or None,
+        help=help_text,
+    )
+
+
+def settings_options(command: str) -> Callable[[F], F]:
+    """``--config`` and the flag of every setting ``command`` uses, from the settings table
+    (the Octopus connection flags ``--octopus-url`` and ``--space`` come from
+    :func:`~octoci.cli.octopus_options.octopus_options`). Read them with
+    :func:`resolve_settings`.
+
+    Example::
+
+        @click.command()
+        @settings_options("push")
+        def push(**options): ...
+    """
+
+    def decorate(function: F) -> F:
+        for setting in reversed(settings_for(command)):
+            if setting.owned_flag:
+                function = _setting_option(setting, command)(function)
+        return click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Configuration file (env: OCTOCI_CONFIG; default: ./octoci.toml, else "
+            "[tool.octoci] in ./pyproject.toml).",
+        )(function)
+
+    return decorate
+
+
+def resolve_settings(
+    state: AppState,
+    command: str,
+    options: Mapping[str, Any],
+    *,
+    server_defaults: Mapping[str, Any] | None = None,
+) -> ResolvedConfig:
+    """The settings of ``command`` from its :func:`settings_options` flags, the ``OCTOCI_*``
+    variables, the configuration file, ``server_defaults`` and the defaults, with the plugins'
+    settings; plugins read theirs with ``plugin_manager.plugin_settings(TheirClass)``.
+
+    A plugin command (``octoci_add_commands``) may call it with its own name: no core setting
+    applies to it, but the plugins' tables are read and checked.
+    """
+    from octoci.config import resolve_config
+
+    manager = state.plugin_manager
+    config = resolve_config(
+        flags={s.name: options.get(s.name) for s in settings_for(command)},
+        env=state.env,
+        cwd=state.cwd,
+        config_file=options.get("config_file"),
+        server_defaults=server_defaults,
+        command=command,
+        plugins=manager.settings_declarations(),
+        # The file is shared: the table of an installed plugin switched off for this run
+        # (--no-plugins, OCTOCI_PLUGINS, a blocked name) is skipped; any other is an error.
+        ignore_table=manager.is_installed_but_not_loaded,
+    )
+    manager.use_settings(config)
+    return config

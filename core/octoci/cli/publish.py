@@ -1,7 +1,7 @@
 """``octoci publish``: the main job - pack, push packages and build information, create a release,
 deploy (and promote) it, wait, and hand outputs and a summary to the build server.
 
-The options are built from :data:`octoci.config.SETTINGS`, which also generates the
+The options are built from the settings table (:class:`octoci.settings.Settings`), which also generates the
 configuration reference, so flags, variables, file keys and docs cannot disagree. Only click and
 the standard library load here; the pipeline (and ``requests``) loads when the command runs.
 """
@@ -9,16 +9,19 @@ the standard library load here; the pipeline (and ``requests``) loads when the c
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from octoci.cli.octopus_options import OCTOPUS_OPTION_NAMES, octopus_options
-from octoci.cli.options import capture_options, json_option, make_capture_options
+from octoci.cli.octopus_options import octopus_options
+from octoci.cli.options import (
+    capture_options,
+    json_option,
+    make_capture_options,
+    resolve_settings,
+    settings_options,
+)
 from octoci.cli.state import AppState, get_state
-from octoci.config import SETTINGS, Setting
 
 if TYPE_CHECKING:
     from octoci.config import PublishConfig
@@ -30,53 +33,9 @@ if TYPE_CHECKING:
 
 __all__ = ["publish"]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _option(setting: Setting) -> Callable[[F], F]:
-    help_text = f"{setting.help} [env: {setting.env}; file: {setting.file_key}]"
-    if setting.kind == "bool":
-        return click.option(setting.flag, setting.name, default=None, help=help_text)
-    if setting.kind == "list":
-        return click.option(
-            setting.flag,
-            setting.name,
-            multiple=True,
-            metavar=setting.metavar or None,
-            help=help_text + " Repeatable.",
-        )
-    kinds: dict[str, Any] = {
-        "float": click.FloatRange(min=0, min_open=True),
-        "int": click.IntRange(1, 16),
-        "choice": click.Choice(setting.choices, case_sensitive=False),
-    }
-    return click.option(
-        setting.flag,
-        setting.name,
-        type=kinds.get(setting.kind),
-        default=None,
-        metavar=setting.metavar or None,
-        help=help_text,
-    )
-
-
-def _settings_options(function: F) -> F:
-    for setting in reversed(SETTINGS):
-        if setting.owned_flag:
-            function = _option(setting)(function)
-    return function
-
 
 @click.command()
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Configuration file (env: OCTOCI_CONFIG; default: ./octoci.toml, else [tool.octoci] "
-    "in ./pyproject.toml).",
-)
-@_settings_options
+@settings_options("publish")
 @click.option(
     "--dry-run",
     is_flag=True,
@@ -112,7 +71,6 @@ def publish(ctx: click.Context, /, **options: Any) -> None:
 
 def _run(state: AppState, options: dict[str, Any]) -> None:
     from octoci.cli.octopus_options import make_progress, make_reporter
-    from octoci.config import resolve_config
     from octoci.errors import InputError
     from octoci.octopus.preflight import check_server
     from octoci.packaging.reproducible import timestamp_from_env
@@ -122,11 +80,10 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
         raise InputError("--keep-emulator needs --emulator")
     server = state.server
     emulated = bool(options["emulator"])
-    config = resolve_config(
-        flags={s.name: options.get(s.name) for s in SETTINGS},
-        env=state.env,
-        cwd=state.cwd,
-        config_file=options["config_file"],
+    config = resolve_settings(
+        state,
+        "publish",
+        options,
         server_defaults={
             "artifact_paths": tuple(str(p) for p in server.artifact_roots()),
             "poll_interval": 0.25 if emulated else None,
@@ -161,12 +118,12 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
                 connection,
                 reporter,
                 dry_run=bool(options["dry_run"]),
-                concurrency=int(config["concurrency"]),
-                delta=config.flag("delta"),
+                concurrency=config.settings.concurrency,
+                delta=config.settings.delta,
                 progress=make_progress(state),
-                timeout=config.number("timeout"),
-                poll_interval=config.number("poll_interval"),
-                cancel_on_timeout=config.flag("cancel_on_timeout"),
+                timeout=config.settings.timeout,
+                poll_interval=config.settings.poll_interval,
+                cancel_on_timeout=config.settings.cancel_on_timeout,
             )
             _finish(state, reporter, config, plan, check, report, options, emulator)
         finally:
@@ -181,14 +138,11 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
 def _connect(
     state: AppState, config: PublishConfig, options: dict[str, Any], emulator: Any
 ) -> Connection:
-    from octoci.cli.octopus_options import open_connection
+    from octoci.cli.octopus_options import connection_options, open_connection
 
     if emulator is None:
-        settings = {k: options.get(k) for k in OCTOPUS_OPTION_NAMES}
         # The file may name the server and space; flags and variables already won in config.
-        settings["octopus_url"] = config.text("octopus_url") or None
-        settings["space"] = config.text("space") or None
-        return open_connection(state, settings)
+        return open_connection(state, connection_options(options, config))
     from octoci.octopus.connection import Connection
     from octoci.octopus.settings import OctopusSettings
 
@@ -196,7 +150,7 @@ def _connect(
     emulator_settings = OctopusSettings(
         url=emulator.url,
         api_key=emulator.api_key,
-        space=config.text("space"),
+        space=config.settings.space,
         user_agent_extra=f"ci/{state.server.name}",
     )
     return Connection(emulator_settings, redactor=state.redactor)

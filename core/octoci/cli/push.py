@@ -13,7 +13,7 @@ from octoci.cli.octopus_options import (
     open_connection,
     run_steps,
 )
-from octoci.cli.options import json_option
+from octoci.cli.options import json_option, resolve_settings, settings_options
 from octoci.cli.state import AppState, get_state
 
 if TYPE_CHECKING:
@@ -24,21 +24,7 @@ __all__ = ["push"]
 
 @click.command()
 @click.argument("packages", nargs=-1, required=True, metavar="PACKAGE...")
-@click.option(
-    "--overwrite-mode",
-    default="FailIfExists",
-    show_default=True,
-    metavar="MODE",
-    help="FailIfExists, OverwriteExisting or IgnoreIfExists (also fail, overwrite, ignore). "
-    "A re-run whose file is identical to the stored one always succeeds.",
-)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 16),
-    default=3,
-    show_default=True,
-    help="How many packages are sent at once.",
-)
+@settings_options("push")
 @click.option(
     "--progress-interval",
     type=click.FloatRange(min=0),
@@ -46,12 +32,6 @@ __all__ = ["push"]
     show_default=True,
     metavar="SECONDS",
     help="Without a terminal: seconds between progress lines (0: none).",
-)
-@click.option(
-    "--no-delta",
-    is_flag=True,
-    help="Always send whole files. By default, when Octopus has an earlier version of a "
-    "package, only a delta against it is sent if that is under 95% of the file.",
 )
 @octopus_options
 @json_option
@@ -76,16 +56,17 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
     from octoci.package_paths import expand_package_paths
     from octoci.steps.push import PushPackages
 
-    mode = parse_overwrite_mode(str(options["overwrite_mode"]))
+    config = resolve_settings(state, "push", options)
+    mode = parse_overwrite_mode(config.settings.overwrite_mode)
     files = validate_package_files(expand_package_paths(options["packages"], state.cwd))
     step = PushPackages(
         files=tuple(files),
         mode=mode,
-        concurrency=options["concurrency"],
-        delta=not options["no_delta"],
+        concurrency=config.settings.concurrency,
+        delta=config.settings.delta,
         progress=make_progress(state, float(options["progress_interval"])),
     )
-    connection = open_connection(state, connection_options(options))
+    connection = open_connection(state, connection_options(options, config))
     try:
         run_steps(state, connection, [step], as_json=options["as_json"], document=_document)
     finally:

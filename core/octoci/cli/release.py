@@ -18,13 +18,15 @@ from octoci.cli.octopus_options import (
     open_connection,
     run_steps,
 )
-from octoci.cli.options import json_option
+from octoci.cli.options import json_option, resolve_settings, settings_options
 from octoci.cli.state import AppState, get_state
 from octoci.errors import InputError
 
 if TYPE_CHECKING:
+    from octoci.config import ResolvedConfig
     from octoci.model import RunReport
     from octoci.octopus.executions import DeployRequest
+    from octoci.settings import Settings
     from octoci.steps.plan import Step
     from octoci.steps.wait import WaitOptions
 
@@ -103,40 +105,24 @@ def redeploy_option(function: F) -> F:
     )(function)
 
 
-def wait_options(function: F) -> F:
-    """``--wait`` and its timeout, polling, cancelling and log options."""
-    return _decorate(
-        function,
-        [
-            click.option("--wait", is_flag=True, help="Wait for the tasks to finish."),
-            click.option(
-                "--timeout",
-                type=click.FloatRange(min=0, min_open=True),
-                default=600.0,
-                show_default=True,
-                metavar="SECONDS",
-                help="With --wait: give up after this long (exit code 4).",
-            ),
-            click.option(
-                "--poll-interval",
-                type=click.FloatRange(min=0.01),
-                default=10.0,
-                show_default=True,
-                metavar="SECONDS",
-                help="With --wait: seconds between status checks.",
-            ),
-            click.option(
-                "--cancel-on-timeout",
-                is_flag=True,
-                help="With --wait: cancel the unfinished tasks when the timeout passes.",
-            ),
-            click.option(
-                "--progress",
-                is_flag=True,
-                help="Stream the task logs while waiting (implies --wait).",
-            ),
-        ],
-    )
+def wait_options(command: str) -> Callable[[F], F]:
+    """``--config`` and ``command``'s settings from the settings table (``--wait`` and its
+    timeout, polling and cancelling), then ``--progress``."""
+
+    def decorate(function: F) -> F:
+        return _decorate(
+            function,
+            [
+                settings_options(command),
+                click.option(
+                    "--progress",
+                    is_flag=True,
+                    help="Stream the task logs while waiting (implies --wait).",
+                ),
+            ],
+        )
+
+    return decorate
 
 
 def deploy_request(
@@ -171,23 +157,28 @@ def deploy_request(
     )
 
 
-def wait_request(options: dict[str, Any]) -> WaitOptions | None:
-    """The :class:`~octoci.steps.wait.WaitOptions` of :func:`wait_options` (``None``: no
-    ``--wait``; ``--progress`` implies it)."""
+def wait_request(options: dict[str, Any], settings: Settings) -> WaitOptions | None:
+    """How to wait, from the :func:`wait_options` settings (``None``: no ``--wait``;
+    ``--progress`` implies it)."""
     from octoci.steps.wait import WaitOptions
 
-    if not (options.get("wait") or options.get("progress")):
+    if not (settings.wait or options.get("progress")):
         return None
     return WaitOptions(
-        timeout=float(options["timeout"]),
-        poll_interval=float(options["poll_interval"]),
-        cancel_on_timeout=bool(options.get("cancel_on_timeout")),
+        timeout=settings.timeout,
+        poll_interval=settings.poll_interval,
+        cancel_on_timeout=settings.cancel_on_timeout,
         logs=bool(options.get("progress")),
     )
 
 
 def run_task_steps(
-    state: AppState, options: dict[str, Any], steps: Sequence[Step], *, with_release: bool = False
+    state: AppState,
+    options: dict[str, Any],
+    config: ResolvedConfig,
+    steps: Sequence[Step],
+    *,
+    with_release: bool = False,
 ) -> None:
     """Run steps that queue server tasks; ``--json``: ``{"Tasks": [...]}``, with the
     ``Release`` first when ``with_release``."""
@@ -199,7 +190,7 @@ def run_task_steps(
         data["Tasks"] = [d.to_json() for d in report.deployments]
         return data
 
-    connection = open_connection(state, connection_options(options))
+    connection = open_connection(state, connection_options(options, config))
     try:
         run_steps(state, connection, steps, as_json=bool(options["as_json"]), document=document)
     finally:
@@ -253,7 +244,7 @@ def release() -> None:
 )
 @deploy_options
 @redeploy_option
-@wait_options
+@wait_options("release create")
 @octopus_options
 @json_option
 @click.pass_context
@@ -287,13 +278,15 @@ def create(ctx: click.Context, /, **options: Any) -> None:
         ignore_if_exists=bool(options["ignore_if_exists"]),
     )
     validate_release_request(request)
+    config = resolve_settings(state, "release create", options)
     deploy = deploy_request(options, request.project, options["deploy_to"], request.version)
     if not options["deploy_to"] and (deploy.tenants or deploy.tenant_tags or deploy.variables):
         raise InputError("--tenant, --tenant-tag and --variable need --deploy-to")
     steps: list[Step] = [CreateRelease(request, deploy if deploy.environments else None)]
     if deploy.environments:
-        steps.append(Deploy(deploy, wait_request(options), redeploy=bool(options["redeploy"])))
-    run_task_steps(state, options, steps, with_release=True)
+        wait = wait_request(options, config.settings)
+        steps.append(Deploy(deploy, wait, redeploy=bool(options["redeploy"])))
+    run_task_steps(state, options, config, steps, with_release=True)
 
 
 @release.command("deploy")
@@ -309,7 +302,7 @@ def create(ctx: click.Context, /, **options: Any) -> None:
 )
 @deploy_options
 @redeploy_option
-@wait_options
+@wait_options("release deploy")
 @octopus_options
 @json_option
 @click.pass_context
@@ -324,8 +317,11 @@ def deploy(ctx: click.Context, /, **options: Any) -> None:
     request = deploy_request(
         options, str(options["project"]), options["environments"], str(options["release_version"])
     )
-    step = Deploy(request, wait_request(options), redeploy=bool(options["redeploy"]))
-    run_task_steps(state, options, [step])
+    config = resolve_settings(state, "release deploy", options)
+    step = Deploy(
+        request, wait_request(options, config.settings), redeploy=bool(options["redeploy"])
+    )
+    run_task_steps(state, options, config, [step])
 
 
 @release.command("promote")
@@ -347,7 +343,7 @@ def deploy(ctx: click.Context, /, **options: Any) -> None:
 )
 @deploy_options
 @redeploy_option
-@wait_options
+@wait_options("release promote")
 @octopus_options
 @json_option
 @click.pass_context
@@ -360,11 +356,12 @@ def promote(ctx: click.Context, /, **options: Any) -> None:
     from octoci.steps.deploy import Promote
 
     request = deploy_request(options, str(options["project"]), options["targets"])
+    config = resolve_settings(state, "release promote", options)
     step = Promote(
         request,
         source=str(options["source"]),
         latest_successful=bool(options["latest_successful"]),
-        wait=wait_request(options),
+        wait=wait_request(options, config.settings),
         redeploy=bool(options["redeploy"]),
     )
-    run_task_steps(state, options, [step], with_release=True)
+    run_task_steps(state, options, config, [step], with_release=True)

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from octoci.cli.octopus_options import octopus_options
-from octoci.cli.options import json_option
+from octoci.cli.options import json_option, resolve_settings
 from octoci.cli.release import (
     deploy_options,
     deploy_request,
@@ -38,7 +38,7 @@ def runbook() -> None:
 )
 @click.option("--snapshot", default="", help="Snapshot name or id (default: the published one).")
 @deploy_options
-@wait_options
+@wait_options("runbook run")
 @octopus_options
 @json_option
 @click.pass_context
@@ -51,10 +51,11 @@ def run(ctx: click.Context, /, **options: Any) -> None:
     from octoci.steps.deploy import RunRunbook
 
     request = deploy_request(options, str(options["project"]), options["environments"])
+    config = resolve_settings(state, "runbook run", options)
     step = RunRunbook(
         request,
         runbook=str(options["runbook_name"]),
         snapshot=str(options["snapshot"]),
-        wait=wait_request(options),
+        wait=wait_request(options, config.settings),
     )
-    run_task_steps(state, options, [step])
+    run_task_steps(state, options, config, [step])

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from octoci.cli.octopus_options import octopus_options
-from octoci.cli.options import json_option
+from octoci.cli.options import json_option, resolve_settings
 from octoci.cli.release import run_task_steps, wait_options, wait_request
 from octoci.cli.state import get_state
 
@@ -22,7 +22,7 @@ def task() -> None:
 
 @task.command("wait")
 @click.argument("task_ids", nargs=-1, required=True, metavar="TASK_ID...")
-@wait_options
+@wait_options("task wait")
 @octopus_options
 @json_option
 @click.pass_context
@@ -36,7 +36,8 @@ def wait(ctx: click.Context, /, **options: Any) -> None:
     from octoci.steps.wait import Wait
 
     ids = [i.strip() for value in options["task_ids"] for i in value.split(",") if i.strip()]
-    options["wait"] = True
-    wait_for = wait_request(options)
+    # It always waits: "wait" is not one of its settings, so no variable or file turns it off.
+    config = resolve_settings(state, "task wait", options).override("wait", True, "task wait")
+    wait_for = wait_request(options, config.settings)
     assert wait_for is not None
-    run_task_steps(state, options, [Wait(tuple(dict.fromkeys(ids)), wait_for)])
+    run_task_steps(state, options, config, [Wait(tuple(dict.fromkeys(ids)), wait_for)])
