@@ -72,17 +72,11 @@ class DryRunConnection(Connection):
             )
         return super().request(method, path, **kwargs)
 
-    def post_json(
-        self,
-        path: str,
-        body: Any,
-        *,
-        what: str,
-        params: Mapping[str, Any] | None = None,
-        **_: Any,  # permission, idempotent, ok: nothing is sent
-    ) -> Any:
-        """Record the POST and answer as Octopus would, with made-up ``dry-run`` ids."""
-        self.recorded.append(RecordedRequest("POST", path, dict(params or {}), body, what))
+    def post_json(self, path: str, body: Any, **options: Any) -> Any:
+        """Record the POST (``what`` and ``params`` as the real one takes them; nothing is sent)
+        and answer as Octopus would, with made-up ``dry-run`` ids."""
+        params = dict(options.get("params") or {})
+        self.recorded.append(RecordedRequest("POST", path, params, body, str(options["what"])))
         number = next(self._ids)
         if path.endswith("/releases/create/v1"):
             version = str(body.get("ReleaseVersion") or f"{DRY_RUN_MARK}-{number}")
