@@ -309,7 +309,8 @@ def create(ctx: click.Context, /, **options: Any) -> None:
 def deploy(ctx: click.Context, /, **options: Any) -> None:
     """Deploy a release to environments, untenanted or for tenants and tenant tags.
 
-    With --json: {"Tasks": [{ServerTaskId, EnvironmentName, TenantName, DeploymentId, State}]}.
+    With --json: {"Tasks": [{ServerTaskId, EnvironmentName, TenantName, DeploymentId, State,
+    Url}]}.
     """
     state = get_state(ctx)
     from octoci.steps.deploy import Deploy

@@ -45,7 +45,8 @@ def runbook() -> None:
 def run(ctx: click.Context, /, **options: Any) -> None:
     """Run a runbook; with --wait, wait for every run and exit 3 if one fails.
 
-    With --json: {"Tasks": [{ServerTaskId, EnvironmentName, TenantName, RunbookRunId, State}]}.
+    With --json: {"Tasks": [{ServerTaskId, EnvironmentName, TenantName, RunbookRunId, State,
+    Url}]}.
     """
     state = get_state(ctx)
     from octoci.steps.deploy import RunRunbook

@@ -30,7 +30,7 @@ def wait(ctx: click.Context, /, **options: Any) -> None:
     """Wait for tasks (ServerTasks-123, or a comma-separated list such as a previous step's
     server_task_ids output).
 
-    With --json: {"Tasks": [{ServerTaskId, State}]}.
+    With --json: {"Tasks": [{ServerTaskId, EnvironmentName, State, Url}]}.
     """
     state = get_state(ctx)
     from octoci.steps.wait import Wait
