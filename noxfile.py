@@ -147,7 +147,9 @@ def plugin(session: nox.Session, server: str) -> None:
 
 @nox.session
 def conformance(session: nox.Session) -> None:
-    """Octopus's official TypeScript client (npm) driven against our emulator (needs node, npm)."""
+    """Every Octopus client on the npm registry, unmodified and pinned, against our emulator:
+    the api-client's own tests, its CI sequence, octopackjs and the octopus-deploy scripts (needs
+    node and npm; the packages are installed into the session's cache folder)."""
     session.install("-e", ".")
     session.run(
         "python",

@@ -83,6 +83,11 @@ def test_example_plugin_detects_greets_and_masks(plugin_site: Path, tmp_path: Pa
     assert greet.stdout == "Hello, Ada, from the example plugin\n"
     masked = octoci(plugin_site, "example-greet", "token-XYZ-123", EXAMPLE_TOKEN="token-XYZ-123")
     assert masked.stdout == "Hello, ***, from the example plugin\n"
+    notified = octoci(plugin_site, "example-greet", "Ada", EXAMPLE_NOTIFY="1")
+    assert notified.stderr == "example: the octoci run on local succeeded\n"
+    failed = octoci(plugin_site, "push", "missing-*.zip", EXAMPLE_NOTIFY="1")
+    assert failed.returncode == 2
+    assert failed.stderr.endswith("example: the octoci run on local failed with exit code 2\n")
 
 
 @pytest.mark.slow

@@ -2,7 +2,9 @@
 
 The public API for plugin authors: :data:`hookimpl` to implement hooks, :data:`hookspec` to
 declare hooks of your own (through ``octoci_addhooks``), :class:`CIServer` for build-server
-adapters, and the data model. Everything else is internal and may change.
+adapters, :class:`RunContext` (with :func:`pass_run_context`) for plugin commands and
+notification hooks, and the data model. Everything else (``octoci.cli`` included) is internal
+and may change.
 
 Example plugin module, registered through the ``octoci`` entry-point group::
 
@@ -23,6 +25,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     import pluggy
 
+    from octoci.context import RunContext, get_run_context, pass_run_context
     from octoci.errors import InputError, MissingExtraError, OctociError
     from octoci.model import (
         Artifact,
@@ -60,6 +63,9 @@ _LAZY = {
     "Release": "octoci.model",
     "RunReport": "octoci.model",
     "CIServer": "octoci.server",
+    "RunContext": "octoci.context",
+    "get_run_context": "octoci.context",
+    "pass_run_context": "octoci.context",
     "hookimpl": "octoci.markers",
     "hookspec": "octoci.markers",
 }
@@ -93,8 +99,11 @@ __all__ = [
     "PackageFormat",
     "PackageSpec",
     "Release",
+    "RunContext",
     "RunReport",
     "__version__",
+    "get_run_context",
     "hookimpl",
     "hookspec",
+    "pass_run_context",
 ]

@@ -19,6 +19,7 @@ from octoci.markers import hookspec
 if TYPE_CHECKING:
     import click
 
+    from octoci.context import RunContext
     from octoci.local_octopus import LocalOctopus
     from octoci.model import (
         Artifact,
@@ -215,9 +216,18 @@ def octoci_package_version(server: CIServer, info: BuildInformation) -> str | No
 
 @hookspec
 def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
-    """Values to mask in every output, log and error, and to register with the CI's masking.
+    """Values to mask in every output, log and error, and to register with the CI's masking:
+    secrets that are not tied to a build server being detected (a token of your own service,
+    ``GITHUB_TOKEN`` wherever it is set). Asked when the plugins are loaded and again when the
+    adapter is created (it masks them too): return the same values each time, quickly, without
+    side effects. Each value must be a string.
 
-    The core contributes ``OCTOPUS_API_KEY`` and ``OCTOPUS_ACCESS_TOKEN``.
+    A build server's own secrets (its API token, a password in its repository URL) belong in
+    the adapter's :meth:`~octoci.server.CIServer.secrets` instead: the core asks only the active
+    adapter, so no plugin needs to detect its server here. The core contributes
+    ``OCTOPUS_API_KEY``, ``OCTOPUS_ACCESS_TOKEN`` and proxy passwords.
+
+    :param env: the run's environment variables.
 
     Example::
 
@@ -310,6 +320,10 @@ def octoci_summary(report: RunReport) -> str | None:
 def octoci_add_commands(cli: click.Group) -> None:
     """Add subcommands to the ``octoci`` command line.
 
+    A command gets the run's :class:`~octoci.context.RunContext` (environment, working folder,
+    active adapter, plugin manager, output that masks secrets) with
+    :func:`octoci.pass_run_context`; never import ``octoci.cli``, which is internal.
+
     :param cli: the root ``click`` group.
 
     Example::
@@ -317,6 +331,38 @@ def octoci_add_commands(cli: click.Group) -> None:
         @octoci.hookimpl
         def octoci_add_commands(cli):
             @cli.command()
-            def hello():
-                click.echo("hello from my plugin")
+            @octoci.pass_run_context
+            def hello(context):
+                context.echo(f"hello from my plugin, on {context.server.display_name}")
+    """
+
+
+@hookspec
+def octoci_run_finished(report: RunReport, exit_code: int, context: RunContext) -> None:
+    """The run is over: for notification plugins (chat, e-mail, dashboards). Called once at the
+    end of every command that ran, succeeded or failed, after the command's own output and its
+    error line; not for ``--help``, ``--version`` or a usage error click reports while reading
+    the command line (the command never started).
+
+    A plugin that raises here does not change the run's exit code: octoci writes
+    ``octoci: warning: the plugin 'NAME' failed in octoci_run_finished (...); the exit code is
+    unchanged`` and still calls the other plugins. Standard output may be the command's ``--json``:
+    write with ``context.server.write`` (the job log) or to ``context.stderr``.
+
+    :param report: the :class:`~octoci.model.RunReport` the command handed to the build server
+        (packages, build information, release, deployments, warnings), with
+        ``report.exit_code`` set; only ``server`` and ``exit_code`` when the command had
+        nothing to report (it failed first, or reports nothing).
+    :param exit_code: the run's exit code (``docs/reference/exit-codes.md``).
+    :param context: the run's :class:`~octoci.context.RunContext` (environment, working folder,
+        active server, plugin manager, masked output).
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_run_finished(report, exit_code, context):
+            webhook = context.env.get("ACME_CHAT_WEBHOOK")
+            if webhook:
+                status = "succeeded" if exit_code == 0 else f"failed ({exit_code})"
+                post_message(webhook, f"octoci on {report.server} {status}")
     """

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import pluggy
 
-from octoci import hookspecs
+from octoci import contributions, hookspecs
 from octoci.errors import InputError, OctociError, PluginLoadError, UnknownServerError
 from octoci.local_octopus import NO_LOCAL_OCTOPUS, LocalOctopus
 from octoci.model import (
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import click
 
     from octoci.config import ResolvedConfig
+    from octoci.context import RunContext
     from octoci.settings import PluginSettings
 
 _SettingsT = TypeVar("_SettingsT")
@@ -104,6 +105,8 @@ class OctociPluginManager(pluggy.PluginManager):
         self.builtin_candidates: set[str] = set()
         self.shadowed: dict[str, str] = {}
         """Entry-point names skipped because a built-in has that name -> their distribution."""
+        self.adapter_plugins: dict[type[CIServer], str] = {}
+        """Adapter class -> the name of the plugin that registered it (for errors)."""
         self.hook.octoci_addhooks.call_historic(kwargs={"pluginmanager": self})
 
     # ------------------------------------------------------------------ loading
@@ -203,16 +206,26 @@ class OctociPluginManager(pluggy.PluginManager):
             infos.append(PluginInfo(name, kind, dist, version, hooks, blocked))
         return infos
 
+    def label(self, name: str) -> str:
+        """How errors and warnings name a plugin: ``'acme' (from acme-octoci 1.2)``, the core's
+        and built-in plugins ``(from octoci <version>)``, one registered by hand just its name."""
+        from octoci import __version__
+
+        if name in self.distributions:
+            dist, version = self.distributions[name]
+        elif name in CORE_PLUGINS or name in self.builtin_names:
+            dist, version = "octoci", __version__
+        else:
+            return repr(name)
+        return f"{name!r} (from {' '.join(filter(None, (dist, version)))})"
+
     # ------------------------------------------------------------------ typed hook calls
     def server_classes(self) -> dict[str, type[CIServer]]:
         """Every registered adapter by name; two plugins registering one name is an error."""
         found: dict[str, type[CIServer]] = {}
-        for result in self.hook.octoci_servers():
+        for plugin, result in contributions.servers(self):
             for server in result:
-                if not (isinstance(server, type) and issubclass(server, CIServer)):
-                    raise PluginLoadError(
-                        f"octoci_servers returned {server!r}, which is not a CIServer subclass"
-                    )
+                self.adapter_plugins.setdefault(server, plugin)
                 other = found.get(server.name)
                 if other is not None and other is not server:
                     raise PluginLoadError(
@@ -223,6 +236,24 @@ class OctociPluginManager(pluggy.PluginManager):
                 found[server.name] = server
         return found
 
+    def server_class(self, env: Mapping[str, str], *, name: str | None = None) -> type[CIServer]:
+        """The active adapter's class: the one ``name`` forces, else the detected one (local if
+        none)."""
+        servers = self.server_classes()
+        if name:
+            chosen = servers.get(name.strip().lower())
+            if chosen is None:
+                raise UnknownServerError(
+                    f"unknown build server {name!r}; known: {', '.join(sorted(servers))}"
+                )
+            return chosen
+        detected: type[CIServer] | None = self.hook.octoci_detect_server(
+            env=env, servers=list(servers.values())
+        )
+        if detected is None:
+            raise PluginLoadError("no plugin decided the build server (octoci.defaults blocked?)")
+        return detected
+
     def select_server(
         self,
         env: Mapping[str, str],
@@ -231,21 +262,16 @@ class OctociPluginManager(pluggy.PluginManager):
         name: str | None = None,
         cwd: Path | None = None,
     ) -> CIServer:
-        """The active adapter: the one ``name`` forces, else the detected one (local if none)."""
-        servers = self.server_classes()
-        if name:
-            chosen = servers.get(name.strip().lower())
-            if chosen is None:
-                raise UnknownServerError(
-                    f"unknown build server {name!r}; known: {', '.join(sorted(servers))}"
-                )
-        else:
-            chosen = self.hook.octoci_detect_server(env=env, servers=list(servers.values()))
-            if chosen is None:
-                raise PluginLoadError(
-                    "no plugin decided the build server (octoci.defaults blocked?)"
-                )
-        return chosen(env, stream, cwd=cwd)
+        """The active adapter (:meth:`server_class`), masking its :meth:`~CIServer.secrets`
+        and those of ``octoci_secrets``."""
+        chosen = self.server_class(env, name=name)
+        server = chosen(env, stream, cwd=cwd)
+        # The adapter masks its own secrets (asked once, now) and the plugins' in everything it
+        # writes from the start, and registers them with the server's masking command.
+        plugin = self.adapter_plugins.get(chosen, chosen.__module__)
+        for secret in [*contributions.server_secrets(self, plugin, server), *self.secrets(env)]:
+            server.mask(secret)
+        return server
 
     def capture(self, server: CIServer, options: CaptureOptions | None = None) -> BuildInformation:
         """Build information with commits, normalised: what ``octoci info`` shows and pushes."""
@@ -269,9 +295,7 @@ class OctociPluginManager(pluggy.PluginManager):
         relative to ``server.cwd``, the build's folder). When two plugins report the same file,
         the one called first wins: a third-party or built-in plugin over the core's default."""
         seen: dict[Path, Artifact] = {}
-        results = self.hook.octoci_discover_artifacts(
-            server=server, search_paths=list(search_paths)
-        )
+        results = contributions.artifacts(self, server=server, search_paths=list(search_paths))
         for result in results:
             for artifact in result:
                 if not artifact.path.is_absolute():
@@ -283,7 +307,7 @@ class OctociPluginManager(pluggy.PluginManager):
     def package_formats(self) -> dict[str, PackageFormat]:
         """Every registered package format by name; a name registered twice is an error."""
         formats: dict[str, PackageFormat] = {}
-        for result in self.hook.octoci_package_formats():
+        for result in contributions.package_formats(self):
             for fmt in result:
                 key = fmt.name.lower()
                 if key in formats and formats[key] is not fmt:
@@ -293,7 +317,7 @@ class OctociPluginManager(pluggy.PluginManager):
 
     def secrets(self, env: Mapping[str, str]) -> list[str]:
         """Every secret value plugins know of, longest first, without empties."""
-        values = {s for result in self.hook.octoci_secrets(env=env) for s in result if s}
+        values = {s for result in contributions.secrets(self, env=env) for s in result if s}
         return sorted(values, key=len, reverse=True)
 
     def id_token(self, server: CIServer, audience: str) -> str | None:
@@ -304,7 +328,7 @@ class OctociPluginManager(pluggy.PluginManager):
     def outputs(self, report: RunReport) -> dict[str, str]:
         """Output variables merged from every plugin; conflicting values are an error."""
         merged: dict[str, str] = {}
-        for result in reversed(self.hook.octoci_outputs(report=report)):
+        for result in reversed(contributions.outputs(self, report=report)):
             for key, value in result.items():
                 if key in merged and merged[key] != value:
                     raise PluginLoadError(f"two plugins set the output {key!r} to different values")
@@ -313,7 +337,7 @@ class OctociPluginManager(pluggy.PluginManager):
 
     def summary(self, report: RunReport) -> str:
         """The job summary: every plugin's section, the core's first."""
-        return "\n".join(s for s in reversed(self.hook.octoci_summary(report=report)) if s)
+        return "\n".join(s for s in reversed(contributions.summaries(self, report=report)) if s)
 
     def start_local_octopus(
         self,
@@ -391,6 +415,21 @@ class OctociPluginManager(pluggy.PluginManager):
         raise PluginLoadError(
             f"{settings_class.__name__} is not declared by any plugin's octoci_add_settings"
         )
+
+    def run_finished(self, report: RunReport, exit_code: int, context: RunContext) -> None:
+        """Tell every plugin the run is over; a plugin that raises is a warning naming it, and
+        the other plugins are still told."""
+        failures = contributions.call_each_guarded(
+            self, "octoci_run_finished", report=report, exit_code=exit_code, context=context
+        )
+        for name, error in failures:
+            log.warning(
+                "the plugin %s failed in octoci_run_finished (%s: %s); the exit code is unchanged",
+                self.label(name),
+                type(error).__name__,
+                " ".join(str(error).split()),
+            )
+            log.debug("octoci_run_finished failed", exc_info=error)
 
 
 def _trace(pm: OctociPluginManager, stream: TextIO) -> None:

@@ -20,9 +20,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import ClassVar, Literal, TextIO
 
-from octoci.errors import MissingExtraError
+from octoci.errors import MissingExtraError, OctociError
 from octoci.model import BuildInformation, Commit
-from octoci.redaction import Redactor, secret_parts
+from octoci.redaction import Redactor, secret_parts, url_password
 
 __all__ = ["AnnotationLevel", "CIServer"]
 
@@ -113,6 +113,24 @@ class CIServer(ABC):
         or ``None`` when the server cannot issue one (the default)."""
         return None
 
+    def secrets(self) -> Sequence[str]:
+        """The secret values this build server's environment holds (its API token, a password
+        inside a repository URL, an OIDC token it minted...), so that nothing octoci writes can
+        show them. Default: none.
+
+        The core asks the *active* adapter once, right after creating it, and masks every value
+        in everything the run writes and through :meth:`mask` (the server's masking command).
+        Secrets found later (a token fetched from an API) go through :meth:`mask` when found.
+        Do not raise for a malformed variable or file: leave it out, and let the method that
+        reads it for real report it with its name.
+
+        Example::
+
+            def secrets(self):
+                return self.secret_values("DRONE_TOKEN", "DRONE_NETRC_PASSWORD")
+        """
+        return ()
+
     def publish_artifact(self, path: Path, name: str | None = None) -> bool:
         """Publish ``path`` as a build artifact of this build; ``False`` when the server has no
         way for a step to do it (the default)."""
@@ -179,6 +197,22 @@ class CIServer(ABC):
             self.write(text_line)
 
     # ------------------------------------------------------------------ helpers for subclasses
+    def secret_values(self, *names: str, urls: Sequence[str] = ()) -> list[str]:
+        """For :meth:`secrets`: the values of the environment variables ``names``, stripped, and
+        the password in each URL of ``urls`` (as written and decoded); empty ones and variables
+        that cannot be read (not UTF-8: reported where they are used) left out."""
+        values: list[str] = []
+        for name in names:
+            try:
+                value = self.env.get(name, "").strip()
+            except OctociError:
+                continue
+            if value:
+                values.append(value)
+        for url in urls:
+            values.extend(url_password(url))
+        return list(dict.fromkeys(values))
+
     def require(self, module: str) -> ModuleType:
         """Import a module of this adapter's extra, or raise :class:`MissingExtraError`.
 

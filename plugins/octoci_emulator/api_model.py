@@ -1,6 +1,6 @@
-"""Reading the seeded model: environments, projects, lifecycles, channels, tenants, tag sets,
-runbooks and deployment processes (list with ``name``/``partialName``/``ids``/paging, ``all``,
-get by id)."""
+"""Reading the model: environments, projects, project groups, lifecycles, channels, tenants, tag
+sets, runbooks, runbook snapshots and deployment processes (list with ``name``/``partialName``/
+``ids``/paging, ``all``, get by id)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ _COLLECTIONS = (
     ("tagsets", "tagset", "TagSet"),
     ("runbooks", "runbook", "Runbook"),
     ("deploymentprocesses", "deploymentprocess", "DeploymentProcess"),
+    ("projectgroups", "projectgroup", "ProjectGroup"),
+    ("runbookSnapshots", "runbooksnapshot", "RunbookSnapshot"),
 )
 
 

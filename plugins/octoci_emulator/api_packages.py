@@ -47,7 +47,7 @@ _MODES = {
     "ignoreifexists": "IgnoreIfExists",
 }
 _EXISTS_MESSAGE = (
-    "A package with the same ID and version already exists. To proceed anyway, specify an "
+    "A package with the same name and version already exists. To proceed anyway, specify an "
     "overwriteMode of OverwriteExisting or IgnoreIfExists."
 )
 _NO_FILE = "A package file must be provided"

@@ -14,6 +14,7 @@ from octoci_emulator import (
     api_packages,
     api_root,
     api_tasks,
+    api_writes,
 )
 from octoci_emulator.auth import Authenticator
 from octoci_emulator.catalog import default_space
@@ -41,6 +42,7 @@ def build_router() -> Router:
         api_executions,
         api_tasks,
         api_model,
+        api_writes,
     ):
         module.register(router)
     register_web(router)

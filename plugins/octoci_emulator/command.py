@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from octoci.cli.state import get_state
+from octoci.context import get_run_context
 from octoci.errors import InputError
 from octoci.local_octopus import sigterm_as_interrupt
 
@@ -82,7 +82,7 @@ def emulator(
 
     from octoci_emulator import ApiKey, Emulator, Seed, load_seed
 
-    state = get_state(ctx)
+    context = get_run_context(ctx)
     seed = load_seed(seed_file) if seed_file is not None else Seed()
     for key in api_keys:
         if not _API_KEY.match(key):
@@ -120,10 +120,10 @@ def emulator(
     # SIGTERM stops it like Ctrl-C does, so a temporary data dir is removed.
     try:
         with sigterm_as_interrupt():
-            state.echo(f"Octopus emulator listening on {server.url} (API key: {server.api_key})")
-            state.stdout.flush()
+            context.echo(f"Octopus emulator listening on {server.url} (API key: {server.api_key})")
+            context.stdout.flush()
             server.serve_forever()
     except KeyboardInterrupt:
-        state.stderr.write("octoci: emulator stopped\n")
+        context.stderr.write("octoci: emulator stopped\n")
     finally:
         server.stop()

@@ -8,6 +8,7 @@ from typing import Literal
 __all__ = [
     "ALL_PERMISSIONS",
     "DEFAULT_API_KEY",
+    "MODEL_PERMISSIONS",
     "ApiKey",
     "EmulatorConfig",
     "FaultRule",
@@ -20,8 +21,27 @@ __all__ = [
 #: The key an emulator accepts when none is configured. A test key, not a secret.
 DEFAULT_API_KEY = "API-EMULATOR0000000000000000000"
 
+#: The permissions writes to the model check, named as in Octopus (see ``api_writes``).
+MODEL_PERMISSIONS: frozenset[str] = frozenset(
+    {
+        *(
+            f"{kind}{verb}"
+            for kind in ("Space", "ProjectGroup", "Environment", "Lifecycle", "TagSet")
+            for verb in ("Create", "Edit", "Delete")
+        ),
+        *(
+            f"{kind}{verb}"
+            for kind in ("Project", "Tenant")
+            for verb in ("Create", "Edit", "Delete")
+        ),
+        "ProcessEdit",
+        "RunbookEdit",
+        "VariableEdit",
+    }
+)
+
 #: The permissions the emulator checks; a key without a ``permissions`` list has them all.
-ALL_PERMISSIONS: frozenset[str] = frozenset(
+ALL_PERMISSIONS: frozenset[str] = MODEL_PERMISSIONS | frozenset(
     {
         "BuiltInFeedPush",
         "BuiltInFeedAdminister",

@@ -582,6 +582,12 @@ def _check_references(seed: Seed, source: str) -> None:
                         f"space {space.name!r}: tenant {tenant.name!r}: unknown project "
                         f"{project_name!r}"
                     )
+                if projects[project_name.lower()].tenanted == "Untenanted":
+                    raise fail(
+                        f"space {space.name!r}: tenant {tenant.name!r}: project {project_name!r} "
+                        'does not allow tenanted deployments (give it tenanted = "Tenanted" or '
+                        '"TenantedOrUntenanted")'
+                    )
                 for env in environments:
                     if env.lower() not in envs:
                         raise fail(

@@ -182,3 +182,36 @@ def test_dry_run_lists_plugin_settings_with_their_source(
     assert f"acme.channel = #deploys  [file {tmp_path / 'octoci.toml'}]" in result.stdout
     assert "acme.retries = 3  [default]" in result.stdout
     assert "overwrite_mode = FailIfExists  [default]" in result.stdout
+
+
+class AcmeCommandPlugin(AcmePlugin):
+    """Adds ``octoci acme-status``, which shows its settings through the run context."""
+
+    @hookimpl
+    def octoci_add_commands(self, cli: Any) -> None:
+        import octoci
+
+        @cli.command("acme-status")
+        @octoci.pass_run_context
+        def acme_status(context: octoci.RunContext) -> None:
+            acme = context.plugin_settings(AcmeSettings)
+            context.echo(f"channel={acme.channel} retries={acme.retries}")
+            # No core setting applies to a plugin's command: each holds its default.
+            context.echo(f"space={context.settings.space!r}")
+
+
+def test_a_plugin_command_reads_its_settings_through_the_run_context(
+    octoci: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    _write(tmp_path, "octoci.toml", 'space = "Ops"\n[acme]\nretries = 7\n')
+    result = octoci(
+        "acme-status", env={"OCTOCI_ACME_CHANNEL": "#ops"}, plugins=(AcmeCommandPlugin(),)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "channel=#ops retries=7" in result.stdout
+    assert "space=''" in result.stdout
+    _write(tmp_path, "octoci.toml", "[acme]\nretry = 7\n")
+    refused = octoci("acme-status", plugins=(AcmeCommandPlugin(),))
+    assert refused.exit_code == 2
+    assert "retry" in refused.stderr
+    assert "acme" in refused.stderr

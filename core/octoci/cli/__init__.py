@@ -8,13 +8,15 @@ its environment, streams and working directory injected; :func:`main` is the con
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 import click
 
@@ -22,6 +24,9 @@ from octoci import __version__
 from octoci.environment import Environment
 from octoci.errors import EXIT_FAILURE, EXIT_USAGE, OctociError
 from octoci.redaction import RedactingStream, Redactor
+
+if TYPE_CHECKING:
+    from octoci.cli.state import AppState
 
 __all__ = ["cli", "main", "run"]
 
@@ -54,6 +59,28 @@ class OctociGroup(click.Group):
             command: click.Command = getattr(module, attribute)
             return command
         return self._plugin_commands(ctx).get(cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.Exit as exc:
+            # A command's ctx.exit(3) ends through click's Exit, which click.main() (not in
+            # standalone mode) turns into a return value run() cannot tell from a command's
+            # own return value: keep the code.
+            from octoci.cli.state import get_state
+
+            get_state(ctx).exit_code = int(exc.exit_code)
+            raise
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is None:
+            return name, command, rest
+        from octoci.cli.state import get_state
+
+        return name, _noting_start(command, get_state(ctx)), rest
 
     def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
         from octoci.cli.state import get_state
@@ -100,6 +127,39 @@ def cli(ctx: click.Context, /, **_options: Any) -> None:
     from octoci.cli.state import get_state
 
     get_state(ctx)
+
+
+def _noting_start(command: click.Command, state: AppState) -> click.Command:
+    """``command`` (a copy: the original may be shared) telling ``state`` when its own code
+    starts, which is when the run counts as having run a command (``octoci_run_finished``).
+
+    A group's callback runs before its subcommand's options are parsed (``octoci release create
+    --help`` runs ``release``'s), so in a group the subcommand it resolves is the one that counts
+    (the group's own callback only without one: ``invoke_without_command``).
+    """
+    noted = copy.copy(command)
+    if isinstance(command, click.Group) and isinstance(noted, click.Group):
+        resolve = command.resolve_command
+
+        def resolve_noting(
+            ctx: click.Context, args: list[str]
+        ) -> tuple[str | None, click.Command | None, list[str]]:
+            name, sub, rest = resolve(ctx, args)
+            return name, (_noting_start(sub, state) if sub is not None else None), rest
+
+        noted.resolve_command = resolve_noting  # type: ignore[method-assign]
+    callback = command.callback
+    if callback is not None:
+
+        @functools.wraps(callback)
+        def noting(*args: Any, **kwargs: Any) -> Any:
+            # A group's callback with a subcommand to come is not the start (see above).
+            if click.get_current_context().invoked_subcommand is None:
+                state.command_started = True
+            return callback(*args, **kwargs)
+
+        noted.callback = noting
+    return noted
 
 
 def _configure_logging(stderr: TextIO, debug: bool) -> logging.Handler:
@@ -159,7 +219,22 @@ def run(
         # click's own output (help, --version, plugin commands using click.echo) goes to sys.*:
         # point those at the injected streams for the length of the run.
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            cli.main(args=args, prog_name="octoci", standalone_mode=False, obj=state)
+            code = _invoke(args, state, err, debug, redactor)
+            # After the command's output and error line; nothing a plugin does changes the code.
+            state.finish(code)
+        return code
+    finally:
+        logging.getLogger("octoci").removeHandler(handler)
+        out.flush()
+        err.flush()
+
+
+def _invoke(
+    args: Sequence[str], state: AppState, err: TextIO, debug: bool, redactor: Redactor
+) -> int:
+    """Run the command line and turn whatever ends it into an exit code and one error line."""
+    try:
+        cli.main(args=list(args), prog_name="octoci", standalone_mode=False, obj=state)
     except OctociError as exc:
         return _fail(err, str(exc), exc.exit_code, debug, redactor)
     except click.exceptions.Exit as exc:
@@ -179,11 +254,7 @@ def run(
             debug,
             redactor,
         )
-    finally:
-        logging.getLogger("octoci").removeHandler(handler)
-        out.flush()
-        err.flush()
-    return 0
+    return state.exit_code
 
 
 def _click_message(exc: click.ClickException) -> str:

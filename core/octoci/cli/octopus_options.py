@@ -223,6 +223,8 @@ def make_reporter(state: AppState, as_json: bool) -> Reporter:
         live=terminal(state),
         plugins=state.plugin_manager,
         write_json=state.echo_json if as_json else None,
+        # Kept for octoci_run_finished: what the command handed to the build server.
+        on_hand_over=state.record_report,
     )
 
 

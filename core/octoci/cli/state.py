@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,13 +11,18 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
+from octoci.errors import OctociError
 from octoci.redaction import Redactor
 
 if TYPE_CHECKING:
+    from octoci.context import RunContext
+    from octoci.model import RunReport
     from octoci.plugins import OctociPluginManager
     from octoci.server import CIServer
 
 __all__ = ["AppState", "get_state"]
+
+log = logging.getLogger("octoci")
 
 
 @dataclass
@@ -41,8 +47,16 @@ class AppState:
     """Plugin objects registered after loading (tests and embedding)."""
     _plugin_manager: OctociPluginManager | None = None
     _server: CIServer | None = None
+    _context: RunContext | None = None
     plugin_commands: dict[str, click.Command] | None = None
     options_applied: bool = False
+    command_started: bool = False
+    """True once a command's own code started (not for ``--help`` or a usage error click
+    reports while parsing): then the run ends with ``octoci_run_finished``."""
+    exit_code: int = 0
+    """The code a command asked for with click's ``ctx.exit(code)``."""
+    report: RunReport | None = None
+    """What the command handed to the build server (:meth:`record_report`)."""
 
     @property
     def plugin_manager(self) -> OctociPluginManager:
@@ -58,7 +72,9 @@ class AppState:
                 trace_stream=self.stderr,
             )
             for plugin in self.extra_plugins:
-                self._plugin_manager.register(plugin)
+                self._plugin_manager.register(
+                    plugin, name=_unused_name(self._plugin_manager, plugin)
+                )
             self._plugin_manager.verify()
             self.redactor.add(self._plugin_manager.secrets(self.env))
         return self._plugin_manager
@@ -67,15 +83,75 @@ class AppState:
     def server(self) -> CIServer:
         """The active build-server adapter (forced with ``--server``/``OCTOCI_SERVER``, or detected)."""
         if self._server is None:
-            name = self.server_name or self.env.get("OCTOCI_SERVER") or None
             out, err = self.ci_streams or (self.stdout, self.stderr)
-            self._server = self.plugin_manager.select_server(
-                self.env, err if self.machine_output else out, name=name, cwd=self.cwd
+            server = self.plugin_manager.select_server(
+                self.env,
+                err if self.machine_output else out,
+                name=self._forced_server,
+                cwd=self.cwd,
             )
-            # Whatever the adapter writes is masked too, and the CI is told to mask it.
+            # The adapter masks its own secrets (CIServer.secrets) from the moment it exists:
+            # octoci's output masks them too. Then the adapter masks every secret of the run,
+            # since it writes its protocol unredacted, and the CI is told to mask them.
+            self.redactor.add(server.redact.secrets)
             for secret in self.redactor.secrets:
-                self._server.mask(secret)
+                server.mask(secret)
+            self._server = server
         return self._server
+
+    @property
+    def _forced_server(self) -> str | None:
+        """The adapter ``--server`` or ``OCTOCI_SERVER`` names, if any."""
+        return self.server_name or self.env.get("OCTOCI_SERVER") or None
+
+    @property
+    def context(self) -> RunContext:
+        """The public :class:`~octoci.context.RunContext` over this state, for plugins."""
+        if self._context is None:
+            from octoci.context import RunContext
+
+            self._context = RunContext(self)
+        return self._context
+
+    def mask(self, secret: str) -> None:
+        """Mask ``secret`` for the rest of the run: in everything written and, once the adapter
+        exists, with the build server's masking command."""
+        # The adapter first: its masking command must carry the secret before the redactor
+        # starts replacing it in what is written.
+        if self._server is not None:
+            self._server.mask(secret)
+        self.redactor.add([secret])
+
+    def record_report(self, report: RunReport) -> None:
+        """Keep ``report``, what the command hands to the build server, for
+        ``octoci_run_finished`` (the last one wins when a command hands over several)."""
+        self.report = report
+
+    def finish(self, exit_code: int) -> None:
+        """The run is over: call ``octoci_run_finished`` when a command ran, with its report (or
+        one holding only the server and the exit code) and ``exit_code``, which nothing changes."""
+        if not self.command_started:
+            return
+        from octoci.model import RunReport
+
+        try:
+            plugin_manager = self.plugin_manager
+            if not plugin_manager.hook.octoci_run_finished.get_hookimpls():
+                return
+            # The adapter's name, without creating one the command did not need (it would write
+            # its masking commands after the command's output, which may be --json).
+            if self._server is not None:
+                server_name = self._server.name
+            else:
+                server_name = plugin_manager.server_class(self.env, name=self._forced_server).name
+        except OctociError as exc:
+            # The run has already failed with this error (loading plugins, choosing the
+            # adapter); a command that succeeded without them is told nothing went out.
+            if exit_code == 0:
+                log.warning("octoci_run_finished was not called: %s", exc)
+            return
+        report = (self.report or RunReport(server=server_name)).replace(exit_code=exit_code)
+        plugin_manager.run_finished(report, exit_code, self.context)
 
     def echo(self, text: str = "") -> None:
         """Write a line to standard output, secrets masked."""
@@ -84,6 +160,13 @@ class AppState:
     def echo_json(self, data: Any) -> None:
         """Write ``data`` as indented JSON to standard output, secrets masked."""
         self.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _unused_name(pm: OctociPluginManager, plugin: object) -> str | None:
+    """A readable name for a plugin object registered by hand (errors name plugins by it): the
+    module's or the class's name; ``None`` (pluggy's default) when that name is taken."""
+    name = getattr(plugin, "__name__", None) or type(plugin).__name__
+    return None if pm.has_plugin(name) or pm.is_blocked(name) else str(name)
 
 
 def get_state(ctx: click.Context) -> AppState:

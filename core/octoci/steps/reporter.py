@@ -41,6 +41,8 @@ class Reporter:
     redraw would be a line of its own)."""
     plugins: OctociPluginManager | None = None
     write_json: Callable[[Any], None] | None = None
+    on_hand_over: Callable[[RunReport], None] | None = None
+    """Told the report handed to the build server (the run-finished hook's report)."""
     total: int = 0
     number: int = 0
     _status_shown: bool = False
@@ -90,6 +92,8 @@ class Reporter:
     def hand_over(self, report: RunReport, extra: dict[str, str] | None = None) -> None:
         """Give the build server the run's outputs (core and plugins', plus ``extra``) and its
         job summary."""
+        if self.on_hand_over is not None:
+            self.on_hand_over(report)
         outputs: dict[str, str] = dict(self.plugins.outputs(report)) if self.plugins else {}
         outputs.update(extra or {})
         for name, value in outputs.items():

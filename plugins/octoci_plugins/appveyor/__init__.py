@@ -14,29 +14,16 @@ plugin talks HTTP with ``requests`` (the core's), so it works on Linux and macOS
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
 from octoci import hookimpl
-from octoci.errors import OctociError
 from octoci.server import CIServer
-from octoci_plugins.appveyor.adapter import TOKEN_VARIABLE, AppVeyor
+from octoci_plugins.appveyor.adapter import AppVeyor
 
-__all__ = ["AppVeyor", "octoci_secrets", "octoci_servers"]
+__all__ = ["AppVeyor", "octoci_servers"]
 
 
 @hookimpl
 def octoci_servers() -> Sequence[type[CIServer]]:
     """The AppVeyor adapter."""
     return [AppVeyor]
-
-
-@hookimpl
-def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
-    """The AppVeyor API token: AppVeyor masks nothing in its log, so octoci must."""
-    try:
-        if not AppVeyor.detect(env):
-            return []
-        token = env.get(TOKEN_VARIABLE, "").strip()
-    except OctociError:
-        return []
-    return [token] if token else []

@@ -200,6 +200,10 @@ class AppVeyor(CIServer):
         self.write(f"octoci: pushed {path.name} as a build artifact")
         return True
 
+    def secrets(self) -> list[str]:
+        """The AppVeyor API token: AppVeyor masks nothing in its log, so octoci must."""
+        return self.secret_values(TOKEN_VARIABLE)
+
     # ------------------------------------------------------------------ writing back
     def _worker_call_failed(self, exc: WorkerApiError) -> None:
         if not self._worker_warned:

@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import ClassVar, TextIO
+from typing import ClassVar
 from urllib.parse import quote
 
 from octoci.environment import is_truthy
@@ -39,13 +39,6 @@ class AzureDevOps(CIServer):
     display_name: ClassVar[str] = "Azure DevOps"
     extra: ClassVar[str | None] = "azure-devops"
     docs_url: ClassVar[str] = "https://learn.microsoft.com/azure/devops/pipelines/build/variables"
-
-    def __init__(self, env: Mapping[str, str], stream: TextIO, *, cwd: Path | None = None) -> None:
-        super().__init__(env, stream, cwd=cwd)
-        # The agent masks System.AccessToken itself; octoci must not print it either.
-        token = env.get("SYSTEM_ACCESSTOKEN")
-        if token:
-            self.redact.add([token])
 
     # ------------------------------------------------------------------ reading the build
     @classmethod

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar, TextIO
 
-from octoci.errors import InputError
+from octoci.errors import InputError, OctociError
 from octoci.model import BuildInformation, Commit
 from octoci.server import CIServer
 from octoci_plugins._outputs import OutputFiles
@@ -244,6 +244,20 @@ class BambooServer(CIServer):
         """The build working directory: artifact definitions' locations are relative to it."""
         folder = self.vars.get("build.working.directory", "agentWorkingDirectory")
         return [Path(folder)] if folder else []
+
+    def secrets(self) -> list[str]:
+        """The password or personal access token octoci reads the REST API with, and passwords
+        in the plan repositories' URLs."""
+        try:
+            values = [self.vars.setting(PASSWORD_VARIABLE).strip()]
+            urls = [self.vars.get("repository.git.repositoryUrl", "planRepository.repositoryUrl")]
+            urls += [
+                self.vars.get(f"planRepository.{n}.repositoryUrl")
+                for n in self.vars.repository_numbers()
+            ]
+        except OctociError:  # a non-UTF-8 value is reported, with its name, where it is read
+            return []
+        return list(dict.fromkeys([*filter(None, values), *self.secret_values(urls=urls)]))
 
     # ------------------------------------------------------------------ writing back
     @property

@@ -15,31 +15,16 @@ Only the standard library and octoci are imported here, so detection never needs
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
 from octoci import hookimpl
-from octoci.errors import OctociError
 from octoci.server import CIServer
-from octoci_plugins.bitbucket_pipelines.adapter import SECRET_VARIABLES, BitbucketPipelines
+from octoci_plugins.bitbucket_pipelines.adapter import BitbucketPipelines
 
-__all__ = ["BitbucketPipelines", "octoci_secrets", "octoci_servers"]
+__all__ = ["BitbucketPipelines", "octoci_servers"]
 
 
 @hookimpl
 def octoci_servers() -> Sequence[type[CIServer]]:
     """The Bitbucket Pipelines adapter."""
     return [BitbucketPipelines]
-
-
-@hookimpl
-def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
-    """The Bitbucket API token and the step's OIDC token, so that no output, log line or error
-    message of the run can show them."""
-    try:
-        if not BitbucketPipelines.detect(env):
-            return []
-        values = [env.get(name, "").strip() for name in SECRET_VARIABLES]
-    except OctociError:
-        # A non-UTF-8 value is reported, with its name, where the adapter reads it.
-        return []
-    return [v for v in values if v]

@@ -233,6 +233,10 @@ class BitbucketPipelines(CIServer):
             hint="list the audience under the step's 'oidc: audiences:'",
         )
 
+    def secrets(self) -> list[str]:
+        """The Bitbucket API token and the step's OIDC token."""
+        return self.secret_values(*SECRET_VARIABLES)
+
     # ------------------------------------------------------------------ writing back
     @property
     def output_files(self) -> OutputFiles:

@@ -13,31 +13,16 @@ because the plugin needs no client library.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
 from octoci import hookimpl
-from octoci.errors import OctociError
 from octoci.server import CIServer
-from octoci_plugins.circleci.adapter import ID_TOKEN_VARIABLES, CircleCI
+from octoci_plugins.circleci.adapter import CircleCI
 
-__all__ = ["CircleCI", "octoci_secrets", "octoci_servers"]
+__all__ = ["CircleCI", "octoci_servers"]
 
 
 @hookimpl
 def octoci_servers() -> Sequence[type[CIServer]]:
     """The CircleCI adapter."""
     return [CircleCI]
-
-
-@hookimpl
-def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
-    """The OIDC tokens, which CircleCI does not mask, so that no output, log line or error
-    message of the run can show them."""
-    try:
-        if not CircleCI.detect(env):
-            return []
-        values = [env.get(name, "") for name in ID_TOKEN_VARIABLES]
-    except OctociError:
-        # A non-UTF-8 variable is reported, with its name, where the adapter reads it.
-        return []
-    return [v.strip() for v in values if v and v.strip()]

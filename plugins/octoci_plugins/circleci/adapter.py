@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar, TextIO
+from typing import ClassVar
 
 from octoci.errors import InputError
 from octoci.model import BuildInformation
@@ -53,11 +53,6 @@ class CircleCI(CIServer):
     display_name: ClassVar[str] = "CircleCI"
     extra: ClassVar[str | None] = "circleci"
     docs_url: ClassVar[str] = "https://circleci.com/docs/reference/variables/"
-
-    def __init__(self, env: Mapping[str, str], stream: TextIO, *, cwd: Path | None = None) -> None:
-        super().__init__(env, stream, cwd=cwd)
-        # CircleCI masks project and context variables, but not the ID tokens it mints.
-        self.redact.add(value for name in ID_TOKEN_VARIABLES if (value := self._get(name)))
 
     # ------------------------------------------------------------------ reading the build
     @classmethod
@@ -135,6 +130,11 @@ class CircleCI(CIServer):
                     "ID, or mint a token with 'circleci run oidc get --claims' into OCTOCI_ID_TOKEN",
                 )
         return None
+
+    def secrets(self) -> list[str]:
+        """The OIDC tokens: CircleCI masks project and context variables, not the tokens it
+        mints."""
+        return self.secret_values(*ID_TOKEN_VARIABLES)
 
     # ------------------------------------------------------------------ writing back
     def set_output(self, name: str, value: str) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar, TextIO
 
-from octoci.errors import InputError
+from octoci.errors import InputError, OctociError
 from octoci.git import Repository
 from octoci.model import BuildInformation, Commit
 from octoci.server import AnnotationLevel, CIServer
@@ -166,6 +166,14 @@ class ContinuaCI(CIServer):
         """``Output`` in the working directory (the workspace): the folder Continua's default
         workspace rule copies back to the server, where artifact rules can register files."""
         return [self.cwd / "Output"]
+
+    def secrets(self) -> list[str]:
+        """A password inside the repository URL the configuration passes in."""
+        try:
+            url = self.repository_url_setting()
+        except OctociError:  # a bad variable is reported, with its name, where it is read
+            return []
+        return self.secret_values(urls=[url])
 
     # ------------------------------------------------------------------ writing back
     def _emit(self, line: str) -> None:

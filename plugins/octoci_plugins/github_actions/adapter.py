@@ -61,8 +61,6 @@ class GitHubActions(CIServer):
 
     def __init__(self, env: Mapping[str, str], stream: TextIO, *, cwd: Path | None = None) -> None:
         super().__init__(env, stream, cwd=cwd)
-        # The runner masks GITHUB_TOKEN itself; octoci must not print it either.
-        self.redact.add(value for name in SECRET_VARIABLES if (value := env.get(name)))
         self._payload: Mapping[str, Any] | None = None
         self._summary_cut = False
 

@@ -15,36 +15,16 @@ is imported when commits are fetched.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from urllib.parse import unquote, urlsplit
+from collections.abc import Sequence
 
 from octoci import hookimpl
-from octoci.errors import OctociError
 from octoci.server import CIServer
-from octoci_plugins.gitlab_ci.adapter import TOKEN_VARIABLES, GitLabCI
-from octoci_plugins.gitlab_ci.oidc import id_token_variable
+from octoci_plugins.gitlab_ci.adapter import GitLabCI
 
-__all__ = ["GitLabCI", "octoci_secrets", "octoci_servers"]
+__all__ = ["GitLabCI", "octoci_servers"]
 
 
 @hookimpl
 def octoci_servers() -> Sequence[type[CIServer]]:
     """The GitLab CI adapter."""
     return [GitLabCI]
-
-
-@hookimpl
-def octoci_secrets(env: Mapping[str, str]) -> Iterable[str]:
-    """The job token (also inside ``CI_REPOSITORY_URL``), the API token and the ID token, so that
-    no output, log line or error message of the run can show them."""
-    try:
-        if not GitLabCI.detect(env):
-            return []
-        values = [env.get(name, "") for name in ("CI_JOB_TOKEN", *TOKEN_VARIABLES)]
-        values.append(env.get(id_token_variable(env), ""))
-        password = urlsplit(env.get("CI_REPOSITORY_URL", "").strip()).password
-        values.append(unquote(password) if password else "")
-    except (OctociError, ValueError):
-        # A bad variable is reported, with its name, where the adapter reads it.
-        return []
-    return [v.strip() for v in values if v and v.strip()]

@@ -9,14 +9,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar, TextIO
 
-from octoci.errors import InputError
+from octoci.errors import InputError, OctociError
 from octoci.model import BuildInformation, Commit
 from octoci.normalize import strip_url_credentials
 from octoci.server import CIServer
 from octoci_plugins._http import CommitSourceError
 from octoci_plugins.gitlab_ci import outputs
 from octoci_plugins.gitlab_ci.commits import GitLabApi, previous_tag_in_version_order
-from octoci_plugins.gitlab_ci.oidc import read_id_token
+from octoci_plugins.gitlab_ci.oidc import id_token_variable, read_id_token
 
 __all__ = ["GitLabCI"]
 
@@ -46,11 +46,6 @@ class GitLabCI(CIServer):
 
     def __init__(self, env: Mapping[str, str], stream: TextIO, *, cwd: Path | None = None) -> None:
         super().__init__(env, stream, cwd=cwd)
-        # The job token is masked by GitLab in the job log, but octoci must not print it either
-        # (it is also inside CI_REPOSITORY_URL).
-        self.redact.add(
-            value for name in ("CI_JOB_TOKEN", *TOKEN_VARIABLES) if (value := self._get(name))
-        )
         self._sections: list[str] = []
         self._section_count = 0
 
@@ -207,6 +202,17 @@ class GitLabCI(CIServer):
         if token:
             self.mask(token)
         return token
+
+    def secrets(self) -> list[str]:
+        """The job token (also inside ``CI_REPOSITORY_URL``), the API token and the ID token:
+        GitLab masks the job token in its log, and octoci must not print any of them."""
+        try:
+            id_token = id_token_variable(self.env)
+            repository_url = self.env.get("CI_REPOSITORY_URL", "")
+        except OctociError:  # a bad variable is reported, with its name, where it is read
+            id_token, repository_url = "", ""
+        names = ("CI_JOB_TOKEN", *TOKEN_VARIABLES, *filter(None, [id_token]))
+        return self.secret_values(*names, urls=[repository_url])
 
     # ------------------------------------------------------------------ writing back
     @property

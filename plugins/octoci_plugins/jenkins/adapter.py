@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, ClassVar, TextIO
 from urllib.parse import unquote, urlsplit
 
+from octoci.errors import OctociError
 from octoci.model import BuildInformation, Commit
 from octoci.normalize import strip_url_credentials
 from octoci.server import CIServer
@@ -193,6 +194,14 @@ class JenkinsServer(CIServer):
             ID_TOKEN_VARIABLE,
             hint="set the audience on the Jenkins 'OpenID Connect id token' credential",
         )
+
+    def secrets(self) -> list[str]:
+        """The Jenkins API token, the ID token and a password in ``JENKINS_URL``."""
+        try:
+            jenkins_url = self.env.get("JENKINS_URL", "")
+        except OctociError:  # a bad variable is reported, with its name, where it is read
+            jenkins_url = ""
+        return self.secret_values(TOKEN_VARIABLE, ID_TOKEN_VARIABLE, urls=[jenkins_url])
 
     # ------------------------------------------------------------------ writing back
     @property

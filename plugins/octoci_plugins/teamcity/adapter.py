@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar, TextIO
 
+from octoci.errors import OctociError
 from octoci.model import BuildInformation, Commit
 from octoci.server import AnnotationLevel, CIServer
 from octoci_plugins._jwt import check_id_token
@@ -71,12 +72,10 @@ class TeamCityServer(CIServer):
 
     @property
     def properties(self) -> TeamCityProperties:
-        """The build's properties files, read once; the REST password is masked from then on."""
+        """The build's properties files, read once (their secrets are masked from the start:
+        see :meth:`secrets`)."""
         if self._properties is None:
             self._properties = TeamCityProperties.load(self.env)
-            password = self._properties.build.get("teamcity.auth.password", "")
-            self.mask(password)
-            self.mask(self._properties.get("jwt.token"))
         return self._properties
 
     def build_information(self) -> BuildInformation:
@@ -260,6 +259,17 @@ class TeamCityServer(CIServer):
         rule = f"{path} => {name}" if name else str(path)
         self._emit(service_message("publishArtifacts", self.redact(rule)))
         return True
+
+    def secrets(self) -> list[str]:
+        """The build's temporary REST password, ``jwt.token``, ``OCTOCI_TEAMCITY_TOKEN`` and
+        ``OCTOCI_ID_TOKEN``."""
+        try:
+            props = TeamCityProperties.load(self.env, quiet=True)  # `properties` warns
+            values = [props.build.get("teamcity.auth.password", ""), props.get("jwt.token")]
+        except OctociError:  # a malformed file is reported, with its name, where it is read
+            values = []
+        found = [value.strip() for value in values if value and value.strip()]
+        return list(dict.fromkeys([*found, *self.secret_values(TOKEN_VARIABLE, ID_TOKEN_VARIABLE)]))
 
     # ------------------------------------------------------------------ writing back
     def _emit(self, line: str) -> None:

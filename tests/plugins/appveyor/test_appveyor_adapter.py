@@ -19,7 +19,7 @@ from octoci.errors import OctociError
 from octoci.normalize import normalize_build_information
 from octoci.server import CIServer
 from octoci.testing import CIServerContract
-from octoci_plugins.appveyor import AppVeyor, octoci_secrets
+from octoci_plugins.appveyor import AppVeyor
 from octoci_plugins.appveyor import worker_api as worker_api_module
 from octoci_plugins.appveyor.worker_api import WorkerApi, WorkerApiError
 
@@ -172,8 +172,8 @@ def test_artifact_root_is_the_build_folder(ci_env: EnvFactory) -> None:
 
 
 def test_the_api_token_is_a_secret(ci_env: EnvFactory) -> None:
-    assert list(octoci_secrets(ci_env("appveyor", "push", OCTOCI_APPVEYOR_TOKEN=TOKEN))) == [TOKEN]
-    assert list(octoci_secrets({"OCTOCI_APPVEYOR_TOKEN": TOKEN})) == []
+    env = ci_env("appveyor", "push", OCTOCI_APPVEYOR_TOKEN=TOKEN)
+    assert AppVeyor(env, io.StringIO()).secrets() == [TOKEN]
 
 
 # ---------------------------------------------------------------------- the build worker API

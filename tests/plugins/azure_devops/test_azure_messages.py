@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from octoci.testing import parse_ci_output
+from octoci.plugins import OctociPluginManager
+from octoci.testing import CliResult, parse_ci_output
 from octoci_plugins.azure_devops import AzureDevOps
 from octoci_plugins.azure_devops.messages import command, escape_data, escape_property
 
@@ -150,11 +151,13 @@ def test_secret_outputs_stay_secret(server: Make) -> None:
     assert {m.properties.get("issecret") for m in outputs} == {"true"}
 
 
-def test_the_job_token_is_never_written(ci_env: CiEnv) -> None:
+def test_the_job_token_is_never_written(ci_env: CiEnv, octoci_pm: OctociPluginManager) -> None:
     stream = io.StringIO()
-    adapter = AzureDevOps(ci_env("azure_devops", "push", SYSTEM_ACCESSTOKEN="eyJ0eXAi-job"), stream)
+    env = ci_env("azure_devops", "push", SYSTEM_ACCESSTOKEN="eyJ0eXAi-job")
+    adapter = octoci_pm.select_server(env, stream, name="azure_devops")  # as octoci creates it
     adapter.write("Authorization: Bearer eyJ0eXAi-job")
-    assert "eyJ0eXAi-job" not in stream.getvalue()
+    assert CliResult(0, stream.getvalue(), "").leaks("eyJ0eXAi-job") == []
+    assert "##vso[task.setsecret]eyJ0eXAi-job" in stream.getvalue()
 
 
 def test_summary_is_uploaded_from_the_agent_temp_folder(server: Make) -> None:

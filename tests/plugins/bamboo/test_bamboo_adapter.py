@@ -16,7 +16,7 @@ from octoci.files import parse_properties
 from octoci.normalize import normalize_build_information
 from octoci.server import CIServer
 from octoci.testing import CIServerContract, CliResult
-from octoci_plugins.bamboo import BambooServer, octoci_secrets
+from octoci_plugins.bamboo import BambooServer
 
 EnvFactory = Callable[..., dict[str, str]]
 PASSWORD = "BAMBOO-pat-Xq3vT9kLmP2wR7sZ"
@@ -206,18 +206,15 @@ def test_output_file_can_be_chosen(ci_env: EnvFactory, tmp_path: Path) -> None:
 
 
 def test_the_password_is_a_secret_in_either_spelling(ci_env: EnvFactory) -> None:
-    assert list(octoci_secrets(ci_env("bamboo", "push", OCTOCI_BAMBOO_PASSWORD=PASSWORD))) == [
-        PASSWORD
-    ]
-    assert list(
-        octoci_secrets(ci_env("bamboo", "push", bamboo_OCTOCI_BAMBOO_PASSWORD=PASSWORD))
-    ) == [PASSWORD]
-    assert list(octoci_secrets({"OCTOCI_BAMBOO_PASSWORD": PASSWORD})) == []  # not Bamboo
+    for spelling in ("OCTOCI_BAMBOO_PASSWORD", "bamboo_OCTOCI_BAMBOO_PASSWORD"):
+        env = ci_env("bamboo", "push", **{spelling: PASSWORD})
+        assert BambooServer(env, io.StringIO()).secrets() == [PASSWORD]
 
 
 def test_a_password_in_a_repository_url_is_a_secret(ci_env: EnvFactory) -> None:
-    assert list(octoci_secrets(ci_env("bamboo", "credentials_in_url"))) == ["Zp8wQk3vN5tR2mXy"]
-    assert list(octoci_secrets(ci_env("bamboo", "push"))) == []
+    with_url = BambooServer(ci_env("bamboo", "credentials_in_url"), io.StringIO())
+    assert with_url.secrets() == ["Zp8wQk3vN5tR2mXy"]
+    assert BambooServer(ci_env("bamboo", "push"), io.StringIO()).secrets() == []
 
 
 def test_detection_does_not_need_the_extra() -> None:

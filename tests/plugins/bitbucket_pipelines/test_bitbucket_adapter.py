@@ -19,7 +19,7 @@ from octoci.errors import InputError, OctociError
 from octoci.normalize import normalize_build_information
 from octoci.server import CIServer
 from octoci.testing import CIServerContract
-from octoci_plugins.bitbucket_pipelines import BitbucketPipelines, octoci_secrets
+from octoci_plugins.bitbucket_pipelines import BitbucketPipelines
 from octoci_plugins.bitbucket_pipelines.adapter import env_name, shell_quote
 
 EnvFactory = Callable[..., dict[str, str]]
@@ -233,5 +233,5 @@ def test_a_malformed_oidc_token_is_one_line_input_error(ci_env: EnvFactory) -> N
 
 def test_tokens_are_secrets(ci_env: EnvFactory) -> None:
     env = ci_env("bitbucket_pipelines", "tag", OCTOCI_BITBUCKET_TOKEN=TOKEN)
-    assert set(octoci_secrets(env)) == {TOKEN, env["BITBUCKET_STEP_OIDC_TOKEN"]}
-    assert list(octoci_secrets({"OCTOCI_BITBUCKET_TOKEN": TOKEN})) == []
+    server = BitbucketPipelines(env, io.StringIO())
+    assert set(server.secrets()) == {TOKEN, env["BITBUCKET_STEP_OIDC_TOKEN"]}

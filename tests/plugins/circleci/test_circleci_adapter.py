@@ -22,7 +22,7 @@ from octoci.errors import InputError
 from octoci.normalize import normalize_build_information
 from octoci.server import CIServer
 from octoci.testing import CIServerContract, CliResult
-from octoci_plugins.circleci import CircleCI, octoci_secrets
+from octoci_plugins.circleci import CircleCI
 from octoci_plugins.circleci.adapter import pull_request_number
 from octoci_plugins.circleci.outputs import export_line
 
@@ -266,7 +266,7 @@ def test_the_v2_token_is_preferred_and_masked(ci_env: CiEnv) -> None:
     assert "/vcs-origin/github.com/acme/shop/" in str(claims_of(token)["sub"])
     server.write(f"token={token}")
     assert token not in stream.getvalue()
-    assert set(octoci_secrets(server.env)) == {
+    assert set(server.secrets()) == {
         server.env["CIRCLE_OIDC_TOKEN"],
         server.env["CIRCLE_OIDC_TOKEN_V2"],
     }

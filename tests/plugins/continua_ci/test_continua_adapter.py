@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from octoci.errors import InputError
 from octoci.normalize import normalize_build_information
 from octoci.testing import CIServerContract, CliResult, parse_ci_output
-from octoci_plugins.continua_ci import ContinuaCI, octoci_secrets
+from octoci_plugins.continua_ci import ContinuaCI
 from octoci_plugins.continua_ci.messages import build_message, escape
 
 CiEnv = Callable[..., dict[str, str]]
@@ -146,7 +146,7 @@ def test_the_password_in_the_repository_url_is_a_secret(
     ci_env: CiEnv, run_cli: Callable[..., CliResult], tmp_path: Path
 ) -> None:
     env = ci_env("continua_ci", "credentials_in_url", OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1")
-    assert list(octoci_secrets(env)) == [PASSWORD]
+    assert ContinuaCI(env, io.StringIO()).secrets() == [PASSWORD]
     result = run_cli("info", "--json", "--no-commits", env=env, cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)

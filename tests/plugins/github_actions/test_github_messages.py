@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from octoci.testing import CIMessage, parse_ci_output
+from octoci.plugins import OctociPluginManager
+from octoci.testing import CIMessage, CliResult, parse_ci_output
 from octoci_plugins.github_actions import GitHubActions
 from octoci_plugins.github_actions.adapter import SUMMARY_LIMIT
 from octoci_plugins.github_actions.messages import command, escape_data, escape_property
@@ -176,13 +177,17 @@ def test_mask_registers_the_secret_and_hides_it(
     assert "MIIEvQIBADANBg" not in summary
 
 
-def test_credentials_from_the_environment_are_never_written(ci_env: CiEnv) -> None:
+def test_credentials_from_the_environment_are_never_written(
+    ci_env: CiEnv, octoci_pm: OctociPluginManager
+) -> None:
     token = "ghs_EnvironmentToken0123456789"
     stream = io.StringIO()
-    adapter = GitHubActions(ci_env("github_actions", "push", GITHUB_TOKEN=token), stream)
+    env = ci_env("github_actions", "push", GITHUB_TOKEN=token)
+    adapter = octoci_pm.select_server(env, stream, name="github_actions")  # as octoci creates it
     adapter.write(f"token={token}")
     adapter.annotate("warning", token)
-    assert token not in stream.getvalue()
+    assert CliResult(0, stream.getvalue(), "").leaks(token) == []
+    assert f"::add-mask::{token}" in stream.getvalue()
 
 
 def test_summary_is_appended_to_the_step_summary_file(

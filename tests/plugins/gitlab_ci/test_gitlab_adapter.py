@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 
 from octoci.errors import InputError
 from octoci.normalize import normalize_build_information
+from octoci.plugins import create_plugin_manager
 from octoci.server import CIServer
 from octoci.testing import CIServerContract, CliResult
-from octoci_plugins.gitlab_ci import GitLabCI, octoci_secrets
+from octoci_plugins.gitlab_ci import GitLabCI
 from octoci_plugins.gitlab_ci.outputs import UnrepresentableValueError, dotenv_line
 
 CiEnv = Callable[..., dict[str, str]]
@@ -181,8 +182,7 @@ def test_detection_does_not_import_requests() -> None:
 
 def test_secrets_declared_for_the_run(ci_env: CiEnv) -> None:
     env = ci_env("gitlab_ci", "push", OCTOCI_GITLAB_TOKEN="glpat-1234567890abcdef")
-    assert set(octoci_secrets(env)) == {TOKEN, "glpat-1234567890abcdef"}
-    assert list(octoci_secrets({"CI_JOB_TOKEN": TOKEN})) == []  # not GitLab: nothing
+    assert set(GitLabCI(env, io.StringIO()).secrets()) == {TOKEN, "glpat-1234567890abcdef"}
 
 
 def test_the_job_token_never_reaches_the_cli_output(
@@ -209,8 +209,12 @@ def test_non_utf8_variable_through_the_cli_exits_2(
 
 # ---------------------------------------------------------------------------- dotenv outputs
 def make(ci_env: CiEnv, variant: str = "push", **overrides: str) -> tuple[GitLabCI, io.StringIO]:
+    """The adapter as octoci creates it (its secrets masked), and what it writes."""
     stream = io.StringIO()
-    return GitLabCI(ci_env("gitlab_ci", variant, **overrides), stream), stream
+    pm = create_plugin_manager(load_entrypoints=False)
+    server = pm.select_server(ci_env("gitlab_ci", variant, **overrides), stream, name="gitlab_ci")
+    assert isinstance(server, GitLabCI)
+    return server, stream
 
 
 def test_outputs_accumulate_in_the_dotenv_report(ci_env: CiEnv) -> None:
@@ -363,7 +367,7 @@ def test_id_token_from_the_declared_variable_is_masked(ci_env: CiEnv) -> None:
 def test_id_token_variable_name_is_configurable(ci_env: CiEnv) -> None:
     server, _ = make(ci_env, OCTOCI_ID_TOKEN_VARIABLE="OCTOPUS_JWT", OCTOPUS_JWT=ID_TOKEN)
     assert server.id_token("ServiceAccounts-12") == ID_TOKEN
-    assert ID_TOKEN in set(octoci_secrets(server.env))
+    assert ID_TOKEN in server.secrets()
 
 
 def test_no_id_token_declared_is_none(ci_env: CiEnv) -> None:

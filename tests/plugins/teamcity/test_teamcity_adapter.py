@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from octoci.errors import InputError
 from octoci.normalize import normalize_build_information
+from octoci.plugins import OctociPluginManager
 from octoci.testing import CIServerContract
-from octoci_plugins.teamcity import TeamCityServer, octoci_secrets
+from octoci_plugins.teamcity import TeamCityServer
 from octoci_plugins.teamcity.properties import TeamCityProperties, build_id_from, resolve_path
 
 PASSWORD = "Xq3vT9kLmP2wR7sZ"
@@ -303,15 +304,16 @@ def test_non_utf8_environment_value_exits_2(tmp_path: Path, run_cli: Callable[..
 
 def test_the_temporary_password_is_declared_a_secret(ci_env: EnvFactory) -> None:
     env = ci_env("teamcity", "push", OCTOCI_TEAMCITY_TOKEN="tc-token-0123456789")
-    assert set(octoci_secrets(env)) == {PASSWORD, "tc-token-0123456789"}
-    assert octoci_secrets({"BUILD_NUMBER": "1"}) == []
+    assert set(TeamCityServer(env, io.StringIO()).secrets()) == {PASSWORD, "tc-token-0123456789"}
     broken = {"TEAMCITY_VERSION": "x", "TEAMCITY_BUILD_PROPERTIES_FILE": "/nonexistent/b.props"}
-    assert octoci_secrets(broken) == []
+    assert TeamCityServer(broken, io.StringIO()).secrets() == []  # reported where it is read
 
 
-def test_the_password_is_masked_in_what_the_adapter_writes(ci_env: EnvFactory) -> None:
+def test_the_password_is_masked_in_what_the_adapter_writes(
+    ci_env: EnvFactory, octoci_pm: OctociPluginManager
+) -> None:
     stream = io.StringIO()
-    server = TeamCityServer(ci_env("teamcity", "push"), stream)
+    server = octoci_pm.select_server(ci_env("teamcity", "push"), stream, name="teamcity")
     server.build_information()
     server.write(f"curl -u user:{PASSWORD}")
     server.set_output("x", PASSWORD)

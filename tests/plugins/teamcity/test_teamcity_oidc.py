@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from octoci.errors import InputError
-from octoci_plugins.teamcity import TeamCityServer, octoci_secrets
+from octoci_plugins.teamcity import TeamCityServer
 
 EnvFactory = Callable[..., dict[str, str]]
 AUDIENCE = "d7c4b0a2-6f9e-4c1b-9a55-3e2f1d0c8b7a"  # an Octopus service account's audience
@@ -44,7 +44,7 @@ def test_token_from_the_jwt_token_parameter(ci_env: EnvFactory) -> None:
     assert server.id_token(AUDIENCE) == token
     server.write(f"token={token}")
     assert token not in stream.getvalue()
-    assert token in octoci_secrets(env)
+    assert token in server.secrets()
 
 
 def test_token_handed_over_by_the_build_step(ci_env: EnvFactory) -> None:

@@ -59,11 +59,19 @@ def octoci_example_greeting(name: str) -> str:
 def octoci_add_commands(cli: click.Group) -> None:
     @cli.command("example-greet")
     @click.argument("name")
-    @click.pass_context
-    def example_greet(ctx: click.Context, name: str) -> None:
+    @octoci.pass_run_context
+    def example_greet(context: octoci.RunContext, name: str) -> None:
         """Greet NAME through the example plugin's own hook."""
-        from octoci.cli.state import get_state
-
-        greetings = get_state(ctx).plugin_manager.hook.octoci_example_greeting(name=name)
+        greetings = context.plugin_manager.hook.octoci_example_greeting(name=name)
         for greeting in greetings:
-            click.echo(greeting)
+            context.echo(greeting)
+
+
+@hookimpl
+def octoci_run_finished(
+    report: octoci.RunReport, exit_code: int, context: octoci.RunContext
+) -> None:
+    # A notification plugin would post to a chat here; standard output may hold --json.
+    if context.env.get("EXAMPLE_NOTIFY"):
+        outcome = "succeeded" if exit_code == 0 else f"failed with exit code {exit_code}"
+        context.stderr.write(f"example: the octoci run on {report.server} {outcome}\n")
