@@ -17,12 +17,15 @@ from typing import Any, Literal, Protocol
 __all__ = [
     "Artifact",
     "BuildInformation",
+    "BuildInformationRecord",
     "CaptureOptions",
     "Commit",
     "Deployment",
+    "DeploymentOrigin",
     "Package",
     "PackageEntry",
     "PackageFormat",
+    "PackageOutcome",
     "PackageSpec",
     "PackageWriter",
     "Release",
@@ -236,6 +239,16 @@ class PackageSpec:
     """Deflate engine: ``auto`` (libdeflate when installed, else zlib), ``zlib`` or ``libdeflate``."""
 
 
+#: What became of a package: ``packed`` (written, not pushed), ``created`` (stored by this push),
+#: ``identical`` (already in Octopus with the same content) or ``ignored`` (a different file was
+#: already there and IgnoreIfExists kept it).
+PackageOutcome = Literal["packed", "created", "identical", "ignored"]
+#: Where a deployment came from: ``queued`` (created now), ``recovered`` (created although the
+#: answer was lost, found by looking it up) or ``existing`` (the release was already deployed
+#: there; not deployed again).
+DeploymentOrigin = Literal["queued", "recovered", "existing"]
+
+
 @dataclass(frozen=True)
 class Package:
     """A package file ready to push (or pushed), with what the run learned about it.
@@ -243,7 +256,7 @@ class Package:
     Example::
 
         Package(path=Path("out/Acme.Web.1.2.3.zip"), id="Acme.Web", version="1.2.3",
-                size=1_048_576, sha256="9c1f...", pushed=True)
+                size=1_048_576, sha256="9c1f...", outcome="created")
     """
 
     path: Path
@@ -251,10 +264,67 @@ class Package:
     version: str
     size: int = 0
     sha256: str = ""
-    pushed: bool | None = None
-    """True when the server stored it, False when it was already there, None before a push."""
+    outcome: PackageOutcome = "packed"
+    sha1: str = ""
+    """The SHA-1 of the local file (what Octopus calls the package's ``Hash``)."""
+    server_hash: str = ""
+    """The ``Hash`` Octopus stored (checked against the bytes sent)."""
+    attempts: int = 1
     bytes_sent: int = 0
+    """Bytes of package data sent (the delta's size after a delta upload); 0: derived."""
     delta: bool = False
+    """True when a delta against an earlier version was sent instead of the file."""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def pushed(self) -> bool | None:
+        """True when the server stored it, False when it was already there, None before a push."""
+        return None if self.outcome == "packed" else self.outcome == "created"
+
+    @property
+    def sent(self) -> int:
+        """Bytes of package data sent over the wire (all attempts)."""
+        if self.bytes_sent:
+            return self.bytes_sent
+        if self.outcome == "packed":
+            return 0
+        return self.size * self.attempts if self.outcome == "created" else self.size
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` form of every command."""
+        return {
+            "Path": self.path.as_posix(),
+            "PackageId": self.id,
+            "Version": self.version,
+            "Size": self.size,
+            "Result": self.outcome,
+            "Pushed": self.pushed,
+            "Hash": self.server_hash or self.sha1,
+            "Attempts": self.attempts,
+            "BytesSent": self.sent,
+            "Delta": self.delta,
+        }
+
+
+@dataclass(frozen=True)
+class BuildInformationRecord:
+    """The build information Octopus holds for one package id at one version after a push."""
+
+    package_id: str
+    version: str
+    outcome: Literal["created", "identical", "ignored"] = "created"
+    id: str = ""
+    commits: int = 0
+    """How many commits the record carries."""
+
+    def to_json(self) -> dict[str, str]:
+        """The ``--json`` form."""
+        return {
+            "PackageId": self.package_id,
+            "Version": self.version,
+            "Result": self.outcome,
+            "Id": self.id,
+        }
 
 
 @dataclass(frozen=True)
@@ -267,27 +337,99 @@ class Release:
     url: str = ""
     created: bool = True
 
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` form."""
+        return {
+            "Project": self.project,
+            "Version": self.version,
+            "Id": self.id,
+            "Created": self.created,
+            "Url": self.url,
+        }
+
 
 @dataclass(frozen=True)
 class Deployment:
-    """One deployment (or runbook run) and its final task state."""
+    """One deployment (or runbook run) Octopus queued, and its task's state as last seen."""
 
-    environment: str
+    environment: str = ""
     tenant: str = ""
     task_id: str = ""
     url: str = ""
     state: str = ""
     """Octopus task state: Queued, Executing, Success, Failed, Canceled, TimedOut ..."""
+    deployment_id: str = ""
+    runbook_run_id: str = ""
+    origin: DeploymentOrigin = "queued"
+    existing_state: str = ""
+    """With ``existing``: the state of that deployment's task when it was found."""
+    interrupted: bool = False
+    """Octopus waits for a person (guided failure, manual intervention)."""
+
+    def replace(self, **changes: Any) -> Deployment:
+        """A copy with ``changes`` applied (the dataclass is frozen)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def label(self) -> str:
+        """``Environment`` or ``Environment/Tenant``."""
+        return (self.environment or "unknown environment") + (
+            f"/{self.tenant}" if self.tenant else ""
+        )
+
+    def announcement(self) -> str:
+        """The line that tells what happened to this deployment."""
+        created = self.deployment_id or self.runbook_run_id
+        if self.origin == "existing":
+            return (
+                f"already deployed to {self.label}: {self.deployment_id} ({self.task_id}, "
+                f"{self.existing_state}); not deploying again (--redeploy deploys anyway)"
+            )
+        if self.origin == "recovered":
+            return (
+                f"queued {self.task_id} ({self.label}): {created} was created although the "
+                "answer was lost"
+            )
+        return f"queued {self.task_id} ({self.label})"
+
+    def state_line(self) -> str:
+        """``ServerTasks-1 (Dev): Executing``, saying when Octopus waits for a person."""
+        where = self.environment + (f"/{self.tenant}" if self.tenant else "")
+        waiting = (
+            " - waiting for someone in Octopus (guided failure or manual intervention)"
+            if self.interrupted
+            else ""
+        )
+        return f"{self.task_id}{f' ({where})' if where else ''}: {self.state}{waiting}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` form (the GitHub deploy action's ``server_tasks`` shape, PascalCase)."""
+        given = {
+            "TenantName": self.tenant,
+            "DeploymentId": self.deployment_id,
+            "RunbookRunId": self.runbook_run_id,
+            "Origin": "" if self.origin == "queued" else self.origin,
+        }
+        return {
+            "ServerTaskId": self.task_id,
+            "EnvironmentName": self.environment,
+            **{key: value for key, value in given.items() if value},
+            "State": self.state or "Queued",
+            **({"Url": self.url} if self.url else {}),
+        }
 
 
 @dataclass(frozen=True)
 class RunReport:
     """What one octoci run did, for output variables and the job summary.
 
+    Every command builds it step by step (:mod:`octoci.steps`); a failed step leaves what was
+    done before it, with ``exit_code`` set.
+
     Example::
 
         RunReport(server="github_actions", space="Spaces-1",
-                  packages=(Package(Path("a.1.0.0.zip"), "a", "1.0.0", pushed=True),))
+                  packages=(Package(Path("a.1.0.0.zip"), "a", "1.0.0", outcome="created"),))
     """
 
     server: str = "local"
@@ -295,16 +437,26 @@ class RunReport:
     octopus_url: str = ""
     build_information: BuildInformation | None = None
     packages: tuple[Package, ...] = ()
-    build_information_pushed: tuple[str, ...] = ()
-    """Package ids whose build information was pushed."""
+    build_information_records: tuple[BuildInformationRecord, ...] = ()
+    """The build information pushed, one record per package id."""
     release: Release | None = None
     deployments: tuple[Deployment, ...] = ()
     warnings: tuple[str, ...] = ()
+    failed_packages: tuple[tuple[str, str], ...] = ()
+    """``(path, error)`` of each package file that could not be pushed."""
     exit_code: int = 0
+    dry_run: bool = False
+    requests: tuple[Mapping[str, Any], ...] = ()
+    """In a dry run: every request a real run would send (method, path, query, body)."""
 
     def replace(self, **changes: Any) -> RunReport:
         """A copy with ``changes`` applied (the dataclass is frozen)."""
         return dataclasses.replace(self, **changes)
+
+    @property
+    def build_information_pushed(self) -> tuple[str, ...]:
+        """Package ids whose build information was pushed."""
+        return tuple(r.package_id for r in self.build_information_records)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from octoci.model import RunReport
 
 __all__ = ["format_size", "report_outputs", "report_summary"]
@@ -19,7 +21,8 @@ def format_size(size: int) -> str:
 
 def report_outputs(report: RunReport) -> dict[str, str]:
     """Output variables: the packages (the first one also singly, for the common one-package job),
-    the release and each deployment's state."""
+    the build information's version, the release, each deployment's state and the server tasks
+    (``server_task_ids`` for ``octoci task wait``, ``server_tasks`` as JSON)."""
     outputs: dict[str, str] = {}
     if report.space:
         outputs["octopus_space"] = report.space
@@ -34,10 +37,24 @@ def report_outputs(report: RunReport) -> dict[str, str]:
         outputs["release_version"] = report.release.version
         if report.release.url:
             outputs["release_url"] = report.release.url
+    if report.build_information_records:
+        outputs["build_information_version"] = report.build_information_records[0].version
     if report.deployments:
         outputs["deployment_states"] = ",".join(
             f"{d.environment}{'/' + d.tenant if d.tenant else ''}={d.state}"
             for d in report.deployments
+        )
+        outputs["server_task_ids"] = ",".join(d.task_id for d in report.deployments)
+        # The official deploy action's shape, camelCase.
+        outputs["server_tasks"] = json.dumps(
+            [
+                {
+                    "serverTaskId": d.task_id,
+                    "environmentName": d.environment,
+                    "tenantName": d.tenant,
+                }
+                for d in report.deployments
+            ]
         )
     return outputs
 

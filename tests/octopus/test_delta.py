@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from octoci.model import Package
 from octoci.octodiff import build_signature
 from octoci.octopus.connection import Connection
-from octoci.octopus.packages import PushResult, push_packages, validate_package_files
+from octoci.octopus.packages import push_packages, validate_package_files
 from octoci.testing import CliResult
 from octoci_emulator import Emulator
 
@@ -30,7 +31,7 @@ def _old_and_new(seed: int = 1) -> tuple[bytes, bytes]:
     return old, new
 
 
-def _push(connection: Connection, path: Path, **options: object) -> PushResult:
+def _push(connection: Connection, path: Path, **options: object) -> Package:
     done, failed = push_packages(connection, validate_package_files([path]), **options)  # type: ignore[arg-type]
     assert not failed, failed[0].error
     return done[0]
@@ -76,8 +77,7 @@ def test_a_new_version_goes_as_a_small_delta(
     assert result.sent < len(new) * 0.03
     assert result.server_hash == hashlib.sha1(new).hexdigest()
     assert _stored(octopus_emulator, "2.0.0") == new
-    assert result.to_package().delta
-    assert result.to_package().bytes_sent == result.sent
+    assert result.bytes_sent == result.sent
     assert result.to_json()["Delta"] is True
     assert _warnings(octoci_log) == []
     # A re-run: the delta lands on an existing identical package, which is success.
@@ -286,3 +286,17 @@ def test_help_imports_neither_numpy_nor_the_delta_code() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_publish_says_a_delta_as_push_does(
+    octoci: Callable[..., CliResult], versions: tuple[Path, bytes]
+) -> None:
+    # One step behind both commands: the same line, the same --json form of the package.
+    path, new = versions
+    result = octoci("publish", "--package-file", str(path), "--version", "2.0.0",
+                    "--no-build-info", "--json", env={"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"})  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "octoci: Acme.Web.2.0.0.zip: pushed as a delta (" in result.stderr
+    (package,) = json.loads(result.stdout)["Packages"]
+    assert (package["Result"], package["Pushed"], package["Delta"]) == ("created", True, True)
+    assert 0 < package["BytesSent"] < len(new) * 0.03

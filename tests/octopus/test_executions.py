@@ -357,21 +357,35 @@ def test_an_old_server_is_told_apart(
     assert "runs 2021.2.4488" in result.stderr
 
 
-def test_the_python_facade(octopus_emulator: Emulator, make_package: Callable[..., Path]) -> None:
-    from octoci.octopus import DeployRequest, OctopusClient, ReleaseRequest
+def test_the_client_as_a_python_library(
+    octopus_emulator: Emulator, make_package: Callable[..., Path]
+) -> None:
+    from octoci.octopus import Connection, DeployRequest, OctopusSettings, ReleaseRequest
+    from octoci.octopus.executions import create_release, deploy_release, promote_release
+    from octoci.octopus.packages import push_packages, validate_package_files
+    from octoci.octopus.tasks import wait_for_tasks
 
     path = make_package("MyApp.Web.4.0.0.zip")
     env = {"OCTOPUS_URL": octopus_emulator.url, "OCTOPUS_API_KEY": octopus_emulator.api_key}
-    with OctopusClient.from_env(env) as octopus:
-        results, failures = octopus.push_packages([path])
-        assert (len(results), failures) == (1, [])
-        release = octopus.create_release(ReleaseRequest(project="My Project", version="4.0.0"))
+    connection = Connection(OctopusSettings.from_env(env))
+    try:
+        results, failures = push_packages(connection, validate_package_files([path]))
+        assert ([p.outcome for p in results], failures) == (["created"], [])
+        release = create_release(connection, ReleaseRequest(project="My Project", version="4.0.0"))
         assert release.created
-        tasks = octopus.deploy(DeployRequest("My Project", ("Dev",), release_version="4.0.0"))
-        states = octopus.wait([t.task_id for t in tasks], poll_interval=0.02, timeout=20)
+        tasks = deploy_release(connection, DeployRequest("My Project", ("Dev",), "4.0.0"))
+        assert tasks[0].url.endswith(f"/app#/Spaces-1/tasks/{tasks[0].task_id}")
+        states = wait_for_tasks(
+            connection, [t.task_id for t in tasks], poll_interval=0.02, timeout=20
+        )
         assert [s.state for s in states] == ["Success"]
-        version, promoted = octopus.promote(DeployRequest("My Project", ()), source="Dev")
-        assert (version, promoted[0].environment) == ("4.0.0", "Test")
+        promoted_release, promoted = promote_release(
+            connection, DeployRequest("My Project", ()), source="Dev"
+        )
+        assert (promoted_release.version, promoted_release.id) == ("4.0.0", release.id)
+        assert promoted[0].environment == "Test"
+    finally:
+        connection.close()
 
 
 # ---------------------------------------------------------------------------------- at most once

@@ -10,9 +10,11 @@ from pathlib import Path
 from octoci.config import resolve_config
 from octoci.model import CaptureOptions
 from octoci.octopus.connection import Connection
+from octoci.octopus.preflight import check_server
 from octoci.octopus.settings import OctopusSettings
 from octoci.plugins import create_plugin_manager
-from octoci.publish.pipeline import Reporter, check_server, execute, plan_publish
+from octoci.publish.pipeline import execute, plan_publish
+from octoci.steps.reporter import Reporter
 from octoci_emulator import Emulator
 
 from .conftest import SEED
@@ -38,17 +40,15 @@ def test_the_pipeline_runs_as_a_library_with_a_live_status_line(
     lines: list[str] = []
     terminal = io.StringIO()
     try:
-        check = check_server(connection, plan)
+        check = check_server(connection, plan.needs())
         assert check.project is not None
         assert check.project["Name"] == "Shop"
         reporter = Reporter(server, lines.append, live=terminal)
-        outcome = execute(plan, connection, reporter, poll_interval=0.02)
+        report, failure = execute(plan, connection, reporter, poll_interval=0.02)
     finally:
         connection.close()
-    assert outcome.failure is None
-    assert [d.state for d in outcome.report("local", connection, plan.info).deployments] == [
-        "Success"
-    ]
+    assert failure is None
+    assert [d.state for d in report.deployments] == ["Success"]
     # Redrawn in place between polls, and wiped before each result line and at the end.
     assert "\rwaiting 0 s: Dev " in terminal.getvalue()
     assert terminal.getvalue().endswith("\r\x1b[K")

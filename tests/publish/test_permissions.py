@@ -1,32 +1,20 @@
-"""The permission pre-check: what a plan needs, and what Octopus's permission listing grants."""
+"""The permission pre-check: what a run needs, and what Octopus's permission listing grants."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from octoci.model import BuildInformation
 from octoci.octopus.executions import DeployRequest, ReleaseRequest
-from octoci.publish.pipeline import PublishPlan, missing_permissions, required_permissions
+from octoci.octopus.preflight import ServerNeeds, missing_permissions, required_permissions
 from octoci.testing import run_octoci
 from octoci_emulator import Emulator
 
 
-def _plan(**changes: Any) -> PublishPlan:
-    values: dict[str, Any] = {
-        "info": BuildInformation(),
-        "version": "1.0.0",
-        "to_pack": (),
-        "files": (),
-        "overwrite_mode": "FailIfExists",
-        "release": None,
-        "deploy": None,
-        "promote": None,
-        "wait": False,
-        "build_information": True,
-    }
+def _plan(**changes: Any) -> ServerNeeds:
+    values: dict[str, Any] = {"build_information": True}
     values.update(changes)
-    return PublishPlan(**values)
+    return ServerNeeds(**values)
 
 
 def test_required_permissions_follow_the_plan() -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from octoci.cli.octopus_options import connection_options, octopus_options, open_connection, publish
+from octoci.cli.octopus_options import (
+    connection_options,
+    octopus_options,
+    open_connection,
+    run_steps,
+)
 from octoci.cli.options import (
     capture_options,
     json_option,
@@ -16,6 +21,9 @@ from octoci.cli.options import (
     settings_options,
 )
 from octoci.cli.state import AppState, get_state
+
+if TYPE_CHECKING:
+    from octoci.model import RunReport
 
 __all__ = ["build_info"]
 
@@ -68,14 +76,9 @@ def build_info(ctx: click.Context, /, **options: Any) -> None:
 
 
 def _run(state: AppState, options: dict[str, Any]) -> None:
-    from octoci.model import RunReport
-    from octoci.octopus.buildinfo import (
-        build_information_warnings,
-        push_build_information,
-        read_build_information_file,
-        validate_build_information_target,
-    )
+    from octoci.octopus.buildinfo import read_build_information_file
     from octoci.octopus.packages import parse_overwrite_mode
+    from octoci.steps.build_info import PushBuildInformation
 
     config = resolve_settings(state, "build-info", options)
     mode = parse_overwrite_mode(config.settings.overwrite_mode)
@@ -96,43 +99,18 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
             ),
         )
     version = str(options["version"]).strip() or state.plugin_manager.package_version(server, info)
-    validate_build_information_target(package_ids, version)
-    warnings = build_information_warnings(package_ids, info)
-    for warning in warnings:
-        server.annotate("warning", warning)
+    step = PushBuildInformation(info, mode, tuple((i, version) for i in package_ids))
+    # Every id and the version are checked before the connection is made.
+    step.validate()
+
+    def document(report: RunReport) -> dict[str, Any]:
+        return {
+            "BuildInformation": info.to_octopus(),
+            "Results": [r.to_json() for r in report.build_information_records],
+        }
+
     connection = open_connection(state, connection_options(options, config))
     try:
-        results = push_build_information(connection, package_ids, version, info, mode=mode)
+        run_steps(state, connection, [step], as_json=options["as_json"], document=document)
     finally:
         connection.close()
-    for result in results:
-        verb = {
-            "created": "pushed",
-            "identical": "already in Octopus, identical",
-            "ignored": "already in Octopus with different content, kept (IgnoreIfExists)",
-        }[result.outcome]
-        line = (
-            f"build information for {result.package_id} {result.version}: {verb} "
-            f"({len(info.commits)} commit{'s' if len(info.commits) != 1 else ''})"
-        )
-        if options["as_json"]:
-            state.stderr.write(f"octoci: {line}\n")
-        else:
-            state.echo(line)
-    if options["as_json"]:
-        state.echo_json(
-            {
-                "BuildInformation": info.to_octopus(),
-                "Results": [r.to_json() for r in results],
-            }
-        )
-    report = RunReport(
-        server=server.name,
-        space=connection.space_id() or "",
-        octopus_url=connection.settings.url,
-        build_information=info,
-        build_information_pushed=tuple(r.package_id for r in results),
-        warnings=tuple(warnings),
-    )
-    # With --json the adapter writes to standard error (the core's machine-output mode).
-    publish(state, report, {"build_information_version": version})

@@ -41,6 +41,7 @@ def login(ctx: click.Context, /, **options: Any) -> None:
     state = get_state(ctx)
     from octoci.octopus.connection import Connection
     from octoci.octopus.oidc import exchange_id_token
+    from octoci.octopus.preflight import who_am_i
     from octoci.octopus.settings import OctopusSettings
 
     config = resolve_settings(state, "login", options)
@@ -73,7 +74,7 @@ def login(ctx: click.Context, /, **options: Any) -> None:
     state.redactor.add([token])
     check = Connection(settings.replace(api_key="", access_token=token), redactor=state.redactor)
     try:
-        me = check.get_json("/api/users/me", what="checking the new access token")
+        me = who_am_i(check, what="checking the new access token")
     finally:
         check.close()
     who = str(me.get("DisplayName") or me.get("Username") or settings.service_account_id)

@@ -1,6 +1,6 @@
 """What every command that talks to Octopus shares: connection options, building the connection
-(API key, access token or OIDC through the ``octoci_id_token`` hook), and handing results to the
-build server (outputs, job summary).
+(API key, access token or OIDC through the ``octoci_id_token`` hook), and running the command's
+steps through one reporter (lines, groups, ``--json``, outputs, job summary).
 
 Only click is imported at module level: ``octoci --help`` imports every command module and must
 not pay for ``requests``.
@@ -8,9 +8,9 @@ not pay for ``requests``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -20,8 +20,20 @@ if TYPE_CHECKING:
     from octoci.config import ResolvedConfig
     from octoci.model import RunReport
     from octoci.octopus.connection import Connection
+    from octoci.octopus.progress import Progress
+    from octoci.steps.plan import Step
+    from octoci.steps.reporter import Reporter
 
-__all__ = ["OCTOPUS_OPTION_NAMES", "octopus_options", "open_connection", "publish"]
+__all__ = [
+    "OCTOPUS_OPTION_NAMES",
+    "has_results",
+    "make_progress",
+    "make_reporter",
+    "octopus_options",
+    "open_connection",
+    "run_steps",
+    "terminal",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -190,17 +202,82 @@ def open_connection(state: AppState, options: Mapping[str, Any]) -> Connection:
     return connection
 
 
-def publish(state: AppState, report: RunReport, extra: Mapping[str, str] | None = None) -> None:
-    """Give the build server the run's outputs (core and plugins', plus ``extra``) and summary."""
-    state.record_report(report)
-    server = state.server
-    outputs = state.plugin_manager.outputs(report)
-    outputs.update(extra or {})
-    for name, value in outputs.items():
-        server.set_output(name, value)
-    summary = state.plugin_manager.summary(report)
-    if summary:
-        server.add_summary(summary)
+def make_reporter(state: AppState, as_json: bool) -> Reporter:
+    """The run's one :class:`~octoci.steps.reporter.Reporter`: lines on standard output (on
+    standard error, prefixed ``octoci:``, with ``--json``, whose document alone goes to standard
+    output), a live status line only on a terminal outside CI."""
+    from octoci.steps.reporter import Reporter
+
+    def say(line: str) -> None:
+        if as_json:
+            state.stderr.write(state.redactor(f"octoci: {line}") + "\n")
+            state.stderr.flush()
+        else:
+            state.echo(line)
+            # A CI log is a pipe: unflushed lines would appear only when the buffer fills.
+            state.stdout.flush()
+
+    return Reporter(
+        state.server,
+        say,
+        live=terminal(state),
+        plugins=state.plugin_manager,
+        write_json=state.echo_json if as_json else None,
+        # Kept for octoci_run_finished: what the command handed to the build server.
+        on_hand_over=state.record_report,
+    )
+
+
+def terminal(state: AppState) -> TextIO | None:
+    """Standard error when it is a terminal outside CI: where live displays may redraw."""
+    # A CI log is no terminal: a live display there would become thousands of lines.
+    return state.stderr if state.stderr.isatty() and not state.env.get("CI") else None
+
+
+def make_progress(state: AppState, interval: float = 10.0) -> Progress:
+    """Upload progress on standard error: redrawn on a terminal, else a line every ``interval``
+    seconds (0: none)."""
+    from octoci.octopus.progress import Progress
+
+    live = terminal(state) is not None
+    return Progress(state.stderr if (live or interval) else None, live=live, interval=interval)
+
+
+def run_steps(
+    state: AppState,
+    connection: Connection,
+    steps: Sequence[Step],
+    *,
+    as_json: bool,
+    document: Callable[[RunReport], Any],
+) -> RunReport:
+    """Run a command's plan: each step in its phase, then the ``--json`` document (from
+    ``document``), the outputs and summary - also after a step that failed part-way (a failed
+    deployment, a package of several), before the run ends with that step's error."""
+    from octoci.model import RunReport
+    from octoci.steps.plan import Plan, StepContext
+
+    reporter = make_reporter(state, as_json)
+    report, failure = Plan(steps).run(
+        StepContext(connection, reporter), RunReport(server=state.server.name)
+    )
+    report = report.replace(space=connection.space_id() or "", octopus_url=connection.settings.url)
+    reporter.document(document(report))
+    if failure is None or has_results(report):
+        reporter.hand_over(report)
+    if failure is not None:
+        raise failure
+    return report
+
+
+def has_results(report: RunReport) -> bool:
+    """True when the run changed (or found) anything in Octopus worth handing on."""
+    return bool(
+        any(p.outcome != "packed" for p in report.packages)
+        or report.build_information_records
+        or report.release
+        or report.deployments
+    )
 
 
 def connection_options(

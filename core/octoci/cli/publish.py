@@ -9,8 +9,7 @@ the standard library load here; the pipeline (and ``requests``) loads when the c
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,8 +25,11 @@ from octoci.cli.state import AppState, get_state
 
 if TYPE_CHECKING:
     from octoci.config import PublishConfig
+    from octoci.model import RunReport
     from octoci.octopus.connection import Connection
-    from octoci.publish.pipeline import PublishOutcome, PublishPlan, ServerCheck
+    from octoci.octopus.preflight import ServerCheck
+    from octoci.publish.pipeline import PublishPlan
+    from octoci.steps.reporter import Reporter
 
 __all__ = ["publish"]
 
@@ -68,14 +70,15 @@ def publish(ctx: click.Context, /, **options: Any) -> None:
 
 
 def _run(state: AppState, options: dict[str, Any]) -> None:
+    from octoci.cli.octopus_options import make_progress, make_reporter
     from octoci.errors import InputError
+    from octoci.octopus.preflight import check_server
     from octoci.packaging.reproducible import timestamp_from_env
-    from octoci.publish.pipeline import Reporter, check_server, execute, plan_publish
+    from octoci.publish.pipeline import execute, plan_publish
 
     if options["keep_emulator"] and not options["emulator"]:
         raise InputError("--keep-emulator needs --emulator")
     server = state.server
-    as_json = bool(options["as_json"])
     emulated = bool(options["emulator"])
     config = resolve_settings(
         state,
@@ -96,16 +99,7 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
         options["commit_range"], options["no_commits"], options["strict"], options["max_commits"]
     )
     plan = plan_publish(config, state.plugin_manager, server, capture, timestamp=timestamp)
-
-    def say(line: str) -> None:
-        # With --json, standard output carries only the JSON document.
-        if as_json:
-            state.stderr.write(state.redactor(f"octoci: {line}") + "\n")
-            state.stderr.flush()
-        else:
-            state.echo(line)
-            # A CI log is a pipe: unflushed lines would appear only when the buffer fills.
-            state.stdout.flush()
+    reporter = make_reporter(state, bool(options["as_json"]))
 
     emulator = None
     if emulated:
@@ -113,30 +107,32 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
 
         emulator = start_publish_emulator(config, plan.package_ids, state.plugin_manager)
         config = config.override("octopus_url", emulator.url, "--emulator")
-        say(f"started an Octopus emulator at {emulator.url} for this run")
+        reporter.say(f"started an Octopus emulator at {emulator.url} for this run")
     try:
         connection = _connect(state, config, options, emulator)
         try:
-            check = check_server(connection, plan, permissions=emulator is None)
-            _announce(say, plan, check, connection, options["dry_run"])
-            outcome = execute(
+            check = check_server(connection, plan.needs(check_permissions=emulator is None))
+            _announce(reporter, plan, check, connection, options["dry_run"])
+            report, failure = execute(
                 plan,
                 connection,
-                Reporter(server, say, live=_terminal(state)),
+                reporter,
                 dry_run=bool(options["dry_run"]),
                 concurrency=config.settings.concurrency,
                 delta=config.settings.delta,
-                progress=_progress(state),
+                progress=make_progress(state),
                 timeout=config.settings.timeout,
                 poll_interval=config.settings.poll_interval,
                 cancel_on_timeout=config.settings.cancel_on_timeout,
             )
-            _finish(state, say, config, plan, check, outcome, connection, options, emulator)
+            _finish(state, reporter, config, plan, check, report, options, emulator)
         finally:
             connection.close()
     finally:
         if emulator is not None:
             emulator.stop()
+    if failure is not None:
+        raise failure
 
 
 def _connect(
@@ -160,20 +156,8 @@ def _connect(
     return Connection(emulator_settings, redactor=state.redactor)
 
 
-def _terminal(state: AppState) -> TextIO | None:
-    """Standard error when it is a terminal outside CI: where live displays may redraw."""
-    # A CI log is no terminal: a live bar there would become thousands of lines.
-    return state.stderr if state.stderr.isatty() and not state.env.get("CI") else None
-
-
-def _progress(state: AppState) -> Any:
-    from octoci.octopus.progress import Progress
-
-    return Progress(state.stderr, live=_terminal(state) is not None, interval=10.0)
-
-
 def _announce(
-    say: Callable[[str], None],
+    reporter: Reporter,
     plan: PublishPlan,
     check: ServerCheck,
     connection: Connection,
@@ -182,124 +166,96 @@ def _announce(
     ids = ", ".join(plan.package_ids)
     space = f"space {check.space_name or check.space_id}" if check.space_id else "no spaces"
     prefix = "dry run: would publish" if dry_run else "publishing"
-    say(f"{prefix} {ids} {plan.version} to {connection.settings.url} ({space})")
+    reporter.say(f"{prefix} {ids} {plan.version} to {connection.settings.url} ({space})")
     for note in check.notes:
-        say(note)
+        reporter.say(note)
 
 
 def _finish(
     state: AppState,
-    say: Callable[[str], None],
+    reporter: Reporter,
     config: PublishConfig,
     plan: PublishPlan,
     check: ServerCheck,
-    outcome: PublishOutcome,
-    connection: Connection,
+    report: RunReport,
     options: dict[str, Any],
     emulator: Any,
 ) -> None:
-    from octoci.cli.octopus_options import publish as hand_to_server
+    from octoci.cli.octopus_options import has_results
     from octoci.local_octopus import sigterm_as_interrupt
 
-    report = outcome.report(state.server.name, connection, plan.info)
-    dry_run = bool(options["dry_run"])
-    if options["as_json"]:
-        state.echo_json(_json_document(config, plan, outcome, report, dry_run))
-    elif dry_run:
-        say("settings (name = value  [source]):")
+    dry_run = report.dry_run
+    reporter.document(_json_document(config, plan, report))
+    # A dry run that failed part-way would list a half of the requests: the error says it all.
+    if dry_run and not options["as_json"] and report.exit_code == 0:
+        reporter.say("settings (name = value  [source]):")
         for row in config.describe():
             value = row["Value"]
             shown = ", ".join(value) if isinstance(value, list) else value
-            say(f"  {row['Name']} = {shown}  [{row['Source']}]")
-        say("requests a real run would send (nothing was sent):")
-        for payload in outcome.payloads:
+            reporter.say(f"  {row['Name']} = {shown}  [{row['Source']}]")
+        reporter.say("requests a real run would send (nothing was sent):")
+        for payload in report.requests:
             query = "&".join(f"{k}={v}" for k, v in (payload.get("Query") or {}).items())
-            say(f"{payload['Method']} {payload['Path']}{'?' + query if query else ''}")
+            reporter.say(f"{payload['Method']} {payload['Path']}{'?' + query if query else ''}")
             state.echo(json.dumps(payload["Body"], indent=2, ensure_ascii=False))
     # With --json the adapter writes to standard error: the outputs never mix with the document.
-    if not dry_run:
-        extra = (
-            {"server_task_ids": ",".join(t.task_id for t in outcome.tasks)} if outcome.tasks else {}
-        )
-        hand_to_server(state, report, extra)
+    if not dry_run and (report.exit_code == 0 or has_results(report)):
+        reporter.hand_over(report)
     if emulator is not None and not dry_run:
-        _emulator_links(say, emulator, check, outcome)
+        _emulator_links(reporter, emulator, check, report)
         if options["keep_emulator"]:
             # SIGTERM stops it like Ctrl-C does (a CI runner or `kill`; a shell that started us
             # in the background ignores SIGINT for us).
             try:
                 with sigterm_as_interrupt():
-                    say(f"the emulator keeps serving at {emulator.url}; press Ctrl-C to stop it")
+                    reporter.say(
+                        f"the emulator keeps serving at {emulator.url}; press Ctrl-C to stop it"
+                    )
                     emulator.serve_forever()
             except KeyboardInterrupt:
-                say("emulator stopped")
-    if outcome.failure is not None:
-        raise outcome.failure
+                reporter.say("emulator stopped")
 
 
 def _emulator_links(
-    say: Callable[[str], None], emulator: Any, check: ServerCheck, outcome: PublishOutcome
+    reporter: Reporter, emulator: Any, check: ServerCheck, report: RunReport
 ) -> None:
     """What happened, as links into the emulator's API (it serves no web UI)."""
-    api = f"{emulator.url}/api/{check.space_id}"
+    from octoci.octopus.links import api_links
+
+    links = api_links(emulator.url, check.space_id)
     # The emulator's API key is masked like any key; `octoci emulator --help` documents it.
-    say(f"what happened, in the emulator's API at {emulator.url}:")
-    for package in outcome.packages:
-        say(
+    reporter.say(f"what happened, in the emulator's API at {emulator.url}:")
+    for package in report.packages:
+        reporter.say(
             f"  package {package.id} {package.version}: "
-            f"{api}/packages/packages-{package.id}.{package.version}"
+            f"{links.package(package.id, package.version)}"
         )
-    for package_id in outcome.build_information:
-        say(f"  build information for {package_id}: {api}/build-information?packageId={package_id}")
-    if outcome.release is not None:
-        say(f"  release {outcome.release.version}: {api}/releases/{outcome.release.id}")
-    for task in outcome.tasks:
-        state = outcome.states.get(task.task_id, "Queued")
-        say(f"  deployment to {task.environment}: {state}, {api}/tasks/{task.task_id}")
+    for package_id in report.build_information_pushed:
+        reporter.say(f"  build information for {package_id}: {links.build_information(package_id)}")
+    if report.release is not None:
+        reporter.say(f"  release {report.release.version}: {links.release(report.release.id)}")
+    for deployment in report.deployments:
+        reporter.say(
+            f"  deployment to {deployment.environment}: {deployment.state}, "
+            f"{links.task(deployment.task_id)}"
+        )
 
 
-def _json_document(
-    config: PublishConfig, plan: PublishPlan, outcome: PublishOutcome, report: Any, dry_run: bool
-) -> dict[str, Any]:
+def _json_document(config: PublishConfig, plan: PublishPlan, report: RunReport) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "DryRun": dry_run,
+        "DryRun": report.dry_run,
         "Version": plan.version,
-        "Packages": [
-            {
-                "PackageId": p.id,
-                "Version": p.version,
-                "Path": p.path.as_posix() if not dry_run else p.path.name,
-                "Size": p.size,
-                "Pushed": p.pushed,
-            }
-            for p in outcome.packages
-        ],
+        "Packages": [p.to_json() for p in report.packages],
         "BuildInformation": {
-            "PackageIds": outcome.build_information,
+            "PackageIds": list(report.build_information_pushed),
             "Commits": len(plan.info.commits),
             "Sent": plan.info.to_octopus(),
+            "Results": [r.to_json() for r in report.build_information_records],
         },
-        "Release": None
-        if outcome.release is None
-        else {
-            "Project": outcome.release.project,
-            "Version": outcome.release.version,
-            "Id": outcome.release.id,
-            "Created": outcome.release.created,
-            "Url": outcome.release.url,
-        },
-        "Deployments": [
-            {
-                "Environment": d.environment,
-                "Tenant": d.tenant,
-                "TaskId": d.task_id,
-                "State": d.state,
-                "Url": d.url,
-            }
-            for d in report.deployments
-        ],
+        "Release": report.release.to_json() if report.release is not None else None,
+        "Deployments": [d.to_json() for d in report.deployments],
         "Settings": config.describe(),
     }
-    if dry_run:
-        data["Requests"] = outcome.payloads
+    if report.dry_run:
+        data["Requests"] = list(report.requests)
     return data

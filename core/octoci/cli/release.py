@@ -12,18 +12,32 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from octoci.cli.octopus_options import connection_options, octopus_options, open_connection, publish
+from octoci.cli.octopus_options import (
+    connection_options,
+    octopus_options,
+    open_connection,
+    run_steps,
+)
 from octoci.cli.options import json_option, resolve_settings, settings_options
 from octoci.cli.state import AppState, get_state
 from octoci.errors import InputError
 
 if TYPE_CHECKING:
-    from octoci.model import Release
-    from octoci.octopus.connection import Connection
-    from octoci.octopus.executions import DeployRequest, ServerTask
+    from octoci.config import ResolvedConfig
+    from octoci.model import RunReport
+    from octoci.octopus.executions import DeployRequest
     from octoci.settings import Settings
+    from octoci.steps.plan import Step
+    from octoci.steps.wait import WaitOptions
 
-__all__ = ["deploy_options", "finish_tasks", "redeploy_option", "release", "wait_options"]
+__all__ = [
+    "deploy_options",
+    "redeploy_option",
+    "release",
+    "run_task_steps",
+    "wait_options",
+    "wait_request",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -143,120 +157,44 @@ def deploy_request(
     )
 
 
-def _say(state: AppState, options: dict[str, Any], line: str) -> None:
-    # With --json, standard output carries only the JSON document.
-    if options.get("as_json"):
-        state.stderr.write(f"octoci: {line}\n")
-        state.stderr.flush()
-    else:
-        state.echo(line)
+def wait_request(options: dict[str, Any], settings: Settings) -> WaitOptions | None:
+    """How to wait, from the :func:`wait_options` settings (``None``: no ``--wait``;
+    ``--progress`` implies it)."""
+    from octoci.steps.wait import WaitOptions
+
+    if not (settings.wait or options.get("progress")):
+        return None
+    return WaitOptions(
+        timeout=settings.timeout,
+        poll_interval=settings.poll_interval,
+        cancel_on_timeout=settings.cancel_on_timeout,
+        logs=bool(options.get("progress")),
+    )
 
 
-def finish_tasks(
+def run_task_steps(
     state: AppState,
-    connection: Connection,
     options: dict[str, Any],
-    tasks: Sequence[ServerTask],
+    config: ResolvedConfig,
+    steps: Sequence[Step],
     *,
-    settings: Settings,
-    release: Release | None = None,
-    extra_json: dict[str, Any] | None = None,
-    announce: bool = True,
+    with_release: bool = False,
 ) -> None:
-    """Report queued tasks; with ``--wait``, wait for them (streaming logs with ``--progress``);
-    then publish outputs and ``--json``. A failed or timed-out wait still publishes the states,
-    then ends with exit code 3 or 4."""
-    import json
+    """Run steps that queue server tasks; ``--json``: ``{"Tasks": [...]}``, with the
+    ``Release`` first when ``with_release``."""
 
-    from octoci.model import Deployment, RunReport
-    from octoci.octopus.errors import TaskFailedError, TaskTimeoutError
-    from octoci.octopus.tasks import TaskLog, TaskState, wait_for_tasks
+    def document(report: RunReport) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if with_release:
+            data["Release"] = report.release.to_json() if report.release else None
+        data["Tasks"] = [d.to_json() for d in report.deployments]
+        return data
 
-    def label(task: ServerTask) -> str:
-        return task.environment + (f"/{task.tenant}" if task.tenant else "")
-
-    for task in tasks if announce else ():
-        _say(state, options, task.announcement())
-    states: dict[str, TaskState] = {}
-    failure: Exception | None = None
-    if settings.wait or options.get("progress"):
-        by_id = {t.task_id: t for t in tasks}
-
-        def changed(task_state: TaskState) -> None:
-            states[task_state.id] = task_state
-            where = label(by_id[task_state.id]) if task_state.id in by_id else ""
-            waiting = (
-                " - waiting for someone in Octopus (guided failure or manual intervention)"
-                if task_state.interrupted
-                else ""
-            )
-            _say(
-                state,
-                options,
-                f"{task_state.id}{f' ({where})' if where else ''}: {task_state.state}{waiting}",
-            )
-
-        def write_log(line: str) -> None:
-            _say(state, options, line)
-
-        logs = (
-            [TaskLog(connection, t.task_id, write_log, label(t)) for t in tasks]
-            if options.get("progress")
-            else []
-        )
-        try:
-            wait_for_tasks(
-                connection,
-                [t.task_id for t in tasks],
-                timeout=settings.timeout,
-                poll_interval=settings.poll_interval,
-                cancel_on_timeout=settings.cancel_on_timeout,
-                on_change=changed,
-                logs=logs,
-            )
-        except (TaskFailedError, TaskTimeoutError) as exc:
-            failure = exc
-    deployments = tuple(
-        Deployment(
-            # octoci task wait knows only task ids: the task's description names what it is.
-            environment=t.environment
-            or (states[t.task_id].description if t.task_id in states else ""),
-            tenant=t.tenant,
-            task_id=t.task_id,
-            url=f"{connection.settings.url}/app#/{connection.space_id() or ''}/tasks/{t.task_id}",
-            state=states[t.task_id].state if t.task_id in states else "Queued",
-        )
-        for t in tasks
-    )
-    report = RunReport(
-        server=state.server.name,
-        space=connection.space_id() or "",
-        octopus_url=connection.settings.url,
-        release=release,
-        deployments=deployments,
-    )
-    extra = {
-        "server_task_ids": ",".join(t.task_id for t in tasks),
-        "server_tasks": json.dumps(
-            [
-                {
-                    "serverTaskId": t.task_id,
-                    "environmentName": t.environment,
-                    "tenantName": t.tenant,
-                }
-                for t in tasks
-            ]
-        ),
-    }
-    if options.get("as_json"):
-        data: dict[str, Any] = dict(extra_json or {})
-        data["Tasks"] = [
-            {**t.to_json(), "State": d.state} for t, d in zip(tasks, deployments, strict=True)
-        ]
-        state.echo_json(data)
-    publish(state, report, extra)
-    if failure is not None:
-        raise failure
+    connection = open_connection(state, connection_options(options, config))
+    try:
+        run_steps(state, connection, steps, as_json=bool(options["as_json"]), document=document)
+    finally:
+        connection.close()
 
 
 @click.group()
@@ -317,15 +255,9 @@ def create(ctx: click.Context, /, **options: Any) -> None:
     """
     state = get_state(ctx)
     from octoci.files import read_text_file
-    from octoci.model import Release
-    from octoci.octopus.executions import (
-        ReleaseRequest,
-        check_deployment_lifecycle,
-        create_release,
-        deploy_release,
-        plan_deployment,
-        validate_release_request,
-    )
+    from octoci.octopus.executions import ReleaseRequest, validate_release_request
+    from octoci.steps.deploy import Deploy
+    from octoci.steps.release import CreateRelease
 
     notes = str(options["release_notes"])
     notes_file = options["release_notes_file"]
@@ -350,63 +282,11 @@ def create(ctx: click.Context, /, **options: Any) -> None:
     deploy = deploy_request(options, request.project, options["deploy_to"], request.version)
     if not options["deploy_to"] and (deploy.tenants or deploy.tenant_tags or deploy.variables):
         raise InputError("--tenant, --tenant-tag and --variable need --deploy-to")
-    connection = open_connection(state, connection_options(options, config))
-    try:
-        plan = (
-            plan_deployment(connection, deploy, need_release=False) if deploy.environments else None
-        )
-        if plan is not None:
-            # A refused environment must leave no release behind: check before creating it.
-            check_deployment_lifecycle(connection, plan, deploy, channel=request.channel)
-        result = create_release(connection, request, project=plan.project if plan else None)
-        _say(
-            state,
-            options,
-            f"release {result.project} {result.version} "
-            f"{'created' if result.created else 'already existed'} ({result.id})",
-        )
-        model = Release(result.project, result.version, result.id, result.url, result.created)
-        release_json = {
-            "Project": result.project,
-            "Version": result.version,
-            "Id": result.id,
-            "Created": result.created,
-            "Url": result.url,
-        }
-        if plan is None:
-            if options["as_json"]:
-                state.echo_json({"Release": release_json, "Tasks": []})
-            from octoci.model import RunReport
-
-            publish(
-                state,
-                RunReport(
-                    server=state.server.name,
-                    space=connection.space_id() or "",
-                    octopus_url=connection.settings.url,
-                    release=model,
-                ),
-            )
-            return
-        from dataclasses import replace
-
-        tasks = deploy_release(
-            connection,
-            replace(deploy, release_version=result.version),
-            plan=plan,
-            redeploy=bool(options["redeploy"]),
-        )
-        finish_tasks(
-            state,
-            connection,
-            options,
-            tasks,
-            settings=config.settings,
-            release=model,
-            extra_json={"Release": release_json},
-        )
-    finally:
-        connection.close()
+    steps: list[Step] = [CreateRelease(request, deploy if deploy.environments else None)]
+    if deploy.environments:
+        wait = wait_request(options, config.settings)
+        steps.append(Deploy(deploy, wait, redeploy=bool(options["redeploy"])))
+    run_task_steps(state, options, config, steps, with_release=True)
 
 
 @release.command("deploy")
@@ -429,21 +309,20 @@ def create(ctx: click.Context, /, **options: Any) -> None:
 def deploy(ctx: click.Context, /, **options: Any) -> None:
     """Deploy a release to environments, untenanted or for tenants and tenant tags.
 
-    With --json: {"Tasks": [{ServerTaskId, EnvironmentName, TenantName, DeploymentId, State}]}.
+    With --json: {"Tasks": [{ServerTaskId, EnvironmentName, TenantName, DeploymentId, State,
+    Url}]}.
     """
     state = get_state(ctx)
-    from octoci.octopus.executions import deploy_release
+    from octoci.steps.deploy import Deploy
 
     request = deploy_request(
         options, str(options["project"]), options["environments"], str(options["release_version"])
     )
     config = resolve_settings(state, "release deploy", options)
-    connection = open_connection(state, connection_options(options, config))
-    try:
-        tasks = deploy_release(connection, request, redeploy=bool(options["redeploy"]))
-        finish_tasks(state, connection, options, tasks, settings=config.settings)
-    finally:
-        connection.close()
+    step = Deploy(
+        request, wait_request(options, config.settings), redeploy=bool(options["redeploy"])
+    )
+    run_task_steps(state, options, config, [step])
 
 
 @release.command("promote")
@@ -472,32 +351,18 @@ def deploy(ctx: click.Context, /, **options: Any) -> None:
 def promote(ctx: click.Context, /, **options: Any) -> None:
     """Promote the release in one environment to the next (or to --to).
 
-    With --json: {"Release": {Project, Version}, "Tasks": [...]}.
+    With --json: {"Release": {Project, Version, Id, Created, Url}, "Tasks": [...]}.
     """
     state = get_state(ctx)
-    from octoci.model import Release
-    from octoci.octopus.executions import promote_release
+    from octoci.steps.deploy import Promote
 
     request = deploy_request(options, str(options["project"]), options["targets"])
     config = resolve_settings(state, "release promote", options)
-    connection = open_connection(state, connection_options(options, config))
-    try:
-        version, tasks = promote_release(
-            connection,
-            request,
-            source=str(options["source"]),
-            latest_successful=bool(options["latest_successful"]),
-            redeploy=bool(options["redeploy"]),
-        )
-        _say(state, options, f"promoting {request.project} {version} from {options['source']}")
-        finish_tasks(
-            state,
-            connection,
-            options,
-            tasks,
-            settings=config.settings,
-            release=Release(request.project, version, created=False),
-            extra_json={"Release": {"Project": request.project, "Version": version}},
-        )
-    finally:
-        connection.close()
+    step = Promote(
+        request,
+        source=str(options["source"]),
+        latest_successful=bool(options["latest_successful"]),
+        wait=wait_request(options, config.settings),
+        redeploy=bool(options["redeploy"]),
+    )
+    run_task_steps(state, options, config, [step], with_release=True)

@@ -6,9 +6,15 @@ from typing import Any
 
 import click
 
-from octoci.cli.octopus_options import connection_options, octopus_options, open_connection
+from octoci.cli.octopus_options import octopus_options
 from octoci.cli.options import json_option, resolve_settings
-from octoci.cli.release import deploy_options, deploy_request, finish_tasks, wait_options
+from octoci.cli.release import (
+    deploy_options,
+    deploy_request,
+    run_task_steps,
+    wait_options,
+    wait_request,
+)
 from octoci.cli.state import get_state
 
 __all__ = ["runbook"]
@@ -39,21 +45,18 @@ def runbook() -> None:
 def run(ctx: click.Context, /, **options: Any) -> None:
     """Run a runbook; with --wait, wait for every run and exit 3 if one fails.
 
-    With --json: {"Tasks": [{ServerTaskId, EnvironmentName, TenantName, RunbookRunId, State}]}.
+    With --json: {"Tasks": [{ServerTaskId, EnvironmentName, TenantName, RunbookRunId, State,
+    Url}]}.
     """
     state = get_state(ctx)
-    from octoci.octopus.executions import run_runbook
+    from octoci.steps.deploy import RunRunbook
 
     request = deploy_request(options, str(options["project"]), options["environments"])
     config = resolve_settings(state, "runbook run", options)
-    connection = open_connection(state, connection_options(options, config))
-    try:
-        tasks = run_runbook(
-            connection,
-            request,
-            runbook=str(options["runbook_name"]),
-            snapshot=str(options["snapshot"]),
-        )
-        finish_tasks(state, connection, options, tasks, settings=config.settings)
-    finally:
-        connection.close()
+    step = RunRunbook(
+        request,
+        runbook=str(options["runbook_name"]),
+        snapshot=str(options["snapshot"]),
+        wait=wait_request(options, config.settings),
+    )
+    run_task_steps(state, options, config, [step])

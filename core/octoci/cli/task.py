@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from octoci.cli.octopus_options import connection_options, octopus_options, open_connection
+from octoci.cli.octopus_options import octopus_options
 from octoci.cli.options import json_option, resolve_settings
-from octoci.cli.release import finish_tasks, wait_options
+from octoci.cli.release import run_task_steps, wait_options, wait_request
 from octoci.cli.state import get_state
 
 __all__ = ["task"]
@@ -30,23 +30,14 @@ def wait(ctx: click.Context, /, **options: Any) -> None:
     """Wait for tasks (ServerTasks-123, or a comma-separated list such as a previous step's
     server_task_ids output).
 
-    With --json: {"Tasks": [{ServerTaskId, State}]}.
+    With --json: {"Tasks": [{ServerTaskId, EnvironmentName, State, Url}]}.
     """
     state = get_state(ctx)
-    from octoci.octopus.executions import ServerTask
+    from octoci.steps.wait import Wait
 
     ids = [i.strip() for value in options["task_ids"] for i in value.split(",") if i.strip()]
     # It always waits: "wait" is not one of its settings, so no variable or file turns it off.
     config = resolve_settings(state, "task wait", options).override("wait", True, "task wait")
-    connection = open_connection(state, connection_options(options, config))
-    try:
-        finish_tasks(
-            state,
-            connection,
-            options,
-            [ServerTask(i) for i in dict.fromkeys(ids)],
-            settings=config.settings,
-            announce=False,
-        )
-    finally:
-        connection.close()
+    wait_for = wait_request(options, config.settings)
+    assert wait_for is not None
+    run_task_steps(state, options, config, [Wait(tuple(dict.fromkeys(ids)), wait_for)])

@@ -1,6 +1,9 @@
-"""The shared Octopus client: the only code in octoci that talks to Octopus Deploy.
+"""The shared Octopus client: the only code in octoci that talks to Octopus Deploy (a test
+keeps every request and every API path inside this package).
 
-:class:`OctopusClient` bundles every operation a CI job needs; the modules hold the parts:
+Its functions take a :class:`Connection` and return the types of :mod:`octoci.model`
+(``Package``, ``Release``, ``Deployment``); the commands reach them through :mod:`octoci.steps`.
+The modules:
 
 * :mod:`~octoci.octopus.settings` - server URL, credentials, space, timeouts, proxy, TLS;
 * :mod:`~octoci.octopus.connection` - HTTP with retries in a time budget, discovery, spaces;
@@ -10,6 +13,9 @@
 * :mod:`~octoci.octopus.buildinfo` - build information;
 * :mod:`~octoci.octopus.executions` - releases, deployments, promotion, runbook runs;
 * :mod:`~octoci.octopus.tasks` - waiting for tasks, their logs, cancelling;
+* :mod:`~octoci.octopus.preflight` - the read-only pre-flight: who am I, permissions, names;
+* :mod:`~octoci.octopus.dryrun` - the connection of a dry run: reads pass, writes are recorded;
+* :mod:`~octoci.octopus.links` - the portal's task and release links;
 * :mod:`~octoci.octopus.oidc` - the OIDC token exchange;
 * :mod:`~octoci.octopus.progress` - upload progress.
 
@@ -17,10 +23,11 @@ Names are loaded on first use: importing :mod:`octoci.octopus` does not import `
 
 Example::
 
-    from octoci.octopus import OctopusClient
+    from octoci.octopus import Connection, OctopusSettings
+    from octoci.octopus.packages import push_packages, validate_package_files
 
-    with OctopusClient.from_env(os.environ) as octopus:
-        octopus.push_packages([Path("dist/Acme.Web.1.2.3.zip")])
+    connection = Connection(OctopusSettings.from_env(os.environ))
+    pushed, failed = push_packages(connection, validate_package_files([Path("dist/a.1.0.0.zip")]))
 """
 
 from __future__ import annotations
@@ -29,7 +36,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from octoci.octopus.client import OctopusClient
     from octoci.octopus.connection import Connection
     from octoci.octopus.errors import (
         OctopusApiError,
@@ -46,7 +52,6 @@ if TYPE_CHECKING:
     from octoci.octopus.settings import OctopusSettings
 
 _LAZY = {
-    "OctopusClient": "octoci.octopus.client",
     "Connection": "octoci.octopus.connection",
     "OctopusSettings": "octoci.octopus.settings",
     "DeployRequest": "octoci.octopus.executions",
@@ -81,7 +86,6 @@ __all__ = [
     "DeployRequest",
     "OctopusApiError",
     "OctopusAuthError",
-    "OctopusClient",
     "OctopusConnectionError",
     "OctopusNotFoundError",
     "OctopusSettings",

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from octoci.errors import InputError, OctociError
-from octoci.model import BuildInformation
+from octoci.model import BuildInformation, BuildInformationRecord
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import OctopusApiError, ServerTooOldError
 from octoci.octopus.packages import OverwriteMode
@@ -30,7 +29,6 @@ from octoci.package_names import (
 
 __all__ = [
     "COMMIT_WARNING_THRESHOLD",
-    "BuildInfoResult",
     "build_information_warnings",
     "push_build_information",
     "read_build_information_file",
@@ -41,27 +39,6 @@ log = logging.getLogger("octoci")
 
 #: Octopus's own tools warn at this many commits: release pages get slow and notes get long.
 COMMIT_WARNING_THRESHOLD = 200
-
-BuildInfoOutcome = Literal["created", "identical", "ignored"]
-
-
-@dataclass(frozen=True)
-class BuildInfoResult:
-    """What happened to the build information of one package id."""
-
-    package_id: str
-    version: str
-    outcome: BuildInfoOutcome
-    id: str = ""
-
-    def to_json(self) -> dict[str, str]:
-        """The ``--json`` form."""
-        return {
-            "PackageId": self.package_id,
-            "Version": self.version,
-            "Result": self.outcome,
-            "Id": self.id,
-        }
 
 
 def _looks_like_path(package_id: str) -> bool:
@@ -172,7 +149,7 @@ def push_build_information(
     info: BuildInformation,
     *,
     mode: OverwriteMode = "FailIfExists",
-) -> list[BuildInfoResult]:
+) -> list[BuildInformationRecord]:
     """Push ``info`` for every package id at ``version`` (validated first; nothing is sent if
     one is bad). Octopus takes one record per package id, so one POST each.
 
@@ -185,6 +162,7 @@ def push_build_information(
             "2019.10 or later)"
         )
     payload_info = info.to_octopus()
+    commits = len(info.commits)
     results = []
     for package_id in package_ids:
         what = f"pushing build information for {package_id} {version}"
@@ -211,7 +189,9 @@ def push_build_information(
             existing = _find(connection, package_id, version)
             if existing is not None and _same(existing, payload_info):
                 results.append(
-                    BuildInfoResult(package_id, version, "identical", str(existing.get("Id", "")))
+                    BuildInformationRecord(
+                        package_id, version, "identical", str(existing.get("Id", "")), commits
+                    )
                 )
                 continue
             raise OctociError(
@@ -220,7 +200,7 @@ def push_build_information(
                 "or IgnoreIfExists to keep it"
             ) from None
         record_id = str(stored.get("Id", "")) if isinstance(stored, dict) else ""
-        outcome: BuildInfoOutcome = "created"
+        outcome: Literal["created", "identical", "ignored"] = "created"
         if (
             mode == "IgnoreIfExists"
             and isinstance(stored, dict)
@@ -232,5 +212,5 @@ def push_build_information(
                 package_id,
                 version,
             )
-        results.append(BuildInfoResult(package_id, version, outcome, record_id))
+        results.append(BuildInformationRecord(package_id, version, outcome, record_id, commits))
     return results

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from octoci.errors import InputError
+from octoci.model import Deployment, DeploymentOrigin, Release
 from octoci.octopus.at_most_once import RetryBudget, lost_answer
 from octoci.octopus.connection import EXECUTIONS_API_VERSION, Connection, close_matches
 from octoci.octopus.errors import (
@@ -23,16 +24,17 @@ from octoci.octopus.errors import (
     UnknownNameError,
 )
 from octoci.octopus.lifecycles import check_lifecycle
+from octoci.octopus.links import release_url, task_url
 from octoci.package_names import validate_version
 
 __all__ = [
     "DeployRequest",
     "ReleaseRequest",
-    "ReleaseResult",
-    "ServerTask",
     "create_release",
     "deploy_release",
+    "find_channel",
     "find_project",
+    "find_release",
     "parse_variables",
     "promote_release",
     "run_runbook",
@@ -42,57 +44,6 @@ log = logging.getLogger("octoci")
 _TAKE_ALL = 2147483647
 #: How many of the newest releases or runbook runs a lost-answer check compares.
 _RECENT = 100
-
-
-@dataclass(frozen=True)
-class ServerTask:
-    """A task Octopus queued: a deployment or a runbook run."""
-
-    task_id: str
-    environment: str = ""
-    tenant: str = ""
-    deployment_id: str = ""
-    runbook_run_id: str = ""
-    origin: str = "queued"
-    """``queued`` (created now), ``recovered`` (created although the answer was lost, found by
-    looking it up) or ``existing`` (the release was already deployed there; not deployed again)."""
-    existing_state: str = ""
-    """With ``existing``: the state of that deployment's task when it was found."""
-
-    def to_json(self) -> dict[str, str]:
-        """The ``--json`` form (the GitHub deploy action's ``server_tasks`` shape, PascalCase)."""
-        data = {"ServerTaskId": self.task_id, "EnvironmentName": self.environment}
-        if self.tenant:
-            data["TenantName"] = self.tenant
-        if self.deployment_id:
-            data["DeploymentId"] = self.deployment_id
-        if self.runbook_run_id:
-            data["RunbookRunId"] = self.runbook_run_id
-        if self.origin != "queued":
-            data["Origin"] = self.origin
-        return data
-
-    @property
-    def label(self) -> str:
-        """``Environment`` or ``Environment/Tenant``."""
-        return (self.environment or "unknown environment") + (
-            f"/{self.tenant}" if self.tenant else ""
-        )
-
-    def announcement(self) -> str:
-        """The line that tells what happened to this task."""
-        created = self.deployment_id or self.runbook_run_id
-        if self.origin == "existing":
-            return (
-                f"already deployed to {self.label}: {self.deployment_id} ({self.task_id}, "
-                f"{self.existing_state}); not deploying again (--redeploy deploys anyway)"
-            )
-        if self.origin == "recovered":
-            return (
-                f"queued {self.task_id} ({self.label}): {created} was created although the "
-                "answer was lost"
-            )
-        return f"queued {self.task_id} ({self.label})"
 
 
 @dataclass(frozen=True)
@@ -109,17 +60,6 @@ class ReleaseRequest:
     git_commit: str = ""
     release_notes: str = ""
     ignore_if_exists: bool = False
-
-
-@dataclass(frozen=True)
-class ReleaseResult:
-    """A release created (or found, with ``ignore_if_exists``)."""
-
-    project: str
-    version: str
-    id: str
-    created: bool
-    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -242,7 +182,8 @@ def _tenants(
     )
 
 
-def _check_channel(connection: Connection, project: dict[str, Any], name: str) -> dict[str, Any]:
+def find_channel(connection: Connection, project: dict[str, Any], name: str) -> dict[str, Any]:
+    """The project's channel called ``name`` (or with that id or slug)."""
     channels = connection.get_json(
         connection.space_path(f"/projects/{project['Id']}/channels"),
         what=f"listing channels of {project['Name']}",
@@ -255,9 +196,10 @@ def _check_channel(connection: Connection, project: dict[str, Any], name: str) -
     return channel
 
 
-def _find_release(
+def find_release(
     connection: Connection, project: dict[str, Any], version: str
 ) -> dict[str, Any] | None:
+    """The project's release of ``version``, or ``None``."""
     try:
         release = connection.get_json(
             connection.space_path(f"/projects/{project['Id']}/releases/{version}"),
@@ -273,14 +215,6 @@ def _space_fields(connection: Connection) -> dict[str, str]:
     # Both are required; the Go CLI sends the id in both (api-client.ts sends the name in the
     # second, which the server also accepts).
     return {"SpaceId": space, "SpaceIdOrName": space}
-
-
-def _release_url(connection: Connection, project: dict[str, Any], release_id: str) -> str:
-    space = connection.space_id() or ""
-    slug = project.get("Slug") or project["Id"]
-    return (
-        f"{connection.settings.url}/app#/{space}/projects/{slug}/deployments/releases/{release_id}"
-    )
 
 
 # ---------------------------------------------------------------------------------- releases
@@ -345,7 +279,7 @@ def _new_release(
 
 def create_release(
     connection: Connection, request: ReleaseRequest, *, project: dict[str, Any] | None = None
-) -> ReleaseResult:
+) -> Release:
     """Create a release (``releases/create/v1``), after checking the project and channel.
 
     When the answer is lost (or is 500/502/504), the release is looked up (by version, or, without
@@ -355,8 +289,8 @@ def create_release(
     validate_release_request(request)
     connection.require_version(EXECUTIONS_API_VERSION, "creating a release (Executions API)")
     project = project or find_project(connection, request.project)
-    channel = _check_channel(connection, project, request.channel) if request.channel else None
-    existed = _find_release(connection, project, request.version) if request.version else None
+    channel = find_channel(connection, project, request.channel) if request.channel else None
+    existed = find_release(connection, project, request.version) if request.version else None
     before = set() if request.version else _recent_release_ids(connection, project)
     body: dict[str, Any] = {
         **_space_fields(connection),
@@ -393,7 +327,7 @@ def create_release(
             problem = str(exc)
         log.warning("%s; checking whether the release was created", problem)
         if request.version:
-            found = _find_release(connection, project, request.version)
+            found = find_release(connection, project, request.version)
             if found is not None and existed is not None and not request.ignore_if_exists:
                 found = None  # it was there before: sending again gets Octopus's own refusal
         else:
@@ -411,12 +345,12 @@ def create_release(
         budget.wait(problem, f"{name} of {project['Name']}")
     release_id = str(answer.get("ReleaseId") or answer.get("releaseId") or "")
     version = str(answer.get("ReleaseVersion") or answer.get("releaseVersion") or request.version)
-    return ReleaseResult(
+    return Release(
         project=str(project["Name"]),
         version=version,
         id=release_id,
         created=existed is None,
-        url=_release_url(connection, project, release_id),
+        url=release_url(connection, project, release_id),
     )
 
 
@@ -453,7 +387,7 @@ def plan_deployment(
     if need_release and not request.release_version:
         raise InputError("name the release version (--version)")
     if request.release_version:
-        release = _find_release(connection, project, request.release_version)
+        release = find_release(connection, project, request.release_version)
         if need_release and release is None:
             raise UnknownNameError(
                 f"release {request.release_version!r} of project {project['Name']!r} was not found"
@@ -581,15 +515,18 @@ def _target_of(deployment: dict[str, Any]) -> _Target:
 
 
 def _task_of(
+    connection: Connection,
     deployment: dict[str, Any],
     names: Mapping[str, str],
     tenant_names: Mapping[str, str],
-    origin: str,
+    origin: DeploymentOrigin,
     state: str = "",
-) -> ServerTask:
+) -> Deployment:
     environment, tenant = _target_of(deployment)
-    return ServerTask(
-        task_id=str(deployment.get("TaskId")),
+    task_id = str(deployment.get("TaskId"))
+    return Deployment(
+        task_id=task_id,
+        url=task_url(connection, task_id),
         environment=names.get(environment, ""),
         tenant=tenant_names.get(tenant, ""),
         deployment_id=str(deployment.get("Id")),
@@ -605,7 +542,7 @@ def deploy_release(
     plan: _Plan | None = None,
     redeploy: bool = False,
     lifecycle_check: bool = True,
-) -> list[ServerTask]:
+) -> list[Deployment]:
     """Deploy a release to environments (untenanted), or to tenants and tenant tags in each
     environment (tenanted: one request per environment, as the API takes one).
 
@@ -621,7 +558,7 @@ def deploy_release(
     project = plan.project
     release = plan.release
     if release is None and request.release_version:
-        release = _find_release(connection, project, request.release_version)
+        release = find_release(connection, project, request.release_version)
         plan = replace(plan, release=release)
     if lifecycle_check:
         check_deployment_lifecycle(connection, plan, request)
@@ -631,7 +568,7 @@ def deploy_release(
         str(t["Id"]): str(t["Name"]) for ts in targets.values() for t in ts if t is not None
     }
     what = f"deploying {project['Name']} {request.release_version}"
-    tasks: list[ServerTask] = []
+    tasks: list[Deployment] = []
     known: set[str] = set()
     if release is not None:
         deployments = _release_deployments(connection, release)
@@ -647,7 +584,9 @@ def deploy_release(
                 ids = _tenant_ids(wanted)
                 if tenant in ids and state in _DEPLOYED_STATES:
                     del wanted[ids.index(tenant)]
-                    tasks.append(_task_of(deployment, names, tenant_names, "existing", state))
+                    tasks.append(
+                        _task_of(connection, deployment, names, tenant_names, "existing", state)
+                    )
     pending = {env: ts for env, ts in targets.items() if ts}
     if not pending and not tasks:
         raise OctopusApiError(f"{what}: nothing to deploy")
@@ -673,11 +612,11 @@ def _deploy_once(
     tenant_names: Mapping[str, str],
     known: set[str],
     what: str,
-) -> list[ServerTask]:
+) -> list[Deployment]:
     """One create request (all environments untenanted, or one environment's tenants); after a
     lost answer, what it created is looked up and only the rest is asked for again."""
     wanted = {(env, str(t["Id"]) if t else "") for env, ts in group.items() for t in ts}
-    tasks: list[ServerTask] = []
+    tasks: list[Deployment] = []
     budget = RetryBudget(connection, what)
     while True:
         environments = [
@@ -716,7 +655,7 @@ def _deploy_once(
                 continue
             known.add(str(deployment.get("Id")))
             wanted.discard(target)
-            task = _task_of(deployment, names, tenant_names, "recovered")
+            task = _task_of(connection, deployment, names, tenant_names, "recovered")
             log.warning(
                 "the deployment to %s was created although the answer was lost: %s",
                 task.label,
@@ -737,7 +676,7 @@ def _tenant_ids(tenants: Sequence[dict[str, Any] | None]) -> list[str]:
 
 def _describe(
     connection: Connection, pairs: list[tuple[str, str]], environments: Mapping[str, str]
-) -> list[ServerTask]:
+) -> list[Deployment]:
     """Name each deployment's environment and tenant (the answer carries only ids)."""
     if not pairs:
         return []
@@ -756,8 +695,9 @@ def _describe(
     for task_id, deployment_id in pairs:
         deployment = by_id.get(deployment_id, {})
         tasks.append(
-            ServerTask(
+            Deployment(
                 task_id=task_id,
+                url=task_url(connection, task_id),
                 environment=environments.get(str(deployment.get("EnvironmentId")), ""),
                 tenant=tenant_names.get(str(deployment.get("TenantId") or ""), ""),
                 deployment_id=deployment_id,
@@ -773,9 +713,10 @@ def promote_release(
     source: str,
     latest_successful: bool = False,
     redeploy: bool = False,
-) -> tuple[str, list[ServerTask]]:
+) -> tuple[Release, list[Deployment]]:
     """Deploy the release that is in ``source`` to ``request.environments`` (or, when empty, to
-    the next environments its lifecycle allows). Returns ``(release version, tasks)``."""
+    the next environments its lifecycle allows). Returns the release (``created`` False) and the
+    deployments."""
     connection.require_version(EXECUTIONS_API_VERSION, "promoting a release (Executions API)")
     project = find_project(connection, request.project)
     (from_env,) = _environments(connection, [source])
@@ -841,7 +782,14 @@ def promote_release(
         force_package_download=request.force_package_download,
         run_at=request.run_at,
     )
-    return version, deploy_release(connection, promoted, redeploy=redeploy)
+    found = Release(
+        project=str(project["Name"]),
+        version=version,
+        id=str(release["Id"]),
+        url=release_url(connection, project, str(release["Id"])),
+        created=False,
+    )
+    return found, deploy_release(connection, promoted, redeploy=redeploy)
 
 
 # ---------------------------------------------------------------------------------- runbooks
@@ -856,7 +804,7 @@ def _recent_runs(connection: Connection, project: dict[str, Any]) -> list[dict[s
 
 def run_runbook(
     connection: Connection, request: DeployRequest, *, runbook: str, snapshot: str = ""
-) -> list[ServerTask]:
+) -> list[Deployment]:
     """Run a runbook (its published snapshot, or ``snapshot``) in environments, optionally for
     tenants and tenant tags.
 
@@ -886,7 +834,7 @@ def run_runbook(
     what = f"running runbook {found['Name']} of {project['Name']}"
     known = {str(r.get("Id")) for r in _recent_runs(connection, project)}
     remaining = list(environments)
-    tasks: list[ServerTask] = []
+    tasks: list[Deployment] = []
     budget = RetryBudget(connection, what)
     while True:
         body = _execution_body(connection, project, request)
@@ -921,10 +869,11 @@ def run_runbook(
             }:
                 continue
             known.add(str(run.get("Id")))
-            task = ServerTask(
-                str(run.get("TaskId")),
-                environments.get(env_id, ""),
-                tenants.get(str(run.get("TenantId") or ""), ""),
+            task = Deployment(
+                task_id=str(run.get("TaskId")),
+                url=task_url(connection, str(run.get("TaskId"))),
+                environment=environments.get(env_id, ""),
+                tenant=tenants.get(str(run.get("TenantId") or ""), ""),
                 runbook_run_id=str(run.get("Id")),
                 origin="recovered",
             )
@@ -956,5 +905,13 @@ def run_runbook(
             tenant = tenants.get(str(run.get("TenantId") or ""), "")
         except OctopusApiError:
             pass  # naming the environment is a nicety; the task id is what matters
-        tasks.append(ServerTask(task_id, environment, tenant, runbook_run_id=run_id))
+        tasks.append(
+            Deployment(
+                task_id=task_id,
+                url=task_url(connection, task_id),
+                environment=environment,
+                tenant=tenant,
+                runbook_run_id=run_id,
+            )
+        )
     return tasks

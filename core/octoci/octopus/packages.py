@@ -31,13 +31,13 @@ import stat
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from octoci.errors import InputError, OctociError
 from octoci.files import display_path
-from octoci.model import Package
+from octoci.model import Package, PackageOutcome
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import (
     OctopusApiError,
@@ -54,15 +54,18 @@ from octoci.package_names import (
     split_extension,
 )
 
+if TYPE_CHECKING:
+    from octoci.octopus.dryrun import DryRunConnection
+
 __all__ = [
     "OVERWRITE_MODES",
     "OverwriteMode",
-    "PushOutcome",
-    "PushResult",
+    "PushFailure",
     "StoredHashMismatchError",
     "file_sha1",
     "find_package",
     "parse_overwrite_mode",
+    "predict_push",
     "push_package",
     "push_packages",
     "validate_package_files",
@@ -84,10 +87,6 @@ _ALIASES: dict[str, OverwriteMode] = {
     "ignoreifexists": "IgnoreIfExists",
 }
 
-#: ``created``: stored by this push; ``identical``: already there with the same content;
-#: ``ignored``: a different file was already there and IgnoreIfExists kept it.
-PushOutcome = Literal["created", "identical", "ignored"]
-
 
 def parse_overwrite_mode(text: str) -> OverwriteMode:
     """An overwrite mode from Octopus's names or the Go CLI's aliases (``fail``, ``overwrite``,
@@ -98,62 +97,6 @@ def parse_overwrite_mode(text: str) -> OverwriteMode:
         raise InputError(
             f"unknown overwrite mode {text!r}; use FailIfExists, OverwriteExisting or IgnoreIfExists"
         ) from None
-
-
-@dataclass(frozen=True)
-class PushResult:
-    """What happened to one package file."""
-
-    path: Path
-    name: PackageName
-    size: int
-    outcome: PushOutcome
-    sha1: str = ""
-    server_hash: str = ""
-    attempts: int = 1
-    warnings: tuple[str, ...] = field(default=())
-    delta: bool = False
-    """True when a delta against an earlier version was sent instead of the file."""
-    bytes_sent: int = 0
-    """Bytes of package data sent (the delta's size after a delta upload); 0: derived."""
-
-    @property
-    def stored(self) -> bool:
-        """True when this push stored the file."""
-        return self.outcome == "created"
-
-    def to_package(self) -> Package:
-        """The model's :class:`~octoci.model.Package` for reports and outputs."""
-        return Package(
-            path=self.path,
-            id=self.name.id,
-            version=self.name.version,
-            size=self.size,
-            pushed=self.stored,
-            bytes_sent=self.sent,
-            delta=self.delta,
-        )
-
-    @property
-    def sent(self) -> int:
-        """Bytes of package data sent over the wire (all attempts)."""
-        if self.bytes_sent:
-            return self.bytes_sent
-        return self.size * self.attempts if self.outcome == "created" else self.size
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``--json`` form."""
-        return {
-            "Path": self.path.as_posix(),
-            "PackageId": self.name.id,
-            "Version": self.name.version,
-            "Size": self.size,
-            "Result": self.outcome,
-            "Hash": self.server_hash or self.sha1,
-            "Attempts": self.attempts,
-            "BytesSent": self.sent,
-            "Delta": self.delta,
-        }
 
 
 class StoredHashMismatchError(OctociError):
@@ -349,7 +292,7 @@ def push_package(
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
     delta: bool = True,
-) -> PushResult:
+) -> Package:
     """Upload one package file (already validated) and say what happened.
 
     With ``delta`` (the default) only a delta against the nearest earlier version is sent when
@@ -379,12 +322,15 @@ def push_package(
         if progress is not None and transfer is not None:
             progress.advance(transfer, count)
 
-    def existing_result(package: dict[str, Any], attempts: int) -> PushResult:
+    def result(outcome: PackageOutcome, **details: Any) -> Package:
+        return Package(path, name.id, name.version, size, outcome=outcome, **details)
+
+    def existing_result(package: dict[str, Any], attempts: int) -> Package:
         server_hash = str(package.get("Hash") or "")
-        if _same_content(package, path, local):
-            return PushResult(
-                path, name, size, "identical", local.get("sha1", ""), server_hash, attempts
-            )
+        same = _same_content(package, path, local)  # hashes the file (once) when needed
+        found = {"sha1": local.get("sha1", ""), "server_hash": server_hash, "attempts": attempts}
+        if same:
+            return result("identical", **found)
         message = (
             f"{name.id} {name.version} is already in Octopus with different content "
             f"(stored SHA1 {server_hash or '?'}, local {local.get('sha1') or file_sha1(path)})"
@@ -392,23 +338,14 @@ def push_package(
         if mode == "IgnoreIfExists":
             warning = f"{message}; IgnoreIfExists kept the stored file, yours was NOT uploaded"
             log.warning("%s", warning)
-            return PushResult(
-                path,
-                name,
-                size,
-                "ignored",
-                local.get("sha1", ""),
-                server_hash,
-                attempts,
-                (warning,),
-            )
+            return result("ignored", **found, warnings=(warning,))
         raise PackageConflictError(
             f"{what} failed: {message}; give the new build a new version, or pass "
             "--overwrite-mode OverwriteExisting to replace it",
             status=409,
         )
 
-    def created(sha1: str, stored: str, attempts: int, **details: Any) -> PushResult:
+    def created(sha1: str, stored: str, attempts: int, **details: Any) -> Package:
         # Octopus holds what was sent; it must also still be the file the user named.
         try:
             check_unchanged(path, expected, when="while it was being pushed")
@@ -425,8 +362,13 @@ def push_package(
             )
             log.warning("%s", warning)
             notes.append(warning)
-        return PushResult(
-            path, name, size, "created", sha1, stored, attempts, tuple(notes), **details
+        return result(
+            "created",
+            sha1=sha1,
+            server_hash=stored,
+            attempts=attempts,
+            warnings=tuple(notes),
+            **details,
         )
 
     def mismatch(stored: str, sent_sha1: str) -> str:
@@ -630,16 +572,16 @@ def push_packages(
     concurrency: int = 3,
     progress: Progress | None = None,
     delta: bool = True,
-) -> tuple[list[PushResult], list[PushFailure]]:
+) -> tuple[list[Package], list[PushFailure]]:
     """Push several validated package files, at most ``concurrency`` at a time.
 
     Every file is attempted; results and failures come back in the order of ``files``.
     """
     connection.root()  # once, before the threads start, so failures surface once
     connection.space_id()
-    results: list[PushResult | PushFailure] = []
+    results: list[Package | PushFailure] = []
 
-    def one(item: tuple[Path, PackageName]) -> PushResult | PushFailure:
+    def one(item: tuple[Path, PackageName]) -> Package | PushFailure:
         path, name = item
         try:
             return push_package(connection, path, name, mode=mode, progress=progress, delta=delta)
@@ -651,6 +593,37 @@ def push_packages(
     else:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="octoci-push") as pool:
             results = list(pool.map(one, files))
-    done = [r for r in results if isinstance(r, PushResult)]
+    done = [r for r in results if isinstance(r, Package)]
     failed = [r for r in results if isinstance(r, PushFailure)]
     return done, failed
+
+
+def predict_push(
+    connection: DryRunConnection, path: Path, name: PackageName, mode: OverwriteMode
+) -> Package:
+    """What pushing ``path`` would do (a dry run): the file compared with the package Octopus
+    holds, the upload recorded on ``connection`` instead of sent. ``server_hash`` is the stored
+    package's hash when there is one.
+
+    :raises OctociError: a different file is stored and ``mode`` is FailIfExists (a real run
+        would fail).
+    """
+    size = path.stat().st_size
+    sha1 = file_sha1(path)
+    stored = find_package(connection, name)
+    stored_hash = _hash_of(stored)
+    outcome: PackageOutcome = "created"
+    if stored is not None and stored_hash == sha1:
+        outcome = "identical"
+    elif stored is not None and mode == "FailIfExists":
+        raise OctociError(
+            f"{name.id} {name.version} is already in Octopus with different content (stored "
+            f"SHA1 {stored_hash or '?'}, local {sha1}); a real run would fail: pass "
+            "--overwrite-mode OverwriteExisting, or a new --version"
+        )
+    elif stored is not None and mode == "IgnoreIfExists":
+        outcome = "ignored"
+    connection.record_upload(path.name, size, sha1, {"overwriteMode": mode})
+    return Package(
+        path, name.id, name.version, size, outcome=outcome, sha1=sha1, server_hash=stored_hash
+    )

@@ -1,9 +1,10 @@
 """``octoci publish``: from build output to a deployed release in one step.
 
-* :mod:`octoci.publish.pipeline` - plan, check the server, pack, push, build information,
-  release, deploy, wait, promote;
-* :mod:`octoci.publish.dryrun` - the connection ``--dry-run`` uses: reads pass, writes recorded;
+* :mod:`octoci.publish.pipeline` - the plan from the settings (version, package jobs, files),
+  as the many-step plan of :mod:`octoci.steps`;
 * :mod:`octoci.publish.emulated` - the embedded emulator of ``--emulator``.
+
+The pre-flight and the dry-run connection are Octopus talk and live in :mod:`octoci.octopus`.
 
 Settings come from :mod:`octoci.config`. Importing this package imports nothing heavy; the
 modules above import the Octopus client (``requests``).

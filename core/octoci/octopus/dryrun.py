@@ -1,15 +1,17 @@
 """A connection for ``--dry-run``: reads go to the real server, writes are recorded, never sent.
 
-The publish pipeline calls the very client functions it calls for real (``create_release``,
-``deploy_release``, ``push_build_information``) on a :class:`DryRunConnection`, so the payloads a
-dry run prints are exactly the ones a real run sends, and every lookup those functions make
-(project, channel, environments, tenants, existing releases) runs against the server.
+The steps (:mod:`octoci.steps`) call the very client functions they call for real
+(``create_release``, ``deploy_release``, ``push_build_information``) on a
+:class:`DryRunConnection`, so the payloads a dry run prints are exactly the ones a real run
+sends, and every lookup those functions make (project, channel, environments, tenants, existing
+releases) runs against the server. Package uploads are compared with the stored packages instead
+(:func:`octoci.octopus.packages.predict_push`) and recorded with :meth:`record_upload`.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,19 +72,11 @@ class DryRunConnection(Connection):
             )
         return super().request(method, path, **kwargs)
 
-    def post_json(
-        self,
-        path: str,
-        body: Any,
-        *,
-        what: str,
-        params: Mapping[str, Any] | None = None,
-        permission: str = "",
-        idempotent: bool = False,
-        ok: Iterable[int] = (200, 201, 202, 204),
-    ) -> Any:
-        """Record the POST and answer as Octopus would, with made-up ``dry-run`` ids."""
-        self.recorded.append(RecordedRequest("POST", path, dict(params or {}), body, what))
+    def post_json(self, path: str, body: Any, **options: Any) -> Any:
+        """Record the POST (``what`` and ``params`` as the real one takes them; nothing is sent)
+        and answer as Octopus would, with made-up ``dry-run`` ids."""
+        params = dict(options.get("params") or {})
+        self.recorded.append(RecordedRequest("POST", path, params, body, str(options["what"])))
         number = next(self._ids)
         if path.endswith("/releases/create/v1"):
             version = str(body.get("ReleaseVersion") or f"{DRY_RUN_MARK}-{number}")
@@ -101,6 +95,18 @@ class DryRunConnection(Connection):
         if path.endswith("/build-information"):
             return {"Id": f"BuildInformation-{DRY_RUN_MARK}-{number}", **body}
         return {}
+
+    def record_upload(
+        self, file_name: str, size: int, sha1: str, params: Mapping[str, Any]
+    ) -> None:
+        """Record the package upload a real run would send (the file's name, size and SHA-1
+        stand for the multipart body)."""
+        body = {"multipart/form-data": {"file": file_name, "Size": size, "Sha1": sha1}}
+        self.recorded.append(
+            RecordedRequest(
+                "POST", self.space_path("/packages/raw"), dict(params), body, f"pushing {file_name}"
+            )
+        )
 
     def get_json(self, path: str, *, what: str, params: Mapping[str, Any] | None = None) -> Any:
         """Reads go to the server, except looking up the deployments this dry run made up."""

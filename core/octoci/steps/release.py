@@ -1,0 +1,69 @@
+"""Create a release (or find the existing one, with ``ignore_if_exists``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from octoci.model import RunReport
+from octoci.octopus.executions import (
+    DeployRequest,
+    ReleaseRequest,
+    check_deployment_lifecycle,
+    create_release,
+    plan_deployment,
+)
+from octoci.steps.plan import StepContext
+
+__all__ = ["CreateRelease", "release_line"]
+
+
+def release_line(project: str, version: str, created: bool, release_id: str, url: str) -> str:
+    """``release Shop 1.2.3 created (Releases-1) https://...``."""
+    return (
+        f"release {project} {version} {'created' if created else 'already existed'} "
+        f"({release_id}) {url}".rstrip()
+    )
+
+
+@dataclass(frozen=True)
+class CreateRelease:
+    """Create the release ``request`` asks for.
+
+    ``deploy_check``: the deployment that follows; its names and the lifecycle are checked before
+    the release is created, so that a refused environment leaves no release behind (a plan whose
+    pre-flight did that already leaves it out).
+    """
+
+    request: ReleaseRequest
+    deploy_check: DeployRequest | None = None
+
+    phase: ClassVar[str] = "release"
+
+    def title(self, report: RunReport) -> str:
+        """``Creating release 1.2.3 of Shop``."""
+        version = f"release {self.request.version}" if self.request.version else "a release"
+        return f"Creating {version} of {self.request.project}"
+
+    def run(self, context: StepContext, report: RunReport) -> RunReport:
+        """Create it; the release joins the report."""
+        connection = context.connection
+        project = None
+        if self.deploy_check is not None:
+            request = replace(self.deploy_check, release_version=self.request.version)
+            deployment = plan_deployment(connection, request, need_release=False)
+            check_deployment_lifecycle(
+                connection, deployment, request, channel=self.request.channel
+            )
+            project = deployment.project
+        release = create_release(connection, self.request, project=project)
+        if context.dry_run:
+            verb = "would be created" if release.created else "exists, would be used"
+            context.reporter.say(f"release {release.project} {release.version} {verb}")
+        else:
+            context.reporter.say(
+                release_line(
+                    release.project, release.version, release.created, release.id, release.url
+                )
+            )
+        return report.replace(release=release)

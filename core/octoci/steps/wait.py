@@ -1,0 +1,122 @@
+"""Wait for server tasks: each state change as a line, a live status line on a terminal, the task
+logs with ``--progress``; the end state decides the exit code (3 failed, 4 timed out)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from octoci.errors import OctociError
+from octoci.model import Deployment, RunReport
+from octoci.octopus.errors import TaskFailedError, TaskTimeoutError
+from octoci.octopus.links import task_url
+from octoci.octopus.tasks import TaskLog, TaskState, wait_for_tasks
+from octoci.steps.plan import StepContext, StepFailed, count
+
+__all__ = ["Wait", "WaitOptions", "finish_deployments", "wait_for"]
+
+
+@dataclass(frozen=True)
+class WaitOptions:
+    """How to wait: ``--timeout``, ``--poll-interval``, ``--cancel-on-timeout``, ``--progress``."""
+
+    timeout: float = 600.0
+    poll_interval: float = 10.0
+    cancel_on_timeout: bool = False
+    logs: bool = False
+    """Stream the task logs while waiting."""
+
+
+def wait_for(
+    context: StepContext, deployments: Sequence[Deployment], options: WaitOptions
+) -> tuple[tuple[Deployment, ...], OctociError | None]:
+    """Wait until every task has completed: the deployments with their final states, and the
+    error (failed or timed out) that ends the run, if any."""
+    reporter = context.reporter
+    given = {d.task_id: d for d in deployments}
+    latest = dict(given)
+
+    def changed(state: TaskState) -> None:
+        known = given.get(state.id, Deployment(task_id=state.id))
+        latest[state.id] = known.replace(
+            # octoci task wait knows only task ids: the task's description names what it is.
+            environment=known.environment or state.description,
+            state=state.state,
+            interrupted=state.interrupted,
+        )
+        # Named as the deployment was known before (task wait: by its id alone).
+        reporter.say(known.replace(state=state.state, interrupted=state.interrupted).state_line())
+
+    started = time.monotonic()
+
+    def pause(seconds: float) -> None:
+        # Between polls: on a terminal, a status line with the time waited so far.
+        states = ", ".join(f"{_label(d)} {d.state or 'Queued'}" for d in latest.values())
+        reporter.status(f"waiting {time.monotonic() - started:.0f} s: {states}")
+        time.sleep(seconds)
+
+    logs = (
+        [TaskLog(context.connection, d.task_id, reporter.say, _label(d)) for d in deployments]
+        if options.logs
+        else []
+    )
+    failure: OctociError | None = None
+    try:
+        wait_for_tasks(
+            context.connection,
+            [d.task_id for d in deployments],
+            timeout=options.timeout,
+            poll_interval=options.poll_interval,
+            cancel_on_timeout=options.cancel_on_timeout,
+            on_change=changed,
+            logs=logs,
+            sleep=pause,
+        )
+    except (TaskFailedError, TaskTimeoutError) as exc:
+        failure = exc
+    finally:
+        reporter.clear()
+    return tuple(latest[d.task_id] for d in deployments), failure
+
+
+def _label(deployment: Deployment) -> str:
+    return deployment.environment + (f"/{deployment.tenant}" if deployment.tenant else "")
+
+
+def finish_deployments(
+    context: StepContext,
+    report: RunReport,
+    deployments: Sequence[Deployment],
+    wait: WaitOptions | None,
+) -> RunReport:
+    """Add ``deployments`` to the report; with ``wait``, wait for them first (a failed or
+    timed-out wait ends the run, with the states in the report)."""
+    failure = None
+    if wait is not None:
+        deployments, failure = wait_for(context, deployments, wait)
+    # A task not waited for (or not seen yet) was last known queued.
+    deployments = [d if d.state else d.replace(state="Queued") for d in deployments]
+    report = report.replace(deployments=(*report.deployments, *deployments))
+    if failure is not None:
+        raise StepFailed(report, failure)
+    return report
+
+
+@dataclass(frozen=True)
+class Wait:
+    """``octoci task wait``: wait for tasks known only by their ids."""
+
+    task_ids: tuple[str, ...]
+    options: WaitOptions
+    phase: ClassVar[str] = "wait"
+
+    def title(self, report: RunReport) -> str:
+        """``Waiting for 2 tasks``."""
+        return f"Waiting for {count(len(self.task_ids), 'task')}"
+
+    def run(self, context: StepContext, report: RunReport) -> RunReport:
+        """Wait; the tasks join the report as deployments with their final states."""
+        tasks = [Deployment(task_id=i, url=task_url(context.connection, i)) for i in self.task_ids]
+        return finish_deployments(context, report, tasks, self.options)
