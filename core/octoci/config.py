@@ -48,7 +48,6 @@ __all__ = [
     "SETTINGS",
     "ConfigFile",
     "PackageConfig",
-    "PublishConfig",
     "ResolvedConfig",
     "Setting",
     "Settings",
@@ -114,51 +113,6 @@ class ResolvedConfig:
     plugins: Mapping[str, Any] = field(default_factory=dict)
     """Plugin table name -> the instance of its settings class."""
     plugin_sources: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-
-    # ------------------------------------------------------------ the old way, by name
-    # Code written before the typed attributes reads ``config.text("project")``; these wrappers
-    # stay for it, and check the kind. New code reads ``config.settings.project``.
-    @property
-    def values(self) -> dict[str, Any]:
-        """Every setting by name (old way; prefer :attr:`settings`)."""
-        return {f.name: getattr(self.settings, f.name) for f in fields(self.settings)}
-
-    def __getitem__(self, name: str) -> Any:
-        return self._value(name, object)
-
-    def _value(self, name: str, kind: type | tuple[type, ...]) -> Any:
-        if name not in _BY_NAME:
-            raise KeyError(f"no setting {name!r}")
-        value = getattr(self.settings, name)
-        if not isinstance(value, kind):
-            raise TypeError(f"the setting {name!r} is a {type(value).__name__}")
-        return value
-
-    def text(self, name: str) -> str:
-        """A string setting (old way; prefer ``config.settings.<name>``)."""
-        value: str = self._value(name, str)
-        return value
-
-    def items(self, name: str) -> tuple[str, ...]:
-        """A list setting (old way; prefer ``config.settings.<name>``)."""
-        value: tuple[str, ...] = self._value(name, tuple)
-        return value
-
-    def flag(self, name: str) -> bool:
-        """A boolean setting (old way; prefer ``config.settings.<name>``)."""
-        value: bool = self._value(name, bool)
-        return value
-
-    def number(self, name: str) -> float:
-        """A numeric setting (old way; prefer ``config.settings.<name>``)."""
-        if isinstance(getattr(self.settings, name, None), bool):
-            raise TypeError(f"the setting {name!r} is a bool")
-        return float(self._value(name, (int, float)))
-
-    def path(self, name: str) -> Path:
-        """A path setting, absolute (old way; prefer ``config.settings.<name>``)."""
-        value: Path = self._value(name, Path)
-        return value
 
     # ------------------------------------------------------------ the packages
     def package_configs(self) -> tuple[PackageConfig, ...]:
@@ -239,7 +193,6 @@ class ResolvedConfig:
 
 
 #: The name ``octoci publish`` code has always used.
-PublishConfig = ResolvedConfig
 
 
 def _row(name: str, value: Any, source: str) -> dict[str, Any]:

@@ -395,11 +395,11 @@ class Deployment:
     def state_line(self) -> str:
         """``ServerTasks-1 (Dev): Executing``, saying when Octopus waits for a person."""
         where = self.environment + (f"/{self.tenant}" if self.tenant else "")
-        waiting = (
-            " - waiting for someone in Octopus (guided failure or manual intervention)"
-            if self.interrupted
-            else ""
-        )
+        waiting = ""
+        if self.interrupted:
+            # Octopus waits for a person to answer in its portal: say where.
+            waiting = " - waiting for someone in Octopus (guided failure or manual intervention)"
+            waiting += f": {self.url}" if self.url else ""
         return f"{self.task_id}{f' ({where})' if where else ''}: {self.state}{waiting}"
 
     def to_json(self) -> dict[str, Any]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from octoci.config import resolve_config
 from octoci.settings import SETTINGS, Settings
 
@@ -23,16 +21,3 @@ def test_settings_are_typed_attributes_with_absolute_paths(tmp_path: Path) -> No
     assert settings.concurrency == 4
     assert settings.out_folder == tmp_path / "dist"
     assert [s.name for s in SETTINGS] == list(Settings.__dataclass_fields__)
-
-
-def test_the_old_readers_check_the_kind(tmp_path: Path) -> None:
-    config = resolve_config(flags={}, env={}, cwd=tmp_path)
-    assert config.text("overwrite_mode") == "FailIfExists"
-    assert config.number("concurrency") == 3.0
-    assert config.path("out_folder") == tmp_path / ".octoci" / "packages"
-    with pytest.raises(TypeError, match="'wait' is a bool"):
-        config.text("wait")
-    with pytest.raises(TypeError, match="'delta' is a bool"):
-        config.number("delta")
-    with pytest.raises(KeyError, match="no setting 'wiat'"):
-        config.flag("wiat")

@@ -299,7 +299,10 @@ def test_task_wait_says_it_waits_for_a_person(client: Client) -> None:
         "task", "wait", ids["task"], "--poll-interval", "0.02", "--timeout", "0.3", env=env
     )
     assert waiting.exit_code == 4, waiting.stderr
-    assert "waiting for someone in Octopus" in waiting.stdout
+    assert (
+        "waiting for someone in Octopus (guided failure or manual intervention): "
+        f"{emulator.url}/app#/Spaces-1/tasks/{ids['task']}"
+    ) in waiting.stdout
     _answer(client, ids, Result="Proceed")
     done = run_octoci("task", "wait", ids["task"], "--poll-interval", "0.02", env=env)
     assert done.exit_code == 0, done.stderr

@@ -100,6 +100,11 @@ def test_a_deployment_says_when_octopus_waits_for_a_person() -> None:
         "ServerTasks-7 (Dev/Acme): Executing - waiting for someone in Octopus (guided failure or "
         "manual intervention)"
     )
+    linked = waiting.replace(url="https://octopus.example/app#/Spaces-1/tasks/ServerTasks-7")
+    assert linked.state_line().endswith(
+        "(guided failure or manual intervention): "
+        "https://octopus.example/app#/Spaces-1/tasks/ServerTasks-7"
+    )
     assert Deployment(task_id="ServerTasks-8", state="Success").state_line() == (
         "ServerTasks-8: Success"
     )

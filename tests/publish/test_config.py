@@ -26,14 +26,14 @@ def test_each_source_wins_over_the_next(tmp_path: Path) -> None:
         cwd=tmp_path,
         server_defaults={"space": "FromServer", "poll_interval": 0.25, "release_version": "9.9"},
     )
-    assert (config["project"], config.sources["project"]) == ("FromFlag", "flag")
-    assert (config["channel"], config.sources["channel"]) == ("FromEnv", "env OCTOCI_CHANNEL")
-    assert config["space"] == "FromFile"
+    assert (config.settings.project, config.sources["project"]) == ("FromFlag", "flag")
+    assert (config.settings.channel, config.sources["channel"]) == ("FromEnv", "env OCTOCI_CHANNEL")
+    assert config.settings.space == "FromFile"
     assert config.sources["space"] == f"file {tmp_path / 'octoci.toml'}"
-    assert config["timeout"] == 30.0
-    assert (config["poll_interval"], config.sources["poll_interval"]) == (0.25, "server")
+    assert config.settings.timeout == 30.0
+    assert (config.settings.poll_interval, config.sources["poll_interval"]) == (0.25, "server")
     assert config.sources["wait"] == "default"
-    assert config["wait"] is False
+    assert config.settings.wait is False
 
 
 def test_environment_values_are_parsed_by_kind(tmp_path: Path) -> None:
@@ -45,11 +45,11 @@ def test_environment_values_are_parsed_by_kind(tmp_path: Path) -> None:
         "OCTOCI_VERSION_FROM": "Build-Number",
     }
     config = resolve_config(flags={}, env=env, cwd=tmp_path)
-    assert config.items("deploy_to") == ("Dev", "Test")
-    assert config.flag("wait") is True
-    assert config.flag("build_information") is False
-    assert config.number("timeout") == 90.5
-    assert config.text("version_from") == "build-number"
+    assert config.settings.deploy_to == ("Dev", "Test")
+    assert config.settings.wait is True
+    assert config.settings.build_information is False
+    assert config.settings.timeout == 90.5
+    assert config.settings.version_from == "build-number"
 
 
 @pytest.mark.parametrize(
@@ -110,10 +110,10 @@ def test_paths_in_the_file_are_relative_to_the_file(tmp_path: Path) -> None:
     config = resolve_config(flags={}, env={"OCTOCI_CONFIG": "ci/octoci.toml"}, cwd=repo)
     (package,) = config.package_configs()
     assert package.base_path.resolve() == (repo / "web").resolve()
-    assert config.path("out_folder").resolve() == (repo / "out").resolve()
+    assert config.settings.out_folder.resolve() == (repo / "out").resolve()
     # From a flag, relative to the working folder.
     config = resolve_config(flags={"out_folder": "dist"}, env={}, cwd=repo)
-    assert config.path("out_folder") == repo / "dist"
+    assert config.settings.out_folder == repo / "dist"
 
 
 def test_package_values_own_then_top_level_but_flags_beat_both(tmp_path: Path) -> None:
@@ -145,11 +145,12 @@ def test_every_setting_has_help_an_env_variable_and_a_unique_flag() -> None:
 
 
 def test_delta_uploads_are_on_unless_switched_off(tmp_path: Path) -> None:
-    assert resolve_config(flags={}, env={}, cwd=tmp_path).flag("delta") is True
+    assert resolve_config(flags={}, env={}, cwd=tmp_path).settings.delta is True
     assert (
-        resolve_config(flags={}, env={"OCTOCI_DELTA": "false"}, cwd=tmp_path).flag("delta") is False
+        resolve_config(flags={}, env={"OCTOCI_DELTA": "false"}, cwd=tmp_path).settings.delta
+        is False
     )
     _write(tmp_path, "delta = false\n")
     from_file = resolve_config(flags={}, env={}, cwd=tmp_path)
-    assert from_file.flag("delta") is False
-    assert resolve_config(flags={"delta": True}, env={}, cwd=tmp_path).flag("delta") is True
+    assert from_file.settings.delta is False
+    assert resolve_config(flags={"delta": True}, env={}, cwd=tmp_path).settings.delta is True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -253,7 +254,15 @@ def test_emulator_mode_runs_the_whole_job_without_a_server(sample_repo: Path) ->
     assert result.exit_code == 0, result.stderr
     assert "started an Octopus emulator at http://127.0.0.1:" in result.stdout
     assert "Dev): Success" in result.stdout
-    assert "release 1.3.1-ci.2: http://127.0.0.1:" in result.stdout
+    # The release and the deployment as pages of the emulator's web view, as Octopus's portal.
+    (release,) = [x for x in result.stdout.splitlines() if x.startswith("  release 1.3.1-ci.2: ")]
+    assert re.fullmatch(
+        r"  release 1\.3\.1-ci\.2: http://127\.0\.0\.1:\d+/app#/Spaces-1/projects/shop"
+        r"/deployments/releases/Releases-1",
+        release,
+    ), release
+    assert re.search(r"  deployment to Dev: Success, http://\S+/app#/Spaces-1/tasks/ServerTasks-\d+",
+                     result.stdout)  # fmt: skip
     assert "octoci output deployment_states=Dev=Success" in result.stdout
 
 

@@ -24,7 +24,7 @@ from octoci.cli.options import (
 from octoci.cli.state import AppState, get_state
 
 if TYPE_CHECKING:
-    from octoci.config import PublishConfig
+    from octoci.config import ResolvedConfig
     from octoci.model import RunReport
     from octoci.octopus.connection import Connection
     from octoci.octopus.preflight import ServerCheck
@@ -136,7 +136,7 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
 
 
 def _connect(
-    state: AppState, config: PublishConfig, options: dict[str, Any], emulator: Any
+    state: AppState, config: ResolvedConfig, options: dict[str, Any], emulator: Any
 ) -> Connection:
     from octoci.cli.octopus_options import connection_options, open_connection
 
@@ -174,7 +174,7 @@ def _announce(
 def _finish(
     state: AppState,
     reporter: Reporter,
-    config: PublishConfig,
+    config: ResolvedConfig,
     plan: PublishPlan,
     check: ServerCheck,
     report: RunReport,
@@ -219,12 +219,20 @@ def _finish(
 def _emulator_links(
     reporter: Reporter, emulator: Any, check: ServerCheck, report: RunReport
 ) -> None:
-    """What happened, as links into the emulator's API (it serves no web UI)."""
+    """What happened: the release and deployments as pages of the emulator's web view (the
+    links a real Octopus would show), packages and build information as API links."""
     from octoci.octopus.links import api_links
 
     links = api_links(emulator.url, check.space_id)
     # The emulator's API key is masked like any key; `octoci emulator --help` documents it.
-    reporter.say(f"what happened, in the emulator's API at {emulator.url}:")
+    reporter.say(
+        f"what happened, in the emulator's web view at {emulator.url}/app (sign in with its "
+        "API key, see 'octoci emulator --help') and its API:"
+    )
+    if report.release is not None:
+        reporter.say(f"  release {report.release.version}: {report.release.url}")
+    for deployment in report.deployments:
+        reporter.say(f"  deployment to {deployment.label}: {deployment.state}, {deployment.url}")
     for package in report.packages:
         reporter.say(
             f"  package {package.id} {package.version}: "
@@ -232,16 +240,9 @@ def _emulator_links(
         )
     for package_id in report.build_information_pushed:
         reporter.say(f"  build information for {package_id}: {links.build_information(package_id)}")
-    if report.release is not None:
-        reporter.say(f"  release {report.release.version}: {links.release(report.release.id)}")
-    for deployment in report.deployments:
-        reporter.say(
-            f"  deployment to {deployment.environment}: {deployment.state}, "
-            f"{links.task(deployment.task_id)}"
-        )
 
 
-def _json_document(config: PublishConfig, plan: PublishPlan, report: RunReport) -> dict[str, Any]:
+def _json_document(config: ResolvedConfig, plan: PublishPlan, report: RunReport) -> dict[str, Any]:
     data: dict[str, Any] = {
         "DryRun": report.dry_run,
         "Version": plan.version,

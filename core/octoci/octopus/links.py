@@ -46,11 +46,3 @@ class ApiLinks:
     def build_information(self, package_id: str) -> str:
         """The build information records of a package id."""
         return f"{self.space_api}/build-information?packageId={package_id}"
-
-    def release(self, release_id: str) -> str:
-        """A release."""
-        return f"{self.space_api}/releases/{release_id}"
-
-    def task(self, task_id: str) -> str:
-        """A server task."""
-        return f"{self.space_api}/tasks/{task_id}"

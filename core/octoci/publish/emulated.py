@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from octoci.config import PublishConfig
+from octoci.config import ResolvedConfig
 
 if TYPE_CHECKING:
     from octoci.local_octopus import LocalOctopus
@@ -27,7 +27,7 @@ EMULATOR_TASKS: dict[str, float] = {"queued_seconds": 0.2, "executing_seconds": 
 _LIFECYCLE = "octoci publish"
 
 
-def emulator_seed(config: PublishConfig, package_ids: Sequence[str]) -> dict[str, Any]:
+def emulator_seed(config: ResolvedConfig, package_ids: Sequence[str]) -> dict[str, Any]:
     """The seed (as in an emulator seed file) for the run ``config`` describes.
 
     Example::
@@ -36,8 +36,8 @@ def emulator_seed(config: PublishConfig, package_ids: Sequence[str]) -> dict[str
         # {"tasks": {...}, "spaces": [{"name": "Default", "default": True,
         #   "environments": ["Dev"], "projects": [{"name": "Shop", "packages": ["Acme.Web"]}], ...}]}
     """
-    environments = list(dict.fromkeys([*config.items("deploy_to"), *config.items("promote_to")]))
-    space: dict[str, Any] = {"name": config.text("space") or "Default", "default": True}
+    environments = list(dict.fromkeys([*config.settings.deploy_to, *config.settings.promote_to]))
+    space: dict[str, Any] = {"name": config.settings.space or "Default", "default": True}
     if environments:
         space["environments"] = environments
         # One phase per environment, in the order the run deploys them, so promotion is legal.
@@ -47,8 +47,8 @@ def emulator_seed(config: PublishConfig, package_ids: Sequence[str]) -> dict[str
                 "phases": [{"name": e, "optional": [e]} for e in environments],
             }
         ]
-    project = config.text("project")
-    tenants, tags = config.items("tenants"), config.items("tenant_tags")
+    project = config.settings.project
+    tenants, tags = config.settings.tenants, config.settings.tenant_tags
     if project:
         entry: dict[str, Any] = {"name": project, "packages": list(package_ids)}
         if environments:
@@ -66,7 +66,7 @@ def emulator_seed(config: PublishConfig, package_ids: Sequence[str]) -> dict[str
 
 
 def start_publish_emulator(
-    config: PublishConfig, package_ids: Sequence[str], plugins: OctociPluginManager
+    config: ResolvedConfig, package_ids: Sequence[str], plugins: OctociPluginManager
 ) -> LocalOctopus:
     """Start a local Octopus server on 127.0.0.1 and a free port, seeded for ``config``, through
     the ``octoci_start_local_octopus`` hook; the caller stops it."""

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from octoci.config import PublishConfig
+from octoci.config import ResolvedConfig
 from octoci.errors import InputError, OctociError
 from octoci.model import BuildInformation, CaptureOptions, PackageSpec, RunReport
 from octoci.octopus.connection import Connection
@@ -91,19 +91,19 @@ class PublishPlan:
 
 
 def compute_version(
-    config: PublishConfig, pm: OctociPluginManager, server: CIServer, info: BuildInformation
+    config: ResolvedConfig, pm: OctociPluginManager, server: CIServer, info: BuildInformation
 ) -> str:
     """The package version: ``version``, else from the build number or the version hook (git)."""
-    version = config.text("version")
+    version = config.settings.version
     where = "--version"
-    if not version and config.text("version_from") == "build-number":
+    if not version and config.settings.version_from == "build-number":
         number = info.build_number.strip()
         if not number:
             raise InputError(
                 f"version_from is build-number, but {server.display_name} gives no build "
                 "number; pass --version"
             )
-        version = f"{config.text('version_prefix')}.{number}" if number.isdigit() else number
+        version = f"{config.settings.version_prefix}.{number}" if number.isdigit() else number
         where = f"the build number {number!r}"
     elif not version:
         version = pm.package_version(server, info)
@@ -118,10 +118,10 @@ def compute_version(
 
 
 def _package_jobs(
-    config: PublishConfig, pm: OctociPluginManager, version: str, timestamp: int | None
+    config: ResolvedConfig, pm: OctociPluginManager, version: str, timestamp: int | None
 ) -> list[PackageJob]:
     formats = pm.package_formats()
-    out_folder = config.path("out_folder")
+    out_folder = config.settings.out_folder
     jobs = []
     for package in config.package_configs():
         exclude = list(package.exclude)
@@ -150,18 +150,18 @@ def _package_jobs(
 
 
 def _package_files(
-    config: PublishConfig, pm: OctociPluginManager, server: CIServer, packing: bool
+    config: ResolvedConfig, pm: OctociPluginManager, server: CIServer, packing: bool
 ) -> list[tuple[Path, PackageName]]:
-    paths = expand_package_paths(config.items("package_files"), config.base_dir)
+    paths = expand_package_paths(config.settings.package_files, config.base_dir)
     if not paths and not packing:
-        search = [config.path_of(p) for p in config.items("artifact_paths")]
+        search = [config.path_of(p) for p in config.settings.artifact_paths]
         artifacts = pm.discover_artifacts(server, search)
         paths = [a.path for a in artifacts if a.is_package]
     return validate_package_files(paths) if paths else []
 
 
 def plan_publish(
-    config: PublishConfig,
+    config: ResolvedConfig,
     pm: OctociPluginManager,
     server: CIServer,
     capture: CaptureOptions,
@@ -170,8 +170,8 @@ def plan_publish(
 ) -> PublishPlan:
     """Check everything that needs no server; raise :class:`InputError` (exit code 2) on the
     first problem. Reads files and git; writes nothing."""
-    mode = parse_overwrite_mode(config.text("overwrite_mode"))
-    build_information = config.flag("build_information")
+    mode = parse_overwrite_mode(config.settings.overwrite_mode)
+    build_information = config.settings.build_information
     if not build_information:
         capture = replace(capture, fetch_commits=False)
     info = pm.capture(server, capture)
@@ -194,29 +194,29 @@ def plan_publish(
                 f"and {source}); give each package its own id"
             )
         seen[package_id.lower()] = source
-    project = config.text("project")
-    deploy_to, promote_to = config.items("deploy_to"), config.items("promote_to")
-    wants_release = bool(project) and config.flag("create_release")
+    project = config.settings.project
+    deploy_to, promote_to = config.settings.deploy_to, config.settings.promote_to
+    wants_release = bool(project) and config.settings.create_release
     if (deploy_to or promote_to) and not wants_release:
         raise InputError(
             "deploying needs a release: set project (--project) and keep create_release on"
         )
     if promote_to and not deploy_to:
         raise InputError("promote_to follows a deployment: set deploy_to (--deploy-to) as well")
-    if (config.items("tenants") or config.items("tenant_tags")) and not deploy_to:
+    if (config.settings.tenants or config.settings.tenant_tags) and not deploy_to:
         raise InputError("tenants and tenant_tags need deploy_to (--deploy-to)")
     release = None
     if wants_release:
-        release_version = config.text("release_version") or version
+        release_version = config.settings.release_version or version
         ids = [j.plan.spec.id for j in jobs] + [n.id for _, n in files]
         file_versions = {n.id: n.version for _, n in files}
         release = ReleaseRequest(
             project=project,
             version=release_version,
-            channel=config.text("channel"),
+            channel=config.settings.channel,
             # Each pushed package at the version pushed; other package steps keep Octopus's rule.
             packages=tuple(f"{i}:{file_versions.get(i, version)}" for i in dict.fromkeys(ids)),
-            ignore_if_exists=config.text("release_exists") == "use",
+            ignore_if_exists=config.settings.release_exists == "use",
         )
         validate_release_request(release)
     deploy = promote = None
@@ -225,8 +225,8 @@ def plan_publish(
             project=project,
             environments=deploy_to,
             release_version=release.version if release else "",
-            tenants=config.items("tenants"),
-            tenant_tags=config.items("tenant_tags"),
+            tenants=config.settings.tenants,
+            tenant_tags=config.settings.tenant_tags,
         )
     if promote_to and deploy is not None:
         promote = replace(deploy, environments=promote_to)
@@ -240,7 +240,7 @@ def plan_publish(
         deploy=deploy,
         promote=promote,
         # Promotion follows a successful deployment, so it has to wait for it.
-        wait=config.flag("wait") or promote is not None,
+        wait=config.settings.wait or promote is not None,
         build_information=build_information,
     )
 
