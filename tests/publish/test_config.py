@@ -94,9 +94,9 @@ def test_file_problems_name_the_file_and_the_key(tmp_path: Path, text: str, mess
 
 def test_pyproject_tool_octoci_is_read_and_octoci_toml_wins(tmp_path: Path) -> None:
     _write(tmp_path, '[tool.octoci]\nproject = "Py"\n', "pyproject.toml")
-    assert resolve_config(flags={}, env={}, cwd=tmp_path)["project"] == "Py"
+    assert resolve_config(flags={}, env={}, cwd=tmp_path).settings.project == "Py"
     _write(tmp_path, 'project = "Toml"\n')
-    assert resolve_config(flags={}, env={}, cwd=tmp_path)["project"] == "Toml"
+    assert resolve_config(flags={}, env={}, cwd=tmp_path).settings.project == "Toml"
     # A pyproject.toml without the table is not a configuration file.
     (tmp_path / "octoci.toml").unlink()
     _write(tmp_path, '[project]\nname = "x"\n', "pyproject.toml")

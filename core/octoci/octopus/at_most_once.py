@@ -15,11 +15,12 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import OctopusApiError, OctopusConnectionError
 
-__all__ = ["RetryBudget", "lost_answer"]
+__all__ = ["LostAnswer", "RetryBudget", "lost_answer", "post_create"]
 
 log = logging.getLogger("octoci")
 
@@ -32,6 +33,33 @@ def lost_answer(exc: Exception) -> bool:
     if isinstance(exc, OctopusConnectionError):
         return exc.ambiguous
     return isinstance(exc, OctopusApiError) and exc.status in AMBIGUOUS_STATUSES
+
+
+@dataclass(frozen=True)
+class LostAnswer:
+    """A create request whose answer was lost: Octopus may or may not have acted."""
+
+    error: OctopusConnectionError | OctopusApiError
+    """What went wrong."""
+
+    @property
+    def problem(self) -> str:
+        """The error's one line, for the log and the final error."""
+        return str(self.error)
+
+
+def post_create(connection: Connection, path: str, body: Any, *, what: str, permission: str) -> Any:
+    """POST a create request once: Octopus's answer, or :class:`LostAnswer` when the answer was
+    lost (the caller looks for what it asked for before it sends again). Any other failure
+    raises."""
+    try:
+        return connection.post_json(
+            connection.space_path(path), body, what=what, permission=permission
+        )
+    except (OctopusConnectionError, OctopusApiError) as exc:
+        if not lost_answer(exc):
+            raise
+        return LostAnswer(exc)
 
 
 @dataclass

@@ -15,11 +15,10 @@ from typing import Any
 
 from octoci.errors import InputError
 from octoci.model import Deployment, DeploymentOrigin, Release
-from octoci.octopus.at_most_once import RetryBudget, lost_answer
+from octoci.octopus.at_most_once import LostAnswer, RetryBudget, post_create
 from octoci.octopus.connection import EXECUTIONS_API_VERSION, Connection, close_matches
 from octoci.octopus.errors import (
     OctopusApiError,
-    OctopusConnectionError,
     OctopusNotFoundError,
     UnknownNameError,
 )
@@ -313,18 +312,12 @@ def create_release(
     )
     budget = RetryBudget(connection, what)
     while True:
-        try:
-            answer = connection.post_json(
-                connection.space_path("/releases/create/v1"),
-                body,
-                what=what,
-                permission="ReleaseCreate",
-            )
+        answer = post_create(
+            connection, "/releases/create/v1", body, what=what, permission="ReleaseCreate"
+        )
+        if not isinstance(answer, LostAnswer):
             break
-        except (OctopusConnectionError, OctopusApiError) as exc:
-            if not lost_answer(exc):
-                raise
-            problem = str(exc)
+        problem = answer.problem
         log.warning("%s; checking whether the release was created", problem)
         if request.version:
             found = find_release(connection, project, request.version)
@@ -634,20 +627,15 @@ def _deploy_once(
         else:
             body["EnvironmentNames"] = [names[e] for e in environments]
             path = "/deployments/create/untenanted/v1"
-        try:
-            answer = connection.post_json(
-                connection.space_path(path),
-                body,
-                what=f"{what} to {where}",
-                permission="DeploymentCreate",
-            )
-        except (OctopusConnectionError, OctopusApiError) as exc:
-            if not lost_answer(exc) or plan.release is None:
-                raise
-            problem = str(exc)
-        else:
+        answer = post_create(
+            connection, path, body, what=f"{what} to {where}", permission="DeploymentCreate"
+        )
+        if not isinstance(answer, LostAnswer):
             pairs = _tasks_from(answer, "DeploymentServerTasks", "DeploymentId")
             return tasks + _describe(connection, pairs, names)
+        problem = answer.problem
+        if plan.release is None:
+            raise answer.error  # nothing to look in (the release was never read)
         log.warning("%s; checking whether the deployments were created", problem)
         for deployment in _release_deployments(connection, plan.release):
             target = _target_of(deployment)
@@ -847,18 +835,12 @@ def run_runbook(
             body["TenantTags"] = list(unique_names(request.tenant_tags))
         if snapshot:
             body["Snapshot"] = snapshot
-        try:
-            answer = connection.post_json(
-                connection.space_path("/runbook-runs/create/v1"),
-                body,
-                what=what,
-                permission="RunbookRunCreate",
-            )
+        answer = post_create(
+            connection, "/runbook-runs/create/v1", body, what=what, permission="RunbookRunCreate"
+        )
+        if not isinstance(answer, LostAnswer):
             break
-        except (OctopusConnectionError, OctopusApiError) as exc:
-            if not lost_answer(exc):
-                raise
-            problem = str(exc)
+        problem = answer.problem
         log.warning("%s; checking whether the runbook runs were created", problem)
         for run in _recent_runs(connection, project):
             env_id = str(run.get("EnvironmentId"))
