@@ -3,6 +3,7 @@ and answers it through the API (as Octopus's clients and scripts do), and the ta
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -377,3 +378,65 @@ def test_bad_guided_failure_seed_is_exit_2(tmp_path: Path, seed: str, message: s
     assert result.stderr.count("\n") == 1
     assert message in result.stderr
     assert not (tmp_path / "state").exists()
+
+
+def _interruption_form(page: str) -> tuple[str, dict[str, str], list[str]]:
+    """The task page's interruption form: its action, hidden fields and button values."""
+    (form,) = re.findall(r'<form[^>]*action="[^"]*/interruptions/[^"]*".*?</form>', page, re.S)
+    action = re.search(r'action="([^"]+)"', form)
+    assert action is not None
+    hidden = dict(re.findall(r'type="hidden" name="(\w+)" value="([^"]*)"', form))
+    buttons = re.findall(r'<button type="submit" name="\w+" value="(\w+)"', form)
+    return action.group(1), hidden, buttons
+
+
+def test_the_web_view_answers_a_manual_intervention_by_click(
+    emulator: Emulator, client: Client
+) -> None:
+    from .web import sign_in
+
+    ids = _deploy(client, "Approved", "Production")
+    _waiting(client, ids["task"])
+    session = sign_in(emulator)
+    page = session.get(f"{emulator.url}/app/Spaces-1/tasks/{ids['task']}", timeout=10).text
+    assert "Waiting for a person: Approve Production" in page
+    assert "Check the release notes" in page
+    action, hidden, buttons = _interruption_form(page)
+    assert buttons == ["Proceed", "Abort"]
+    answer = {**hidden, "Result": "Proceed", "notes": "looks good"}
+    done = session.post(emulator.url + action, data=answer, allow_redirects=False, timeout=10)
+    assert done.status_code == 303, done.text
+    assert done.headers["Location"].endswith(f"/app/Spaces-1/tasks/{ids['task']}")
+    assert client.wait(ids["task"])["State"] == "Success"
+    again = session.post(emulator.url + action, data=answer, allow_redirects=False, timeout=10)
+    assert again.status_code == 400  # answered already: nothing is done twice
+    finished = session.get(f"{emulator.url}/app/Spaces-1/tasks/{ids['task']}", timeout=10).text
+    assert "Waiting for a person" not in finished
+
+
+def test_the_web_view_offers_guided_failure_answers_and_checks_the_permission(
+    emulator: Emulator, client: Client
+) -> None:
+    from .web import sign_in
+
+    ids = _deploy(client, "Shop", "Production", UseGuidedFailure=True)
+    _waiting(client, ids["task"])
+    looker = sign_in(emulator, "API-NOSUBMIT")
+    page = looker.get(f"{emulator.url}/app/Spaces-1/tasks/{ids['task']}", timeout=10).text
+    action, hidden, buttons = _interruption_form(page)
+    assert buttons == ["Fail", "Retry", "Ignore", "Exclude"]
+    refused = looker.post(
+        emulator.url + action, data={**hidden, "Guidance": "Retry"}, allow_redirects=False,
+        timeout=10,
+    )  # fmt: skip
+    assert refused.status_code == 403
+    assert _waiting(client, ids["task"])["State"] == "Executing"  # still waiting: nothing done
+    session = sign_in(emulator)
+    page = session.get(f"{emulator.url}/app/Spaces-1/tasks/{ids['task']}", timeout=10).text
+    action, hidden, _ = _interruption_form(page)
+    retried = session.post(
+        emulator.url + action, data={**hidden, "Guidance": "Retry"}, allow_redirects=False,
+        timeout=10,
+    )  # fmt: skip
+    assert retried.status_code == 303, retried.text
+    assert client.wait(ids["task"])["State"] == "Success"  # the step fails only its first run

@@ -8,14 +8,14 @@ offline) to look at what a pipeline did and to do its manual steps by hand.
 * ``/app/{space}`` (dashboard), ``.../projects/{slug}``, ``.../projects/{slug}/releases/{version}``,
   ``.../deployments/{id}``, ``.../tasks/{id}``; the release page's buttons deploy and promote.
 
-Interruptions (guided failure, manual intervention) are not in the emulator's model yet, so there
-is no button to answer one.
+A task that waits for a person (guided failure, manual intervention) shows the interruption and
+a button per answer on its task and deployment pages.
 """
 
 from __future__ import annotations
 
 from octoci_emulator.routes import Router
-from octoci_emulator.web import deploy, pages, signin
+from octoci_emulator.web import deploy, interruptions, pages, signin
 
 __all__ = ["is_web_path", "register"]
 
@@ -29,4 +29,5 @@ def register(router: Router) -> None:
     """Add every web route (sign-in first: the pages' ``/app/{space}`` would match its paths)."""
     signin.register(router)
     deploy.register(router)
+    interruptions.register(router)
     pages.register(router)

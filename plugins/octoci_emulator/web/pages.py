@@ -19,6 +19,7 @@ from octoci_emulator.store import Document
 from octoci_emulator.tasks import FINAL_STATES
 from octoci_emulator.web.context import WebContext, signed_in_page
 from octoci_emulator.web.deploy import deploy_buttons
+from octoci_emulator.web.interruptions import interruption_forms
 from octoci_emulator.web.layout import redirect, state_badge
 from octoci_emulator.web.markup import Child, Html, el
 
@@ -427,6 +428,7 @@ def _deployment_page(context: WebContext) -> Response:
         ),
         el("h2", "Task"),
         _task_summary(task),
+        interruption_forms(context, task),
         el("h2", "Task log"),
         _task_log(task),
     ]
@@ -448,6 +450,7 @@ def _task_page(context: WebContext) -> Response:
         if deployment_id
         else None,
         _task_summary(task),
+        interruption_forms(context, task),
         el("h2", "Task log"),
         _task_log(task),
     ]
