@@ -3,7 +3,8 @@
 // client's integration tests do against a real Octopus (a space, environments, a lifecycle, a
 // project with a package step, a tag set, a tenant, a runbook with a published snapshot), then
 // runs the CI sequence: push a package (new, conflict, ignore), push build information, create a
-// release, deploy it, deploy it for a tenant, run the runbook, wait for every task.
+// release, deploy it, deploy it for a tenant, run the runbook, wait for every task, and answer a
+// guided failure (take responsibility, submit Retry).
 // Prints one JSON line with what happened; exits non-zero on any surprise.
 "use strict";
 
@@ -203,7 +204,49 @@ async function ciSequence(client) {
   );
   const states = tasks.map((t) => t.State);
   expect(states.every((s) => s === "Success"), `tasks ended ${states}`);
-  return { conflict, release, deployment, tenanted, run, taskIds, states };
+  const guided = await guidedFailure(client, deployments, release);
+  return { conflict, release, deployment, tenanted, run, taskIds, states, guided };
+}
+
+// Guided failure, as a person answers it in Octopus: the deployment to Test fails its first run
+// (the emulator is seeded so), pauses with a pending interruption instead of ending Failed; the
+// client takes responsibility and submits Retry through its own request machinery (the
+// api-client has no interruption repository), and the retried deployment succeeds.
+async function guidedFailure(client, deployments, release) {
+  const created = await deployments.create({
+    spaceName,
+    ProjectName: "My Project",
+    ReleaseVersion: release.ReleaseVersion,
+    EnvironmentNames: ["Test"],
+    UseGuidedFailure: true,
+  });
+  const taskId = created.DeploymentServerTasks[0].ServerTaskId;
+  const spaceId = (await new SpaceRepository(client).list({ partialName: spaceName })).Items[0].Id;
+  let task;
+  for (let i = 0; i < 300; i += 1) {
+    task = await client.get(`~/api/${spaceId}/tasks/${taskId}`);
+    if (task.HasPendingInterruptions || task.IsCompleted) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(task.HasPendingInterruptions && !task.IsCompleted,
+    `the guided-failure deployment did not wait for a person: ${task.State}`);
+  const pending = await client.get(
+    `~/api/${spaceId}/interruptions?regarding=${taskId}&pendingOnly=true`,
+  );
+  expect(pending.Items.length === 1, `expected one interruption, got ${pending.Items.length}`);
+  const interruption = pending.Items[0];
+  expect(interruption.Type === "GuidedFailure", `interruption type ${interruption.Type}`);
+  await client.doUpdate(`~${interruption.Links.Responsible}`, {});
+  await client.doCreate(`~${interruption.Links.Submit}`, {
+    Instructions: null,
+    Notes: "conformance: retry",
+    Guidance: "Retry",
+  });
+  const [done] = await new ServerTaskWaiter(client, spaceName).waitForServerTasksToComplete(
+    [taskId], 200, 60000,
+  );
+  expect(done.State === "Success", `the retried deployment ended ${done.State}`);
+  return { taskId, interruptionId: interruption.Id, state: done.State };
 }
 
 async function main() {

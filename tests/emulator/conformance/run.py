@@ -203,7 +203,19 @@ def _regex_escape(text: str) -> str:
 def api_client_sequence(node_dir: Path, scratch: Path) -> Problems:
     """``driver.cjs`` with an API key, then with an access token; check what the emulator holds."""
     seed = {
-        "tasks": FAST_TASKS,
+        # The deployment to Test fails its first run: under guided failure it waits for a person.
+        "tasks": {
+            **FAST_TASKS,
+            "outcomes": [
+                {
+                    "project": "My Project",
+                    "environment": "Test",
+                    "state": "Failed",
+                    "error": "conformance: the first run fails",
+                    "times": 1,
+                }
+            ],
+        },
         "oidc": [
             {"issuer": ISSUER, "secret": ISSUER_SECRET, "service_account_id": SERVICE_ACCOUNT}
         ],
@@ -274,7 +286,8 @@ def _check_sequence(
     if len(info) != 1 or info[0]["WorkItems"][0]["Id"] != "12":
         problems.append(f"{mode}: build information not stored as mapped: {info}")
     deployments = octo.documents("deployment", space_id)
-    tenants = sorted(str(d["TenantId"]) for d in deployments)
+    dev = [d for d in deployments if d["EnvironmentId"] == fixtures["dev"]["Id"]]
+    tenants = sorted(str(d["TenantId"]) for d in dev)
     if tenants != sorted(["None", fixtures["tenant"]["Id"]]):
         problems.append(f"{mode}: expected an untenanted and a tenanted deployment: {deployments}")
     runs = octo.documents("runbookrun", space_id)
@@ -283,6 +296,12 @@ def _check_sequence(
     states = [octo.wait_for_task(t)["State"] for t in result["taskIds"]]
     if states != ["Success"] * 3:
         problems.append(f"{mode}: unexpected task states {states}")
+    interruptions = octo.documents("interruption", space_id)
+    guided = result["guided"]
+    if [(i["Id"], i["Type"], i["IsPending"]) for i in interruptions] != [
+        (guided["interruptionId"], "GuidedFailure", False)
+    ] or octo.wait_for_task(guided["taskId"])["State"] != "Success":
+        problems.append(f"{mode}: the guided failure was not answered and retried: {interruptions}")
     return problems
 
 
