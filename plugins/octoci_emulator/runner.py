@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import threading
@@ -20,6 +21,8 @@ from octoci_emulator.resources import public
 from octoci_emulator.seed import Seed, parse_fault, parse_seed
 from octoci_emulator.server import IDLE_TIMEOUT, EmulatorHTTPServer
 from octoci_emulator.store import Document
+
+log = logging.getLogger("octoci.emulator")
 
 __all__ = ["Emulator"]
 
@@ -112,6 +115,9 @@ class Emulator:
         """Stop serving, close the state, and remove a temporary data directory."""
         if self._server is not None:
             self._server.shutdown()
+            # Requests still in progress finish before the state they use is closed.
+            if not self._server.drain():
+                log.warning("requests still running after 30 s; stopping anyway")
             self._server.server_close()
             self._server = None
         if self._app is not None:

@@ -12,8 +12,10 @@ import logging
 import os
 import shutil
 import socket
+import threading
 import time
 import traceback
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, BinaryIO, cast
 from urllib.parse import urlsplit
@@ -60,7 +62,37 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         if app is not None:
             self.app = app
         self.idle_timeout = idle_timeout
+        # Handler threads are daemons (an idle keep-alive connection must not hold up a stop),
+        # so server_close() does not wait for them: requests in progress are counted here, and
+        # the app's state is closed only when none is left (see drain()).
+        self._busy = 0
+        self._stopping = False
+        self._idle = threading.Condition()
         super().__init__(address, _Handler)
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[bool]:
+        """Around one request: yields False when the server is stopping (answer 503 then)."""
+        with self._idle:
+            if self._stopping:
+                accepted = False
+            else:
+                self._busy += 1
+                accepted = True
+        try:
+            yield accepted
+        finally:
+            if accepted:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Take no new request and wait (up to ``timeout``) for those in progress; False when
+        some were still running at the timeout."""
+        with self._idle:
+            self._stopping = True
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
 
 def _with_base(value: Any, base: str) -> Any:
@@ -125,6 +157,16 @@ class _Handler(BaseHTTPRequestHandler):
     # -- the request pipeline -------------------------------------------------------------
 
     def _handle(self) -> None:
+        with self.server.serving() as accepted:
+            if accepted:
+                self._handle_request()
+                return
+        # The emulator is stopping: its state may be closed already.
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self._send(_error_response(ApiError(503, "The emulator is stopping.")))
+
+    def _handle_request(self) -> None:
         app = self.server.app
         parts = urlsplit(self.path)
         query = parse_query(parts.query)
