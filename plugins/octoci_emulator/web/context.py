@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from octoci_emulator.auth import WebSession
 from octoci_emulator.body import read_small
@@ -22,7 +22,7 @@ from octoci_emulator.errors import ApiError, BadRequest, NotFound, Unauthorized
 from octoci_emulator.routes import Handler, Request, Response
 from octoci_emulator.store import Document
 from octoci_emulator.web.layout import app_path, html_response, page, redirect
-from octoci_emulator.web.markup import Child, el
+from octoci_emulator.web.markup import Child, Html, el
 
 __all__ = [
     "WebContext",
@@ -113,9 +113,25 @@ class WebContext:
         """A page's path (parts are escaped for the URL)."""
         return app_path(self.request, *(quote(p, safe="") for p in parts))
 
-    def csrf_field(self) -> Child:
-        """The hidden field every form of a signed-in page carries."""
-        return el("input", type="hidden", name="csrf", value=self.session.csrf)
+    def post_form(self, action: str, *children: Child) -> Html:
+        """An inline form that POSTs to ``action`` with the session's CSRF token, which every
+        form of a signed-in page must carry."""
+        return el(
+            "form",
+            el("input", type="hidden", name="csrf", value=self.session.csrf),
+            *children,
+            method="post",
+            action=action,
+            class_="inline",
+        )
+
+    def resource_in_space(self, kind: str) -> Document:
+        """The ``kind`` named by the route's ``{id}``, in the route's ``{space}`` (404 otherwise)."""
+        params = self.request.params
+        resource = self.request.app.store.get(kind, unquote(params["id"]))
+        if resource is None or resource["SpaceId"].lower() != unquote(params["space"]).lower():
+            raise NotFound(f"There is no {kind} '{params['id']}' in this space.")
+        return resource
 
     def render(
         self, title: str, content: Child, *, status: int = 200, refresh: bool = False

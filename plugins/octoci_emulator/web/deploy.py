@@ -10,9 +10,7 @@ starts nothing.
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
-from octoci_emulator.errors import ApiError, BadRequest, NotFound
+from octoci_emulator.errors import ApiError, BadRequest
 from octoci_emulator.executions import deploy
 from octoci_emulator.routes import Response, Router
 from octoci_emulator.store import Document
@@ -79,16 +77,12 @@ def deploy_buttons(
         elif first_phase:
             verb = "Deploy to"
         forms.append(
-            el(
-                "form",
-                context.csrf_field(),
+            context.post_form(
+                context.path(release["SpaceId"], "releases", release["Id"], "deploy"),
                 el("input", type="hidden", name="environment", value=environment_id),
                 el("input", type="hidden", name="tenant", value=tenant_id),
                 el("input", type="hidden", name="after", value=latest),
                 el("button", f"{verb} {name}{suffix}", type="submit"),
-                method="post",
-                action=context.path(release["SpaceId"], "releases", release["Id"], "deploy"),
-                class_="inline",
             )
         )
     return join(" ", forms)
@@ -98,10 +92,7 @@ def _deploy(context: WebContext) -> Response:
     request = context.request
     request.require("DeploymentCreate")
     store = request.app.store
-    space_id = unquote(request.params["space"])
-    release = store.get("release", unquote(request.params["id"]))
-    if release is None or release["SpaceId"].lower() != space_id.lower():
-        raise NotFound(f"There is no release '{request.params['id']}' in this space.")
+    release = context.resource_in_space("release")
     environment = store.get("environment", context.form.get("environment", ""))
     if environment is None or environment["SpaceId"] != release["SpaceId"]:
         raise BadRequest(f"There is no environment '{context.form.get('environment', '')}'.")

@@ -7,9 +7,6 @@ portal does, through the same functions as the API's ``interruptions/{id}`` rout
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
-from octoci_emulator.errors import NotFound
 from octoci_emulator.interruptions import take_responsibility
 from octoci_emulator.routes import Response, Router
 from octoci_emulator.store import Document
@@ -49,9 +46,8 @@ def interruption_forms(context: WebContext, task: Document) -> Html | None:
                 "section",
                 el("h2", f"Waiting for a person: {interruption['Title']}"),
                 el("p", instructions) if instructions else None,
-                el(
-                    "form",
-                    context.csrf_field(),
+                context.post_form(
+                    action,
                     el("label", "Notes ", el("input", type="text", name="notes")),
                     " ",
                     join(
@@ -61,9 +57,6 @@ def interruption_forms(context: WebContext, task: Document) -> Html | None:
                             for choice in choices
                         ],
                     ),
-                    method="post",
-                    action=action,
-                    class_="inline",
                 ),
                 class_="interruption",
             )
@@ -75,10 +68,7 @@ def _submit(context: WebContext) -> Response:
     request = context.request
     request.require("InterruptionSubmit")
     store = request.app.store
-    space_id = unquote(request.params["space"])
-    interruption = store.get("interruption", unquote(request.params["id"]))
-    if interruption is None or interruption["SpaceId"].lower() != space_id.lower():
-        raise NotFound(f"There is no interruption '{request.params['id']}' in this space.")
+    interruption = context.resource_in_space("interruption")
     field, _ = _buttons(interruption)
     values = {field: context.form.get(field, ""), "Notes": context.form.get("notes") or None}
     with store.transaction():

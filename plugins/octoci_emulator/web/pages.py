@@ -388,6 +388,17 @@ def _task_summary(task: Document) -> Html:
     return el("table", [el("tr", el("th", name), el("td", value)) for name, value in rows if value])
 
 
+def _task_sections(context: WebContext, task: Document) -> list[Child]:
+    """What the deployment and task pages show of a task: its summary, what it waits for (with
+    the buttons that answer it) and its log."""
+    return [
+        _task_summary(task),
+        interruption_forms(context, task),
+        el("h2", "Task log"),
+        _task_log(task),
+    ]
+
+
 def _deployment_page(context: WebContext) -> Response:
     space = context.space(_param(context, "space"))
     store = context.request.app.store
@@ -427,10 +438,7 @@ def _deployment_page(context: WebContext) -> Response:
             ),
         ),
         el("h2", "Task"),
-        _task_summary(task),
-        interruption_forms(context, task),
-        el("h2", "Task log"),
-        _task_log(task),
+        *_task_sections(context, task),
     ]
     return context.render(deployment["Name"], content, refresh=task["State"] not in FINAL_STATES)
 
@@ -449,10 +457,7 @@ def _task_page(context: WebContext) -> Response:
         )
         if deployment_id
         else None,
-        _task_summary(task),
-        interruption_forms(context, task),
-        el("h2", "Task log"),
-        _task_log(task),
+        *_task_sections(context, task),
     ]
     return context.render(task["Description"], content, refresh=task["State"] not in FINAL_STATES)
 
