@@ -11,15 +11,14 @@ The server comes from the plugin that implements ``octoci_start_local_octopus``:
 * ``octopus_emulator_factory`` - ``factory(seed=..., data_dir=...)`` starts more emulators in one
   test (e.g. to restart on the same ``data_dir``); all are stopped at teardown.
 
-Example::
+Example (a test that runs the command a user types, ``octoci.testing.run_octoci``)::
 
-    def test_push(octopus_emulator):
-        response = requests.post(
-            f"{octopus_emulator.url}/api/{octopus_emulator.space_id}/packages/raw",
-            headers=octopus_emulator.headers,
-            files={"file": ("Web.1.0.0.zip", b"PK...")},
-        )
-        assert response.status_code == 201
+    def test_push(octopus_emulator, tmp_path):
+        (tmp_path / "Web.1.0.0.zip").write_bytes(b"PK...")
+        env = {"OCTOPUS_URL": octopus_emulator.url, "OCTOPUS_API_KEY": octopus_emulator.api_key}
+        result = run_octoci("push", "Web.1.0.0.zip", env=env, cwd=tmp_path)
+        assert result.exit_code == 0, result.stderr
+        assert [p["PackageId"] for p in octopus_emulator.packages()] == ["Web"]
 """
 
 from __future__ import annotations
