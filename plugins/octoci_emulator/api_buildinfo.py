@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from octoci.package_names import validate_package_id, validate_version, version_key
 from octoci_emulator.api_packages import overwrite_mode, package_key
-from octoci_emulator.errors import BadRequest, Conflict, NotFound
+from octoci_emulator.errors import BadRequest, Conflict
 from octoci_emulator.jsonbody import CIDict
 from octoci_emulator.resources import iso_time, public
 from octoci_emulator.routes import Request, Response, Router
@@ -139,10 +139,7 @@ def _list(request: Request) -> Response:
 
 
 def _find(request: Request) -> Document:
-    doc = request.app.store.get("buildinfo", request.params["id"])
-    if doc is None or doc["SpaceId"] != request.space_id:
-        raise NotFound(f"Build information '{request.params['id']}' was not found.")
-    return doc
+    return request.path_resource("buildinfo", "Build information")
 
 
 def _get(request: Request) -> Response:

@@ -267,9 +267,7 @@ def _deploy_legacy(request: Request) -> Response:
 
 
 def _release(request: Request) -> Document:
-    release = request.app.store.get("release", request.params["id"])
-    if release is None or release["SpaceId"] != request.space_id:
-        raise NotFound(f"Release '{request.params['id']}' was not found.")
+    release = request.path_resource("release", "Release")
     return release
 
 
@@ -383,17 +381,11 @@ def _release_deployments(request: Request) -> Response:
 
 
 def _deployment(request: Request) -> Response:
-    doc = request.app.store.get("deployment", request.params["id"])
-    if doc is None or doc["SpaceId"] != request.space_id:
-        raise NotFound(f"Deployment '{request.params['id']}' was not found.")
-    return Response(body=public(doc))
+    return Response(body=public(request.path_resource("deployment", "Deployment")))
 
 
 def _runbook_run(request: Request) -> Response:
-    doc = request.app.store.get("runbookrun", request.params["id"])
-    if doc is None or doc["SpaceId"] != request.space_id:
-        raise NotFound(f"Runbook run '{request.params['id']}' was not found.")
-    return Response(body=public(doc))
+    return Response(body=public(request.path_resource("runbookrun", "Runbook run")))
 
 
 def _project_runbook_runs(request: Request) -> Response:

@@ -7,7 +7,6 @@ See :mod:`octoci_emulator.interruptions` for what an interruption is and what an
 from __future__ import annotations
 
 from octoci_emulator.api_root import user_resource
-from octoci_emulator.errors import NotFound
 from octoci_emulator.interruptions import take_responsibility
 from octoci_emulator.resources import public
 from octoci_emulator.routes import Request, Response, Router
@@ -17,10 +16,7 @@ __all__ = ["register"]
 
 
 def _interruption(request: Request) -> Document:
-    doc = request.app.store.get("interruption", request.params["id"])
-    if doc is None or doc["SpaceId"] != request.space_id:
-        raise NotFound(f"Interruption '{request.params['id']}' was not found.")
-    return doc
+    return request.path_resource("interruption", "Interruption")
 
 
 def _list(request: Request) -> Response:

@@ -120,9 +120,7 @@ def register(router: Router) -> None:
 
 def _group_projects(request: Request) -> Response:
     """``projectgroups/{id}/projects``: the group's projects, paged."""
-    group = request.app.store.get("projectgroup", request.params["id"])
-    if group is None or group["SpaceId"] != request.space_id:
-        raise NotFound(f"ProjectGroup '{request.params['id']}' was not found.")
+    group = request.path_resource("projectgroup", "ProjectGroup")
     projects = request.app.store.list(
         "project", request.space_id, lambda p: p["ProjectGroupId"] == group["Id"]
     )

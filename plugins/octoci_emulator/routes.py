@@ -104,12 +104,17 @@ class Request:
         """A query-string value; names compare case-insensitively, as in ASP.NET."""
         return self.query.get(name.lower(), default)
 
+    def path_resource(self, kind: str, label: str) -> Document:
+        """The ``kind`` document the route's ``{id}`` names, in the request's space; 404 naming
+        it as ``label`` (Octopus's word: ``Release``, ``Runbook run``) otherwise."""
+        doc = self.app.store.get(kind, self.params["id"])
+        if doc is None or doc["SpaceId"] != self.space_id:
+            raise NotFound(f"{label} '{self.params['id']}' was not found.")
+        return doc
+
     def path_project(self) -> Document:
         """The project the route's ``{id}`` names, in the request's space; 404 otherwise."""
-        project = self.app.store.get("project", self.params["id"])
-        if project is None or project["SpaceId"] != self.space_id:
-            raise NotFound(f"Project '{self.params['id']}' was not found.")
-        return project
+        return self.path_resource("project", "Project")
 
     def page(self, items: Sequence[Document], item_type: str, self_link: str) -> Document:
         """One page of ``items`` in Octopus's collection envelope, as ``?skip=&take=`` ask
