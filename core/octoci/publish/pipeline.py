@@ -21,7 +21,7 @@ from octoci.errors import InputError, OctociError
 from octoci.model import BuildInformation, CaptureOptions, PackageSpec, RunReport
 from octoci.octopus.connection import Connection
 from octoci.octopus.dryrun import DryRunConnection
-from octoci.octopus.executions import DeployRequest, ReleaseRequest, validate_release_request
+from octoci.octopus.executions import DeployRequest, ReleaseRequest
 from octoci.octopus.packages import OverwriteMode, parse_overwrite_mode, validate_package_files
 from octoci.octopus.preflight import ServerNeeds
 from octoci.octopus.progress import Progress
@@ -31,6 +31,7 @@ from octoci.packaging.build import plan_package
 from octoci.packaging.selection import Selection, select_entries
 from octoci.plugins import OctociPluginManager
 from octoci.server import CIServer
+from octoci.settings.requests import check_no_deploy_options, deploy_request, release_request
 from octoci.steps.build_info import PushBuildInformation
 from octoci.steps.deploy import Deploy
 from octoci.steps.pack import Pack, PackageJob
@@ -207,27 +208,19 @@ def plan_publish(
         raise InputError("tenants and tenant_tags need deploy_to (--deploy-to)")
     release = None
     if wants_release:
-        release_version = config.settings.release_version or version
         ids = [j.plan.spec.id for j in jobs] + [n.id for _, n in files]
         file_versions = {n.id: n.version for _, n in files}
-        release = ReleaseRequest(
-            project=project,
-            version=release_version,
-            channel=config.settings.channel,
+        release = release_request(
+            config,
+            version=config.settings.release_version or version,
             # Each pushed package at the version pushed; other package steps keep Octopus's rule.
             packages=tuple(f"{i}:{file_versions.get(i, version)}" for i in dict.fromkeys(ids)),
-            ignore_if_exists=config.settings.release_exists == "use",
         )
-        validate_release_request(release)
     deploy = promote = None
     if deploy_to:
-        deploy = DeployRequest(
-            project=project,
-            environments=deploy_to,
-            release_version=release.version if release else "",
-            tenants=config.settings.tenants,
-            tenant_tags=config.settings.tenant_tags,
-        )
+        deploy = deploy_request(config, deploy_to, version=release.version if release else "")
+    else:
+        check_no_deploy_options(config, "--deploy-to")
     if promote_to and deploy is not None:
         promote = replace(deploy, environments=promote_to)
     return PublishPlan(
