@@ -9,6 +9,7 @@ from datetime import datetime
 
 from octoci_emulator.catalog import find_named, lifecycle_for
 from octoci_emulator.errors import BadRequest, NotFound
+from octoci_emulator.execution_options import execution_options, release_options
 from octoci_emulator.executions import (
     DeployOptions,
     create_release,
@@ -67,6 +68,7 @@ def _create_release_v1(request: Request) -> Response:
         packages=body.strings("Packages"),
         release_notes=body.text("ReleaseNotes"),
         ignore_if_exists=body.flag("IgnoreIfAlreadyExists"),
+        options=release_options(body),
     )
     return Response(
         status=201, body={"ReleaseId": release["Id"], "ReleaseVersion": release["Version"]}
@@ -132,6 +134,7 @@ def _options(request: Request, body: CIDict) -> DeployOptions:
         variables={k: str(v) for k, v in (variables or {}).items()},
         run_at=run_at,
         deployed_by=_caller(request),
+        extra=execution_options(body),
     )
 
 

@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING
 from octoci.package_names import canonical_version, validate_version, version_key
 from octoci_emulator.catalog import lifecycle_for, project_steps
 from octoci_emulator.errors import BadRequest
+from octoci_emulator.execution_options import (
+    ExecutionOptions,
+    ReleaseOptions,
+    annotate_task,
+    recorded_fields,
+    release_fields,
+)
 from octoci_emulator.lifecycle import progression
 from octoci_emulator.resources import iso_time
 from octoci_emulator.store import Document
@@ -184,6 +191,7 @@ def create_release(
     release_notes: str = "",
     ignore_if_exists: bool = False,
     selected: Sequence[Document] | None = None,
+    options: ReleaseOptions | None = None,
 ) -> tuple[Document, bool]:
     """Create a release (``(release, True)``), or return the existing one with ``ignore_if_exists``
     (``(release, False)``); then deploy it wherever its lifecycle deploys automatically."""
@@ -247,6 +255,7 @@ def create_release(
                 "Deployments": f"/api/{space_id}/releases/{release_id}/deployments{{?skip,take}}",
             },
             "_Packages": {p["_PackageId"].lower(): p["Version"] for p in chosen},
+            **release_fields(options),
         }
         app.store.put("release", release, key=_release_key(project["Id"], version))
     auto_deploy(app, release)
@@ -264,6 +273,8 @@ class DeployOptions:
     run_at: float | None = None
     #: Who asked (the ``DeployedBy`` of the deployment or runbook run).
     deployed_by: str = ""
+    #: Steps to skip, targets, expiry, snapshot update, freeze override.
+    extra: ExecutionOptions = field(default_factory=ExecutionOptions)
 
 
 def uses_guided_failure(
@@ -379,7 +390,11 @@ def deploy(
         )
     space_id = release["SpaceId"]
     guided_failure = uses_guided_failure(options.use_guided_failure, project, environment)
+    process_id = project["DeploymentProcessId"]
+    extra = recorded_fields(store, options.extra, environment, process_id)
     with store.transaction():
+        if options.extra.update_variable_snapshot:
+            _snapshot_variables(app, project, release["Id"])
         deployment_id = store.next_id("Deployments")
         tenant_part = f" for {tenant['Name']}" if tenant else ""
         description = (
@@ -435,6 +450,8 @@ def deploy(
                 "Web": f"/app#/{space_id}/deployments/{deployment_id}",
             },
         }
+        deployment.update(extra)
+        annotate_task(store, task, options.extra, process_id)
         store.put("deployment", deployment)
     return deployment
 
@@ -555,6 +572,8 @@ def run_runbook(
         )
     space_id = project["SpaceId"]
     guided_failure = uses_guided_failure(options.use_guided_failure, runbook, environment)
+    process_id = str(runbook.get("RunbookProcessId") or "")
+    extra = recorded_fields(store, options.extra, environment, process_id)
     with store.transaction():
         run_id = store.next_id("RunbookRuns")
         task = app.tasks.create(
@@ -594,5 +613,7 @@ def run_runbook(
                 "Environment": f"/api/{space_id}/environments/{environment['Id']}",
             },
         }
+        run.update(extra)
+        annotate_task(store, task, options.extra, process_id)
         store.put("runbookrun", run)
     return run

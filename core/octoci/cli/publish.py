@@ -183,6 +183,7 @@ def _finish(
 ) -> None:
     from octoci.cli.octopus_options import has_results
     from octoci.local_octopus import sigterm_as_interrupt
+    from octoci.settings.requests import masked_request_body
 
     dry_run = report.dry_run
     reporter.document(_json_document(config, plan, report))
@@ -197,7 +198,8 @@ def _finish(
         for payload in report.requests:
             query = "&".join(f"{k}={v}" for k, v in (payload.get("Query") or {}).items())
             reporter.say(f"{payload['Method']} {payload['Path']}{'?' + query if query else ''}")
-            state.echo(json.dumps(payload["Body"], indent=2, ensure_ascii=False))
+            body = masked_request_body(payload["Body"])
+            state.echo(json.dumps(body, indent=2, ensure_ascii=False))
     # With --json the adapter writes to standard error: the outputs never mix with the document.
     if not dry_run and (report.exit_code == 0 or has_results(report)):
         reporter.hand_over(report)
@@ -258,5 +260,10 @@ def _json_document(config: ResolvedConfig, plan: PublishPlan, report: RunReport)
         "Settings": config.describe(),
     }
     if report.dry_run:
-        data["Requests"] = list(report.requests)
+        from octoci.settings.requests import masked_request_body
+
+        # Prompted variables may be secrets: their values never reach the output.
+        data["Requests"] = [
+            {**r, "Body": masked_request_body(r.get("Body"))} for r in report.requests
+        ]
     return data

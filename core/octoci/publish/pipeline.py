@@ -19,6 +19,7 @@ from pathlib import Path
 from octoci.config import ResolvedConfig
 from octoci.errors import InputError, OctociError
 from octoci.model import BuildInformation, CaptureOptions, PackageSpec, RunReport
+from octoci.octopus.buildinfo import with_branch
 from octoci.octopus.connection import Connection
 from octoci.octopus.dryrun import DryRunConnection
 from octoci.octopus.executions import DeployRequest, ReleaseRequest
@@ -175,7 +176,7 @@ def plan_publish(
     build_information = config.settings.build_information
     if not build_information:
         capture = replace(capture, fetch_commits=False)
-    info = pm.capture(server, capture)
+    info = with_branch(pm.capture(server, capture), config.settings.branch)
     version = compute_version(config, pm, server, info)
     jobs = _package_jobs(config, pm, version, timestamp)
     files = _package_files(config, pm, server, bool(jobs))

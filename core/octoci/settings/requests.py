@@ -194,9 +194,11 @@ def deploy_request(
     )
 
 
-def masked_request_body(body: Mapping[str, Any]) -> dict[str, Any]:
+def masked_request_body(body: Any) -> Any:
     """A request body as it may be shown (a dry run's requests): prompted variables' values
-    masked, as they may be secrets."""
+    masked, as they may be secrets; a body that is not a JSON object is shown as it is."""
+    if not isinstance(body, Mapping):
+        return body
     shown = dict(body)
     if isinstance(shown.get("Variables"), Mapping):
         shown["Variables"] = dict.fromkeys(shown["Variables"], "***")
