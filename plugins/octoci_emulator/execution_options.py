@@ -30,6 +30,7 @@ __all__ = [
     "ReleaseOptions",
     "annotate_task",
     "execution_options",
+    "has_prerelease_tag",
     "recorded_fields",
     "release_fields",
     "release_options",
@@ -111,6 +112,15 @@ def release_options(body: CIDict) -> ReleaseOptions:
         git_resources=tuple(body.strings("GitResources")),
         package_prerelease=body.text("PackagePrerelease"),
     )
+
+
+def has_prerelease_tag(version: str, tag: str) -> bool:
+    """Whether ``version``'s pre-release is ``tag`` (``1.2.0-beta`` and ``1.2.0-beta.3`` for
+    ``beta``; any version when ``tag`` is empty), as ``PackagePrerelease`` picks versions."""
+    if not tag:
+        return True
+    label = version.partition("+")[0].partition("-")[2].lower()
+    return label == tag.lower() or label.startswith(tag.lower() + ".")
 
 
 def release_fields(options: ReleaseOptions | None) -> Document:

@@ -16,6 +16,7 @@ from octoci_emulator.execution_options import (
     ExecutionOptions,
     ReleaseOptions,
     annotate_task,
+    has_prerelease_tag,
     recorded_fields,
     release_fields,
 )
@@ -85,18 +86,25 @@ def find_release(app: EmulatorApp, project: Document, version: str) -> Document 
     return app.store.by_key("release", project["SpaceId"], _release_key(project["Id"], version))
 
 
-def _latest_package(app: EmulatorApp, space_id: str, package_id: str) -> str | None:
+def _latest_package(
+    app: EmulatorApp, space_id: str, package_id: str, prerelease: str = ""
+) -> str | None:
     versions = [
         p["Version"]
         for p in app.store.list(
             "package", space_id, lambda p: p["PackageId"].lower() == package_id.lower()
         )
+        if has_prerelease_tag(p["Version"], prerelease)
     ]
     return max(versions, key=version_key) if versions else None
 
 
 def _select_packages(
-    app: EmulatorApp, project: Document, package_version: str, packages: Sequence[str]
+    app: EmulatorApp,
+    project: Document,
+    package_version: str,
+    packages: Sequence[str],
+    prerelease: str = "",
 ) -> list[Document]:
     """``SelectedPackages`` from the Executions API's ``PackageVersion`` and ``Packages`` rules."""
     explicit: list[tuple[str, str, str]] = []  # (step or package, reference, version)
@@ -119,7 +127,7 @@ def _select_packages(
                 version = wanted
         version = version or package_version
         if not version:
-            latest = _latest_package(app, project["SpaceId"], package_id)
+            latest = _latest_package(app, project["SpaceId"], package_id, prerelease)
             if latest is None:
                 raise BadRequest(
                     f"Could not find a version of package '{package_id}' for step '{step}' in "
@@ -201,7 +209,9 @@ def create_release(
     chosen = (
         list(selected)
         if selected is not None
-        else _select_packages(app, project, package_version, packages)
+        else _select_packages(
+            app, project, package_version, packages, options.package_prerelease if options else ""
+        )
     )
     version = version.strip() or _next_version(app, project, chosen)
     if validate_version(version) is not None:

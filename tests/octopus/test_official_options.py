@@ -141,8 +141,8 @@ def test_release_create_sends_every_release_and_deployment_option(
     package: Callable[[str], Path],
     tmp_path: Path,
 ) -> None:
-    package("1.0.0")
-    _ok(octoci("push", "MyApp.Web.1.0.0.zip"))
+    for version in ("1.0.0", "1.1.0-beta.2", "1.1.0-rc.1"):
+        _ok(octoci("push", package(version).name))
     (tmp_path / "notes.md").write_text("# 1.0.0\n\nFirst release\n", encoding="utf-8")
     _ok(
         octoci(
@@ -154,6 +154,8 @@ def test_release_create_sends_every_release_and_deployment_option(
     release = _only(octopus_emulator, "release")
     _check_release_options(release)
     assert release["ReleaseNotes"] == "# 1.0.0\n\nFirst release\n"
+    # --package-prerelease beta: the newest beta of the package, not the newest version.
+    assert [p["Version"] for p in release["SelectedPackages"]] == ["1.1.0-beta.2"]
     deployment = _only(octopus_emulator, "deployment")
     _check_deployment_options(octopus_emulator, deployment)
     assert deployment["SkipActions"]
