@@ -219,6 +219,33 @@ def test_a_skipped_step_shows_in_the_task_log(
     assert "Skipping step 'MyApp.Web': skipped by request" in log
 
 
+def test_update_variables_takes_the_projects_variables_into_the_release(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, released: None
+) -> None:
+    import requests
+
+    (project,) = [p for p in _stored(octopus_emulator, "project") if p["Name"] == "My Project"]
+    url = f"{octopus_emulator.url}/api/{octopus_emulator.space_id}/variables/"
+    current = requests.get(url + project["VariableSetId"], headers=octopus_emulator.headers)
+    body = {**current.json(), "Variables": [{"Name": "Greeting", "Value": "changed"}]}
+    saved = requests.put(
+        url + project["VariableSetId"], json=body, headers=octopus_emulator.headers
+    )
+    assert saved.status_code == 200, saved.text
+    (release,) = _stored(octopus_emulator, "release")
+
+    def snapshot() -> list[Any]:
+        answer = requests.get(
+            url + release["ProjectVariableSetSnapshotId"], headers=octopus_emulator.headers
+        )
+        return [(v["Name"], v["Value"]) for v in answer.json()["Variables"]]
+
+    assert ("Greeting", "changed") not in snapshot()  # the release keeps its snapshot...
+    _ok(octoci("release", "deploy", "--project", "My Project", "--version", "1.0.0",
+               "--environment", "Test", "--update-variables"))  # fmt: skip
+    assert ("Greeting", "changed") in snapshot()  # ...until a deployment asks to update it
+
+
 def test_an_unknown_deployment_target_is_refused_and_nothing_is_deployed(
     octoci: Callable[..., CliResult], octopus_emulator: Emulator, released: None
 ) -> None:

@@ -207,6 +207,7 @@ def create(ctx: click.Context, /, **options: Any) -> None:
 )
 @click.option(
     "--environment",
+    "--env",
     "--deployTo",
     "environments",
     multiple=True,

@@ -424,7 +424,7 @@ class Settings:
         env="OCTOCI_DEPLOY_AT",
         metavar="DATETIME",
         commands=DEPLOYING,
-        aliases=("--deployAt",),
+        aliases=("--deployAt", "--when"),
     )
     deploy_at_expiry: str = setting(
         "",
