@@ -405,3 +405,14 @@ def test_the_branch_flag_overrides_the_build_servers_branch(
     _ok(octoci(*args, "--no-commits", "--branch", "refs/heads/release/2.0"))
     (record,) = _stored(octopus_emulator, "buildinfo")
     assert record["Branch"] == "release/2.0"
+
+
+def test_publish_emulator_seeds_the_deployment_targets_named(
+    octoci: Callable[..., CliResult], package: Callable[[str], Path]
+) -> None:
+    package("1.0.0")
+    result = octoci("publish", "--emulator", "--package-file", "MyApp.Web.1.0.0.zip",
+                    "--version", "1.0.0", "--project", "Shop", "--deploy-to", "Dev",
+                    "--deployment-target", "web-01", "--no-build-info")  # fmt: skip
+    _ok(result)
+    assert "queued ServerTasks-1 (Dev)" in result.stdout
