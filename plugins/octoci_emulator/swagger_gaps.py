@@ -128,6 +128,24 @@ EXTRA_PROPERTIES: dict[str, dict[str, str]] = {
     "OctopusPackageVersionBuildInformationMappedResource": {
         "SpaceId": "every stored document names its space; clients ignore it"
     },
+    # Version-controlled projects: the document's PersistenceSettingsResource is the base type;
+    # the Git settings are its GitPersistenceSettings subtype, which the document does not list.
+    "PersistenceSettingsResource": dict.fromkeys(
+        (
+            "Url",
+            "DefaultBranch",
+            "BasePath",
+            "Credentials",
+            "ProtectedDefaultBranch",
+            "ProtectedBranchNamePatterns",
+            "ConversionState",
+        ),
+        "a version-controlled project's Git settings (GitPersistenceSettingsResource, which the "
+        "document leaves out; go-octopusdeploy's GitPersistenceSettings)",
+    ),
+    "RunbookRunResource": {
+        "GitReference": _NEWER + " (a Git runbook's run: its GitRef and GitCommit)"
+    },
 }
 
 #: Swagger definition -> {property the document lists that the emulator leaves out: why}.
