@@ -1,12 +1,14 @@
 """The Executions API (``releases/create/v1``, ``deployments/create/{untenanted,tenanted}/v1``,
-``runbook-runs/create/v1``), the older ``POST releases`` and ``POST deployments``, and reading
-releases, their progression and deployments, and a project's runbook runs."""
+``runbook-runs/create/v1`` and, for Git runbooks, ``runbook-runs/git/create/v1``), the older
+``POST releases`` and ``POST deployments``, and reading releases, their progression and
+deployments, and a project's runbook runs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
+from octoci_emulator import version_control
 from octoci_emulator.catalog import find_named, lifecycle_for
 from octoci_emulator.errors import BadRequest, NotFound
 from octoci_emulator.executions import (
@@ -67,6 +69,8 @@ def _create_release_v1(request: Request) -> Response:
         packages=body.strings("Packages"),
         release_notes=body.text("ReleaseNotes"),
         ignore_if_exists=body.flag("IgnoreIfAlreadyExists"),
+        git_ref=body.text("GitRef"),
+        git_commit=body.text("GitCommit"),
     )
     return Response(
         status=201, body={"ReleaseId": release["Id"], "ReleaseVersion": release["Version"]}
@@ -98,6 +102,7 @@ def _create_release_legacy(request: Request) -> Response:
                 "does not belong to the same project as the release."
             )
         channel = doc["Name"]
+    reference = body.obj("VersionControlReference")
     release, _ = create_release(
         request.app,
         project,
@@ -105,6 +110,8 @@ def _create_release_legacy(request: Request) -> Response:
         channel_name=channel,
         packages=selected,
         release_notes=body.text("ReleaseNotes"),
+        git_ref=reference.text("GitRef") if reference else "",
+        git_commit=reference.text("GitCommit") if reference else "",
     )
     return Response(status=201, body=public(release))
 
@@ -216,11 +223,22 @@ def _deploy_tenanted(request: Request) -> Response:
 
 
 def _run_runbook(request: Request) -> Response:
+    return _run_runbook_at(request, git_route=False)
+
+
+def _run_git_runbook(request: Request) -> Response:
+    """``runbook-runs/git/create/v1``: a Git runbook of a version-controlled project, at
+    ``GitRef``."""
+    return _run_runbook_at(request, git_route=True)
+
+
+def _run_runbook_at(request: Request, *, git_route: bool) -> Response:
     request.require("RunbookRunCreate")
     body = request.json()
     _check_space(request, body)
     project = _project(request, body)
     runbook = _required(body, "RunbookName")
+    git_reference = _runbook_git_reference(project, body, git_route=git_route)
     store = request.app.store
     environments = [
         find_named(store, "environment", request.space_id, name, "environment")
@@ -235,9 +253,31 @@ def _run_runbook(request: Request) -> Response:
         if body.strings("Tenants") or body.strings("TenantTags"):
             tenants = list(_tenants(request, body, project, environment))
         for tenant in tenants:
-            run = run_runbook(request.app, project, runbook, environment, tenant, options)
+            run = run_runbook(
+                request.app, project, runbook, environment, tenant, options, git_reference
+            )
             results.append({"RunbookRunId": run["Id"], "ServerTaskId": run["TaskId"]})
     return Response(body={"RunbookRunServerTasks": results})
+
+
+def _runbook_git_reference(project: Document, body: CIDict, *, git_route: bool) -> Document | None:
+    """The Git runbook's ``{GitRef, GitCommit}`` on the git route; a project's runbooks are in
+    Git or in the database, and each route serves only its own kind."""
+    in_git = version_control.runbooks_in_git(project)
+    if not git_route:
+        if in_git:
+            raise BadRequest(
+                f"The runbooks of project '{project['Name']}' are stored in version control; "
+                "run them through runbook-runs/git/create/v1 with a GitRef."
+            )
+        return None
+    git_ref = _required(body, "GitRef")
+    if not in_git:
+        raise BadRequest(
+            f"The runbooks of project '{project['Name']}' are not stored in version control; "
+            "run them through runbook-runs/create/v1."
+        )
+    return version_control.reference(project, git_ref)
 
 
 def _deploy_legacy(request: Request) -> Response:
@@ -418,6 +458,7 @@ def register(router: Router) -> None:
     router.add("GET", "/deployments", _deployments)
     router.add("GET", "/deployments/{id}", _deployment)
     router.add("POST", "/runbook-runs/create/v1", _run_runbook)
+    router.add("POST", "/runbook-runs/git/create/v1", _run_git_runbook)
     router.add("GET", "/runbookRuns", _runbook_runs)
     router.add("GET", "/runbookRuns/{id}", _runbook_run)
     router.add("GET", "/projects/{id}/runbookRuns", _project_runbook_runs)

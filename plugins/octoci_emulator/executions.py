@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from octoci.package_names import canonical_version, validate_version, version_key
+from octoci_emulator import version_control
 from octoci_emulator.catalog import lifecycle_for, project_steps
 from octoci_emulator.errors import BadRequest
 from octoci_emulator.lifecycle import progression
@@ -184,11 +185,17 @@ def create_release(
     release_notes: str = "",
     ignore_if_exists: bool = False,
     selected: Sequence[Document] | None = None,
+    git_ref: str = "",
+    git_commit: str = "",
 ) -> tuple[Document, bool]:
     """Create a release (``(release, True)``), or return the existing one with ``ignore_if_exists``
-    (``(release, False)``); then deploy it wherever its lifecycle deploys automatically."""
+    (``(release, False)``); then deploy it wherever its lifecycle deploys automatically.
+
+    A version-controlled project needs ``git_ref`` (and records it with its commit); a project
+    stored in the database refuses one (:mod:`octoci_emulator.version_control`)."""
     if project.get("IsDisabled"):
         raise BadRequest("The project is disabled, so releases cannot be created.")
+    git_reference = version_control.reference(project, git_ref, git_commit)
     channel = _channel(app, project, channel_name)
     chosen = (
         list(selected)
@@ -237,7 +244,7 @@ def create_release(
             "ProjectDeploymentProcessSnapshotId": f"deploymentprocess-{project['Id']}-s1",
             "ProjectVariableSetSnapshotId": _snapshot_variables(app, project, release_id),
             "LibraryVariableSetSnapshotIds": [],
-            "VersionControlReference": None,
+            "VersionControlReference": git_reference,
             "LastModifiedOn": None,
             "LastModifiedBy": None,
             "Links": {
@@ -529,8 +536,10 @@ def run_runbook(
     environment: Document,
     tenant: Document | None,
     options: DeployOptions,
+    git_reference: Document | None = None,
 ) -> Document:
-    """Create a runbook run and its queued task."""
+    """Create a runbook run and its queued task (``git_reference``: a Git runbook's
+    ``{GitRef, GitCommit}``, recorded as the run's ``GitReference``)."""
     store = app.store
     runbook = next(
         (
@@ -586,6 +595,8 @@ def run_runbook(
             **_execution_fields(options, task),
             "UseGuidedFailure": guided_failure,
             "FrozenRunbookProcessId": f"{runbook['RunbookProcessId']}-s1",
+            # Only a Git runbook's run has one (Octopus 2021.2's RunbookRunResource has none).
+            **({"GitReference": git_reference} if git_reference else {}),
             "ManifestVariableSetId": f"variableset-{project['Id']}-s1",
             "Links": {
                 "Self": f"/api/{space_id}/runbookRuns/{run_id}",

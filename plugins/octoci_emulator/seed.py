@@ -111,6 +111,11 @@ class ProjectSeed:
     guided_failure: str = "EnvironmentDefault"
     #: Manual intervention steps, run before the package steps.
     manual_interventions: tuple[ManualInterventionSeed, ...] = ()
+    #: Version-controlled (config-as-code): the Git repository's URL (empty: stored in the
+    #: database). Releases then need a Git ref, and runbooks run through the Git route.
+    version_controlled: str = ""
+    #: The repository's default branch (a version-controlled project's ``DefaultBranch``).
+    default_branch: str = "main"
 
 
 @dataclass(frozen=True)
@@ -386,6 +391,8 @@ def _project(node: _Node) -> ProjectSeed:
             "runbooks",
             "guided_failure",
             "manual_interventions",
+            "version_controlled",
+            "default_branch",
         }
     )
     packages = node.child("packages").texts()
@@ -435,7 +442,17 @@ def _project(node: _Node) -> ProjectSeed:
         manual_interventions=tuple(
             _manual_intervention(n) for n in node.child("manual_interventions").items()
         ),
+        version_controlled=_repository_url(node.child("version_controlled"), node),
+        default_branch=node.child("default_branch").text("main"),
     )
+
+
+def _repository_url(node: _Node, project: _Node) -> str:
+    """``version_controlled = true`` (a made-up repository URL) or the repository's URL."""
+    if isinstance(node.value, bool):
+        name = str(project.value.get("name") or "project").lower().replace(" ", "-")
+        return f"https://git.example.com/octoci/{name}.git" if node.value else ""
+    return node.text("")
 
 
 _GUIDED_FAILURE_MODES = {"environmentdefault": "EnvironmentDefault", "on": "On", "off": "Off"}

@@ -7,6 +7,7 @@ guided failure, scheduling) and the waiting options (``--wait``, ``--timeout``, 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,12 +27,14 @@ if TYPE_CHECKING:
     from octoci.config import ResolvedConfig
     from octoci.model import RunReport
     from octoci.octopus.executions import DeployRequest
+    from octoci.octopus.git_refs import GitChoice
     from octoci.settings import Settings
     from octoci.steps.plan import Step
     from octoci.steps.wait import WaitOptions
 
 __all__ = [
     "deploy_options",
+    "git_choice",
     "redeploy_option",
     "release",
     "run_task_steps",
@@ -157,6 +160,21 @@ def deploy_request(
     )
 
 
+def git_choice(state: AppState, settings: Settings) -> GitChoice:
+    """The ``git_ref``/``git_commit`` settings and, when no ref is given, the build's branch or
+    tag as the default (used only for a version-controlled project)."""
+    from octoci.model import CaptureOptions
+    from octoci.octopus.git_refs import GitChoice, build_git_reference
+
+    ref, commit = settings.git_ref.strip(), settings.git_commit.strip()
+    build_ref = build_commit = ""
+    if not ref:
+        # The branch and commit only: no commit list is fetched for this.
+        info = state.plugin_manager.capture(state.server, CaptureOptions(fetch_commits=False))
+        build_ref, build_commit = build_git_reference(info)
+    return GitChoice(ref, commit, build_ref, build_commit)
+
+
 def wait_request(options: dict[str, Any], settings: Settings) -> WaitOptions | None:
     """How to wait, from the :func:`wait_options` settings (``None``: no ``--wait``;
     ``--progress`` implies it)."""
@@ -220,10 +238,6 @@ def release() -> None:
     help="Version of one package step (repeatable): StepName:Version, PackageId:Version or "
     "StepName:PackageName:Version.",
 )
-@click.option("--git-ref", default="", help="Version-controlled projects: the branch or tag.")
-@click.option(
-    "--git-commit", default="", help="Version-controlled projects: the commit (needs --git-ref)."
-)
 @click.option("--release-notes", default="", help="Release notes (Markdown).")
 @click.option(
     "--release-notes-file",
@@ -272,13 +286,14 @@ def create(ctx: click.Context, /, **options: Any) -> None:
         channel=str(options["channel"]).strip(),
         package_version=str(options["package_version"]).strip(),
         packages=tuple(options["packages"]),
-        git_ref=str(options["git_ref"]).strip(),
-        git_commit=str(options["git_commit"]).strip(),
         release_notes=notes,
         ignore_if_exists=bool(options["ignore_if_exists"]),
     )
-    validate_release_request(request)
     config = resolve_settings(state, "release create", options)
+    git = git_choice(state, config.settings)
+    request = replace(request, git_ref=git.ref, git_commit=git.commit)
+    request = replace(request, build_git_ref=git.build_ref, build_git_commit=git.build_commit)
+    validate_release_request(request)
     deploy = deploy_request(options, request.project, options["deploy_to"], request.version)
     if not options["deploy_to"] and (deploy.tenants or deploy.tenant_tags or deploy.variables):
         raise InputError("--tenant, --tenant-tag and --variable need --deploy-to")

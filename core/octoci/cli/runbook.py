@@ -11,6 +11,7 @@ from octoci.cli.options import json_option, resolve_settings
 from octoci.cli.release import (
     deploy_options,
     deploy_request,
+    git_choice,
     run_task_steps,
     wait_options,
     wait_request,
@@ -58,5 +59,6 @@ def run(ctx: click.Context, /, **options: Any) -> None:
         runbook=str(options["runbook_name"]),
         snapshot=str(options["snapshot"]),
         wait=wait_request(options, config.settings),
+        git=git_choice(state, config.settings),
     )
     run_task_steps(state, options, config, [step])

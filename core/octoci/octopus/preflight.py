@@ -32,6 +32,7 @@ from octoci.octopus.executions import (
     find_release,
     plan_deployment,
 )
+from octoci.octopus.git_refs import git_reference
 from octoci.octopus.packages import OverwriteMode
 
 __all__ = [
@@ -117,6 +118,12 @@ def check_server(connection: Connection, needs: ServerNeeds) -> ServerCheck:
             project = find_project(connection, release.project)
         if needs.promote is not None:
             plan_deployment(connection, needs.promote, need_release=False)
+        # A version-controlled project without a ref is refused here, before any push.
+        git = git_reference(project, release.git_choice, "a release")
+        if git is not None:
+            notes.append(
+                f"{project['Name']} is version-controlled: the release uses {git.describe()}"
+            )
         if release.channel:
             find_channel(connection, project, release.channel)
         exists = bool(release.version) and (

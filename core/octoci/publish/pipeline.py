@@ -22,6 +22,7 @@ from octoci.model import BuildInformation, CaptureOptions, PackageSpec, RunRepor
 from octoci.octopus.connection import Connection
 from octoci.octopus.dryrun import DryRunConnection
 from octoci.octopus.executions import DeployRequest, ReleaseRequest, validate_release_request
+from octoci.octopus.git_refs import with_build_git_reference
 from octoci.octopus.packages import OverwriteMode, parse_overwrite_mode, validate_package_files
 from octoci.octopus.preflight import ServerNeeds
 from octoci.octopus.progress import Progress
@@ -217,7 +218,10 @@ def plan_publish(
             # Each pushed package at the version pushed; other package steps keep Octopus's rule.
             packages=tuple(f"{i}:{file_versions.get(i, version)}" for i in dict.fromkeys(ids)),
             ignore_if_exists=config.settings.release_exists == "use",
+            git_ref=config.settings.git_ref,
+            git_commit=config.settings.git_commit,
         )
+        release = with_build_git_reference(release, info)
         validate_release_request(release)
     deploy = promote = None
     if deploy_to:

@@ -3,7 +3,7 @@ when asked, waits for them (:mod:`octoci.steps.wait`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from octoci.model import RunReport
@@ -14,6 +14,7 @@ from octoci.octopus.executions import (
     promote_release,
     run_runbook,
 )
+from octoci.octopus.git_refs import GitChoice
 from octoci.steps.plan import StepContext
 from octoci.steps.wait import WaitOptions, finish_deployments
 
@@ -117,6 +118,8 @@ class RunRunbook:
     runbook: str
     snapshot: str = ""
     wait: WaitOptions | None = None
+    git: GitChoice = field(default_factory=GitChoice)
+    """The Git ref of a runbook kept in Git (see :mod:`octoci.octopus.git_refs`)."""
     phase: ClassVar[str] = "runbook"
 
     def title(self, report: RunReport) -> str:
@@ -127,7 +130,11 @@ class RunRunbook:
     def run(self, context: StepContext, report: RunReport) -> RunReport:
         """Queue the runs, announce them, and wait when asked."""
         runs = run_runbook(
-            context.connection, self.request, runbook=self.runbook, snapshot=self.snapshot
+            context.connection,
+            self.request,
+            runbook=self.runbook,
+            snapshot=self.snapshot,
+            git=self.git,
         )
         for run in runs:
             context.reporter.say(run.announcement())
