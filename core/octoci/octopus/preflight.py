@@ -120,7 +120,13 @@ def check_server(connection: Connection, needs: ServerNeeds) -> ServerCheck:
         if needs.promote is not None:
             promotion = plan_deployment(connection, needs.promote, need_release=False)
             if needs.deploy is not None:
-                _check_promotion_lifecycle(connection, promotion, deployment, release.channel)
+                _check_promotion_lifecycle(
+                    connection,
+                    promotion,
+                    deployment,
+                    needs.promote.release_version,
+                    release.channel,
+                )
         if release.channel:
             find_channel(connection, project, release.channel)
         exists = bool(release.version) and (
@@ -253,7 +259,7 @@ def _pushed_versions(release: ReleaseRequest, pushed: Sequence[str]) -> list[tup
 
 
 def _check_promotion_lifecycle(
-    connection: Connection, promotion: Any, deployment: Any, channel: str
+    connection: Connection, promotion: Any, deployment: Any, version: str, channel: str
 ) -> None:
     """A promotion follows the run's deployment: its environments are checked as if that
     deployment had succeeded, so a refusal (Production before Test) stops the run - and is
@@ -264,7 +270,7 @@ def _check_promotion_lifecycle(
         project=promotion.project,
         environments=promotion.environments,
         release=release,
-        version=str(release["Version"]) if release else "",
+        version=version,
         channel=channel,
         tenanted=release is not None and bool(promotion.tenants),
         after=deployment.environments,
