@@ -74,7 +74,8 @@ def test_version_ranges(text: str, version: str, inside: bool) -> None:
 )
 def test_bad_ranges_say_what_is_wrong(text: str, problem: str) -> None:
     found = range_problem(text)
-    assert found is not None and problem in found
+    assert found is not None
+    assert problem in found
 
 
 TAGS = [
@@ -124,7 +125,8 @@ def test_rule_problems_name_the_part_that_fails() -> None:
         == "it has no pre-release tag, which the pattern '^beta' does not accept"
     )
     problem = rule_problem("1.0.0", "", "(")
-    assert problem is not None and "is not a regular expression" in problem
+    assert problem is not None
+    assert "is not a regular expression" in problem
 
 
 def test_rules_are_read_from_a_channel_resource() -> None:
@@ -141,10 +143,12 @@ def test_rules_are_read_from_a_channel_resource() -> None:
     }
     rules = channel_rules(channel)
     web = rule_for(rules, "web")
-    assert web is not None and web.version_range == "[1.0,2.0)"
+    assert web is not None
+    assert web.version_range == "[1.0,2.0)"
     assert web.describe() == "the version range '[1.0,2.0)' and the pre-release tag '^$'"
     api = rule_for(rules, "API")
-    assert api is not None and api.tag == "beta"
+    assert api is not None
+    assert api.tag == "beta"
     assert rule_for(rules, "Web", "sidecar") is None
     assert rule_for(rules, "Other") is None
     assert channel_rules({}) == []

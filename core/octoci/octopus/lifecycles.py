@@ -7,6 +7,12 @@
   the first mandatory phase with environments (an optional phase does not hold the next one
   back). The lifecycle is the channel's (the named one, else the default) or the project's.
 
+* A promotion that follows the run's own deployment (``publish --promote-to``, also in a dry
+  run): the environments deployed first count as successfully deployed (``after``).
+
+One rule decides in each case (:func:`_open_phases`): a phase is complete when
+``MinimumEnvironmentsBeforePromotion`` of its environments (all when 0) have succeeded.
+
 Every environment of the request is checked before the first request that creates something, so
 a refusal leaves nothing behind (exit code 2). A lifecycle without phases (every environment,
 in order) and tenanted deployments of existing releases (whose progression is per tenant) are
