@@ -13,6 +13,7 @@ from octoci_emulator.catalog import find_named, lifecycle_for
 from octoci_emulator.errors import BadRequest, NotFound
 from octoci_emulator.executions import (
     DeployOptions,
+    check_all_deployable,
     create_release,
     deploy,
     find_release,
@@ -71,6 +72,7 @@ def _create_release_v1(request: Request) -> Response:
         ignore_if_exists=body.flag("IgnoreIfAlreadyExists"),
         git_ref=body.text("GitRef"),
         git_commit=body.text("GitCommit"),
+        ignore_channel_rules=body.flag("IgnoreChannelRules"),
     )
     return Response(
         status=201, body={"ReleaseId": release["Id"], "ReleaseVersion": release["Version"]}
@@ -112,6 +114,8 @@ def _create_release_legacy(request: Request) -> Response:
         release_notes=body.text("ReleaseNotes"),
         git_ref=reference.text("GitRef") if reference else "",
         git_commit=reference.text("GitCommit") if reference else "",
+        # POST releases?ignoreChannelRules=true, as the older clients send it.
+        ignore_channel_rules=request.arg("ignoreChannelRules").lower() == "true",
     )
     return Response(status=201, body=public(release))
 
@@ -194,6 +198,7 @@ def _deploy_untenanted(request: Request) -> Response:
         for name in body.strings("EnvironmentNames")
     ]
     options = _options(request, body)
+    check_all_deployable(request.app, release, [(e, None) for e in environments])
     results = []
     for environment in environments:
         deployment = deploy(request.app, release, environment, None, options)
@@ -215,8 +220,10 @@ def _deploy_tenanted(request: Request) -> Response:
         "environment",
     )
     options = _options(request, body)
+    tenants = _tenants(request, body, project, environment)
+    check_all_deployable(request.app, release, [(environment, t) for t in tenants])
     results = []
-    for tenant in _tenants(request, body, project, environment):
+    for tenant in tenants:
         deployment = deploy(request.app, release, environment, tenant, options)
         results.append({"DeploymentId": deployment["Id"], "ServerTaskId": deployment["TaskId"]})
     return Response(body={"DeploymentServerTasks": results})

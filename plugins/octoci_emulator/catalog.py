@@ -202,6 +202,16 @@ def _seed_project(
             "Name": channel.name,
             "LifecycleId": lifecycles[channel.lifecycle.lower()] if channel.lifecycle else None,
             "IsDefault": channel.default,
+            "Rules": [
+                {
+                    "ActionPackages": [
+                        {"DeploymentAction": step, "PackageReference": ""} for step in rule.steps
+                    ],
+                    "VersionRange": rule.version_range,
+                    "Tag": rule.tag,
+                }
+                for rule in channel.rules
+            ],
         }
         existing = store.by_key("channel", space_id, f"{project['Id']}|{channel.name.lower()}")
         if existing is None:

@@ -5,13 +5,15 @@ automation (automatic release creation on package push, automatic deployment by 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from octoci.package_names import canonical_version, validate_version, version_key
 from octoci_emulator import version_control
 from octoci_emulator.catalog import lifecycle_for, project_steps
+from octoci_emulator.channel_rules import accepts, check_selected_packages
 from octoci_emulator.errors import BadRequest
 from octoci_emulator.lifecycle import progression
 from octoci_emulator.resources import iso_time
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DeployOptions",
     "auto_create_release",
+    "check_all_deployable",
+    "check_deployable",
     "create_release",
     "deploy",
     "find_release",
@@ -79,20 +83,28 @@ def find_release(app: EmulatorApp, project: Document, version: str) -> Document 
     return app.store.by_key("release", project["SpaceId"], _release_key(project["Id"], version))
 
 
-def _latest_package(app: EmulatorApp, space_id: str, package_id: str) -> str | None:
+def _latest_package(
+    app: EmulatorApp, space_id: str, package_id: str, accept: Callable[[str], bool] | None = None
+) -> str | None:
     versions = [
         p["Version"]
         for p in app.store.list(
             "package", space_id, lambda p: p["PackageId"].lower() == package_id.lower()
         )
+        if accept is None or accept(p["Version"])
     ]
     return max(versions, key=version_key) if versions else None
 
 
 def _select_packages(
-    app: EmulatorApp, project: Document, package_version: str, packages: Sequence[str]
+    app: EmulatorApp,
+    project: Document,
+    package_version: str,
+    packages: Sequence[str],
+    channel: Document | None = None,
 ) -> list[Document]:
-    """``SelectedPackages`` from the Executions API's ``PackageVersion`` and ``Packages`` rules."""
+    """``SelectedPackages`` from the Executions API's ``PackageVersion`` and ``Packages`` rules;
+    a step without a version gets its latest package that ``channel``'s rules accept."""
     explicit: list[tuple[str, str, str]] = []  # (step or package, reference, version)
     for spec in packages:
         parts = spec.split(":")
@@ -113,7 +125,12 @@ def _select_packages(
                 version = wanted
         version = version or package_version
         if not version:
-            latest = _latest_package(app, project["SpaceId"], package_id)
+            latest = _latest_package(
+                app,
+                project["SpaceId"],
+                package_id,
+                partial(accepts, channel, step, ""),
+            )
             if latest is None:
                 raise BadRequest(
                     f"Could not find a version of package '{package_id}' for step '{step}' in "
@@ -187,6 +204,7 @@ def create_release(
     selected: Sequence[Document] | None = None,
     git_ref: str = "",
     git_commit: str = "",
+    ignore_channel_rules: bool = False,
 ) -> tuple[Document, bool]:
     """Create a release (``(release, True)``), or return the existing one with ``ignore_if_exists``
     (``(release, False)``); then deploy it wherever its lifecycle deploys automatically.
@@ -200,7 +218,9 @@ def create_release(
     chosen = (
         list(selected)
         if selected is not None
-        else _select_packages(app, project, package_version, packages)
+        else _select_packages(
+            app, project, package_version, packages, None if ignore_channel_rules else channel
+        )
     )
     version = version.strip() or _next_version(app, project, chosen)
     if validate_version(version) is not None:
@@ -214,6 +234,8 @@ def create_release(
                 f"Release '{version}' already exists for this project. Please use a different "
                 "version, or look at using a mask to auto-increment the number."
             )
+        if not ignore_channel_rules:
+            check_selected_packages(project, channel, chosen)
         release_id = app.store.next_id("Releases")
         space_id = project["SpaceId"]
         build_information = []
@@ -235,7 +257,7 @@ def create_release(
             "Version": version,
             "ReleaseNotes": release_notes or None,
             "Assembled": iso_time(),
-            "IgnoreChannelRules": False,
+            "IgnoreChannelRules": ignore_channel_rules,
             "SelectedPackages": [
                 {k: v for k, v in p.items() if not k.startswith("_")} for p in chosen
             ],
@@ -342,15 +364,12 @@ def _tenant_ok(tenant: Document, project_id: str, environment_id: str) -> bool:
     return environment_id in tenant.get("ProjectEnvironments", {}).get(project_id, [])
 
 
-def deploy(
-    app: EmulatorApp,
-    release: Document,
-    environment: Document,
-    tenant: Document | None = None,
-    options: DeployOptions | None = None,
+def check_deployable(
+    app: EmulatorApp, release: Document, environment: Document, tenant: Document | None = None
 ) -> Document:
-    """Create a deployment and its queued task, after the lifecycle and tenant checks."""
-    options = options or DeployOptions()
+    """The release's project, when Octopus would deploy ``release`` to ``environment`` (for
+    ``tenant``) now; else the 400 it answers (tenancy, then the lifecycle). A request for several
+    environments or tenants checks each before it creates any (:func:`check_all_deployable`)."""
     store = app.store
     project = store.get("project", release["ProjectId"])
     assert project is not None  # a release always belongs to a project
@@ -384,6 +403,35 @@ def deploy(
             f"environment '{environment['Name']}' yet: the lifecycle '{lifecycle['Name']}' "
             f"requires the '{phase_name}' phase to be complete first."
         )
+    return project
+
+
+def check_all_deployable(
+    app: EmulatorApp, release: Document, targets: Sequence[tuple[Document, Document | None]]
+) -> None:
+    """Refuse a many-environment (or many-tenant) request as a whole: every ``(environment,
+    tenant)`` is checked before the first deployment is created, and every refusal is answered."""
+    errors: list[str] = []
+    for environment, tenant in targets:
+        try:
+            check_deployable(app, release, environment, tenant)
+        except BadRequest as exc:
+            errors += [e for e in exc.errors if e not in errors]
+    if errors:
+        raise BadRequest(*errors)
+
+
+def deploy(
+    app: EmulatorApp,
+    release: Document,
+    environment: Document,
+    tenant: Document | None = None,
+    options: DeployOptions | None = None,
+) -> Document:
+    """Create a deployment and its queued task, after the lifecycle and tenant checks."""
+    options = options or DeployOptions()
+    store = app.store
+    project = check_deployable(app, release, environment, tenant)
     space_id = release["SpaceId"]
     guided_failure = uses_guided_failure(options.use_guided_failure, project, environment)
     with store.transaction():
@@ -515,7 +563,18 @@ def auto_create_release(app: EmulatorApp, package: Document) -> list[Document]:
             continue
         try:
             channel = app.store.get("channel", strategy.get("ChannelId") or "")
-            selected = _select_packages(app, project, "", [f"{step}:{package['Version']}"])
+            if not accepts(
+                channel or _channel(app, project, ""), step, "", str(package["Version"])
+            ):
+                # As Octopus: a version the channel's rules refuse creates no release.
+                log.info(
+                    "no automatic release of %s: %s %s does not satisfy the channel's rules",
+                    project["Name"],
+                    package["PackageId"],
+                    package["Version"],
+                )
+                continue
+            selected = _select_packages(app, project, "", [f"{step}:{package['Version']}"], channel)
             release, _ = create_release(
                 app,
                 project,

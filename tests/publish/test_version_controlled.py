@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -195,6 +196,14 @@ def test_a_ref_for_a_database_project_is_refused_before_anything_is_pushed(
 def test_release_create_needs_a_ref_and_takes_the_builds(
     octoci: Callable[..., CliResult], octopus_emulator: Emulator, sample_repo: Path
 ) -> None:
+    # The release's package versions must be in the feed (checked before anything is created).
+    for package_id in ("Acme.Web", "Acme.Api"):
+        with zipfile.ZipFile(sample_repo / f"{package_id}.1.0.0.zip", "w") as archive:
+            archive.writestr("app.txt", package_id)
+    pushed = octoci(
+        "push", f"{sample_repo / 'Acme.Web.1.0.0.zip'}", f"{sample_repo / 'Acme.Api.1.0.0.zip'}"
+    )
+    assert pushed.exit_code == 0, pushed.stderr
     create = ("release", "create", "--project", "Shop", "--package-version", "1.0.0")
     result = octoci(*create, "--version", "1.0.0")
     assert result.exit_code == 0, result.stderr

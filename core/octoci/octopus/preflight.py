@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from octoci.errors import InputError, OctociError
+from octoci.octopus.channels import check_release_packages
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import (
     OctopusApiError,
@@ -33,6 +34,7 @@ from octoci.octopus.executions import (
     plan_deployment,
 )
 from octoci.octopus.git_refs import git_reference
+from octoci.octopus.lifecycles import check_lifecycle
 from octoci.octopus.packages import OverwriteMode
 
 __all__ = [
@@ -117,7 +119,15 @@ def check_server(connection: Connection, needs: ServerNeeds) -> ServerCheck:
         else:
             project = find_project(connection, release.project)
         if needs.promote is not None:
-            plan_deployment(connection, needs.promote, need_release=False)
+            promotion = plan_deployment(connection, needs.promote, need_release=False)
+            if needs.deploy is not None:
+                _check_promotion_lifecycle(
+                    connection,
+                    promotion,
+                    deployment,
+                    needs.promote.release_version,
+                    release.channel,
+                )
         # A version-controlled project without a ref is refused here, before any push.
         git = git_reference(project, release.git_choice, "a release")
         if git is not None:
@@ -131,6 +141,13 @@ def check_server(connection: Connection, needs: ServerNeeds) -> ServerCheck:
         )
         if not exists:
             _check_other_package_steps(connection, project, needs.package_ids)
+            check_release_packages(
+                connection,
+                project,
+                release,
+                present=_pushed_versions(release, needs.package_ids),
+                pushed_ids=needs.package_ids,
+            )
         if exists and not release.ignore_if_exists:
             raise OctociError(
                 f"release {release.version} of {project['Name']} already exists; pass "
@@ -238,3 +255,30 @@ def _check_other_package_steps(
             "publish and the built-in feed does not hold, so Octopus would refuse the release; "
             "publish it too (drop --only), or push it first"
         )
+
+
+def _pushed_versions(release: ReleaseRequest, pushed: Sequence[str]) -> list[tuple[str, str]]:
+    """``(package id, version)`` of the release's ``PackageId:Version`` items for the packages
+    the run pushes: present in the feed by the time the release is created."""
+    ours = {p.lower() for p in pushed}
+    items = [spec.split(":") for spec in release.packages]
+    return [(parts[0], parts[1]) for parts in items if len(parts) == 2 and parts[0].lower() in ours]
+
+
+def _check_promotion_lifecycle(
+    connection: Connection, promotion: Any, deployment: Any, version: str, channel: str
+) -> None:
+    """A promotion follows the run's deployment: its environments are checked as if that
+    deployment had succeeded, so a refusal (Production before Test) stops the run - and is
+    predicted by a dry run - before anything is pushed or created."""
+    release = promotion.release
+    check_lifecycle(
+        connection,
+        project=promotion.project,
+        environments=promotion.environments,
+        release=release,
+        version=version,
+        channel=channel,
+        tenanted=release is not None and bool(promotion.tenants),
+        after=deployment.environments,
+    )

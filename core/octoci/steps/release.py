@@ -6,11 +6,14 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from octoci.model import RunReport
+from octoci.octopus.channels import check_release_packages
 from octoci.octopus.executions import (
     DeployRequest,
     ReleaseRequest,
     check_deployment_lifecycle,
     create_release,
+    find_project,
+    find_release,
     plan_deployment,
 )
 from octoci.steps.plan import StepContext
@@ -56,6 +59,14 @@ class CreateRelease:
                 connection, deployment, request, channel=self.request.channel
             )
             project = deployment.project
+        project = project or find_project(connection, self.request.project)
+        if not (self.request.version and find_release(connection, project, self.request.version)):
+            # Octopus would refuse these packages: say so before anything is created (an
+            # existing release is used as it is). What this run pushed counts as in the feed.
+            pushed = [(p.id, p.version) for p in report.packages]
+            check_release_packages(
+                connection, project, self.request, present=pushed, pushed_ids=[i for i, _ in pushed]
+            )
         release = create_release(connection, self.request, project=project)
         if context.dry_run:
             verb = "would be created" if release.created else "exists, would be used"
