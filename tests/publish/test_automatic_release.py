@@ -141,3 +141,99 @@ def test_one_publish_leaves_one_release_with_both_packages_deployed_once_then_pr
     assert to_production.exit_code == 0, to_production.stderr
     assert _deployments_per_environment(octopus_emulator) == {"Dev": 1, "Test": 1, "Production": 1}
     assert {t["State"] for t in octopus_emulator.documents("task")} == {"Success"}
+
+
+def test_a_dry_run_predicts_the_automatic_release_and_deployment(
+    publish: Publish, octopus_emulator: Emulator
+) -> None:
+    result = publish("--dry-run", "--promote-to", "Test")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f"release Shop {VERSION} would be created by Octopus (automatic release creation) "
+        "when Acme.Web is pushed"
+    ) in result.stdout
+    assert "Octopus would then deploy it to Dev by itself" in result.stdout
+    assert "Dev: Octopus would deploy there by itself" in result.stdout
+    assert "would deploy to Dev" not in result.stdout
+    assert "would deploy to Test" in result.stdout  # the promotion, by octoci
+    # The requests a real run would send: no release and no Dev deployment from octoci.
+    assert "/releases/create/v1" not in result.stdout
+    assert "deployments/create" in result.stdout  # the promotion to Test
+    assert octopus_emulator.packages() == []
+    assert octopus_emulator.documents("release") == []
+
+
+def test_a_release_version_other_than_the_automatic_one_is_refused_before_anything_is_pushed(
+    publish: Publish, octopus_emulator: Emulator
+) -> None:
+    result = publish("--release-version", "9.0.0")
+    assert result.exit_code == 2
+    line = _error_line(result)
+    assert f"creates release {VERSION} by itself when Acme.Web {VERSION} is pushed" in line
+    assert "drop --release-version" in line
+    assert octopus_emulator.packages() == []
+    assert octopus_emulator.documents("buildinfo") == []
+
+
+def test_a_release_octopus_created_from_other_versions_is_refused_before_anything_is_pushed(
+    publish: Publish, octopus_emulator: Emulator, tmp_path: Path
+) -> None:
+    _push_earlier_api(octopus_emulator, tmp_path)
+    # Acme.Web alone (as a job that pushes it first would): Octopus creates the release with
+    # the Acme.Api already in the feed.
+    first = publish("--only", "Acme.Web")
+    assert first.exit_code == 0, first.stderr
+    (release,) = octopus_emulator.documents("release")
+    assert {p["ActionName"]: p["Version"] for p in release["SelectedPackages"]} == {
+        "Acme.Web": VERSION,
+        "Acme.Api": "1.0.0",
+    }
+    result = publish()
+    assert result.exit_code == 1
+    line = _error_line(result)
+    assert f"release {VERSION} of Shop exists already and holds Acme.Api at 1.0.0" in line
+    assert f"(this run pushed {VERSION})" in line
+    assert {p["Version"] for p in octopus_emulator.packages() if p["PackageId"] == "Acme.Api"} == {
+        "1.0.0"
+    }
+    assert _deployments_per_environment(octopus_emulator) == {"Dev": 1}
+
+
+def test_no_release_from_octopus_in_time_is_a_timeout_not_a_success(
+    publish: Publish, octopus_emulator: Emulator
+) -> None:
+    # A disabled project: Octopus's trigger fails to create the release (its audit log says so).
+    store = octopus_emulator.app.store
+    (project,) = octopus_emulator.documents("project")
+    store.put("project", {**project, "IsDisabled": True})
+    result = publish("--timeout", "0.5")
+    assert result.exit_code == 4
+    line = _error_line(result)
+    assert "Octopus created no release of Shop within 0.5 s of Acme.Web" in line
+    assert "octoci release create" in line
+    assert octopus_emulator.documents("release") == []
+    assert octopus_emulator.documents("deployment") == []
+    assert "octoci output package_ids=Acme.Web,Acme.Api" in result.stdout  # outputs still go out
+
+
+def test_the_emulator_numbers_an_automatic_release_by_the_project_versioning(
+    octopus_emulator: Emulator, tmp_path: Path
+) -> None:
+    # Without a donor package Octopus numbers the release by its version template (the next
+    # patch), not by the pushed package's version.
+    store = octopus_emulator.app.store
+    (project,) = octopus_emulator.documents("project")
+    store.put(
+        "project", {**project, "VersioningStrategy": {"Template": "#{Octopus.Version.NextPatch}"}}
+    )
+    web = tmp_path / "Acme.Web.2.5.0.zip"
+    with zipfile.ZipFile(web, "w") as archive:
+        archive.writestr("index.html", "<h1>Shop</h1>")
+    _push_earlier_api(octopus_emulator, tmp_path)
+    assert _octoci(octopus_emulator, tmp_path, "push", str(web)).exit_code == 0
+    (release,) = octopus_emulator.documents("release")
+    assert release["Version"] == "0.0.1"
+    assert {p["ActionName"]: p["Version"] for p in release["SelectedPackages"]} == {
+        "Acme.Web": "2.5.0",
+        "Acme.Api": "1.0.0",
+    }

@@ -33,7 +33,11 @@ from octoci.octopus.executions import (
     plan_deployment,
 )
 from octoci.octopus.packages import OverwriteMode
-from octoci.octopus.release_creation import ReleaseCreation, read_release_creation
+from octoci.octopus.release_creation import (
+    ReleaseCreation,
+    read_release_creation,
+    release_problems,
+)
 
 __all__ = [
     "ServerCheck",
@@ -140,6 +144,8 @@ def check_server(connection: Connection, needs: ServerNeeds) -> ServerCheck:
                 "used as it is"
             )
         creation = _check_release_creation(connection, project, release, needs, notes)
+        if creation is not None and exists:
+            _check_existing_automatic_release(connection, project, release, creation, needs)
     else:
         creation = None
     return ServerCheck(space_id, connection.space_name, project, exists, tuple(notes), creation)
@@ -190,6 +196,33 @@ def _check_release_creation(
         f"first, {package} last, and adopts that release"
     )
     return creation
+
+
+def _check_existing_automatic_release(
+    connection: Connection,
+    project: dict[str, Any],
+    release: ReleaseRequest,
+    creation: ReleaseCreation,
+    needs: ServerNeeds,
+) -> None:
+    """A release that exists already (a re-run, or Octopus created it when the triggering
+    package was pushed before this run) is used only when it holds this run's package versions
+    and build information; otherwise refuse before anything is pushed (exit code 1)."""
+    document = find_release(connection, project, release.version) or {}
+    problems = release_problems(
+        document,
+        creation,
+        dict(needs.package_versions),
+        build_information=needs.build_information,
+    )
+    if problems:
+        raise OctociError(
+            f"release {release.version} of {project['Name']} exists already and holds "
+            f"{'; '.join(problems)}: Octopus created it (automatic release creation) when "
+            f"{creation.package_id} was pushed before the other packages; nothing was pushed: "
+            "publish a new version (--version), or create the release with 'octoci release "
+            "create --package <id>:<version>'"
+        )
 
 
 def required_permissions(needs: ServerNeeds) -> list[str]:
