@@ -237,3 +237,30 @@ def test_the_emulator_numbers_an_automatic_release_by_the_project_versioning(
         "Acme.Web": "2.5.0",
         "Acme.Api": "1.0.0",
     }
+
+
+def test_an_adopted_release_that_holds_other_versions_fails_with_what_to_do(
+    publish: Publish, octopus_emulator: Emulator, tmp_path: Path
+) -> None:
+    # Numbered by a template, so the pre-flight cannot know the release by its version: the
+    # release is found by the triggering package's version, and checked when adopted.
+    store = octopus_emulator.app.store
+    (project,) = octopus_emulator.documents("project")
+    store.put(
+        "project", {**project, "VersioningStrategy": {"Template": "#{Octopus.Version.NextPatch}"}}
+    )
+    _push_earlier_api(octopus_emulator, tmp_path)
+    first = publish("--only", "Acme.Web")
+    assert first.exit_code == 0, first.stderr
+    assert "Octopus numbered it 0.0.1 by the project's release versioning rules" in first.stdout
+    result = publish()
+    assert result.exit_code == 1
+    line = _error_line(result)
+    assert (
+        "release Shop 0.0.1, created by Octopus (automatic release creation), holds Acme.Api "
+        f"at 1.0.0 (this run pushed {VERSION})"
+    ) in line
+    assert "do not deploy it" in line
+    assert len(octopus_emulator.documents("release")) == 1
+    assert _deployments_per_environment(octopus_emulator) == {"Dev": 1}
+    assert "octoci output release_version=0.0.1" in result.stdout  # what there is, reported
