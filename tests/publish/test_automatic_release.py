@@ -264,3 +264,12 @@ def test_an_adopted_release_that_holds_other_versions_fails_with_what_to_do(
     assert len(octopus_emulator.documents("release")) == 1
     assert _deployments_per_environment(octopus_emulator) == {"Dev": 1}
     assert "octoci output release_version=0.0.1" in result.stdout  # what there is, reported
+
+
+def test_promote_to_goes_on_from_the_automatic_deployment(
+    publish: Publish, octopus_emulator: Emulator
+) -> None:
+    result = publish("--promote-to", "Test")
+    assert result.exit_code == 0, result.stderr
+    assert _deployments_per_environment(octopus_emulator) == {"Dev": 1, "Test": 1}
+    assert "octoci output deployment_states=Dev=Success,Test=Success" in result.stdout
