@@ -548,9 +548,13 @@ def after_task(app: EmulatorApp, task: Document) -> None:
 
 
 def auto_create_release(app: EmulatorApp, package: Document) -> list[Document]:
-    """Automatic release creation: a pushed package creates a release in every project whose
-    release-creation package it is (version = the package's version), which then deploys itself
-    by its lifecycle."""
+    """Automatic release creation (Octopus's built-in package repository trigger): a pushed
+    package creates a release in every project whose release-creation package it is, in the
+    trigger's channel, with that package and the latest versions of the other packages, and the
+    build information stored at that moment; its version follows the project's release
+    versioning (the donor package's version, else the next patch). A release of that version
+    that exists already is left alone, as Octopus does. The release then deploys itself by its
+    lifecycle."""
     created = []
     space_id = package["SpaceId"]
     for project in app.store.list("project", space_id, lambda p: bool(p.get("AutoCreateRelease"))):
@@ -558,8 +562,6 @@ def auto_create_release(app: EmulatorApp, package: Document) -> list[Document]:
         step = (strategy.get("ReleaseCreationPackage") or {}).get("DeploymentAction") or ""
         steps = dict(project_steps(app.store, project))
         if steps.get(step, "").lower() != package["PackageId"].lower():
-            continue
-        if find_release(app, project, package["Version"]) is not None:
             continue
         try:
             channel = app.store.get("channel", strategy.get("ChannelId") or "")
@@ -575,10 +577,13 @@ def auto_create_release(app: EmulatorApp, package: Document) -> list[Document]:
                 )
                 continue
             selected = _select_packages(app, project, "", [f"{step}:{package['Version']}"], channel)
+            version = _next_version(app, project, selected)
+            if find_release(app, project, version) is not None:
+                continue
             release, _ = create_release(
                 app,
                 project,
-                version=package["Version"],
+                version=version,
                 channel_name=channel["Name"] if channel else "",
                 selected=selected,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from octoci.model import RunReport
+from octoci.model import Release, RunReport
 from octoci.octopus.channels import check_release_packages
 from octoci.octopus.executions import (
     DeployRequest,
@@ -21,11 +21,12 @@ from octoci.steps.plan import StepContext
 __all__ = ["CreateRelease", "release_line"]
 
 
-def release_line(project: str, version: str, created: bool, release_id: str, url: str) -> str:
-    """``release Shop 1.2.3 created (Releases-1) https://...``."""
+def release_line(release: Release) -> str:
+    """``release Shop 1.2.3 created (Releases-1) https://...`` (or ``created by Octopus
+    (automatic release creation)``, or ``already existed``)."""
     return (
-        f"release {project} {version} {'created' if created else 'already existed'} "
-        f"({release_id}) {url}".rstrip()
+        f"release {release.project} {release.version} {release.created_by} "
+        f"({release.id}) {release.url}".rstrip()
     )
 
 
@@ -72,9 +73,5 @@ class CreateRelease:
             verb = "would be created" if release.created else "exists, would be used"
             context.reporter.say(f"release {release.project} {release.version} {verb}")
         else:
-            context.reporter.say(
-                release_line(
-                    release.project, release.version, release.created, release.id, release.url
-                )
-            )
+            context.reporter.say(release_line(release))
         return report.replace(release=release)
