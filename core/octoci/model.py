@@ -246,7 +246,8 @@ PackageOutcome = Literal["packed", "created", "identical", "ignored"]
 #: Where a deployment came from: ``queued`` (created now), ``recovered`` (created although the
 #: answer was lost, found by looking it up) or ``existing`` (the release was already deployed
 #: there; not deployed again).
-DeploymentOrigin = Literal["queued", "recovered", "existing"]
+DeploymentOrigin = Literal["queued", "recovered", "existing", "automatic"]
+"""``automatic``: Octopus started it itself (a lifecycle phase that deploys automatically)."""
 
 
 @dataclass(frozen=True)
@@ -336,6 +337,16 @@ class Release:
     id: str = ""
     url: str = ""
     created: bool = True
+    automatic: bool = False
+    """Created by Octopus itself (automatic release creation) when the run pushed its package."""
+
+    @property
+    def created_by(self) -> str:
+        """How the release came to be, for result lines: ``created``, ``created by Octopus
+        (automatic release creation)`` or ``already existed``."""
+        if not self.created:
+            return "already existed"
+        return "created by Octopus (automatic release creation)" if self.automatic else "created"
 
     def to_json(self) -> dict[str, Any]:
         """The ``--json`` form."""
@@ -345,6 +356,7 @@ class Release:
             "Id": self.id,
             "Created": self.created,
             "Url": self.url,
+            "AutomaticReleaseCreation": self.automatic,
         }
 
 
@@ -384,6 +396,11 @@ class Deployment:
             return (
                 f"already deployed to {self.label}: {self.deployment_id} ({self.task_id}, "
                 f"{self.existing_state}); not deploying again (--redeploy deploys anyway)"
+            )
+        if self.origin == "automatic":
+            return (
+                f"deployed to {self.label} by Octopus (the lifecycle deploys there "
+                f"automatically): {self.deployment_id} ({self.task_id}); not deploying again"
             )
         if self.origin == "recovered":
             return (

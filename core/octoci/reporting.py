@@ -86,7 +86,7 @@ def report_summary(report: RunReport) -> str | None:
     if report.release is not None:
         r = report.release
         name = f"[{r.project} {r.version}]({r.url})" if r.url else f"{r.project} {r.version}"
-        sections.append(f"Release {name} {'created' if r.created else 'already existed'}.")
+        sections.append(f"Release {name} {r.created_by}.")
     if report.deployments:
         rows = ["| Environment | Tenant | State |", "| --- | --- | --- |"]
         for d in report.deployments:

@@ -1,17 +1,20 @@
 """The Executions API (``releases/create/v1``, ``deployments/create/{untenanted,tenanted}/v1``,
-``runbook-runs/create/v1``), the older ``POST releases`` and ``POST deployments``, and reading
-releases, their progression and deployments, and a project's runbook runs."""
+``runbook-runs/create/v1`` and, for Git runbooks, ``runbook-runs/git/create/v1``), the older
+``POST releases`` and ``POST deployments``, and reading releases, their progression and
+deployments, and a project's runbook runs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
+from octoci_emulator import version_control
 from octoci_emulator.catalog import find_named, lifecycle_for
 from octoci_emulator.errors import BadRequest, NotFound
-from octoci_emulator.execution_options import execution_options, release_options
+from octoci_emulator.execution_options import check_targets, execution_options, release_options
 from octoci_emulator.executions import (
     DeployOptions,
+    check_all_deployable,
     create_release,
     deploy,
     find_release,
@@ -68,6 +71,9 @@ def _create_release_v1(request: Request) -> Response:
         packages=body.strings("Packages"),
         release_notes=body.text("ReleaseNotes"),
         ignore_if_exists=body.flag("IgnoreIfAlreadyExists"),
+        git_ref=body.text("GitRef"),
+        git_commit=body.text("GitCommit"),
+        ignore_channel_rules=body.flag("IgnoreChannelRules"),
         options=release_options(body),
     )
     return Response(
@@ -100,6 +106,7 @@ def _create_release_legacy(request: Request) -> Response:
                 "does not belong to the same project as the release."
             )
         channel = doc["Name"]
+    reference = body.obj("VersionControlReference")
     release, _ = create_release(
         request.app,
         project,
@@ -107,6 +114,10 @@ def _create_release_legacy(request: Request) -> Response:
         channel_name=channel,
         packages=selected,
         release_notes=body.text("ReleaseNotes"),
+        git_ref=reference.text("GitRef") if reference else "",
+        git_commit=reference.text("GitCommit") if reference else "",
+        # POST releases?ignoreChannelRules=true, as the older clients send it.
+        ignore_channel_rules=request.arg("ignoreChannelRules").lower() == "true",
     )
     return Response(status=201, body=public(release))
 
@@ -190,6 +201,8 @@ def _deploy_untenanted(request: Request) -> Response:
         for name in body.strings("EnvironmentNames")
     ]
     options = _options(request, body)
+    check_all_deployable(request.app, release, [(e, None) for e in environments])
+    check_targets(store, options.extra, environments)
     results = []
     for environment in environments:
         deployment = deploy(request.app, release, environment, None, options)
@@ -211,19 +224,33 @@ def _deploy_tenanted(request: Request) -> Response:
         "environment",
     )
     options = _options(request, body)
+    tenants = _tenants(request, body, project, environment)
+    check_all_deployable(request.app, release, [(environment, t) for t in tenants])
+    check_targets(request.app.store, options.extra, [environment])
     results = []
-    for tenant in _tenants(request, body, project, environment):
+    for tenant in tenants:
         deployment = deploy(request.app, release, environment, tenant, options)
         results.append({"DeploymentId": deployment["Id"], "ServerTaskId": deployment["TaskId"]})
     return Response(body={"DeploymentServerTasks": results})
 
 
 def _run_runbook(request: Request) -> Response:
+    return _run_runbook_at(request, git_route=False)
+
+
+def _run_git_runbook(request: Request) -> Response:
+    """``runbook-runs/git/create/v1``: a Git runbook of a version-controlled project, at
+    ``GitRef``."""
+    return _run_runbook_at(request, git_route=True)
+
+
+def _run_runbook_at(request: Request, *, git_route: bool) -> Response:
     request.require("RunbookRunCreate")
     body = request.json()
     _check_space(request, body)
     project = _project(request, body)
     runbook = _required(body, "RunbookName")
+    git_reference = _runbook_git_reference(project, body, git_route=git_route)
     store = request.app.store
     environments = [
         find_named(store, "environment", request.space_id, name, "environment")
@@ -232,15 +259,38 @@ def _run_runbook(request: Request) -> Response:
     if not environments:
         raise BadRequest("The EnvironmentNames field is required.")
     options = _options(request, body)
+    check_targets(store, options.extra, environments)
     results = []
     for environment in environments:
         tenants: list[Document | None] = [None]
         if body.strings("Tenants") or body.strings("TenantTags"):
             tenants = list(_tenants(request, body, project, environment))
         for tenant in tenants:
-            run = run_runbook(request.app, project, runbook, environment, tenant, options)
+            run = run_runbook(
+                request.app, project, runbook, environment, tenant, options, git_reference
+            )
             results.append({"RunbookRunId": run["Id"], "ServerTaskId": run["TaskId"]})
     return Response(body={"RunbookRunServerTasks": results})
+
+
+def _runbook_git_reference(project: Document, body: CIDict, *, git_route: bool) -> Document | None:
+    """The Git runbook's ``{GitRef, GitCommit}`` on the git route; a project's runbooks are in
+    Git or in the database, and each route serves only its own kind."""
+    in_git = version_control.runbooks_in_git(project)
+    if not git_route:
+        if in_git:
+            raise BadRequest(
+                f"The runbooks of project '{project['Name']}' are stored in version control; "
+                "run them through runbook-runs/git/create/v1 with a GitRef."
+            )
+        return None
+    git_ref = _required(body, "GitRef")
+    if not in_git:
+        raise BadRequest(
+            f"The runbooks of project '{project['Name']}' are not stored in version control; "
+            "run them through runbook-runs/create/v1."
+        )
+    return version_control.reference(project, git_ref)
 
 
 def _deploy_legacy(request: Request) -> Response:
@@ -421,6 +471,7 @@ def register(router: Router) -> None:
     router.add("GET", "/deployments", _deployments)
     router.add("GET", "/deployments/{id}", _deployment)
     router.add("POST", "/runbook-runs/create/v1", _run_runbook)
+    router.add("POST", "/runbook-runs/git/create/v1", _run_git_runbook)
     router.add("GET", "/runbookRuns", _runbook_runs)
     router.add("GET", "/runbookRuns/{id}", _runbook_run)
     router.add("GET", "/projects/{id}/runbookRuns", _project_runbook_runs)

@@ -24,6 +24,7 @@ from octoci_emulator.seed import (
     SpaceSeed,
 )
 from octoci_emulator.store import Document, Store
+from octoci_emulator.version_control import persistence_settings
 
 __all__ = [
     "apply_seed",
@@ -180,6 +181,11 @@ def _seed_project(
         "TenantedDeploymentMode": seed.tenanted,
         "DefaultGuidedFailureMode": seed.guided_failure,
     }
+    if seed.version_controlled:
+        body["IsVersionControlled"] = True
+        body["PersistenceSettings"] = persistence_settings(
+            seed.version_controlled, seed.default_branch, f".octopus/{slug(seed.name)}"
+        )
     project = _create(store, "projects", space_id, body)
     # Manual interventions first: the deployment waits for approval before it deploys.
     steps = [_manual_step(step, envs) for step in seed.manual_interventions]
@@ -198,6 +204,16 @@ def _seed_project(
             "Name": channel.name,
             "LifecycleId": lifecycles[channel.lifecycle.lower()] if channel.lifecycle else None,
             "IsDefault": channel.default,
+            "Rules": [
+                {
+                    "ActionPackages": [
+                        {"DeploymentAction": step, "PackageReference": ""} for step in rule.steps
+                    ],
+                    "VersionRange": rule.version_range,
+                    "Tag": rule.tag,
+                }
+                for rule in channel.rules
+            ],
         }
         existing = store.by_key("channel", space_id, f"{project['Id']}|{channel.name.lower()}")
         if existing is None:

@@ -29,6 +29,7 @@ __all__ = [
     "ExecutionOptions",
     "ReleaseOptions",
     "annotate_task",
+    "check_targets",
     "execution_options",
     "has_prerelease_tag",
     "recorded_fields",
@@ -88,9 +89,8 @@ def execution_options(body: CIDict) -> ExecutionOptions:
 
 @dataclass(frozen=True)
 class ReleaseOptions:
-    """What ``releases/create/v1`` asks beyond versions and notes."""
+    """What ``releases/create/v1`` asks beyond versions, notes, Git reference and channel rules."""
 
-    ignore_channel_rules: bool = False
     custom_fields: tuple[tuple[str, str], ...] = ()
     git_resources: tuple[str, ...] = ()
     package_prerelease: str = ""
@@ -107,7 +107,6 @@ def release_options(body: CIDict) -> ReleaseOptions:
             )
     fields: Any = body.obj("CustomFields") or {}
     return ReleaseOptions(
-        ignore_channel_rules=body.flag("IgnoreChannelRules"),
         custom_fields=tuple((str(k), str(v)) for k, v in fields.items()),
         git_resources=tuple(body.strings("GitResources")),
         package_prerelease=body.text("PackagePrerelease"),
@@ -138,7 +137,6 @@ def release_fields(options: ReleaseOptions | None) -> Document:
             }
         )
     return {
-        "IgnoreChannelRules": options.ignore_channel_rules,
         "CustomFields": dict(options.custom_fields),
         "SelectedGitResources": selected,
         # Octopus applies it when it picks package versions; the release does not show it.
@@ -185,6 +183,25 @@ def _machine_ids(
             f"'{environment['Name']}'."
         )
     return [targets[n.lower()] for n in names]
+
+
+def check_targets(
+    store: Store, options: ExecutionOptions, environments: Sequence[Document]
+) -> None:
+    """Refuse a request as a whole when a target it names is not in one of its environments:
+    every environment is checked before the first deployment or run is created."""
+    errors: list[str] = []
+    for environment in environments:
+        for names, field in (
+            (options.specific_machines, "deployment target"),
+            (options.excluded_machines, "excluded target"),
+        ):
+            try:
+                _machine_ids(store, environment, names, field)
+            except BadRequest as exc:
+                errors += [e for e in exc.errors if e not in errors]
+    if errors:
+        raise BadRequest(*errors)
 
 
 # -- steps ----------------------------------------------------------------------------------------

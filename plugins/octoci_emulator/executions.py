@@ -5,12 +5,15 @@ automation (automatic release creation on package push, automatic deployment by 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from octoci.package_names import canonical_version, validate_version, version_key
+from octoci_emulator import version_control
 from octoci_emulator.catalog import lifecycle_for, project_steps
+from octoci_emulator.channel_rules import accepts, check_selected_packages
 from octoci_emulator.errors import BadRequest
 from octoci_emulator.execution_options import (
     ExecutionOptions,
@@ -30,6 +33,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DeployOptions",
     "auto_create_release",
+    "check_all_deployable",
+    "check_deployable",
     "create_release",
     "deploy",
     "find_release",
@@ -87,16 +92,20 @@ def find_release(app: EmulatorApp, project: Document, version: str) -> Document 
 
 
 def _latest_package(
-    app: EmulatorApp, space_id: str, package_id: str, prerelease: str = ""
+    app: EmulatorApp, space_id: str, package_id: str, accept: Callable[[str], bool] | None = None
 ) -> str | None:
     versions = [
         p["Version"]
         for p in app.store.list(
             "package", space_id, lambda p: p["PackageId"].lower() == package_id.lower()
         )
-        if has_prerelease_tag(p["Version"], prerelease)
+        if accept is None or accept(p["Version"])
     ]
     return max(versions, key=version_key) if versions else None
+
+
+def _accepted(in_channel: Callable[[str], bool], prerelease: str, version: str) -> bool:
+    return in_channel(version) and has_prerelease_tag(version, prerelease)
 
 
 def _select_packages(
@@ -104,9 +113,11 @@ def _select_packages(
     project: Document,
     package_version: str,
     packages: Sequence[str],
+    channel: Document | None = None,
     prerelease: str = "",
 ) -> list[Document]:
-    """``SelectedPackages`` from the Executions API's ``PackageVersion`` and ``Packages`` rules."""
+    """``SelectedPackages`` from the Executions API's ``PackageVersion`` and ``Packages`` rules;
+    a step without a version gets its latest package that ``channel``'s rules accept."""
     explicit: list[tuple[str, str, str]] = []  # (step or package, reference, version)
     for spec in packages:
         parts = spec.split(":")
@@ -127,7 +138,14 @@ def _select_packages(
                 version = wanted
         version = version or package_version
         if not version:
-            latest = _latest_package(app, project["SpaceId"], package_id, prerelease)
+            # PackagePrerelease narrows the channel's versions to those with that tag.
+            in_channel = partial(accepts, channel, step, "")
+            latest = _latest_package(
+                app,
+                project["SpaceId"],
+                package_id,
+                partial(_accepted, in_channel, prerelease),
+            )
             if latest is None:
                 raise BadRequest(
                     f"Could not find a version of package '{package_id}' for step '{step}' in "
@@ -199,18 +217,30 @@ def create_release(
     release_notes: str = "",
     ignore_if_exists: bool = False,
     selected: Sequence[Document] | None = None,
+    git_ref: str = "",
+    git_commit: str = "",
+    ignore_channel_rules: bool = False,
     options: ReleaseOptions | None = None,
 ) -> tuple[Document, bool]:
     """Create a release (``(release, True)``), or return the existing one with ``ignore_if_exists``
-    (``(release, False)``); then deploy it wherever its lifecycle deploys automatically."""
+    (``(release, False)``); then deploy it wherever its lifecycle deploys automatically.
+
+    A version-controlled project needs ``git_ref`` (and records it with its commit); a project
+    stored in the database refuses one (:mod:`octoci_emulator.version_control`)."""
     if project.get("IsDisabled"):
         raise BadRequest("The project is disabled, so releases cannot be created.")
+    git_reference = version_control.reference(project, git_ref, git_commit)
     channel = _channel(app, project, channel_name)
     chosen = (
         list(selected)
         if selected is not None
         else _select_packages(
-            app, project, package_version, packages, options.package_prerelease if options else ""
+            app,
+            project,
+            package_version,
+            packages,
+            None if ignore_channel_rules else channel,
+            options.package_prerelease if options else "",
         )
     )
     version = version.strip() or _next_version(app, project, chosen)
@@ -225,6 +255,8 @@ def create_release(
                 f"Release '{version}' already exists for this project. Please use a different "
                 "version, or look at using a mask to auto-increment the number."
             )
+        if not ignore_channel_rules:
+            check_selected_packages(project, channel, chosen)
         release_id = app.store.next_id("Releases")
         space_id = project["SpaceId"]
         build_information = []
@@ -246,7 +278,7 @@ def create_release(
             "Version": version,
             "ReleaseNotes": release_notes or None,
             "Assembled": iso_time(),
-            "IgnoreChannelRules": False,
+            "IgnoreChannelRules": ignore_channel_rules,
             "SelectedPackages": [
                 {k: v for k, v in p.items() if not k.startswith("_")} for p in chosen
             ],
@@ -255,7 +287,7 @@ def create_release(
             "ProjectDeploymentProcessSnapshotId": f"deploymentprocess-{project['Id']}-s1",
             "ProjectVariableSetSnapshotId": _snapshot_variables(app, project, release_id),
             "LibraryVariableSetSnapshotIds": [],
-            "VersionControlReference": None,
+            "VersionControlReference": git_reference,
             "LastModifiedOn": None,
             "LastModifiedBy": None,
             "Links": {
@@ -356,15 +388,12 @@ def _tenant_ok(tenant: Document, project_id: str, environment_id: str) -> bool:
     return environment_id in tenant.get("ProjectEnvironments", {}).get(project_id, [])
 
 
-def deploy(
-    app: EmulatorApp,
-    release: Document,
-    environment: Document,
-    tenant: Document | None = None,
-    options: DeployOptions | None = None,
+def check_deployable(
+    app: EmulatorApp, release: Document, environment: Document, tenant: Document | None = None
 ) -> Document:
-    """Create a deployment and its queued task, after the lifecycle and tenant checks."""
-    options = options or DeployOptions()
+    """The release's project, when Octopus would deploy ``release`` to ``environment`` (for
+    ``tenant``) now; else the 400 it answers (tenancy, then the lifecycle). A request for several
+    environments or tenants checks each before it creates any (:func:`check_all_deployable`)."""
     store = app.store
     project = store.get("project", release["ProjectId"])
     assert project is not None  # a release always belongs to a project
@@ -398,6 +427,35 @@ def deploy(
             f"environment '{environment['Name']}' yet: the lifecycle '{lifecycle['Name']}' "
             f"requires the '{phase_name}' phase to be complete first."
         )
+    return project
+
+
+def check_all_deployable(
+    app: EmulatorApp, release: Document, targets: Sequence[tuple[Document, Document | None]]
+) -> None:
+    """Refuse a many-environment (or many-tenant) request as a whole: every ``(environment,
+    tenant)`` is checked before the first deployment is created, and every refusal is answered."""
+    errors: list[str] = []
+    for environment, tenant in targets:
+        try:
+            check_deployable(app, release, environment, tenant)
+        except BadRequest as exc:
+            errors += [e for e in exc.errors if e not in errors]
+    if errors:
+        raise BadRequest(*errors)
+
+
+def deploy(
+    app: EmulatorApp,
+    release: Document,
+    environment: Document,
+    tenant: Document | None = None,
+    options: DeployOptions | None = None,
+) -> Document:
+    """Create a deployment and its queued task, after the lifecycle and tenant checks."""
+    options = options or DeployOptions()
+    store = app.store
+    project = check_deployable(app, release, environment, tenant)
     space_id = release["SpaceId"]
     guided_failure = uses_guided_failure(options.use_guided_failure, project, environment)
     process_id = project["DeploymentProcessId"]
@@ -520,9 +578,13 @@ def after_task(app: EmulatorApp, task: Document) -> None:
 
 
 def auto_create_release(app: EmulatorApp, package: Document) -> list[Document]:
-    """Automatic release creation: a pushed package creates a release in every project whose
-    release-creation package it is (version = the package's version), which then deploys itself
-    by its lifecycle."""
+    """Automatic release creation (Octopus's built-in package repository trigger): a pushed
+    package creates a release in every project whose release-creation package it is, in the
+    trigger's channel, with that package and the latest versions of the other packages, and the
+    build information stored at that moment; its version follows the project's release
+    versioning (the donor package's version, else the next patch). A release of that version
+    that exists already is left alone, as Octopus does. The release then deploys itself by its
+    lifecycle."""
     created = []
     space_id = package["SpaceId"]
     for project in app.store.list("project", space_id, lambda p: bool(p.get("AutoCreateRelease"))):
@@ -531,15 +593,27 @@ def auto_create_release(app: EmulatorApp, package: Document) -> list[Document]:
         steps = dict(project_steps(app.store, project))
         if steps.get(step, "").lower() != package["PackageId"].lower():
             continue
-        if find_release(app, project, package["Version"]) is not None:
-            continue
         try:
             channel = app.store.get("channel", strategy.get("ChannelId") or "")
-            selected = _select_packages(app, project, "", [f"{step}:{package['Version']}"])
+            if not accepts(
+                channel or _channel(app, project, ""), step, "", str(package["Version"])
+            ):
+                # As Octopus: a version the channel's rules refuse creates no release.
+                log.info(
+                    "no automatic release of %s: %s %s does not satisfy the channel's rules",
+                    project["Name"],
+                    package["PackageId"],
+                    package["Version"],
+                )
+                continue
+            selected = _select_packages(app, project, "", [f"{step}:{package['Version']}"], channel)
+            version = _next_version(app, project, selected)
+            if find_release(app, project, version) is not None:
+                continue
             release, _ = create_release(
                 app,
                 project,
-                version=package["Version"],
+                version=version,
                 channel_name=channel["Name"] if channel else "",
                 selected=selected,
             )
@@ -556,8 +630,10 @@ def run_runbook(
     environment: Document,
     tenant: Document | None,
     options: DeployOptions,
+    git_reference: Document | None = None,
 ) -> Document:
-    """Create a runbook run and its queued task."""
+    """Create a runbook run and its queued task (``git_reference``: a Git runbook's
+    ``{GitRef, GitCommit}``, recorded as the run's ``GitReference``)."""
     store = app.store
     runbook = next(
         (
@@ -615,6 +691,8 @@ def run_runbook(
             **_execution_fields(options, task),
             "UseGuidedFailure": guided_failure,
             "FrozenRunbookProcessId": f"{runbook['RunbookProcessId']}-s1",
+            # Only a Git runbook's run has one (Octopus 2021.2's RunbookRunResource has none).
+            **({"GitReference": git_reference} if git_reference else {}),
             "ManifestVariableSetId": f"variableset-{project['Id']}-s1",
             "Links": {
                 "Self": f"/api/{space_id}/runbookRuns/{run_id}",

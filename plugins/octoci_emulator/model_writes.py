@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from octoci_emulator.channel_rules import check_rules
 from octoci_emulator.errors import BadRequest, NotFound
 from octoci_emulator.jsonbody import CIDict
 from octoci_emulator.model_checks import Checks, as_body, plain
@@ -567,6 +568,7 @@ def _channel(checks: Checks, body: CIDict, existing: Document | None) -> Built:
         "Rules": plain(checks.objects(body, "Rules")),
         "TenantTags": checks.strings(body, "TenantTags"),
     }
+    check_rules(checks, doc["Rules"])
     checks.done()
     doc["Id"] = _fresh_id(store, KINDS["channels"], existing)
     doc["Links"] = links(space_id, "channels", doc["Id"])

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from octoci.errors import InputError
+from octoci.version_rules import range_problem, tag_problem
 from octoci_emulator.config import (
     ALL_PERMISSIONS,
     DEFAULT_API_KEY,
@@ -34,6 +35,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
 
 __all__ = [
+    "ChannelRuleSeed",
     "ChannelSeed",
     "LifecycleSeed",
     "ManualInterventionSeed",
@@ -71,12 +73,23 @@ class LifecycleSeed:
 
 
 @dataclass(frozen=True)
+class ChannelRuleSeed:
+    """A channel version rule: the package steps it governs, a NuGet/Maven version range and a
+    pre-release tag pattern (:mod:`octoci.version_rules`)."""
+
+    steps: tuple[str, ...]
+    version_range: str = ""
+    tag: str = ""
+
+
+@dataclass(frozen=True)
 class ChannelSeed:
-    """A project channel, optionally with its own lifecycle."""
+    """A project channel, optionally with its own lifecycle and version rules."""
 
     name: str
     lifecycle: str = ""
     default: bool = False
+    rules: tuple[ChannelRuleSeed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,11 @@ class ProjectSeed:
     guided_failure: str = "EnvironmentDefault"
     #: Manual intervention steps, run before the package steps.
     manual_interventions: tuple[ManualInterventionSeed, ...] = ()
+    #: Version-controlled (config-as-code): the Git repository's URL (empty: stored in the
+    #: database). Releases then need a Git ref, and runbooks run through the Git route.
+    version_controlled: str = ""
+    #: The repository's default branch (a version-controlled project's ``DefaultBranch``).
+    default_branch: str = "main"
 
 
 @dataclass(frozen=True)
@@ -395,6 +413,8 @@ def _project(node: _Node) -> ProjectSeed:
             "runbooks",
             "guided_failure",
             "manual_interventions",
+            "version_controlled",
+            "default_branch",
         }
     )
     packages = node.child("packages").texts()
@@ -424,12 +444,13 @@ def _project(node: _Node) -> ProjectSeed:
         raise node.child("tenanted").fail("must be Untenanted, Tenanted or TenantedOrUntenanted")
     channels = []
     for channel in node.child("channels").items():
-        channel.table({"name", "lifecycle", "default"})
+        channel.table({"name", "lifecycle", "default", "rules"})
         channels.append(
             ChannelSeed(
                 channel.child("name").text(),
                 channel.child("lifecycle").text(""),
                 channel.child("default").flag(),
+                tuple(_channel_rule(r, packages) for r in channel.child("rules").items()),
             )
         )
     return ProjectSeed(
@@ -444,7 +465,17 @@ def _project(node: _Node) -> ProjectSeed:
         manual_interventions=tuple(
             _manual_intervention(n) for n in node.child("manual_interventions").items()
         ),
+        version_controlled=_repository_url(node.child("version_controlled"), node),
+        default_branch=node.child("default_branch").text("main"),
     )
+
+
+def _repository_url(node: _Node, project: _Node) -> str:
+    """``version_controlled = true`` (a made-up repository URL) or the repository's URL."""
+    if isinstance(node.value, bool):
+        name = str(project.value.get("name") or "project").lower().replace(" ", "-")
+        return f"https://git.example.com/octoci/{name}.git" if node.value else ""
+    return node.text("")
 
 
 _GUIDED_FAILURE_MODES = {"environmentdefault": "EnvironmentDefault", "on": "On", "off": "Off"}
@@ -613,6 +644,26 @@ def parse_fault(value: Any, where: str = "fault", source: str = "<fault>") -> Fa
         limit=node.child("limit").integer(10, 0) or 0,
         per_seconds=node.child("per_seconds").number(60.0),
     )
+
+
+def _channel_rule(node: _Node, packages: Sequence[str]) -> ChannelRuleSeed:
+    """``{steps = ["Acme.Web"], version_range = "[1.0,2.0)", tag = "^$"}``; each step is one of
+    the project's package steps (named after their packages)."""
+    node.table({"steps", "version_range", "tag"})
+    steps = node.child("steps").texts()
+    if not steps:
+        raise node.child("steps").fail("Version rules must specify a package step.")
+    known = {p.lower() for p in packages}
+    for step in steps:
+        if step.lower() not in known:
+            raise node.child("steps").fail(f"{step!r} is not one of the project's package steps")
+    rule = ChannelRuleSeed(
+        tuple(steps), node.child("version_range").text(""), node.child("tag").text("")
+    )
+    problem = range_problem(rule.version_range) or tag_problem(rule.tag)
+    if problem is not None:
+        raise node.fail(problem)
+    return rule
 
 
 def _check_references(seed: Seed, source: str) -> None:

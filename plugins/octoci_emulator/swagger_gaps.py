@@ -34,6 +34,10 @@ ROUTES_NOT_IN_SWAGGER: dict[tuple[str, str], str] = {
     ("POST", "/deployments/create/untenanted/v1"): _EXECUTIONS,
     ("POST", "/deployments/create/tenanted/v1"): _EXECUTIONS,
     ("POST", "/runbook-runs/create/v1"): _EXECUTIONS,
+    ("POST", "/runbook-runs/git/create/v1"): (
+        "the Executions API's Git runbook run (after this document); shape from "
+        "go-octopusdeploy's GitRunbookRunCommandV1 (the runbook-runs/create/v1 body plus GitRef)"
+    ),
     ("GET", "/api/capabilities"): (
         "added with the Executions API in 2022.3; shape from api-client.ts's capability.ts"
     ),
@@ -123,6 +127,24 @@ EXTRA_PROPERTIES: dict[str, dict[str, str]] = {
     },
     "OctopusPackageVersionBuildInformationMappedResource": {
         "SpaceId": "every stored document names its space; clients ignore it"
+    },
+    # Version-controlled projects: the document's PersistenceSettingsResource is the base type;
+    # the Git settings are its GitPersistenceSettings subtype, which the document does not list.
+    "PersistenceSettingsResource": dict.fromkeys(
+        (
+            "Url",
+            "DefaultBranch",
+            "BasePath",
+            "Credentials",
+            "ProtectedDefaultBranch",
+            "ProtectedBranchNamePatterns",
+            "ConversionState",
+        ),
+        "a version-controlled project's Git settings (GitPersistenceSettingsResource, which the "
+        "document leaves out; go-octopusdeploy's GitPersistenceSettings)",
+    ),
+    "RunbookRunResource": {
+        "GitReference": _NEWER + " (a Git runbook's run: its GitRef and GitCommit)"
     },
 }
 

@@ -76,6 +76,13 @@ SEED: dict[str, Any] = {
             ],
         },
         {"name": "Shop", "packages": ["Acme.Web"], "tenanted": "Tenanted"},
+        # Version-controlled: its releases record a Git ref, its runbooks run on the Git route.
+        {
+            "name": "Config",
+            "packages": ["Acme.Web"],
+            "version_controlled": True,
+            "runbooks": ["Tidy"],
+        },
     ],
     "tenants": [{"name": "Acme", "tags": ["Tier/Gold"], "projects": {"Shop": ["Dev"]}}],
 }
@@ -235,6 +242,15 @@ def _scenario(octo: Recorder, tmp_path: Path) -> dict[str, str]:
             json={"ProjectName": "Web", "RunbookName": "Restart", "EnvironmentNames": ["Dev"]},
         )
     )
+    git_body = {"ProjectName": "Config", "ReleaseVersion": "1.0.0", "GitRef": "refs/heads/main"}
+    _ok(octo.post("/releases/create/v1", json=git_body))
+    _ok(
+        octo.post(
+            "/runbook-runs/git/create/v1",
+            json={"ProjectName": "Config", "RunbookName": "Tidy", "EnvironmentNames": ["Dev"],
+                  "GitRef": "refs/heads/main"},
+        )
+    )  # fmt: skip
     queued = _ok(
         octo.post(
             "/runbook-runs/create/v1",

@@ -124,6 +124,8 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
                 timeout=config.settings.timeout,
                 poll_interval=config.settings.poll_interval,
                 cancel_on_timeout=config.settings.cancel_on_timeout,
+                release_creation=check.release_creation,
+                release_existed=check.release_exists,
             )
             _finish(state, reporter, config, plan, check, report, options, emulator)
         finally:

@@ -25,11 +25,13 @@ from octoci.cli.state import AppState, get_state
 if TYPE_CHECKING:
     from octoci.config import ResolvedConfig
     from octoci.model import RunReport
+    from octoci.octopus.git_refs import GitChoice
     from octoci.settings import Settings
     from octoci.steps.plan import Step
     from octoci.steps.wait import WaitOptions
 
 __all__ = [
+    "git_choice",
     "redeploy_option",
     "release",
     "run_task_steps",
@@ -76,6 +78,21 @@ def wait_options(command: str) -> Callable[[F], F]:
         )
 
     return decorate
+
+
+def git_choice(state: AppState, settings: Settings) -> GitChoice:
+    """The ``git_ref``/``git_commit`` settings and, when no ref is given, the build's branch or
+    tag as the default (used only for a version-controlled project)."""
+    from octoci.model import CaptureOptions
+    from octoci.octopus.git_refs import GitChoice, build_git_reference
+
+    ref, commit = settings.git_ref.strip(), settings.git_commit.strip()
+    build_ref = build_commit = ""
+    if not ref:
+        # The branch and commit only: no commit list is fetched for this.
+        info = state.plugin_manager.capture(state.server, CaptureOptions(fetch_commits=False))
+        build_ref, build_commit = build_git_reference(info)
+    return GitChoice(ref, commit, build_ref, build_commit)
 
 
 def wait_request(options: dict[str, Any], settings: Settings) -> WaitOptions | None:
@@ -148,10 +165,6 @@ def release() -> None:
     help="Version of one package step (repeatable): StepName:Version, PackageId:Version or "
     "StepName:PackageName:Version.",
 )
-@click.option("--git-ref", default="", help="Version-controlled projects: the branch or tag.")
-@click.option(
-    "--git-commit", default="", help="Version-controlled projects: the commit (needs --git-ref)."
-)
 @click.option(
     "--deploy-to",
     "deploy_to",
@@ -176,13 +189,15 @@ def create(ctx: click.Context, /, **options: Any) -> None:
     from octoci.steps.release import CreateRelease
 
     config = resolve_settings(state, "release create", options)
+    git = git_choice(state, config.settings)
     request = release_request(
         config,
         version=str(options["release_version"]),
         package_version=str(options["package_version"]).strip(),
         packages=tuple(options["packages"]),
-        git_ref=str(options["git_ref"]).strip(),
-        git_commit=str(options["git_commit"]).strip(),
+        # The build's ref: the default of a version-controlled project (the settings' win).
+        build_git_ref=git.build_ref,
+        build_git_commit=git.build_commit,
     )
     if not options["deploy_to"]:
         check_no_deploy_options(config, "--deploy-to")

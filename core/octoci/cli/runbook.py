@@ -8,7 +8,7 @@ import click
 
 from octoci.cli.octopus_options import octopus_options
 from octoci.cli.options import json_option, resolve_settings
-from octoci.cli.release import run_task_steps, wait_options, wait_request
+from octoci.cli.release import git_choice, run_task_steps, wait_options, wait_request
 from octoci.cli.state import get_state
 
 __all__ = ["runbook"]
@@ -51,5 +51,6 @@ def run(ctx: click.Context, /, **options: Any) -> None:
         runbook=str(options["runbook_name"]),
         snapshot=str(options["snapshot"]),
         wait=wait_request(options, config.settings),
+        git=git_choice(state, config.settings),
     )
     run_task_steps(state, options, config, [step])

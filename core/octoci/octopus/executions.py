@@ -22,6 +22,7 @@ from octoci.octopus.errors import (
     OctopusNotFoundError,
     UnknownNameError,
 )
+from octoci.octopus.git_refs import GitChoice, git_reference, runbooks_in_git
 from octoci.octopus.lifecycles import check_lifecycle
 from octoci.octopus.links import release_url, task_url
 from octoci.package_names import validate_version
@@ -59,6 +60,10 @@ class ReleaseRequest:
     git_commit: str = ""
     release_notes: str = ""
     ignore_if_exists: bool = False
+    build_git_ref: str = ""
+    """The build's ref (``refs/heads/<branch>``, ``refs/tags/<tag>``): the default ``git_ref``
+    of a version-controlled project, never sent for a project stored in the database."""
+    build_git_commit: str = ""
     ignore_channel_rules: bool = False
     """Create the release even where the channel's version rules would refuse it."""
     custom_fields: Mapping[str, str] = field(default_factory=dict)
@@ -68,6 +73,11 @@ class ReleaseRequest:
     resource is taken from."""
     package_prerelease: str = ""
     """Take each package's latest version with this pre-release tag (e.g. ``beta``)."""
+
+    @property
+    def git_choice(self) -> GitChoice:
+        """The ref and commit given, and the build's (see :mod:`octoci.octopus.git_refs`)."""
+        return GitChoice(self.git_ref, self.git_commit, self.build_git_ref, self.build_git_commit)
 
 
 @dataclass(frozen=True)
@@ -330,6 +340,9 @@ def create_release(
     validate_release_request(request)
     connection.require_version(EXECUTIONS_API_VERSION, "creating a release (Executions API)")
     project = project or find_project(connection, request.project)
+    # Version-controlled projects: the given ref or the build's; none for database projects.
+    git = git_reference(project, request.git_choice, "a release")
+    request = replace(request, git_ref=git.ref if git else "", git_commit=git.commit if git else "")
     channel = find_channel(connection, project, request.channel) if request.channel else None
     existed = find_release(connection, project, request.version) if request.version else None
     before = set() if request.version else _recent_release_ids(connection, project)
@@ -826,7 +839,12 @@ def _recent_runs(connection: Connection, project: dict[str, Any]) -> list[dict[s
 
 
 def run_runbook(
-    connection: Connection, request: DeployRequest, *, runbook: str, snapshot: str = ""
+    connection: Connection,
+    request: DeployRequest,
+    *,
+    runbook: str,
+    snapshot: str = "",
+    git: GitChoice = GitChoice(),  # noqa: B008 - frozen, so one shared default is safe
 ) -> list[Deployment]:
     """Run a runbook (its published snapshot, or ``snapshot``) in environments, optionally for
     tenants and tenant tags.
@@ -835,10 +853,18 @@ def run_runbook(
     since just before the request (for this runbook and these environments) are reported, and
     only environments without one are asked for again. A re-run of a CI job runs the runbook
     again: running a runbook is not "reaching a state" the way deploying a release is.
+
+    A project whose runbooks are in Git runs them through ``runbook-runs/git/create/v1`` at
+    ``git``'s ref (or the build's), as the Octopus CLI does.
     """
     connection.require_version(EXECUTIONS_API_VERSION, "running a runbook (Executions API)")
     plan = plan_deployment(connection, replace(request, release_version=""), need_release=False)
     project = plan.project
+    git_ref = git_reference(project, git, f"runbook {runbook}", in_git=runbooks_in_git(project))
+    if git_ref is not None and snapshot:
+        raise InputError(
+            "--snapshot is for runbooks kept in Octopus; a Git runbook runs at --git-ref"
+        )
     runbooks = connection.get_json(
         connection.space_path(f"/projects/{project['Id']}/runbooks"),
         what=f"listing runbooks of {project['Name']}",
@@ -870,9 +896,10 @@ def run_runbook(
             body["TenantTags"] = list(unique_names(request.tenant_tags))
         if snapshot:
             body["Snapshot"] = snapshot
-        answer = post_create(
-            connection, "/runbook-runs/create/v1", body, what=what, permission="RunbookRunCreate"
-        )
+        if git_ref is not None:
+            body["GitRef"] = git_ref.ref
+        route = "/runbook-runs/create/v1" if git_ref is None else "/runbook-runs/git/create/v1"
+        answer = post_create(connection, route, body, what=what, permission="RunbookRunCreate")
         if not isinstance(answer, LostAnswer):
             break
         problem = answer.problem

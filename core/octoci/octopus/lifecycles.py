@@ -7,6 +7,12 @@
   the first mandatory phase with environments (an optional phase does not hold the next one
   back). The lifecycle is the channel's (the named one, else the default) or the project's.
 
+* A promotion that follows the run's own deployment (``publish --promote-to``, also in a dry
+  run): the environments deployed first count as successfully deployed (``after``).
+
+One rule decides in each case (:func:`_open_phases`): a phase is complete when
+``MinimumEnvironmentsBeforePromotion`` of its environments (all when 0) have succeeded.
+
 Every environment of the request is checked before the first request that creates something, so
 a refusal leaves nothing behind (exit code 2). A lifecycle without phases (every environment,
 in order) and tenanted deployments of existing releases (whose progression is per tenant) are
@@ -34,15 +40,38 @@ def _phase_environments(phase: dict[str, Any]) -> list[str]:
     ]
 
 
-def _open_for_new_release(phases: Sequence[dict[str, Any]]) -> set[str]:
-    """The environments a release with no deployments may be deployed to."""
+def _complete(phase: dict[str, Any], deployed: set[str]) -> bool:
+    """Octopus's rule: at least ``MinimumEnvironmentsBeforePromotion`` of the phase's
+    environments (all of them when 0) have a successful deployment."""
+    environments = _phase_environments(phase)
+    done = sum(1 for e in environments if e in deployed)
+    minimum = int(phase.get("MinimumEnvironmentsBeforePromotion") or 0)
+    return done >= (min(minimum, len(environments)) if minimum else len(environments))
+
+
+def _open_phases(phases: Sequence[dict[str, Any]], deployed: set[str]) -> set[str]:
+    """The environments a release deployed successfully to ``deployed`` may go to: those of
+    the phases up to and including the first incomplete mandatory phase with environments (an
+    optional phase does not hold the next one back)."""
     allowed: set[str] = set()
     for phase in phases:
         environments = _phase_environments(phase)
         allowed.update(environments)
-        if environments and not phase.get("IsOptionalPhase"):
+        if environments and not phase.get("IsOptionalPhase") and not _complete(phase, deployed):
             break  # this phase must be complete before the next one opens
     return allowed
+
+
+def _deployed(phases: Sequence[dict[str, Any]]) -> set[str]:
+    """From a progression: the environments of its complete phases and those with a
+    successful deployment of the release."""
+    done = {e for p in phases if p.get("Progress") == "Complete" for e in _phase_environments(p)}
+    for phase in phases:
+        for item in phase.get("Deployments") or []:
+            task = (item or {}).get("Task") or {}
+            if task.get("State") == "Success":
+                done.add(str(((item or {}).get("Deployment") or {}).get("EnvironmentId")))
+    return done
 
 
 def _lifecycle_of(
@@ -83,10 +112,14 @@ def check_lifecycle(
     version: str,
     channel: str = "",
     tenanted: bool = False,
+    after: Sequence[dict[str, Any]] = (),
 ) -> None:
     """Raise :class:`InputError` (exit code 2) when the lifecycle refuses any of
     ``environments`` for ``release`` (or, when ``release`` is ``None``, for a new release of
-    ``version`` in ``channel``); nothing has been created at that point."""
+    ``version`` in ``channel``); nothing has been created at that point.
+
+    ``after``: environments the run deploys to first (a promotion that follows a deployment),
+    counted as successfully deployed - so a dry run, and the pre-flight, predict the promotion."""
     if release is not None:
         if tenanted:
             return  # a tenant's progression is its own; Octopus judges it
@@ -95,17 +128,19 @@ def check_lifecycle(
             what=f"reading the lifecycle progression of {project['Name']} {release['Version']}",
         )
         phases = [p for p in progression.get("Phases") or [] if isinstance(p, dict)]
-        allowed = {
-            e for p in phases if p.get("Progress") != "Pending" for e in _phase_environments(p)
-        }
+        deployed = _deployed(phases)
         name = "its lifecycle"
         which = f"release {release['Version']}"
     else:
         lifecycle = _lifecycle_of(connection, project, channel)
         phases = [p for p in (lifecycle or {}).get("Phases") or [] if isinstance(p, dict)]
-        allowed = _open_for_new_release(phases)
+        deployed = set()
         name = f"the lifecycle {(lifecycle or {}).get('Name', '?')!r}"
         which = f"a new release{f' ({version})' if version else ''}"
+    if after:
+        deployed |= {str(e["Id"]) for e in after}
+        which += f" deployed to {', '.join(str(e['Name']) for e in after)}"
+    allowed = _open_phases(phases, deployed)
     if not phases:
         return
     everywhere = {e for p in phases for e in _phase_environments(p)}
@@ -123,7 +158,7 @@ def check_lifecycle(
                 for p in phases
                 if _phase_environments(p)
                 and not p.get("IsOptionalPhase")
-                and p.get("Progress", "Current") != "Complete"
+                and not _complete(p, deployed)
                 and env_id not in _phase_environments(p)
             ),
             None,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from octoci.errors import InputError, OctociError
+from octoci.octopus.channels import check_release_packages
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import (
     OctopusApiError,
@@ -32,7 +33,14 @@ from octoci.octopus.executions import (
     find_release,
     plan_deployment,
 )
+from octoci.octopus.git_refs import git_reference
+from octoci.octopus.lifecycles import check_lifecycle
 from octoci.octopus.packages import OverwriteMode
+from octoci.octopus.release_creation import (
+    ReleaseCreation,
+    read_release_creation,
+    release_problems,
+)
 
 __all__ = [
     "ServerCheck",
@@ -57,6 +65,8 @@ class ServerNeeds:
     promote: DeployRequest | None = None
     check_permissions: bool = True
     """False skips the permission check (an embedded emulator's key may do everything)."""
+    package_versions: tuple[tuple[str, str], ...] = ()
+    """``(package id, version)`` of every package it pushes (automatic release creation)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,8 @@ class ServerCheck:
     project: dict[str, Any] | None = None
     release_exists: bool = False
     notes: tuple[str, ...] = ()
+    release_creation: ReleaseCreation | None = None
+    """The project's automatic release creation, when this run's packages trigger it."""
 
 
 def who_am_i(connection: Connection, what: str = "reading the current user") -> dict[str, Any]:
@@ -116,7 +128,21 @@ def check_server(connection: Connection, needs: ServerNeeds) -> ServerCheck:
         else:
             project = find_project(connection, release.project)
         if needs.promote is not None:
-            plan_deployment(connection, needs.promote, need_release=False)
+            promotion = plan_deployment(connection, needs.promote, need_release=False)
+            if needs.deploy is not None:
+                _check_promotion_lifecycle(
+                    connection,
+                    promotion,
+                    deployment,
+                    needs.promote.release_version,
+                    release.channel,
+                )
+        # A version-controlled project without a ref is refused here, before any push.
+        git = git_reference(project, release.git_choice, "a release")
+        if git is not None:
+            notes.append(
+                f"{project['Name']} is version-controlled: the release uses {git.describe()}"
+            )
         if release.channel:
             find_channel(connection, project, release.channel)
         exists = bool(release.version) and (
@@ -124,6 +150,13 @@ def check_server(connection: Connection, needs: ServerNeeds) -> ServerCheck:
         )
         if not exists:
             _check_other_package_steps(connection, project, needs.package_ids)
+            check_release_packages(
+                connection,
+                project,
+                release,
+                present=_pushed_versions(release, needs.package_ids),
+                pushed_ids=needs.package_ids,
+            )
         if exists and not release.ignore_if_exists:
             raise OctociError(
                 f"release {release.version} of {project['Name']} already exists; pass "
@@ -134,7 +167,86 @@ def check_server(connection: Connection, needs: ServerNeeds) -> ServerCheck:
                 f"release {release.version} of {project['Name']} already exists and will be "
                 "used as it is"
             )
-    return ServerCheck(space_id, connection.space_name, project, exists, tuple(notes))
+        creation = _check_release_creation(connection, project, release, needs, notes)
+        if creation is not None and exists:
+            _check_existing_automatic_release(connection, project, release, creation, needs)
+    else:
+        creation = None
+    return ServerCheck(space_id, connection.space_name, project, exists, tuple(notes), creation)
+
+
+def _check_release_creation(
+    connection: Connection,
+    project: dict[str, Any],
+    release: ReleaseRequest,
+    needs: ServerNeeds,
+    notes: list[str],
+) -> ReleaseCreation | None:
+    """The project's automatic release creation when this run's packages trigger it (else
+    ``None``, with a note when it is on for a package the run does not push); refuses the
+    release settings it would not honour (exit code 2)."""
+    creation = read_release_creation(connection, project)
+    if creation is None:
+        return None
+    name, package = project["Name"], creation.package_id
+    if not creation.triggered_by(needs.package_ids):
+        notes.append(
+            f"automatic release creation is on for {package}, which this run does not push: "
+            "octoci creates the release"
+        )
+        return None
+    channel = creation.channel_name
+    if release.channel and release.channel.lower() not in {
+        channel.lower(),
+        creation.channel_id.lower(),
+    }:
+        raise InputError(
+            f"the project {name} creates its releases by itself in channel {channel} when "
+            f"{package} is pushed (automatic release creation), not in channel "
+            f"{release.channel}; drop --channel, or change the channel of the project's "
+            "built-in package repository trigger"
+        )
+    version = next((v for i, v in needs.package_versions if i.lower() == package.lower()), "")
+    if creation.version_from_package and version and release.version != version:
+        raise InputError(
+            f"the project {name} creates release {version} by itself when {package} {version} "
+            f"is pushed (automatic release creation), so release {release.version} would be a "
+            "second release; drop --release-version, or turn the project's built-in package "
+            "repository trigger off"
+        )
+    notes.append(
+        f"automatic release creation is on: Octopus creates the release in channel {channel} "
+        f"when {package} is pushed; octoci pushes build information and the other packages "
+        f"first, {package} last, and adopts that release"
+    )
+    return creation
+
+
+def _check_existing_automatic_release(
+    connection: Connection,
+    project: dict[str, Any],
+    release: ReleaseRequest,
+    creation: ReleaseCreation,
+    needs: ServerNeeds,
+) -> None:
+    """A release that exists already (a re-run, or Octopus created it when the triggering
+    package was pushed before this run) is used only when it holds this run's package versions
+    and build information; otherwise refuse before anything is pushed (exit code 1)."""
+    document = find_release(connection, project, release.version) or {}
+    problems = release_problems(
+        document,
+        creation,
+        dict(needs.package_versions),
+        build_information=needs.build_information,
+    )
+    if problems:
+        raise OctociError(
+            f"release {release.version} of {project['Name']} exists already and holds "
+            f"{'; '.join(problems)}: Octopus created it (automatic release creation) when "
+            f"{creation.package_id} was pushed before the other packages; nothing was pushed: "
+            "publish a new version (--version), or create the release with 'octoci release "
+            "create --package <id>:<version>'"
+        )
 
 
 def required_permissions(needs: ServerNeeds) -> list[str]:
@@ -231,3 +343,30 @@ def _check_other_package_steps(
             "publish and the built-in feed does not hold, so Octopus would refuse the release; "
             "publish it too (drop --only), or push it first"
         )
+
+
+def _pushed_versions(release: ReleaseRequest, pushed: Sequence[str]) -> list[tuple[str, str]]:
+    """``(package id, version)`` of the release's ``PackageId:Version`` items for the packages
+    the run pushes: present in the feed by the time the release is created."""
+    ours = {p.lower() for p in pushed}
+    items = [spec.split(":") for spec in release.packages]
+    return [(parts[0], parts[1]) for parts in items if len(parts) == 2 and parts[0].lower() in ours]
+
+
+def _check_promotion_lifecycle(
+    connection: Connection, promotion: Any, deployment: Any, version: str, channel: str
+) -> None:
+    """A promotion follows the run's deployment: its environments are checked as if that
+    deployment had succeeded, so a refusal (Production before Test) stops the run - and is
+    predicted by a dry run - before anything is pushed or created."""
+    release = promotion.release
+    check_lifecycle(
+        connection,
+        project=promotion.project,
+        environments=promotion.environments,
+        release=release,
+        version=version,
+        channel=channel,
+        tenanted=release is not None and bool(promotion.tenants),
+        after=deployment.environments,
+    )

@@ -22,10 +22,12 @@ from octoci.model import BuildInformation, CaptureOptions, PackageSpec, RunRepor
 from octoci.octopus.buildinfo import with_branch
 from octoci.octopus.connection import Connection
 from octoci.octopus.dryrun import DryRunConnection
-from octoci.octopus.executions import DeployRequest, ReleaseRequest
+from octoci.octopus.executions import DeployRequest, ReleaseRequest, validate_release_request
+from octoci.octopus.git_refs import with_build_git_reference
 from octoci.octopus.packages import OverwriteMode, parse_overwrite_mode, validate_package_files
 from octoci.octopus.preflight import ServerNeeds
 from octoci.octopus.progress import Progress
+from octoci.octopus.release_creation import ReleaseCreation
 from octoci.package_names import PackageName, validate_version
 from octoci.package_paths import expand_package_paths
 from octoci.packaging.build import plan_package
@@ -33,6 +35,7 @@ from octoci.packaging.selection import Selection, select_entries
 from octoci.plugins import OctociPluginManager
 from octoci.server import CIServer
 from octoci.settings.requests import check_no_deploy_options, deploy_request, release_request
+from octoci.steps.adopt import AdoptRelease
 from octoci.steps.build_info import PushBuildInformation
 from octoci.steps.deploy import Deploy
 from octoci.steps.pack import Pack, PackageJob
@@ -74,6 +77,12 @@ class PublishPlan:
         ids = [job.plan.spec.id for job in self.to_pack] + [name.id for _, name in self.files]
         return list(dict.fromkeys(ids))
 
+    @property
+    def package_versions(self) -> tuple[tuple[str, str], ...]:
+        """``(package id, version)`` of every package the run pushes, in order."""
+        packed = [(job.plan.spec.id, job.plan.spec.version) for job in self.to_pack]
+        return tuple(dict.fromkeys(packed + [(n.id, n.version) for _, n in self.files]))
+
     def needs(self, *, check_permissions: bool = True) -> ServerNeeds:
         """What the run asks of the server, for the pre-flight."""
         return ServerNeeds(
@@ -84,6 +93,7 @@ class PublishPlan:
             deploy=self.deploy,
             promote=self.promote,
             check_permissions=check_permissions,
+            package_versions=self.package_versions,
         )
 
     @property
@@ -217,6 +227,8 @@ def plan_publish(
             # Each pushed package at the version pushed; other package steps keep Octopus's rule.
             packages=tuple(f"{i}:{file_versions.get(i, version)}" for i in dict.fromkeys(ids)),
         )
+        release = with_build_git_reference(release, info)
+        validate_release_request(release)
     deploy = promote = None
     if deploy_to:
         deploy = deploy_request(config, deploy_to, version=release.version if release else "")
@@ -247,19 +259,74 @@ def publish_steps(
     delta: bool = True,
     progress: Progress | None = None,
     wait: WaitOptions | None = None,
+    release_creation: ReleaseCreation | None = None,
+    release_existed: bool = False,
 ) -> list[Step]:
     """The steps of the plan, in order: pack, push, build information, release, deploy,
-    promote (each waits with ``wait`` when the plan waits)."""
+    promote (each waits with ``wait`` when the plan waits).
+
+    With ``release_creation`` (the project creates its release when the run pushes its
+    triggering package): pack, build information, the other packages, the triggering package,
+    adopt the release Octopus created, deploy where the lifecycle did not, promote.
+    """
     waiting = wait if plan.wait else None
     steps: list[Step] = []
     if plan.to_pack:
         steps.append(Pack(plan.to_pack))
+    if release_creation is not None and plan.release is not None:
+        return steps + _automatic_release_steps(
+            plan, release_creation, release_existed, concurrency, delta, progress, wait
+        )
     steps.append(PushPackages(plan.files, plan.overwrite_mode, concurrency, delta, progress))
     if plan.build_information:
         steps.append(PushBuildInformation(plan.info, plan.overwrite_mode))
     if plan.release is not None:
         # The pre-flight checked the deployment's names and lifecycle already.
         steps.append(CreateRelease(plan.release))
+    if plan.deploy is not None:
+        steps.append(Deploy(plan.deploy, waiting))
+    if plan.promote is not None:
+        steps.append(Deploy(plan.promote, waiting, verb="Promoting"))
+    return steps
+
+
+def _automatic_release_steps(
+    plan: PublishPlan,
+    creation: ReleaseCreation,
+    existed: bool,
+    concurrency: int,
+    delta: bool,
+    progress: Progress | None,
+    wait: WaitOptions | None,
+) -> list[Step]:
+    """After packing: build information first (Octopus links what is there when it creates the
+    release), the other packages, the triggering package alone and last, then adopt."""
+    assert plan.release is not None
+    waiting = wait if plan.wait else None
+    trigger = (creation.package_id,)
+    steps: list[Step] = []
+    if plan.build_information:
+        steps.append(
+            PushBuildInformation(plan.info, plan.overwrite_mode, targets=plan.package_versions)
+        )
+    push = PushPackages(plan.files, plan.overwrite_mode, concurrency, delta, progress)
+    if any(i.lower() != creation.package_id.lower() for i in plan.package_ids):
+        steps.append(replace(push, excluding=trigger))
+    steps.append(replace(push, only=trigger, why=" (it triggers automatic release creation)"))
+    options = wait or WaitOptions()
+    steps.append(
+        AdoptRelease(
+            plan.release,
+            creation,
+            plan.package_versions,
+            build_information=plan.build_information,
+            existed=existed,
+            timeout=options.timeout,
+            poll_interval=options.poll_interval,
+            wait=waiting,
+            deploying=plan.deploy.environments if plan.deploy is not None else (),
+        )
+    )
     if plan.deploy is not None:
         steps.append(Deploy(plan.deploy, waiting))
     if plan.promote is not None:
@@ -279,6 +346,8 @@ def execute(
     timeout: float = 600.0,
     poll_interval: float = 5.0,
     cancel_on_timeout: bool = False,
+    release_creation: ReleaseCreation | None = None,
+    release_existed: bool = False,
 ) -> tuple[RunReport, OctociError | None]:
     """Run the plan against ``connection`` (checked by
     :func:`~octoci.octopus.preflight.check_server` first): the report, and the error that ended
@@ -287,6 +356,9 @@ def execute(
     With ``dry_run``, packages are written to a temporary folder (removed afterwards) so that
     their sizes and hashes are real, compared with what Octopus holds, and every request that
     would change Octopus is recorded in :attr:`RunReport.requests` instead of sent.
+
+    ``release_creation`` and ``release_existed`` come from the pre-flight
+    (:class:`~octoci.octopus.preflight.ServerCheck`): the project creates its release itself.
     """
     steps = publish_steps(
         plan,
@@ -294,6 +366,8 @@ def execute(
         delta=delta,
         progress=progress,
         wait=WaitOptions(timeout, poll_interval, cancel_on_timeout),
+        release_creation=release_creation,
+        release_existed=release_existed,
     )
     start = RunReport(server=reporter.server.name, dry_run=dry_run)
     if not dry_run:

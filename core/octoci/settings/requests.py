@@ -82,8 +82,8 @@ def _git_resources(items: Sequence[str]) -> tuple[str, ...]:
 
 def release_request(config: ResolvedConfig, *, version: str, **fixed: Any) -> ReleaseRequest:
     """The release the settings describe, at ``version``; ``fixed`` are the request's fields that
-    do not come from the settings table (``packages``, ``package_version``...). Checked: exit
-    code 2 on the first problem."""
+    do not come from the settings table (``packages``, ``package_version``, the build's Git
+    reference ...). Checked: exit code 2 on the first problem."""
     from octoci.octopus.executions import ReleaseRequest, parse_variables, validate_release_request
 
     settings = config.settings
@@ -98,6 +98,8 @@ def release_request(config: ResolvedConfig, *, version: str, **fixed: Any) -> Re
         channel=settings.channel.strip(),
         release_notes=_release_notes(config),
         ignore_if_exists=settings.release_exists == "use",
+        git_ref=settings.git_ref.strip(),
+        git_commit=settings.git_commit.strip(),
         ignore_channel_rules=settings.ignore_channel_rules,
         custom_fields=parse_variables(settings.custom_fields, "--custom-field"),
         git_resources=_git_resources(settings.git_resources),

@@ -587,6 +587,33 @@ class Settings:
             WAITING_COMMANDS, _WAIT_HELP + "cancel the unfinished tasks when the timeout passes."
         ),
     )
+    # --- version-controlled (config-as-code) projects (issue 14, item 2) ---------------------
+    # Used only where the project is version-controlled (its document says so); a project
+    # stored in the database gets neither, and refuses one that is given.
+    git_ref: str = setting(
+        "",
+        "Version-controlled projects: the branch, tag or commit Octopus reads the project from "
+        "(refs/heads/main, main, refs/tags/v1.2.0). Without it: the build's branch or tag; "
+        "none found is an error before anything is created.",
+        flag="--git-ref",
+        env="OCTOCI_GIT_REF",
+        metavar="REF",
+        commands=("publish", "release create", "runbook run"),
+        server_default="the build's branch (`refs/heads/<branch>`) or tag (`refs/tags/<tag>`)",
+        help_for={
+            "runbook run": "Runbooks kept in Git: the branch, tag or commit to run them from. "
+            "Without it: the build's branch or tag."
+        },
+    )
+    git_commit: str = setting(
+        "",
+        "Version-controlled projects: the commit of `git_ref` (needs `git_ref`).",
+        flag="--git-commit",
+        env="OCTOCI_GIT_COMMIT",
+        metavar="SHA",
+        commands=("publish", "release create"),
+        server_default="with the build's ref: the build's commit",
+    )
 
 
 SETTINGS: tuple[Setting, ...] = settings_of(Settings)

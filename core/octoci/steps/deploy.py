@@ -3,10 +3,10 @@ when asked, waits for them (:mod:`octoci.steps.wait`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
-from octoci.model import RunReport
+from octoci.model import Deployment, RunReport
 from octoci.octopus.executions import (
     DeployRequest,
     deploy_release,
@@ -14,6 +14,7 @@ from octoci.octopus.executions import (
     promote_release,
     run_runbook,
 )
+from octoci.octopus.git_refs import GitChoice
 from octoci.steps.plan import StepContext
 from octoci.steps.wait import WaitOptions, finish_deployments
 
@@ -51,11 +52,27 @@ class Deploy:
 
     def run(self, context: StepContext, report: RunReport) -> RunReport:
         """Queue the deployments (not again where the release is deployed, unless
-        ``redeploy``), announce them, and wait when asked."""
+        ``redeploy``; never where Octopus deployed it by itself), announce them, and wait when
+        asked."""
         connection = context.connection
         request = self._request(report)
         reporter = context.reporter
         promoting = self.verb == "Promoting"
+        automatic, report = _take_automatic(report, request.environments)
+        if automatic:
+            taken = {d.environment.lower() for d in automatic}
+            for deployment in automatic:
+                reporter.say(
+                    f"{deployment.environment}: "
+                    + ("Octopus would deploy there by itself" if context.dry_run else "following")
+                    + " the lifecycle's automatic deployment instead of deploying again"
+                )
+            rest = tuple(e for e in request.environments if e.lower() not in taken)
+            if not rest:
+                if context.dry_run:
+                    return report.replace(deployments=(*report.deployments, *automatic))
+                return finish_deployments(context, report, automatic, self.wait)
+            request = replace(request, environments=rest)
         # In a dry run the release was never created (unless it existed before).
         plan = plan_deployment(connection, request, need_release=not context.dry_run)
         deployments = deploy_release(
@@ -72,10 +89,24 @@ class Deploy:
                 reporter.say(deployment.announcement())
             if len(already) < len(deployments) or not already:
                 reporter.say(f"would deploy to {', '.join(request.environments)}")
-            return report
+            return report.replace(deployments=(*report.deployments, *automatic))
         for deployment in deployments:
             reporter.say(deployment.announcement())
-        return finish_deployments(context, report, deployments, self.wait)
+        return finish_deployments(context, report, [*automatic, *deployments], self.wait)
+
+
+def _take_automatic(
+    report: RunReport, environments: tuple[str, ...]
+) -> tuple[list[Deployment], RunReport]:
+    """The deployments Octopus started by itself (automatic release creation) in
+    ``environments``, and the report without them (the deploy step adds them back with the
+    states it waited for)."""
+    wanted = {e.lower() for e in environments}
+    automatic = [
+        d for d in report.deployments if d.origin == "automatic" and d.environment.lower() in wanted
+    ]
+    kept = tuple(d for d in report.deployments if d not in automatic)
+    return automatic, report.replace(deployments=kept) if automatic else report
 
 
 @dataclass(frozen=True)
@@ -117,6 +148,8 @@ class RunRunbook:
     runbook: str
     snapshot: str = ""
     wait: WaitOptions | None = None
+    git: GitChoice = field(default_factory=GitChoice)
+    """The Git ref of a runbook kept in Git (see :mod:`octoci.octopus.git_refs`)."""
     phase: ClassVar[str] = "runbook"
 
     def title(self, report: RunReport) -> str:
@@ -127,7 +160,11 @@ class RunRunbook:
     def run(self, context: StepContext, report: RunReport) -> RunReport:
         """Queue the runs, announce them, and wait when asked."""
         runs = run_runbook(
-            context.connection, self.request, runbook=self.runbook, snapshot=self.snapshot
+            context.connection,
+            self.request,
+            runbook=self.runbook,
+            snapshot=self.snapshot,
+            git=self.git,
         )
         for run in runs:
             context.reporter.say(run.announcement())

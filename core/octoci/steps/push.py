@@ -46,23 +46,40 @@ def push_line(package: Package, mode: OverwriteMode, *, dry_run: bool = False) -
 
 @dataclass(frozen=True)
 class PushPackages:
-    """Push the report's packed packages and ``files``, at most ``concurrency`` at once."""
+    """Push the report's packed packages and ``files``, at most ``concurrency`` at once.
+
+    ``only`` (package ids) pushes just those, ``excluding`` all but those: a project with
+    automatic release creation gets its triggering package after the others.
+    """
 
     files: tuple[tuple[Path, PackageName], ...] = ()
     mode: OverwriteMode = "FailIfExists"
     concurrency: int = 3
     delta: bool = True
     progress: Progress | None = None
+    only: tuple[str, ...] = ()
+    excluding: tuple[str, ...] = ()
+    why: str = ""
+    """Said after the title: `` (it triggers automatic release creation)``."""
 
     def _all_files(self, report: RunReport) -> list[tuple[Path, PackageName]]:
         packed = [(p.path, _name_of(p)) for p in report.packages if p.outcome == "packed"]
-        return packed + list(self.files)
+        only = {i.lower() for i in self.only}
+        excluding = {i.lower() for i in self.excluding}
+        return [
+            (path, name)
+            for path, name in packed + list(self.files)
+            if (not only or name.id.lower() in only) and name.id.lower() not in excluding
+        ]
 
     phase: ClassVar[str] = "push"
 
     def title(self, report: RunReport) -> str:
-        """``Pushing 2 packages``."""
-        return f"Pushing {count(len(self._all_files(report)), 'package')}"
+        """``Pushing 2 packages``, ``Pushing Acme.Web`` (one package of ``only``), then
+        ``why``."""
+        files = self._all_files(report)
+        what = files[0][1].id if self.only and len(files) == 1 else count(len(files), "package")
+        return f"Pushing {what}{self.why}"
 
     def run(self, context: StepContext, report: RunReport) -> RunReport:
         """Push every file; every one is attempted. One failure alone ends the run with its own
@@ -108,14 +125,14 @@ class PushPackages:
 
 def _merge(report: RunReport, pushed: list[Package]) -> RunReport:
     """The report with the pushed packages in place of the packed ones (keeping the SHA-256 of
-    packing), each package once, warnings added."""
+    packing and the order of packing, also when the push is split in two), each package once,
+    warnings added."""
     packed = {p.path: p for p in report.packages if p.outcome == "packed"}
     pushed = [replace(p, sha256=packed[p.path].sha256) if p.path in packed else p for p in pushed]
-    done = {p.path for p in pushed}
-    kept = [p for p in report.packages if p.path not in done and p.outcome != "packed"]
-    unpushed = [p for p in report.packages if p.outcome == "packed" and p.path not in done]
+    by_path = {p.path: p for p in pushed}
+    merged = [by_path.pop(p.path, p) for p in report.packages]
     return report.replace(
-        packages=(*kept, *pushed, *unpushed),
+        packages=(*merged, *by_path.values()),
         warnings=(*report.warnings, *(w for p in pushed for w in p.warnings)),
     )
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from octoci.model import RunReport
+from octoci.model import Release, RunReport
+from octoci.octopus.channels import check_release_packages
 from octoci.octopus.executions import (
     DeployRequest,
     ReleaseRequest,
     check_deployment_lifecycle,
     create_release,
+    find_project,
+    find_release,
     plan_deployment,
 )
 from octoci.steps.plan import StepContext
@@ -18,11 +21,12 @@ from octoci.steps.plan import StepContext
 __all__ = ["CreateRelease", "release_line"]
 
 
-def release_line(project: str, version: str, created: bool, release_id: str, url: str) -> str:
-    """``release Shop 1.2.3 created (Releases-1) https://...``."""
+def release_line(release: Release) -> str:
+    """``release Shop 1.2.3 created (Releases-1) https://...`` (or ``created by Octopus
+    (automatic release creation)``, or ``already existed``)."""
     return (
-        f"release {project} {version} {'created' if created else 'already existed'} "
-        f"({release_id}) {url}".rstrip()
+        f"release {release.project} {release.version} {release.created_by} "
+        f"({release.id}) {release.url}".rstrip()
     )
 
 
@@ -56,14 +60,18 @@ class CreateRelease:
                 connection, deployment, request, channel=self.request.channel
             )
             project = deployment.project
+        project = project or find_project(connection, self.request.project)
+        if not (self.request.version and find_release(connection, project, self.request.version)):
+            # Octopus would refuse these packages: say so before anything is created (an
+            # existing release is used as it is). What this run pushed counts as in the feed.
+            pushed = [(p.id, p.version) for p in report.packages]
+            check_release_packages(
+                connection, project, self.request, present=pushed, pushed_ids=[i for i, _ in pushed]
+            )
         release = create_release(connection, self.request, project=project)
         if context.dry_run:
             verb = "would be created" if release.created else "exists, would be used"
             context.reporter.say(f"release {release.project} {release.version} {verb}")
         else:
-            context.reporter.say(
-                release_line(
-                    release.project, release.version, release.created, release.id, release.url
-                )
-            )
+            context.reporter.say(release_line(release))
         return report.replace(release=release)
