@@ -416,3 +416,55 @@ def test_publish_emulator_seeds_the_deployment_targets_named(
                     "--deployment-target", "web-01", "--no-build-info")  # fmt: skip
     _ok(result)
     assert "queued ServerTasks-1 (Dev)" in result.stdout
+
+
+#: A project whose release Octopus creates when MyApp.Web is pushed, deployed to Dev by itself.
+AUTOMATIC: dict[str, Any] = {
+    "tasks": SEED["tasks"],
+    "environments": ["Dev", "Test"],
+    "lifecycles": [
+        {
+            "name": "Automatic Dev",
+            "phases": [
+                {"name": "Dev", "automatic": ["Dev"]},
+                {"name": "Test", "optional": ["Test"]},
+            ],
+        }
+    ],
+    "projects": [
+        {
+            "name": "Auto",
+            "lifecycle": "Automatic Dev",
+            "packages": ["MyApp.Web"],
+            "auto_create_release": "MyApp.Web",
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--release-notes", "Fixes"), "--release-notes would not reach Octopus: Auto creates its "
+         "release itself when MyApp.Web is pushed (automatic release creation); leave them out"),
+        (("--deploy-to", "Dev", "--skip", "MyApp.Web"), "--skip would not reach Octopus: Auto "
+         "creates its release itself when MyApp.Web is pushed (automatic release creation), and "
+         "deploys it to Dev by its lifecycle"),
+    ],
+)  # fmt: skip
+def test_options_automatic_release_creation_would_drop_are_refused_before_any_push(
+    octoci: Callable[..., CliResult],
+    octopus_emulator_factory: Callable[..., Any],
+    package: Callable[[str], Path],
+    args: tuple[str, ...],
+    message: str,
+) -> None:
+    automatic = octopus_emulator_factory(AUTOMATIC)
+    package("1.0.0")
+    result = octoci("publish", "--package-file", "MyApp.Web.1.0.0.zip", "--version", "1.0.0",
+                    "--project", "Auto", "--no-build-info", *args,
+                    env={"OCTOPUS_URL": automatic.url, "OCTOPUS_API_KEY": automatic.api_key})  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr
+    assert automatic.packages() == []  # nothing was pushed, so Octopus created nothing
+    assert automatic.documents("release") == []

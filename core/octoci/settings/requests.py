@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 __all__ = [
     "check_no_deploy_options",
     "deploy_request",
+    "given_deploy_options",
+    "given_release_options",
     "masked_request_body",
     "parse_when",
     "release_request",
@@ -110,11 +112,26 @@ def release_request(config: ResolvedConfig, *, version: str, **fixed: Any) -> Re
     return request
 
 
-def _given_deploy_options(settings: Settings) -> list[str]:
-    """The flags of the deployment options ``settings`` sets."""
+def given_release_options(settings: Settings) -> list[str]:
+    """The flags of the release options ``settings`` sets (beyond project, version, channel and
+    packages): what only a release octoci creates can carry."""
     given = {
-        "--tenant": settings.tenants,
-        "--tenant-tag": settings.tenant_tags,
+        "--release-notes": settings.release_notes,
+        "--release-notes-file": settings.release_notes_file,
+        "--ignore-channel-rules": settings.ignore_channel_rules,
+        "--custom-field": settings.custom_fields,
+        "--git-resource": settings.git_resources,
+        "--package-prerelease": settings.package_prerelease,
+    }
+    return [flag for flag, value in given.items() if value]
+
+
+def given_deploy_options(settings: Settings, *, tenants: bool = True) -> list[str]:
+    """The flags of the deployment options ``settings`` sets (``tenants=False``: but the tenants
+    and tenant tags)."""
+    given = {
+        "--tenant": tenants and settings.tenants,
+        "--tenant-tag": tenants and settings.tenant_tags,
         "--variable": settings.variables,
         "--guided-failure": settings.guided_failure is not None,
         "--force-package-download": settings.force_package_download,
@@ -132,7 +149,7 @@ def _given_deploy_options(settings: Settings) -> list[str]:
 
 def check_no_deploy_options(config: ResolvedConfig, target_flag: str) -> None:
     """Refuse deployment options when nothing is deployed: they would be dropped in silence."""
-    given = _given_deploy_options(config.settings)
+    given = given_deploy_options(config.settings)
     if given:
         raise InputError(
             f"deployment options need {target_flag}: {', '.join(given)} given without it"
