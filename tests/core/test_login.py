@@ -80,7 +80,8 @@ def test_github_actions_exports_url_and_token_for_the_next_step(
     assert json.loads(result.stdout)["Exported"] == ["OCTOPUS_URL", "OCTOPUS_ACCESS_TOKEN"]
     # Masked before it was written anywhere.
     masks = [m.value for m in _messages(result) if m.name == "add-mask"]
-    assert token in masks and id_token in masks
+    assert token in masks
+    assert id_token in masks
     _no_leak(result, token)
     _no_leak(result, id_token)
     # The next step, with only what $GITHUB_ENV gave it, is logged in.
@@ -206,7 +207,8 @@ def test_a_server_without_id_tokens_says_so(
     line = result.stderr.strip().splitlines()[-1]
     assert f"{name} issues no OIDC ID token" in line
     assert "--id-token" in line
-    assert "GitHub" not in line and "permissions" not in line
+    assert "GitHub" not in line
+    assert "permissions" not in line
 
 
 def test_github_without_the_permission_gets_the_github_hint(
