@@ -231,3 +231,17 @@ def test_a_refused_id_token_shows_in_no_output_even_with_debug(
     assert "The subject token was not accepted" in result.stderr
     _no_leak(result, wrong)
     assert "OCTOPUS_ACCESS_TOKEN" not in Path(env["GITHUB_ENV"]).read_text(encoding="utf-8")
+
+
+def test_other_commands_name_the_server_without_id_tokens_too(
+    octopus_emulator: Emulator, ci_env: CiEnv, tmp_path: Path
+) -> None:
+    env = ci_env("appveyor", "push", OCTOPUS_SERVICE_ACCOUNT_ID=ACCOUNT)
+    (tmp_path / "Acme.Web.1.0.0.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    result = run_octoci("push", "Acme.Web.1.0.0.zip", cwd=tmp_path,
+                        env={**env, "OCTOPUS_URL": octopus_emulator.url})  # fmt: skip
+    assert result.exit_code == 1
+    line = result.stderr.strip().splitlines()[-1]
+    assert "AppVeyor issues no OIDC ID token: set OCTOPUS_API_KEY instead" in line
+    assert "GitHub" not in line
+    assert octopus_emulator.packages() == []

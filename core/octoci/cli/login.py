@@ -19,12 +19,14 @@ from octoci.cli.octopus_options import connection_options, octopus_options
 from octoci.cli.options import json_option, resolve_settings, settings_options
 from octoci.cli.state import AppState, get_state
 from octoci.errors import InputError
-from octoci.server import CIServer
 
 if TYPE_CHECKING:
     from octoci.octopus.settings import OctopusSettings
 
-__all__ = ["login", "no_id_token_message"]
+__all__ = ["login"]
+
+#: What to do instead when there is no ID token.
+_ALTERNATIVES = "pass one with --id-token, or log in with an API key (OCTOPUS_API_KEY)"
 
 
 @click.command()
@@ -108,25 +110,11 @@ def _uses_api_key(settings: OctopusSettings, options: dict[str, Any], id_token: 
     return False
 
 
-def no_id_token_message(server: CIServer) -> str:
-    """Why there is no ID token, for *this* build server: one that issues none says so; one
-    that does gets its own hint (GitHub's job permission), else its page in the docs."""
-    alternatives = "pass one with --id-token, or log in with an API key (OCTOPUS_API_KEY)"
-    if type(server).id_token is CIServer.id_token:
-        return f"{server.display_name} issues no OIDC ID token: {alternatives}"
-    hint = {
-        "github_actions": "add 'permissions: id-token: write' to the job",
-    }.get(server.name, f"see {_server_page(server)}")
-    return (
-        f"the build server ({server.display_name}) gave no OIDC ID token; {hint}; or {alternatives}"
-    )
-
-
 def _login_with_oidc(
     state: AppState, settings: OctopusSettings, id_token: str, as_json: bool
 ) -> None:
     from octoci.octopus.connection import Connection
-    from octoci.octopus.oidc import exchange_id_token
+    from octoci.octopus.oidc import exchange_id_token, no_id_token_message
 
     account = settings.service_account_id
     if not account:
@@ -136,7 +124,7 @@ def _login_with_oidc(
     server = state.server
     id_token = id_token or state.plugin_manager.id_token(server, account) or ""
     if not id_token:
-        raise InputError(no_id_token_message(server))
+        raise InputError(no_id_token_message(server, _ALTERNATIVES))
     server.mask(id_token)
     state.redactor.add([id_token])
     # The exchange itself needs no credentials.
@@ -202,26 +190,19 @@ def _export(state: AppState, url: str, name: str, secret: str) -> list[str]:
     """Export the credential, then the URL, to the later steps; the names exported. Nothing
     when the build server cannot keep the credential secret (a warning says so): a URL alone
     would only make a later tool fail later, without saying why."""
+    from octoci.octopus.oidc import server_page
+
     server = state.server
     if not server.export_variable(name, secret, secret=True):
         server.annotate(
             "warning",
             f"{server.display_name} has no way to hand {name} to later steps that keeps it "
             "secret, so octoci exported nothing; run octoci (or the tool) with credentials of "
-            f"its own in the step that needs them ({_server_page(server)})",
+            f"its own in the step that needs them ({server_page(server)})",
         )
         return []
     server.export_variable("OCTOPUS_URL", url, secret=False)
     return ["OCTOPUS_URL", name]
-
-
-def _server_page(server: CIServer) -> str:
-    """The docs page about ``server`` (the index for a server without a page of its own)."""
-    from octoci.local import LocalServer
-
-    if isinstance(server, LocalServer):
-        return "docs/servers/index.md"
-    return f"docs/servers/{server.name.replace('_', '-')}.md"
 
 
 def _exported_words(exported: list[str]) -> str:
