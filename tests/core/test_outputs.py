@@ -148,6 +148,23 @@ def test_task_wait_names_the_environment_and_tenant(
     assert (outputs["task_state"], outputs["completed_successfully"]) == ("Success", "true")
 
 
+def test_task_wait_without_leave_to_read_the_deployment_still_reports_the_state(
+    octopus_emulator: Emulator, github: dict[str, str], tmp_path: Path
+) -> None:
+    _released(octopus_emulator, github, tmp_path, "Web")
+    queued = _run(octopus_emulator, github, tmp_path, "release", "deploy", "--project", "Web",
+                  "--version", "1.0.0", "--environment", "Dev", "--json")  # fmt: skip
+    (task,) = json.loads(queued.stdout)["Tasks"]
+    octopus_emulator.add_fault(action="status", status=403, method="GET",
+                               path=r"/deployments/Deployments-")  # fmt: skip
+    waited = _run(octopus_emulator, github, tmp_path, "task", "wait", task["ServerTaskId"],
+                  "--poll-interval", "0.02", "--json")  # fmt: skip
+    assert waited.exit_code == 0, waited.stderr
+    (result,) = json.loads(waited.stdout)["Tasks"]
+    assert (result["EnvironmentName"], result["State"]) == ("", "Success")
+    assert _outputs(github)["deployment_states"] == f"{task['ServerTaskId']}=Success"
+
+
 def test_the_state_after_cancel_on_timeout_is_the_final_one(
     octopus_emulator_factory: Callable[..., Emulator], github: dict[str, str], tmp_path: Path
 ) -> None:

@@ -180,12 +180,21 @@ def task_targets(connection: Connection, tasks: Sequence[TaskState]) -> dict[str
             path, execution_id = f"/runbookRuns/{task.runbook_run_id}", task.runbook_run_id
         else:
             continue
-        execution = connection.get_json(
-            connection.space_path(path), what=f"reading {execution_id} of {task.id}"
-        )
+        try:
+            execution = connection.get_json(
+                connection.space_path(path), what=f"reading {execution_id} of {task.id}"
+            )
+            environment = name_of("environments", str(execution.get("EnvironmentId") or ""))
+            tenant = name_of("tenants", str(execution.get("TenantId") or ""))
+        except OctopusApiError as exc:
+            # Names are for reading; a key that may wait for the task but not read its
+            # deployment (or a deployment since deleted) still gets the task's state.
+            if exc.status not in (403, 404):
+                raise
+            environment = tenant = ""
         targets[task.id] = TaskTarget(
-            environment=name_of("environments", str(execution.get("EnvironmentId") or "")),
-            tenant=name_of("tenants", str(execution.get("TenantId") or "")),
+            environment=environment,
+            tenant=tenant,
             deployment_id=task.deployment_id,
             runbook_run_id=task.runbook_run_id,
         )
