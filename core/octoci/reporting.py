@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
-from octoci.model import RunReport
+from octoci.files import display_path
+from octoci.model import Deployment, RunReport
 
-__all__ = ["format_size", "report_outputs", "report_summary"]
+__all__ = ["FINAL_TASK_STATES", "format_size", "report_outputs", "report_summary"]
 
 
 def format_size(size: int) -> str:
@@ -22,7 +24,13 @@ def format_size(size: int) -> str:
 def report_outputs(report: RunReport) -> dict[str, str]:
     """Output variables: the packages (the first one also singly, for the common one-package job),
     the build information's version, the release, each deployment's state and the server tasks
-    (``server_task_ids`` for ``octoci task wait``, ``server_tasks`` as JSON)."""
+    (``server_task_ids`` for ``octoci task wait``, ``server_tasks`` as JSON).
+
+    The official tools' names come alongside octoci's own, so that a pipeline migrating from them
+    reads the same outputs: ``package_file_path`` and ``package_filename`` (the pack actions),
+    ``release_number`` (create-release), ``server_tasks`` (the deploy and runbook actions) and,
+    once every task has ended, ``task_state`` (await-task) and ``completed_successfully``.
+    """
     outputs: dict[str, str] = {}
     if report.space:
         outputs["octopus_space"] = report.space
@@ -30,33 +38,62 @@ def report_outputs(report: RunReport) -> dict[str, str]:
         first = report.packages[0]
         outputs["package_id"] = first.id
         outputs["package_version"] = first.version
-        outputs["package_path"] = first.path.as_posix()
+        # Paths as printable text: a folder name that is not UTF-8 cannot be an output as it is.
+        outputs["package_path"] = display_path(first.path.as_posix())
         outputs["package_ids"] = ",".join(p.id for p in report.packages)
-        outputs["package_files"] = ",".join(p.path.name for p in report.packages)
+        outputs["package_files"] = ",".join(display_path(p.path.name) for p in report.packages)
+        # The official pack actions' names: the full path, and the file name alone.
+        outputs["package_file_path"] = display_path(first.path.absolute())
+        outputs["package_filename"] = display_path(first.path.name)
     if report.release is not None:
         outputs["release_version"] = report.release.version
+        outputs["release_number"] = report.release.version  # the create-release action's name
         if report.release.url:
             outputs["release_url"] = report.release.url
     if report.build_information_records:
         outputs["build_information_version"] = report.build_information_records[0].version
     if report.deployments:
         outputs["deployment_states"] = ",".join(
-            f"{d.environment}{'/' + d.tenant if d.tenant else ''}={d.state}"
+            # A task that deploys nothing (octoci task wait on any task) is named by its id.
+            f"{d.environment or d.task_id}{'/' + d.tenant if d.tenant else ''}={d.state}"
             for d in report.deployments
         )
         outputs["server_task_ids"] = ",".join(d.task_id for d in report.deployments)
-        # The official deploy action's shape, camelCase.
+        # The official deploy and runbook actions' shape, camelCase; tenantName only for a
+        # tenanted deployment, as the run-runbook action gives it.
         outputs["server_tasks"] = json.dumps(
             [
                 {
                     "serverTaskId": d.task_id,
                     "environmentName": d.environment,
-                    "tenantName": d.tenant,
+                    **({"tenantName": d.tenant} if d.tenant else {}),
                 }
                 for d in report.deployments
             ]
         )
+        outputs.update(_final_task_outputs(report.deployments))
     return outputs
+
+
+#: The states a task ends in (Octopus's ``TaskState``, as the await-task action names them).
+FINAL_TASK_STATES = frozenset({"Success", "Failed", "Canceled", "TimedOut"})
+
+
+def _final_task_outputs(deployments: Sequence[Deployment]) -> dict[str, str]:
+    """``task_state`` and ``completed_successfully`` once every task has ended (nothing while
+    one is still queued or running: an unfinished state is no answer to "did it work?").
+
+    With several tasks ``task_state`` is ``Success`` only when all succeeded, else the state of
+    the first that did not, so a condition on ``task_state == 'Success'`` means every task.
+    """
+    states = [d.state for d in deployments]
+    if not states or not all(state in FINAL_TASK_STATES for state in states):
+        return {}
+    unsuccessful = [state for state in states if state != "Success"]
+    return {
+        "task_state": unsuccessful[0] if unsuccessful else "Success",
+        "completed_successfully": "false" if unsuccessful else "true",
+    }
 
 
 def _cell(text: str) -> str:

@@ -163,6 +163,25 @@ class CIServer(ABC):
         """Make ``value`` available to later steps as ``name`` (default: a log line)."""
         self.write(f"octoci output {name}={value}")
 
+    def export_variable(self, name: str, value: str, *, secret: bool) -> bool:
+        """Make ``value`` the environment variable ``name`` of the later steps of this job, as
+        Octopus's login action does with ``OCTOPUS_URL`` and ``OCTOPUS_ACCESS_TOKEN``; ``True``
+        when done.
+
+        With ``secret``, only where the server keeps the value out of its logs, artifacts and
+        pages (a secret is masked with :meth:`mask` first); return ``False`` - never write the
+        value anywhere - when it has no such way. Default: ``False``, no way at all.
+
+        Example::
+
+            def export_variable(self, name, value, *, secret):
+                if secret:
+                    self.mask(value)
+                self.stream.write(f"##drone[export {name}]{value}\n")
+                return True
+        """
+        return False
+
     def start_group(self, title: str) -> None:
         """Open a collapsible section of the log (default: a heading line)."""
         self.write(f"=== {title}")

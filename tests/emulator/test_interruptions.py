@@ -307,7 +307,7 @@ def test_task_wait_says_it_waits_for_a_person(client: Client) -> None:
     _answer(client, ids, Result="Proceed")
     done = run_octoci("task", "wait", ids["task"], "--poll-interval", "0.02", env=env)
     assert done.exit_code == 0, done.stderr
-    assert f"{ids['task']}: Success" in done.stdout
+    assert f"{ids['task']} (Production): Success" in done.stdout  # named by its environment
 
 
 def test_python_helper_answers_like_a_person(client: Client) -> None:

@@ -309,7 +309,7 @@ def test_task_wait_streams_the_log(
     result = octoci("task", "wait", task_id, "--progress", "--poll-interval", "0.02")
     assert result.exit_code == 0, result.stderr
     assert "finished successfully" in result.stdout
-    assert f"{task_id}: Success" in result.stdout
+    assert f"{task_id} (Dev): Success" in result.stdout
     unknown = octoci("task", "wait", "ServerTasks-999", "--poll-interval", "0.02")
     assert unknown.exit_code == 2
     assert "unknown task id ServerTasks-999" in unknown.stderr

@@ -118,12 +118,18 @@ def test_login_outputs_a_masked_token(
     assert f"octoci output server={octopus_emulator.url}" in result.stdout
     as_json = octoci("login", "--json", env=oidc_env, plugins=(plugin,))
     data = json.loads(as_json.stdout)
-    assert data == {"Server": octopus_emulator.url, "ServiceAccountId": ACCOUNT, "ExpiresIn": 3600}
+    assert data == {
+        "Server": octopus_emulator.url,
+        "Method": "OIDC",
+        "ServiceAccountId": ACCOUNT,
+        "ExpiresIn": 3600,
+        "Exported": [],  # the local adapter has no way to export a secret
+    }
     _assert_no_secret([result.stdout, result.stderr, as_json.stdout], plugin.issued)
 
 
 def test_login_needs_a_service_account(octoci: Callable[..., CliResult]) -> None:
-    result = octoci("login")
+    result = octoci("login", env={"OCTOPUS_API_KEY": None})  # with a key: API-key mode
     assert result.exit_code == 2
     assert "OCTOPUS_SERVICE_ACCOUNT_ID" in result.stderr
 

@@ -153,7 +153,7 @@ def open_connection(state: AppState, options: Mapping[str, Any]) -> Connection:
     Every token is masked in octoci's output and registered with the build server's masking.
     """
     from octoci.octopus.connection import Connection
-    from octoci.octopus.oidc import token_source
+    from octoci.octopus.oidc import no_id_token_message, token_source
     from octoci.octopus.settings import OctopusSettings
 
     ca_bundle = options.get("ca_bundle")
@@ -190,6 +190,7 @@ def open_connection(state: AppState, options: Mapping[str, Any]) -> Connection:
             lambda audience: state.plugin_manager.id_token(server, audience),
             settings.service_account_id,
             on_token=remember,
+            missing_token=no_id_token_message(server, "set OCTOPUS_API_KEY instead"),
         )
         connection = Connection(settings, redactor=state.redactor, token_source=source)
         holder.append(connection)

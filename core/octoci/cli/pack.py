@@ -13,7 +13,7 @@ import click
 from octoci.cli.options import json_option
 from octoci.cli.state import AppState, get_state
 from octoci.errors import InputError
-from octoci.model import CaptureOptions, PackageSpec
+from octoci.model import CaptureOptions, Package, PackageSpec
 
 __all__ = ["pack"]
 
@@ -207,11 +207,23 @@ def pack(
                 "Engine": _engine_label(spec, plan.format.name),
             }
         )
-        return
-    state.echo(
-        f"Packed {len(entries)} files into {display_path(package.path)} ({package.size:,} bytes, "
-        f"sha256 {package.sha256})"
-    )
+    else:
+        state.echo(
+            f"Packed {len(entries)} files into {display_path(package.path)} "
+            f"({package.size:,} bytes, sha256 {package.sha256})"
+        )
+    _hand_over(state, package, as_json)
+
+
+def _hand_over(state: AppState, package: Package, as_json: bool) -> None:
+    """The package's outputs (``package_file_path`` and ``package_filename`` as the official
+    pack actions name them, and octoci's own) and summary, through the one reporter, as every
+    other command hands them to the build server."""
+    from octoci.cli.octopus_options import make_reporter
+    from octoci.model import RunReport
+
+    report = RunReport(server=state.server.name, packages=(package,))
+    make_reporter(state, as_json).hand_over(report)
 
 
 def _resolve(state: AppState, path: Path | None) -> Path:

@@ -17,8 +17,15 @@ from octoci.errors import OctociError
 from octoci.octopus.connection import Connection, TokenSource
 from octoci.octopus.errors import OctopusApiError, octopus_messages
 from octoci.octopus.settings import check_header_value
+from octoci.server import CIServer
 
-__all__ = ["TOKEN_EXCHANGE_GRANT", "exchange_id_token", "token_endpoint", "token_source"]
+__all__ = [
+    "TOKEN_EXCHANGE_GRANT",
+    "exchange_id_token",
+    "no_id_token_message",
+    "token_endpoint",
+    "token_source",
+]
 
 TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange"
 _JWT = "urn:ietf:params:oauth:token-type:jwt"
@@ -102,26 +109,55 @@ def exchange_id_token(
     return token, expires_in
 
 
+def no_id_token_message(server: CIServer, alternatives: str) -> str:
+    """Why there is no ID token, for *this* build server, then ``alternatives`` (what to do
+    instead): a server that issues none says so; one that does gets its own hint (GitHub's job
+    permission), else its page in the docs."""
+    if server.name == "local":
+        return f"the local run (no build server detected) gave no OIDC ID token: {alternatives}"
+    if type(server).id_token is CIServer.id_token:
+        return f"{server.display_name} issues no OIDC ID token: {alternatives}"
+    hint = {
+        "github_actions": "add 'permissions: id-token: write' to the job",
+    }.get(server.name, f"see {server_page(server)}")
+    return (
+        f"the build server ({server.display_name}) gave no OIDC ID token; {hint}; or {alternatives}"
+    )
+
+
+def server_page(server: CIServer) -> str:
+    """The docs page about ``server`` (the index for the local adapter, which has none)."""
+    if server.name == "local":
+        return "docs/servers/index.md"
+    return f"docs/servers/{server.name.replace('_', '-')}.md"
+
+
 def token_source(
     connection_factory: Callable[[], Connection],
     id_token: Callable[[str], str | None],
     service_account_id: str,
     *,
     on_token: Callable[[str], None] | None = None,
+    missing_token: str = "",
 ) -> TokenSource:
     """A :data:`~octoci.octopus.connection.TokenSource` that asks the build server for a fresh
     ID token (``id_token(audience)``) and exchanges it whenever the connection needs a token.
 
     ``connection_factory`` gives an unauthenticated connection for the exchange itself;
-    ``on_token`` is told every new secret (ID token and access token) so it can be masked.
+    ``on_token`` is told every new secret (ID token and access token) so it can be masked;
+    ``missing_token`` is the error when the build server gives no ID token (its own words, from
+    :func:`no_id_token_message`).
     """
 
     def source() -> tuple[str, float]:
         subject = id_token(service_account_id)
         if not subject:
             raise OctociError(
-                "OCTOPUS_SERVICE_ACCOUNT_ID is set but the build server gave no OIDC ID token "
-                "(GitHub Actions needs 'permissions: id-token: write'); or set OCTOPUS_API_KEY"
+                "OCTOPUS_SERVICE_ACCOUNT_ID is set but "
+                + (
+                    missing_token
+                    or "the build server gave no OIDC ID token; or set OCTOPUS_API_KEY"
+                )
             )
         if on_token is not None:
             on_token(subject)

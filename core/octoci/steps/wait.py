@@ -12,7 +12,14 @@ from octoci.errors import OctociError
 from octoci.model import Deployment, RunReport
 from octoci.octopus.errors import TaskFailedError, TaskTimeoutError
 from octoci.octopus.links import task_url
-from octoci.octopus.tasks import TaskLog, TaskState, wait_for_tasks
+from octoci.octopus.tasks import (
+    TaskLog,
+    TaskState,
+    TaskTarget,
+    read_task_states,
+    task_targets,
+    wait_for_tasks,
+)
 from octoci.steps.plan import StepContext, StepFailed, count
 
 __all__ = ["Wait", "WaitOptions", "finish_deployments", "wait_for"]
@@ -40,12 +47,7 @@ def wait_for(
 
     def changed(state: TaskState) -> None:
         known = given.get(state.id, Deployment(task_id=state.id))
-        latest[state.id] = known.replace(
-            # octoci task wait knows only task ids: the task's description names what it is.
-            environment=known.environment or state.description,
-            state=state.state,
-            interrupted=state.interrupted,
-        )
+        latest[state.id] = known.replace(state=state.state, interrupted=state.interrupted)
         # Named as the deployment was known before (task wait: by its id alone).
         reporter.say(known.replace(state=state.state, interrupted=state.interrupted).state_line())
 
@@ -117,6 +119,22 @@ class Wait:
         return f"Waiting for {count(len(self.task_ids), 'task')}"
 
     def run(self, context: StepContext, report: RunReport) -> RunReport:
-        """Wait; the tasks join the report as deployments with their final states."""
-        tasks = [Deployment(task_id=i, url=task_url(context.connection, i)) for i in self.task_ids]
+        """Wait; the tasks join the report as deployments with their final states, named by
+        the environment and tenant of the deployment or runbook run each task runs."""
+        connection = context.connection
+        states = read_task_states(connection, self.task_ids)
+        targets = task_targets(connection, states)
+        tasks = []
+        for task_id, state in zip(self.task_ids, states, strict=True):
+            target = targets.get(state.id, TaskTarget())
+            tasks.append(
+                Deployment(
+                    environment=target.environment,
+                    tenant=target.tenant,
+                    task_id=task_id,
+                    url=task_url(connection, task_id),
+                    deployment_id=target.deployment_id,
+                    runbook_run_id=target.runbook_run_id,
+                )
+            )
         return finish_deployments(context, report, tasks, self.options)

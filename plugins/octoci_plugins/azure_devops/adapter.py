@@ -190,6 +190,18 @@ class AzureDevOps(CIServer):
             props = {"variable": name, "issecret": secret, "isoutput": output}
             self._emit(messages.command("task.setvariable", value, props))
 
+    def export_variable(self, name: str, value: str, *, secret: bool) -> bool:
+        """``task.setvariable`` for the later steps of this job, with ``issecret=true`` for a
+        secret (masked first). Azure maps a secret variable into no step's environment by itself:
+        a later script step names it (``env: OCTOPUS_ACCESS_TOKEN: $(OCTOPUS_ACCESS_TOKEN)``)."""
+        if not name or any(ch in name for ch in "\r\n;]="):
+            raise InputError(f"invalid variable name {name!r}")
+        if secret:
+            self.mask(value)
+        props = {"variable": name, "issecret": "true" if secret else None}
+        self._emit(messages.command("task.setvariable", value, props))
+        return True
+
     def start_group(self, title: str) -> None:
         """``##[group]title``."""
         self._emit(f"##[group]{messages.escape_data(messages.neutralize(self.redact(title)))}")

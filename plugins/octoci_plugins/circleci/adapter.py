@@ -149,3 +149,16 @@ class CircleCI(CIServer):
             super().set_output(name, value)
             return
         append_export(Path(path), name, value)
+
+    def export_variable(self, name: str, value: str, *, secret: bool) -> bool:
+        """``export NAME='value'`` appended to ``$BASH_ENV``, which CircleCI sources before every
+        later step of the job; the file stays on the job's machine, no log or artifact. CircleCI
+        masks only project and context variables, so a later step must not print a secret.
+        ``False`` when ``BASH_ENV`` is unset."""
+        path = self._get("BASH_ENV")
+        if not path:
+            return False
+        if secret:
+            self.mask(value)
+        append_export(Path(path), name, value)
+        return True

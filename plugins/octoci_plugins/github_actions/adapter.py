@@ -277,6 +277,18 @@ class GitHubActions(CIServer):
             return
         _append(Path(path), messages.key_value_block(name, value), "GITHUB_OUTPUT file")
 
+    def export_variable(self, name: str, value: str, *, secret: bool) -> bool:
+        """An environment variable of the later steps through ``$GITHUB_ENV``, as the login
+        action's ``exportVariable`` does; a secret is masked (``::add-mask::``) first. ``False``
+        when the runner set no ``GITHUB_ENV``."""
+        path = self.env.get("GITHUB_ENV", "").strip()
+        if not path:
+            return False
+        if secret:
+            self.mask(value)
+        _append(Path(path), messages.key_value_block(name, value), "GITHUB_ENV file")
+        return True
+
     def start_group(self, title: str) -> None:
         """``::group::title``."""
         self._emit(messages.command("group", self.redact(title)))

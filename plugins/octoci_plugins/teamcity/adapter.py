@@ -290,6 +290,23 @@ class TeamCityServer(CIServer):
         ``%<name>%``."""
         self._emit(service_message("setParameter", name=name, value=self.redact(value)))
 
+    def export_variable(self, name: str, value: str, *, secret: bool) -> bool:
+        """``##teamcity[setParameter name='env.<name>' value='<value>']``: the later steps get
+        the environment variable ``name``.
+
+        TeamCity has no service message that registers a new secret; it hides the values of
+        *password* parameters. So a secret is set only when the build configuration declares
+        ``env.<name>`` (as a password parameter, which octoci cannot check: the properties file
+        does not say a parameter's type); otherwise ``False``, and nothing is written.
+        """
+        parameter = f"env.{name}"
+        if secret and parameter not in self.properties.config:
+            return False
+        if secret:
+            self.mask(value)
+        self._emit(service_message("setParameter", name=parameter, value=value))
+        return True
+
     def start_group(self, title: str) -> None:
         """``##teamcity[blockOpened name='<title>']``."""
         name = self.redact(title)
