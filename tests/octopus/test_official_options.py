@@ -257,6 +257,21 @@ def test_an_unknown_deployment_target_is_refused_and_nothing_is_deployed(
     assert [d["Name"] for d in _stored(octopus_emulator, "deployment")] == ["Deploy to Dev"]
 
 
+def test_a_target_missing_from_one_environment_refuses_the_whole_request(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, package: Callable[[str], Path]
+) -> None:
+    package("1.0.0")
+    _ok(octoci("push", "MyApp.Web.1.0.0.zip"))
+    _ok(octoci("release", "create", "--project", "Flat Project", "--version", "1.0.0"))
+    # web-01 is a target of Dev but not of Production: neither environment gets a deployment.
+    result = octoci("release", "deploy", "--project", "Flat Project", "--version", "1.0.0",
+                    "--environment", "Dev", "--environment", "Production",
+                    "--deployment-target", "web-01")  # fmt: skip
+    assert result.exit_code == 1, result.stderr
+    assert "web-01 could not be found in environment 'Production'" in result.stderr
+    assert _stored(octopus_emulator, "deployment") == []
+
+
 def test_a_task_not_started_by_its_expiry_times_out(
     octoci: Callable[..., CliResult],
     octopus_emulator_factory: Callable[..., Any],
