@@ -428,7 +428,7 @@ class Settings:
     )
     deploy_at_expiry: str = setting(
         "",
-        "With deploy_at: the task times out if it has not started by then (ISO 8601).",
+        "With --deploy-at: the task times out if it has not started by then (ISO 8601).",
         flag="--deploy-at-expiry",
         env="OCTOCI_DEPLOY_AT_EXPIRY",
         metavar="DATETIME",
@@ -472,7 +472,8 @@ class Settings:
     )
     freeze_names: tuple[str, ...] = setting(
         (),
-        "Deployment freezes to override (needs freeze_reason; servers that have deployment freezes).",
+        "Deployment freezes to override (needs --deployment-freeze-override-reason; servers that "
+        "have deployment freezes).",
         flag="--deployment-freeze-name",
         env="OCTOCI_DEPLOYMENT_FREEZE_NAMES",
         metavar="NAME",
@@ -480,7 +481,7 @@ class Settings:
     )
     freeze_reason: str = setting(
         "",
-        "Why the deployment freezes in freeze_names are overridden (recorded by Octopus).",
+        "Why the deployment freezes (--deployment-freeze-name) are overridden (recorded by Octopus).",
         flag="--deployment-freeze-override-reason",
         env="OCTOCI_DEPLOYMENT_FREEZE_OVERRIDE_REASON",
         metavar="TEXT",
@@ -497,7 +498,7 @@ class Settings:
     )
     release_notes_file: str = setting(
         "",
-        "Read the release notes from this UTF-8 file (not with release_notes).",
+        "Read the release notes from this UTF-8 file (not with --release-notes).",
         flag="--release-notes-file",
         env="OCTOCI_RELEASE_NOTES_FILE",
         metavar="PATH",
