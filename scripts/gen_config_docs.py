@@ -185,6 +185,10 @@ def render(example: str) -> str:
     ]
     for setting in SETTINGS:
         flag = f"`{setting.flag}`" if setting.flag else "-"
+        # The Octopus CLI's spellings, accepted as they are (migrating from the Octopus CLI).
+        others = [*setting.aliases, *(f"{s} (= {v})" for s, v in setting.switches.items())]
+        if others:
+            flag += " (also " + ", ".join(f"`{o}`" for o in others) + ")"
         rows.append(
             f"| `{setting.file_key}` | {flag} | `{setting.env}` | {_type(setting)} | "
             f"{_default(setting)} | {_cell(setting.server_default) or '-'} | "

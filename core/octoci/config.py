@@ -177,7 +177,7 @@ class ResolvedConfig:
         """The running command's settings (then the plugins') with value and source, for
         ``--dry-run`` and ``--json``."""
         rows = [
-            _row(s.name, getattr(self.settings, s.name), self.sources[s.name])
+            _row(s.name, _shown(s, getattr(self.settings, s.name)), self.sources[s.name])
             for s in settings_for(self.command)
         ]
         for plugin, instance in sorted(self.plugins.items()):
@@ -193,6 +193,13 @@ class ResolvedConfig:
 
 
 #: The name ``octoci publish`` code has always used.
+
+
+def _shown(setting: Setting, value: Any) -> Any:
+    """A masked setting's items as ``NAME:***`` (prompted variables may be secrets)."""
+    if setting.masked and isinstance(value, tuple):
+        return tuple(f"{str(item).partition(':')[0]}:***" for item in value)
+    return value
 
 
 def _row(name: str, value: Any, source: str) -> dict[str, Any]:
@@ -295,6 +302,10 @@ def load_config_file(path: Path) -> ConfigFile:
     for key in ("base_path", "out_folder"):
         if key in values:
             values[key] = str(_absolute(Path(values[key]), path.parent))
+    if values.get("release_notes_file"):
+        values["release_notes_file"] = str(
+            _absolute(Path(values["release_notes_file"]), path.parent)
+        )
     for key in ("artifact_paths", "package_files"):
         if key in values:
             values[key] = tuple(

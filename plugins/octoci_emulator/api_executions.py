@@ -11,6 +11,7 @@ from datetime import datetime
 from octoci_emulator import version_control
 from octoci_emulator.catalog import find_named, lifecycle_for
 from octoci_emulator.errors import BadRequest, NotFound
+from octoci_emulator.execution_options import check_targets, execution_options, release_options
 from octoci_emulator.executions import (
     DeployOptions,
     check_all_deployable,
@@ -73,6 +74,7 @@ def _create_release_v1(request: Request) -> Response:
         git_ref=body.text("GitRef"),
         git_commit=body.text("GitCommit"),
         ignore_channel_rules=body.flag("IgnoreChannelRules"),
+        options=release_options(body),
     )
     return Response(
         status=201, body={"ReleaseId": release["Id"], "ReleaseVersion": release["Version"]}
@@ -143,6 +145,7 @@ def _options(request: Request, body: CIDict) -> DeployOptions:
         variables={k: str(v) for k, v in (variables or {}).items()},
         run_at=run_at,
         deployed_by=_caller(request),
+        extra=execution_options(body),
     )
 
 
@@ -199,6 +202,7 @@ def _deploy_untenanted(request: Request) -> Response:
     ]
     options = _options(request, body)
     check_all_deployable(request.app, release, [(e, None) for e in environments])
+    check_targets(store, options.extra, environments)
     results = []
     for environment in environments:
         deployment = deploy(request.app, release, environment, None, options)
@@ -222,6 +226,7 @@ def _deploy_tenanted(request: Request) -> Response:
     options = _options(request, body)
     tenants = _tenants(request, body, project, environment)
     check_all_deployable(request.app, release, [(environment, t) for t in tenants])
+    check_targets(request.app.store, options.extra, [environment])
     results = []
     for tenant in tenants:
         deployment = deploy(request.app, release, environment, tenant, options)
@@ -254,6 +259,7 @@ def _run_runbook_at(request: Request, *, git_route: bool) -> Response:
     if not environments:
         raise BadRequest("The EnvironmentNames field is required.")
     options = _options(request, body)
+    check_targets(store, options.extra, environments)
     results = []
     for environment in environments:
         tenants: list[Document | None] = [None]

@@ -12,6 +12,7 @@ from dataclasses import replace
 from octoci.errors import InputError
 from octoci_emulator import model_writes
 from octoci_emulator.errors import ApiError, BadRequest, NotFound
+from octoci_emulator.execution_options import seed_machines
 from octoci_emulator.model_process import create_runbook_snapshot, package_step, update_process
 from octoci_emulator.model_writes import slug
 from octoci_emulator.seed import (
@@ -114,6 +115,7 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed, *, fresh: bool) ->
             body = {"Name": name, "UseGuidedFailure": name.lower() in guided}
             _create(store, "environments", space_id, body)
     envs = {e["Name"].lower(): e["Id"] for e in store.list("environment", space_id)}
+    seed_machines(store, space_id, seed.machines, envs)
 
     for lifecycle in seed.lifecycles:
         existing = store.by_key("lifecycle", space_id, lifecycle.name.lower())

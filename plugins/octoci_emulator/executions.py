@@ -15,6 +15,14 @@ from octoci_emulator import version_control
 from octoci_emulator.catalog import lifecycle_for, project_steps
 from octoci_emulator.channel_rules import accepts, check_selected_packages
 from octoci_emulator.errors import BadRequest
+from octoci_emulator.execution_options import (
+    ExecutionOptions,
+    ReleaseOptions,
+    annotate_task,
+    has_prerelease_tag,
+    recorded_fields,
+    release_fields,
+)
 from octoci_emulator.lifecycle import progression
 from octoci_emulator.resources import iso_time
 from octoci_emulator.store import Document
@@ -96,12 +104,17 @@ def _latest_package(
     return max(versions, key=version_key) if versions else None
 
 
+def _accepted(in_channel: Callable[[str], bool], prerelease: str, version: str) -> bool:
+    return in_channel(version) and has_prerelease_tag(version, prerelease)
+
+
 def _select_packages(
     app: EmulatorApp,
     project: Document,
     package_version: str,
     packages: Sequence[str],
     channel: Document | None = None,
+    prerelease: str = "",
 ) -> list[Document]:
     """``SelectedPackages`` from the Executions API's ``PackageVersion`` and ``Packages`` rules;
     a step without a version gets its latest package that ``channel``'s rules accept."""
@@ -125,11 +138,13 @@ def _select_packages(
                 version = wanted
         version = version or package_version
         if not version:
+            # PackagePrerelease narrows the channel's versions to those with that tag.
+            in_channel = partial(accepts, channel, step, "")
             latest = _latest_package(
                 app,
                 project["SpaceId"],
                 package_id,
-                partial(accepts, channel, step, ""),
+                partial(_accepted, in_channel, prerelease),
             )
             if latest is None:
                 raise BadRequest(
@@ -205,6 +220,7 @@ def create_release(
     git_ref: str = "",
     git_commit: str = "",
     ignore_channel_rules: bool = False,
+    options: ReleaseOptions | None = None,
 ) -> tuple[Document, bool]:
     """Create a release (``(release, True)``), or return the existing one with ``ignore_if_exists``
     (``(release, False)``); then deploy it wherever its lifecycle deploys automatically.
@@ -219,7 +235,12 @@ def create_release(
         list(selected)
         if selected is not None
         else _select_packages(
-            app, project, package_version, packages, None if ignore_channel_rules else channel
+            app,
+            project,
+            package_version,
+            packages,
+            None if ignore_channel_rules else channel,
+            options.package_prerelease if options else "",
         )
     )
     version = version.strip() or _next_version(app, project, chosen)
@@ -276,6 +297,7 @@ def create_release(
                 "Deployments": f"/api/{space_id}/releases/{release_id}/deployments{{?skip,take}}",
             },
             "_Packages": {p["_PackageId"].lower(): p["Version"] for p in chosen},
+            **release_fields(options),
         }
         app.store.put("release", release, key=_release_key(project["Id"], version))
     auto_deploy(app, release)
@@ -293,6 +315,8 @@ class DeployOptions:
     run_at: float | None = None
     #: Who asked (the ``DeployedBy`` of the deployment or runbook run).
     deployed_by: str = ""
+    #: Steps to skip, targets, expiry, snapshot update, freeze override.
+    extra: ExecutionOptions = field(default_factory=ExecutionOptions)
 
 
 def uses_guided_failure(
@@ -434,7 +458,11 @@ def deploy(
     project = check_deployable(app, release, environment, tenant)
     space_id = release["SpaceId"]
     guided_failure = uses_guided_failure(options.use_guided_failure, project, environment)
+    process_id = project["DeploymentProcessId"]
+    extra = recorded_fields(store, options.extra, environment, process_id)
     with store.transaction():
+        if options.extra.update_variable_snapshot:
+            _snapshot_variables(app, project, release["Id"])
         deployment_id = store.next_id("Deployments")
         tenant_part = f" for {tenant['Name']}" if tenant else ""
         description = (
@@ -490,6 +518,8 @@ def deploy(
                 "Web": f"/app#/{space_id}/deployments/{deployment_id}",
             },
         }
+        deployment.update(extra)
+        annotate_task(store, task, options.extra, process_id)
         store.put("deployment", deployment)
     return deployment
 
@@ -628,6 +658,8 @@ def run_runbook(
         )
     space_id = project["SpaceId"]
     guided_failure = uses_guided_failure(options.use_guided_failure, runbook, environment)
+    process_id = str(runbook.get("RunbookProcessId") or "")
+    extra = recorded_fields(store, options.extra, environment, process_id)
     with store.transaction():
         run_id = store.next_id("RunbookRuns")
         task = app.tasks.create(
@@ -669,5 +701,7 @@ def run_runbook(
                 "Environment": f"/api/{space_id}/environments/{environment['Id']}",
             },
         }
+        run.update(extra)
+        annotate_task(store, task, options.extra, process_id)
         store.put("runbookrun", run)
     return run

@@ -154,6 +154,8 @@ class SpaceSeed:
     #: Environments whose ``UseGuidedFailure`` is on (a failing deployment there waits for a
     #: person unless the project or the deployment says otherwise).
     guided_failure: tuple[str, ...] = ()
+    #: Deployment targets: ``(name, environment names)`` (what ``--deployment-target`` names).
+    machines: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -314,7 +316,7 @@ class _Node:
         return int(self.value)
 
 
-_SPACE_KEYS = {"environments", "lifecycles", "projects", "tenants", "guided_failure"}
+_SPACE_KEYS = {"environments", "lifecycles", "projects", "tenants", "guided_failure", "machines"}
 _TOP_KEYS = _SPACE_KEYS | {
     "spaces",
     "api_keys",
@@ -350,6 +352,7 @@ def parse_seed(data: Mapping[str, Any], *, source: str = "<seed>") -> Seed:
                 projects=(*target.projects, *extra.projects),
                 tenants=(*target.tenants, *extra.tenants),
                 guided_failure=_unique((*target.guided_failure, *extra.guided_failure)),
+                machines=(*target.machines, *extra.machines),
             )
     names = [s.name.lower() for s in spaces]
     if len(set(names)) != len(names):
@@ -372,7 +375,13 @@ def _space(node: _Node) -> SpaceSeed:
         projects=tuple(_project(n) for n in node.child("projects").items()),
         tenants=tuple(_tenant(n) for n in node.child("tenants").items()),
         guided_failure=_unique(node.child("guided_failure").texts()),
+        machines=tuple(_machine(n) for n in node.child("machines").items()),
     )
+
+
+def _machine(node: _Node) -> tuple[str, tuple[str, ...]]:
+    node.table({"name", "environments"})
+    return node.child("name").text(), _unique(node.child("environments").texts())
 
 
 def _lifecycle(node: _Node) -> LifecycleSeed:
@@ -677,6 +686,12 @@ def _check_references(seed: Seed, source: str) -> None:
         for env in space.guided_failure:
             if env.lower() not in envs:
                 raise fail(f"space {space.name!r}: guided_failure: unknown environment {env!r}")
+        for machine, machine_envs in space.machines:
+            for env in machine_envs:
+                if env.lower() not in envs:
+                    raise fail(
+                        f"space {space.name!r}: machine {machine!r}: unknown environment {env!r}"
+                    )
         projects = {}
         for project in space.projects:
             if project.name.lower() in projects:

@@ -148,6 +148,11 @@ EXTRA_PROPERTIES: dict[str, dict[str, str]] = {
     },
 }
 
+# Release options of the Executions API (issue 14): custom fields are a newer release property.
+EXTRA_PROPERTIES["ReleaseResource"]["CustomFields"] = (
+    _NEWER + " (custom fields of a release, defined by its channel)"
+)
+
 #: Swagger definition -> {property the document lists that the emulator leaves out: why}.
 #: ``*`` applies to every definition, ``*Collection`` to every collection envelope.
 MISSING_PROPERTIES: dict[str, dict[str, str]] = {

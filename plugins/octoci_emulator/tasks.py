@@ -20,6 +20,7 @@ from typing import Any
 
 from octoci_emulator.config import EmulatorConfig, TaskOutcome
 from octoci_emulator.errors import BadRequest, NotFound
+from octoci_emulator.execution_options import EXPIRED, timed_out
 from octoci_emulator.interruptions import (
     GUIDED_FAILURE,
     MANUAL_INTERVENTION,
@@ -190,11 +191,16 @@ class TaskEngine:
                     with self._lock:
                         self._active.discard(task_id)
                     continue
-                if task["State"] == "Queued":
+                if timed_out(task, now):
+                    # Its NoRunAfter passed before it started (even a held task expires).
+                    finished = self._finish(task, "TimedOut", EXPIRED)
+                elif task["State"] == "Queued":
                     if timing.hold or now < task["_Queued"] + timing.queued_seconds:
                         continue
                     self._start(task)
-                if task["State"] == "Cancelling":
+                if finished is not None:
+                    pass  # it expired: nothing else happens to it
+                elif task["State"] == "Cancelling":
                     finished = self._finish(task, "Canceled", "The task was canceled.")
                 elif task["HasPendingInterruptions"]:
                     continue  # waiting for a person: nothing moves until the answer

@@ -76,7 +76,7 @@ def build_info(ctx: click.Context, /, **options: Any) -> None:
 
 
 def _run(state: AppState, options: dict[str, Any]) -> None:
-    from octoci.octopus.buildinfo import read_build_information_file
+    from octoci.octopus.buildinfo import read_build_information_file, with_branch
     from octoci.octopus.packages import parse_overwrite_mode
     from octoci.steps.build_info import PushBuildInformation
 
@@ -98,6 +98,7 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
                 options["max_commits"],
             ),
         )
+    info = with_branch(info, config.settings.branch)
     version = str(options["version"]).strip() or state.plugin_manager.package_version(server, info)
     step = PushBuildInformation(info, mode, tuple((i, version) for i in package_ids))
     # Every id and the version are checked before the connection is made.

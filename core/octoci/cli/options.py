@@ -99,12 +99,13 @@ def _setting_option(setting: Setting, command: str) -> Callable[[F], F]:
         f"{setting.help_in(command)} [env: {setting.env}; file: {setting.file_key}"
         f"{_shown_default(setting.default_in(command))}]"
     )
+    # The Octopus CLI's spellings are accepted as they are (docs/reference/migrating.md).
+    decls = (setting.flag, *setting.aliases, setting.name)
     if setting.kind == "bool":
-        return click.option(setting.flag, setting.name, default=None, help=help_text)
+        return click.option(*decls, default=None, help=help_text)
     if setting.kind == "list":
         return click.option(
-            setting.flag,
-            setting.name,
+            *decls,
             multiple=True,
             metavar=setting.metavar or None,
             help=help_text + " Repeatable.",
@@ -116,13 +117,52 @@ def _setting_option(setting: Setting, command: str) -> Callable[[F], F]:
         "path": click.Path(path_type=str),
     }
     return click.option(
-        setting.flag,
-        setting.name,
+        *decls,
         type=kinds.get(setting.kind),
         default=None,
         metavar=setting.metavar or None,
         help=help_text,
     )
+
+
+def _switch_values(setting: Setting) -> list[Any]:
+    return list(dict.fromkeys(setting.switches.values()))
+
+
+def _switch_dest(setting: Setting, index: int) -> str:
+    return f"{setting.name}__switch{index}"
+
+
+def _switch_options(setting: Setting) -> list[Callable[[F], F]]:
+    """One value-less flag per value the setting's switches set (``--ignore-existing``)."""
+    options = []
+    for index, value in enumerate(_switch_values(setting)):
+        flags = [flag for flag, to in setting.switches.items() if to == value]
+        options.append(
+            click.option(
+                *flags,
+                _switch_dest(setting, index),
+                is_flag=True,
+                default=False,
+                help=f"The same as {setting.flag} {value}.",
+            )
+        )
+    return options
+
+
+def _flag_value(setting: Setting, options: Mapping[str, Any]) -> Any:
+    """The setting's value from its flag or one of its switches (``None``: neither given)."""
+    value = options.get(setting.name)
+    for index, switched in enumerate(_switch_values(setting)):
+        if not options.get(_switch_dest(setting, index)):
+            continue
+        if value is not None and value != switched:
+            from octoci.errors import InputError
+
+            names = "/".join(f for f, to in setting.switches.items() if to == switched)
+            raise InputError(f"{setting.flag} {value} contradicts {names}; pass one of them")
+        value = switched
+    return value
 
 
 def settings_options(command: str) -> Callable[[F], F]:
@@ -141,6 +181,8 @@ def settings_options(command: str) -> Callable[[F], F]:
     def decorate(function: F) -> F:
         for setting in reversed(settings_for(command)):
             if setting.owned_flag:
+                for switch in reversed(_switch_options(setting)):
+                    function = switch(function)
                 function = _setting_option(setting, command)(function)
         return click.option(
             "--config",
@@ -172,7 +214,7 @@ def resolve_settings(
 
     manager = state.plugin_manager
     config = resolve_config(
-        flags={s.name: options.get(s.name) for s in settings_for(command)},
+        flags={s.name: _flag_value(s, options) for s in settings_for(command)},
         env=state.env,
         cwd=state.cwd,
         config_file=options.get("config_file"),

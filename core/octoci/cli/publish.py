@@ -112,6 +112,8 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
         connection = _connect(state, config, options, emulator)
         try:
             check = check_server(connection, plan.needs(check_permissions=emulator is None))
+            if check.release_creation is not None:
+                _refuse_what_octopus_would_not_get(connection, config, plan, check)
             _announce(reporter, plan, check, connection, options["dry_run"])
             report, failure = execute(
                 plan,
@@ -158,6 +160,39 @@ def _connect(
     return Connection(emulator_settings, redactor=state.redactor)
 
 
+def _refuse_what_octopus_would_not_get(
+    connection: Connection, config: ResolvedConfig, plan: PublishPlan, check: ServerCheck
+) -> None:
+    """With automatic release creation Octopus creates the release and deploys it by its
+    lifecycle: a release option, or a deployment option for an environment the lifecycle
+    deploys by itself, would never reach it. Refused before anything is pushed (exit code 2)."""
+    from octoci.errors import InputError
+    from octoci.octopus.executions import find_project
+    from octoci.octopus.release_creation import predicted_automatic_environments
+    from octoci.settings.requests import given_deploy_options, given_release_options
+
+    creation = check.release_creation
+    assert creation is not None
+    lost = given_release_options(config.settings)
+    where = ""
+    deploy_options = given_deploy_options(config.settings, tenants=False)
+    if plan.deploy is not None and deploy_options:
+        project = find_project(connection, creation.project)
+        automatic = predicted_automatic_environments(connection, project, creation.channel_name)
+        chosen = [
+            e for e in plan.deploy.environments if e.lower() in {a.lower() for a in automatic}
+        ]
+        if chosen:
+            lost += deploy_options
+            where = f", and deploys it to {', '.join(chosen)} by its lifecycle"
+    if lost:
+        raise InputError(
+            f"{', '.join(lost)} would not reach Octopus: {creation.project} creates its release "
+            f"itself when {creation.package_id} is pushed (automatic release creation){where}; "
+            "leave them out, or set them in the project"
+        )
+
+
 def _announce(
     reporter: Reporter,
     plan: PublishPlan,
@@ -185,6 +220,7 @@ def _finish(
 ) -> None:
     from octoci.cli.octopus_options import has_results
     from octoci.local_octopus import sigterm_as_interrupt
+    from octoci.settings.requests import masked_request_body
 
     dry_run = report.dry_run
     reporter.document(_json_document(config, plan, report))
@@ -199,7 +235,8 @@ def _finish(
         for payload in report.requests:
             query = "&".join(f"{k}={v}" for k, v in (payload.get("Query") or {}).items())
             reporter.say(f"{payload['Method']} {payload['Path']}{'?' + query if query else ''}")
-            state.echo(json.dumps(payload["Body"], indent=2, ensure_ascii=False))
+            body = masked_request_body(payload["Body"])
+            state.echo(json.dumps(body, indent=2, ensure_ascii=False))
     # With --json the adapter writes to standard error: the outputs never mix with the document.
     if not dry_run and (report.exit_code == 0 or has_results(report)):
         reporter.hand_over(report)
@@ -260,5 +297,10 @@ def _json_document(config: ResolvedConfig, plan: PublishPlan, report: RunReport)
         "Settings": config.describe(),
     }
     if report.dry_run:
-        data["Requests"] = list(report.requests)
+        from octoci.settings.requests import masked_request_body
+
+        # Prompted variables may be secrets: their values never reach the output.
+        data["Requests"] = [
+            {**r, "Body": masked_request_body(r.get("Body"))} for r in report.requests
+        ]
     return data

@@ -8,14 +8,7 @@ import click
 
 from octoci.cli.octopus_options import octopus_options
 from octoci.cli.options import json_option, resolve_settings
-from octoci.cli.release import (
-    deploy_options,
-    deploy_request,
-    git_choice,
-    run_task_steps,
-    wait_options,
-    wait_request,
-)
+from octoci.cli.release import git_choice, run_task_steps, wait_options, wait_request
 from octoci.cli.state import get_state
 
 __all__ = ["runbook"]
@@ -27,7 +20,6 @@ def runbook() -> None:
 
 
 @runbook.command("run")
-@click.option("--project", required=True, help="Project name (or id, or slug).")
 @click.option("--runbook", "runbook_name", required=True, help="Runbook name.")
 @click.option(
     "--environment",
@@ -38,7 +30,6 @@ def runbook() -> None:
     help="Environment (repeatable).",
 )
 @click.option("--snapshot", default="", help="Snapshot name or id (default: the published one).")
-@deploy_options
 @wait_options("runbook run")
 @octopus_options
 @json_option
@@ -50,10 +41,11 @@ def run(ctx: click.Context, /, **options: Any) -> None:
     Url}]}.
     """
     state = get_state(ctx)
+    from octoci.settings.requests import deploy_request
     from octoci.steps.deploy import RunRunbook
 
-    request = deploy_request(options, str(options["project"]), options["environments"])
     config = resolve_settings(state, "runbook run", options)
+    request = deploy_request(config, options["environments"])
     step = RunRunbook(
         request,
         runbook=str(options["runbook_name"]),

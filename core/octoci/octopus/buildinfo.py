@@ -33,6 +33,7 @@ __all__ = [
     "push_build_information",
     "read_build_information_file",
     "validate_build_information_target",
+    "with_branch",
 ]
 
 log = logging.getLogger("octoci")
@@ -71,6 +72,16 @@ def validate_build_information_target(package_ids: Sequence[str], version: str) 
         problems.append(f"version {version!r}: {version_problem}")
     if problems:
         raise InputError("; ".join(problems))
+
+
+def with_branch(info: BuildInformation, branch: str) -> BuildInformation:
+    """``info`` naming ``branch`` instead of the build server's (``--branch``), written as the
+    adapters write it (no ``refs/heads/`` or ``origin/``); an empty ``branch`` changes nothing."""
+    from dataclasses import replace
+
+    from octoci.normalize import normalize_branch
+
+    return replace(info, branch=normalize_branch(branch.strip())) if branch.strip() else info
 
 
 def build_information_warnings(package_ids: Sequence[str], info: BuildInformation) -> list[str]:

@@ -64,6 +64,15 @@ class ReleaseRequest:
     """The build's ref (``refs/heads/<branch>``, ``refs/tags/<tag>``): the default ``git_ref``
     of a version-controlled project, never sent for a project stored in the database."""
     build_git_commit: str = ""
+    ignore_channel_rules: bool = False
+    """Create the release even where the channel's version rules would refuse it."""
+    custom_fields: Mapping[str, str] = field(default_factory=dict)
+    """The release's custom fields (the channel defines them; newer servers)."""
+    git_resources: tuple[str, ...] = ()
+    """``StepName:GitRef`` or ``StepName:GitResourceName:GitRef``: the ref a step's Git
+    resource is taken from."""
+    package_prerelease: str = ""
+    """Take each package's latest version with this pre-release tag (e.g. ``beta``)."""
 
     @property
     def git_choice(self) -> GitChoice:
@@ -85,16 +94,30 @@ class DeployRequest:
     force_package_download: bool = False
     run_at: str = ""
     """ISO 8601 date and time with offset (``2026-12-01T22:00:00+00:00``)."""
+    skip_steps: tuple[str, ...] = ()
+    """Step names to skip (``SkipStepNames``)."""
+    specific_machines: tuple[str, ...] = ()
+    """Deploy to these deployment targets only (``SpecificMachineNames``)."""
+    excluded_machines: tuple[str, ...] = ()
+    """Deploy to every target but these (``ExcludedMachineNames``)."""
+    no_run_after: str = ""
+    """With ``run_at``: the task expires if it has not started by then (``NoRunAfter``)."""
+    update_variable_snapshot: bool = False
+    """Refresh the release's variable snapshot from the project first (deployments only)."""
+    freeze_names: tuple[str, ...] = ()
+    """Deployment freezes to override (``DeploymentFreezeNames``; needs ``freeze_reason``)."""
+    freeze_reason: str = ""
+    """Why the freezes are overridden (``DeploymentFreezeOverrideReason``)."""
 
 
-def parse_variables(items: Sequence[str]) -> dict[str, str]:
-    """Prompted variables from ``Name:Value`` items; the value may contain colons (split at the
-    first one), e.g. ``Url:https://x:8443``."""
+def parse_variables(items: Sequence[str], flag: str = "--variable") -> dict[str, str]:
+    """Prompted variables (or custom fields, named by ``flag``) from ``Name:Value`` items; the
+    value may contain colons (split at the first one), e.g. ``Url:https://x:8443``."""
     variables: dict[str, str] = {}
     for item in items:
         name, colon, value = item.partition(":")
         if not colon or not name.strip():
-            raise InputError(f"--variable {item!r}: write NAME:VALUE (the value may contain ':')")
+            raise InputError(f"{flag} {item!r}: write NAME:VALUE (the value may contain ':')")
         variables[name.strip()] = value
     return variables
 
@@ -249,6 +272,25 @@ def validate_release_request(request: ReleaseRequest) -> None:
         raise InputError("; ".join(problems))
 
 
+def _release_options(request: ReleaseRequest) -> dict[str, Any]:
+    """The optional fields of ``CreateReleaseCommandV1`` that ``request`` sets (unset ones are
+    left out, so that an older server never sees a field it does not know)."""
+    optional: dict[str, Any] = {
+        "ReleaseVersion": request.version,
+        "ChannelName": request.channel,
+        "PackageVersion": request.package_version,
+        "GitRef": request.git_ref,
+        "GitCommit": request.git_commit,
+        "ReleaseNotes": request.release_notes,
+        "Packages": list(request.packages),
+        "IgnoreChannelRules": request.ignore_channel_rules,
+        "CustomFields": dict(request.custom_fields),
+        "GitResources": list(request.git_resources),
+        "PackagePrerelease": request.package_prerelease,
+    }
+    return {k: v for k, v in optional.items() if v}
+
+
 def _recent_release_ids(connection: Connection, project: dict[str, Any]) -> set[str]:
     page = connection.get_json(
         connection.space_path(f"/projects/{project['Id']}/releases"),
@@ -309,17 +351,7 @@ def create_release(
         "ProjectName": project["Name"],
         "IgnoreIfAlreadyExists": request.ignore_if_exists,
     }
-    optional = {
-        "ReleaseVersion": request.version,
-        "ChannelName": request.channel,
-        "PackageVersion": request.package_version,
-        "GitRef": request.git_ref,
-        "GitCommit": request.git_commit,
-        "ReleaseNotes": request.release_notes,
-    }
-    body.update({k: v for k, v in optional.items() if v})
-    if request.packages:
-        body["Packages"] = list(request.packages)
+    body.update(_release_options(request))
     what = f"creating a release of {project['Name']}" + (
         f" ({request.version})" if request.version else ""
     )
@@ -427,8 +459,16 @@ def _execution_body(
         body["UseGuidedFailure"] = request.guided_failure
     if request.force_package_download:
         body["ForcePackageDownload"] = True
-    if request.run_at:
-        body["RunAt"] = request.run_at
+    optional: dict[str, Any] = {
+        "RunAt": request.run_at,
+        "NoRunAfter": request.no_run_after,
+        "SkipStepNames": list(request.skip_steps),
+        "SpecificMachineNames": list(request.specific_machines),
+        "ExcludedMachineNames": list(request.excluded_machines),
+        "DeploymentFreezeNames": list(request.freeze_names),
+        "DeploymentFreezeOverrideReason": request.freeze_reason,
+    }
+    body.update({k: v for k, v in optional.items() if v})
     return body
 
 
@@ -631,6 +671,8 @@ def _deploy_once(
         where = ", ".join(names[e] for e in environments)
         body = _execution_body(connection, plan.project, request)
         body["ReleaseVersion"] = request.release_version
+        if request.update_variable_snapshot:
+            body["UpdateVariableSnapshot"] = True
         if request.tenants or request.tenant_tags:
             (env,) = environments
             body["EnvironmentName"] = names[env]
@@ -772,16 +814,9 @@ def promote_release(
                 f"{project['Name']} {version} has no next environment in its lifecycle; name one "
                 "with --to"
             )
-    promoted = DeployRequest(
-        project=str(project["Name"]),
-        environments=tuple(targets),
-        release_version=version,
-        tenants=request.tenants,
-        tenant_tags=request.tenant_tags,
-        variables=request.variables,
-        guided_failure=request.guided_failure,
-        force_package_download=request.force_package_download,
-        run_at=request.run_at,
+    # Every option of the request goes with the promotion's deployment.
+    promoted = replace(
+        request, project=str(project["Name"]), environments=tuple(targets), release_version=version
     )
     found = Release(
         project=str(project["Name"]),

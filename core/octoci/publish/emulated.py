@@ -2,8 +2,8 @@
 
 The emulator gets the project (with one package step per package the run publishes), the
 environments of ``deploy_to`` and ``promote_to`` in a lifecycle that deploys them in that order,
-the space and the tenants, so the whole job runs on a machine with no Octopus server. Its state
-lives in a temporary folder, removed when the run ends.
+the space, the tenants and the deployment targets named, so the whole job runs on a machine with
+no Octopus server. Its state lives in a temporary folder, removed when the run ends.
 
 The server comes from the plugin that implements ``octoci_start_local_octopus`` (the built-in
 ``emulator``); the core has none of its own.
@@ -62,6 +62,12 @@ def emulator_seed(config: ResolvedConfig, package_ids: Sequence[str]) -> dict[st
             named.append({"name": "Tagged tenant", "tags": list(tags), "projects": connected})
         if named:
             space["tenants"] = named
+    # The deployment targets the run names, in every environment it deploys to.
+    machines = dict.fromkeys(
+        [*config.settings.deployment_targets, *config.settings.excluded_targets]
+    )
+    if machines and environments:
+        space["machines"] = [{"name": m, "environments": environments} for m in machines]
     return {"tasks": dict(EMULATOR_TASKS), "spaces": [space]}
 
 

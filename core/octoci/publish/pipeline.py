@@ -19,6 +19,7 @@ from pathlib import Path
 from octoci.config import ResolvedConfig
 from octoci.errors import InputError, OctociError
 from octoci.model import BuildInformation, CaptureOptions, PackageSpec, RunReport
+from octoci.octopus.buildinfo import with_branch
 from octoci.octopus.connection import Connection
 from octoci.octopus.dryrun import DryRunConnection
 from octoci.octopus.executions import DeployRequest, ReleaseRequest, validate_release_request
@@ -33,6 +34,7 @@ from octoci.packaging.build import plan_package
 from octoci.packaging.selection import Selection, select_entries
 from octoci.plugins import OctociPluginManager
 from octoci.server import CIServer
+from octoci.settings.requests import check_no_deploy_options, deploy_request, release_request
 from octoci.steps.adopt import AdoptRelease
 from octoci.steps.build_info import PushBuildInformation
 from octoci.steps.deploy import Deploy
@@ -184,7 +186,7 @@ def plan_publish(
     build_information = config.settings.build_information
     if not build_information:
         capture = replace(capture, fetch_commits=False)
-    info = pm.capture(server, capture)
+    info = with_branch(pm.capture(server, capture), config.settings.branch)
     version = compute_version(config, pm, server, info)
     jobs = _package_jobs(config, pm, version, timestamp)
     files = _package_files(config, pm, server, bool(jobs))
@@ -217,30 +219,21 @@ def plan_publish(
         raise InputError("tenants and tenant_tags need deploy_to (--deploy-to)")
     release = None
     if wants_release:
-        release_version = config.settings.release_version or version
         ids = [j.plan.spec.id for j in jobs] + [n.id for _, n in files]
         file_versions = {n.id: n.version for _, n in files}
-        release = ReleaseRequest(
-            project=project,
-            version=release_version,
-            channel=config.settings.channel,
+        release = release_request(
+            config,
+            version=config.settings.release_version or version,
             # Each pushed package at the version pushed; other package steps keep Octopus's rule.
             packages=tuple(f"{i}:{file_versions.get(i, version)}" for i in dict.fromkeys(ids)),
-            ignore_if_exists=config.settings.release_exists == "use",
-            git_ref=config.settings.git_ref,
-            git_commit=config.settings.git_commit,
         )
         release = with_build_git_reference(release, info)
         validate_release_request(release)
     deploy = promote = None
     if deploy_to:
-        deploy = DeployRequest(
-            project=project,
-            environments=deploy_to,
-            release_version=release.version if release else "",
-            tenants=config.settings.tenants,
-            tenant_tags=config.settings.tenant_tags,
-        )
+        deploy = deploy_request(config, deploy_to, version=release.version if release else "")
+    else:
+        check_no_deploy_options(config, "--deploy-to")
     if promote_to and deploy is not None:
         promote = replace(deploy, environments=promote_to)
     return PublishPlan(

@@ -31,6 +31,12 @@ Kind = Literal["str", "bool", "float", "int", "list", "path", "choice"]
 _METADATA_KEY = "octoci.setting"
 
 PUBLISH = ("publish",)
+#: The commands that create a release.
+RELEASING = ("publish", "release create")
+#: The commands that deploy (or run a runbook), and so take the deployment options.
+DEPLOYING = ("publish", "release create", "release deploy", "release promote", "runbook run")
+#: The commands that deploy a release (not a runbook).
+RELEASE_DEPLOYING = DEPLOYING[:-1]
 #: The commands that wait for server tasks (and so take ``timeout``, ``poll_interval``...).
 WAITING_COMMANDS = (
     "release create",
@@ -69,6 +75,13 @@ class Setting:
     """Command -> its own help text (the wording that command has always had)."""
     default_for: Mapping[str, Any] = field(default_factory=dict)
     """Command -> its own default, where it differs."""
+    aliases: tuple[str, ...] = ()
+    """Other spellings of the flag: the Octopus CLI's, so that a migrating pipeline works."""
+    switches: Mapping[str, Any] = field(default_factory=dict)
+    """Flags that take no value and set the setting to one (``--ignore-existing`` -> ``use``)."""
+    masked: bool = False
+    """Its values are shown masked (``NAME:***``) where settings are listed: prompted variables
+    may be sensitive."""
 
     @property
     def file_key(self) -> str:
@@ -161,6 +174,8 @@ class Settings:
         flag="--project",
         env="OCTOCI_PROJECT",
         metavar="NAME",
+        commands=DEPLOYING,
+        help_for=_each(DEPLOYING[1:], "Project name (or id, or slug)."),
     )
     version: str = setting(
         "",
@@ -315,6 +330,8 @@ class Settings:
         flag="--channel",
         env="OCTOCI_CHANNEL",
         server_default="the project's default channel",
+        commands=RELEASING,
+        help_for={"release create": "Channel (default: the best one for the packages)."},
     )
     release_exists: str = setting(
         "use",
@@ -323,6 +340,17 @@ class Settings:
         flag="--release-exists",
         env="OCTOCI_RELEASE_EXISTS",
         choices=("use", "fail"),
+        commands=RELEASING,
+        default_for={"release create": "fail"},
+        switches={
+            "--ignore-existing": "use",
+            "--ignore-if-exists": "use",
+            "--ignoreExisting": "use",
+        },
+        help_for={
+            "release create": "A release of that version already exists: `use` it (succeed "
+            "with it, as --ignore-if-exists or --ignore-existing), or `fail`."
+        },
     )
     deploy_to: tuple[str, ...] = setting(
         (),
@@ -345,6 +373,8 @@ class Settings:
         flag="--tenant",
         env="OCTOCI_TENANTS",
         metavar="NAME",
+        commands=DEPLOYING,
+        help_for=_each(DEPLOYING[1:], "Deploy for this tenant ('*' is every connected tenant)."),
     )
     tenant_tags: tuple[str, ...] = setting(
         (),
@@ -352,6 +382,172 @@ class Settings:
         flag="--tenant-tag",
         env="OCTOCI_TENANT_TAGS",
         metavar="SET/TAG",
+        commands=DEPLOYING,
+        aliases=("--tenantTag",),
+        help_for=_each(DEPLOYING[1:], "Deploy for the tenants with this tag, e.g. Tier/Gold."),
+    )
+    # -- what a release, deployment or runbook run asks Octopus for (the official tools' options)
+    variables: tuple[str, ...] = setting(
+        (),
+        "Prompted variables, NAME:VALUE (the value may contain ':'; in the variable, items are "
+        "comma-separated, so a value with a comma needs the flag or the file). Values are "
+        "masked where settings are listed.",
+        flag="--variable",
+        env="OCTOCI_VARIABLES",
+        metavar="NAME:VALUE",
+        commands=DEPLOYING,
+        masked=True,
+        help_for=_each(DEPLOYING[1:], "A prompted variable; the value may contain ':'."),
+    )
+    guided_failure: bool | None = setting(
+        None,
+        "Use guided failure: a failing step waits for a person (default: the project's, else "
+        "the environment's setting).",
+        kind="bool",
+        flag="--guided-failure/--no-guided-failure",
+        env="OCTOCI_GUIDED_FAILURE",
+        commands=DEPLOYING,
+        aliases=("--guidedFailure",),
+    )
+    force_package_download: bool = setting(
+        False,
+        "Download packages again even if they are already on the targets.",
+        flag="--force-package-download/--no-force-package-download",
+        env="OCTOCI_FORCE_PACKAGE_DOWNLOAD",
+        commands=DEPLOYING,
+        aliases=("--forcePackageDownload",),
+    )
+    deploy_at: str = setting(
+        "",
+        "Queue for later: ISO 8601, e.g. 2026-12-01T22:00:00+01:00 (no offset: local time).",
+        flag="--deploy-at",
+        env="OCTOCI_DEPLOY_AT",
+        metavar="DATETIME",
+        commands=DEPLOYING,
+        aliases=("--deployAt", "--when"),
+    )
+    deploy_at_expiry: str = setting(
+        "",
+        "With --deploy-at: the task times out if it has not started by then (ISO 8601).",
+        flag="--deploy-at-expiry",
+        env="OCTOCI_DEPLOY_AT_EXPIRY",
+        metavar="DATETIME",
+        commands=DEPLOYING,
+        aliases=("--deploy-at-expire", "--noDeployAfter"),
+    )
+    skip_steps: tuple[str, ...] = setting(
+        (),
+        "Steps to skip, by name.",
+        flag="--skip",
+        env="OCTOCI_SKIP_STEPS",
+        metavar="STEP",
+        commands=DEPLOYING,
+    )
+    deployment_targets: tuple[str, ...] = setting(
+        (),
+        "Deploy to these deployment targets only, by name.",
+        flag="--deployment-target",
+        env="OCTOCI_DEPLOYMENT_TARGETS",
+        metavar="NAME",
+        commands=DEPLOYING,
+        aliases=("--target", "--specificMachines"),
+    )
+    excluded_targets: tuple[str, ...] = setting(
+        (),
+        "Deploy to every deployment target but these, by name.",
+        flag="--exclude-deployment-target",
+        env="OCTOCI_EXCLUDED_TARGETS",
+        metavar="NAME",
+        commands=DEPLOYING,
+        aliases=("--exclude-target", "--excludeMachines"),
+    )
+    update_variables: bool = setting(
+        False,
+        "Refresh the release's variable snapshot from the project's variables before deploying "
+        "(this changes the release, for later deployments too).",
+        flag="--update-variables/--no-update-variables",
+        env="OCTOCI_UPDATE_VARIABLES",
+        commands=RELEASE_DEPLOYING,
+        aliases=("--updateVariables",),
+    )
+    freeze_names: tuple[str, ...] = setting(
+        (),
+        "Deployment freezes to override (needs --deployment-freeze-override-reason; servers that "
+        "have deployment freezes).",
+        flag="--deployment-freeze-name",
+        env="OCTOCI_DEPLOYMENT_FREEZE_NAMES",
+        metavar="NAME",
+        commands=DEPLOYING,
+    )
+    freeze_reason: str = setting(
+        "",
+        "Why the deployment freezes (--deployment-freeze-name) are overridden (recorded by Octopus).",
+        flag="--deployment-freeze-override-reason",
+        env="OCTOCI_DEPLOYMENT_FREEZE_OVERRIDE_REASON",
+        metavar="TEXT",
+        commands=DEPLOYING,
+    )
+    release_notes: str = setting(
+        "",
+        "Release notes (Markdown).",
+        flag="--release-notes",
+        env="OCTOCI_RELEASE_NOTES",
+        metavar="TEXT",
+        commands=RELEASING,
+        aliases=("--releaseNotes",),
+    )
+    release_notes_file: str = setting(
+        "",
+        "Read the release notes from this UTF-8 file (not with --release-notes).",
+        flag="--release-notes-file",
+        env="OCTOCI_RELEASE_NOTES_FILE",
+        metavar="PATH",
+        commands=RELEASING,
+        aliases=("--releaseNotesFile", "--releaseNoteFile"),
+    )
+    ignore_channel_rules: bool = setting(
+        False,
+        "Create the release even where the channel's version rules would refuse its packages.",
+        flag="--ignore-channel-rules/--no-ignore-channel-rules",
+        env="OCTOCI_IGNORE_CHANNEL_RULES",
+        commands=RELEASING,
+        aliases=("--ignoreChannelRules",),
+    )
+    custom_fields: tuple[str, ...] = setting(
+        (),
+        "Custom fields of the release, NAME:VALUE (the channel defines them; newer servers).",
+        flag="--custom-field",
+        env="OCTOCI_CUSTOM_FIELDS",
+        metavar="NAME:VALUE",
+        commands=RELEASING,
+    )
+    git_resources: tuple[str, ...] = setting(
+        (),
+        "The Git ref a step's Git resource is taken from: STEP:REF, or STEP:RESOURCE:REF for "
+        "a step's other Git resources.",
+        flag="--git-resource",
+        env="OCTOCI_GIT_RESOURCES",
+        metavar="STEP:REF",
+        commands=RELEASING,
+    )
+    package_prerelease: str = setting(
+        "",
+        "Package steps without a version given: take the latest version with this pre-release "
+        "tag (e.g. beta).",
+        flag="--package-prerelease",
+        env="OCTOCI_PACKAGE_PRERELEASE",
+        metavar="TAG",
+        commands=RELEASING,
+        aliases=("--packagePrerelease",),
+    )
+    branch: str = setting(
+        "",
+        "The branch the build information names, instead of the build server's.",
+        flag="--branch",
+        env="OCTOCI_BRANCH",
+        metavar="NAME",
+        commands=("publish", "build-info"),
+        server_default="the build server's branch",
     )
     wait: bool = setting(
         False,
