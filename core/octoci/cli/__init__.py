@@ -102,6 +102,10 @@ class OctociGroup(click.Group):
 @click.group(cls=OctociGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="octoci", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.option("-q", "--quiet", is_flag=True, help="Show only errors and the final result line.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show details (debug logging) without tracebacks."
+)
 @click.option(
     "--no-plugins", is_flag=True, help="Load no third-party plugins (entry points of group octoci)."
 )
