@@ -4,6 +4,7 @@ outputs on one line, routine details only with ``--verbose``, ``--quiet`` down t
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,7 @@ def publish(
         "OCTOPUS_URL": emulator.url,
         "OCTOPUS_API_KEY": emulator.api_key,
         "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1",
-        "PATH": __import__("os").environ["PATH"],
+        "PATH": os.environ["PATH"],
         **env,
     }
     code = run([*args, "publish"], env=base, stdout=out, stderr=err, cwd=cwd)
@@ -77,7 +78,8 @@ def test_the_summary_is_aligned_text_and_the_outputs_one_line(
     result = publish(octopus_emulator, shop)
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "|" not in result.stdout and "###" not in result.stdout
+    assert "|" not in result.stdout
+    assert "###" not in result.stdout
     package_row = next(line for line in lines if line.startswith("Acme.Web "))
     header = lines[lines.index(package_row) - 1]
     # Columns line up: each header starts where its value does.
