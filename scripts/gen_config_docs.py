@@ -66,7 +66,9 @@ it:
 2. an **environment variable** (`OCTOCI_DEPLOY_TO=Dev,Test`): lists are comma-separated, booleans
    `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`; an empty variable counts as unset;
 3. the **configuration file**: `--config PATH` (or `OCTOCI_CONFIG`), else `octoci.toml` in the
-   working folder, else the `[tool.octoci]` table of `pyproject.toml` there. Keys are the names
+   working folder, else the `[tool.octoci]` table of `pyproject.toml` there, else the same in
+   each folder above, up to the repository root (the folder holding `.git`; outside a
+   repository only the working folder is searched). Keys are the names
    below; relative paths in the file are relative to the file's folder;
 4. what the **build server** provides (column "Build server / emulator");
 5. the **default**.

@@ -8,7 +8,8 @@ Precedence, highest first (``docs/reference/configuration.md`` is generated from
 2. an environment variable (``OCTOCI_DEPLOY_TO=Dev,Test``; lists are comma-separated, booleans
    are ``true``/``false``/``1``/``0``/``yes``/``no``);
 3. the configuration file: ``--config PATH`` (or ``OCTOCI_CONFIG``), else ``octoci.toml`` in the
-   working folder, else the ``[tool.octoci]`` table of ``pyproject.toml`` there;
+   working folder, else the ``[tool.octoci]`` table of ``pyproject.toml`` there, else the same
+   in each folder above, up to the repository root;
 4. what the build server provides (its artifact folders; the version hook for the version);
 5. the built-in default (some commands have their own, e.g. ``poll_interval``).
 
@@ -51,6 +52,8 @@ __all__ = [
     "ResolvedConfig",
     "Setting",
     "Settings",
+    "config_search_description",
+    "config_search_folders",
     "find_config_file",
     "load_config_file",
     "resolve_config",
@@ -212,8 +215,9 @@ def _row(name: str, value: Any, source: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------- the file
 def find_config_file(cwd: Path, env: Mapping[str, str], explicit: Path | None) -> Path | None:
-    """The configuration file: ``explicit``, ``OCTOCI_CONFIG``, ``octoci.toml``, or a
-    ``pyproject.toml`` with a ``[tool.octoci]`` table (all relative to ``cwd``)."""
+    """The configuration file: ``explicit``, ``OCTOCI_CONFIG`` (both relative to ``cwd``), else
+    the nearest ``octoci.toml`` or ``pyproject.toml`` with a ``[tool.octoci]`` table in ``cwd``
+    or a folder above it, up to the repository root (:func:`config_search_folders`)."""
     named = explicit or (
         Path(env["OCTOCI_CONFIG"]) if env.get("OCTOCI_CONFIG", "").strip() else None
     )
@@ -222,17 +226,35 @@ def find_config_file(cwd: Path, env: Mapping[str, str], explicit: Path | None) -
         if not path.is_file():
             raise InputError(f"the configuration file {path} does not exist")
         return path
-    candidate = cwd / CONFIG_FILE
-    if candidate.is_file():
-        return candidate
-    pyproject = cwd / "pyproject.toml"
-    if (
-        pyproject.is_file()
-        and "tool" in _read_toml(pyproject)
-        and "octoci" in _read_toml(pyproject).get("tool", {})
-    ):
-        return pyproject
+    for folder in config_search_folders(cwd):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and "octoci" in _read_toml(pyproject).get("tool", {}):
+            return pyproject
     return None
+
+
+def config_search_folders(cwd: Path) -> list[Path]:
+    """The folders searched for a configuration file, nearest first: ``cwd`` and each folder
+    above it up to the repository root (the nearest folder holding ``.git``: a checkout's
+    folder or a worktree's file). Outside a repository only ``cwd``: a file in a home folder
+    above it belongs to no build."""
+    folders: list[Path] = []
+    for folder in [cwd, *cwd.parents]:
+        folders.append(folder)
+        if (folder / ".git").exists():
+            return folders
+    return [cwd]
+
+
+def config_search_description(cwd: Path) -> str:
+    """Where :func:`find_config_file` looked, for an error that found nothing there:
+    ``no octoci.toml (or pyproject.toml with [tool.octoci]) in /repo/app or /repo``."""
+    folders = config_search_folders(cwd)
+    where = str(folders[0]) if len(folders) == 1 else f"{folders[0]} up to {folders[-1]}"
+    return f"no {CONFIG_FILE} (or pyproject.toml with [tool.octoci]) in {where}"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -7,11 +7,12 @@ repository it returns empty build information and the core warns, so every comma
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from octoci.git import Repository
 from octoci.model import BuildInformation
-from octoci.server import CIServer
+from octoci.server import AnnotationLevel, CIServer
 
 __all__ = ["LocalServer"]
 
@@ -27,6 +28,60 @@ class LocalServer(CIServer):
 
     name = "local"
     display_name = "Local"
+    quiet = False
+    """``octoci --quiet``: no headings, warnings, outputs or summary (errors and the final
+    result line only; the outputs of the local adapter are for people, no later step reads them)."""
+
+    @property
+    def on_terminal(self) -> bool:
+        """Writing to a terminal outside CI: there the summary is aligned text and the outputs
+        one line (a log keeps the plain ``octoci output`` lines scripts may grep)."""
+        return self.stream.isatty() and not self.env.get("CI")
+
+    def set_outputs(self, outputs: Mapping[str, str]) -> None:
+        """The outputs: one line on a terminal, else a line each."""
+        if self.quiet:
+            return
+        if not self.on_terminal:
+            super().set_outputs(outputs)
+        elif outputs:
+            from octoci.reporting import outputs_line
+
+            self.write(outputs_line(outputs))
+
+    def add_summary(self, markdown: str) -> None:
+        """The job summary: aligned text on a terminal, else the Markdown as it is."""
+        if self.quiet:
+            return
+        if not self.on_terminal:
+            super().add_summary(markdown)
+            return
+        from octoci.reporting import summary_as_text
+
+        for line in summary_as_text(markdown).rstrip("\n").splitlines():
+            self.write(line)
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        """A phase heading (none with ``--quiet``)."""
+        if self.quiet:
+            yield
+            return
+        with super().group(title):
+            yield
+
+    def annotate(
+        self,
+        level: AnnotationLevel,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        """A warning or notice as a log line (only errors with ``--quiet``)."""
+        if self.quiet and level != "error":
+            return
+        super().annotate(level, message, file=file, line=line)
 
     @classmethod
     def detect(cls, env: Mapping[str, str]) -> bool:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+import shlex
+from collections.abc import Mapping, Sequence
 
 from octoci.files import display_path
 from octoci.model import Deployment, RunReport
 
-__all__ = ["FINAL_TASK_STATES", "format_size", "report_outputs", "report_summary"]
+__all__ = [
+    "FINAL_TASK_STATES",
+    "format_size",
+    "outputs_line",
+    "report_outputs",
+    "report_summary",
+    "summary_as_text",
+]
 
 
 def format_size(size: int) -> str:
@@ -135,3 +144,54 @@ def report_summary(report: RunReport) -> str | None:
     if not sections:
         return None
     return "### Octopus Deploy\n\n" + "\n\n".join(sections) + "\n"
+
+
+# ---------------------------------------------------------------------------------- terminal
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)")
+_SEPARATOR_ROW = re.compile(r"^\|(\s*:?-+:?\s*\|)+$")
+
+
+def summary_as_text(markdown: str) -> str:
+    """The job summary (the Markdown :func:`report_summary` and plugins write) as plain text for a
+    terminal: headings as lines, tables with aligned columns (a link's address at the end of
+    its row), links in text as ``text (address)``, the rest as it is."""
+    lines: list[str] = []
+    table: list[list[str]] = []
+    for line in markdown.rstrip("\n").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("|") and stripped.endswith("|"):
+            if not _SEPARATOR_ROW.match(stripped.replace(" ", "")):
+                table.append(_table_cells(stripped))
+            continue
+        if table:
+            lines.extend(_aligned(table))
+            table = []
+        heading = stripped.lstrip("#")
+        if stripped.startswith("#") and heading.startswith(" "):
+            lines.append(heading.strip())
+        else:
+            lines.append(_LINK.sub(r"\1 (\2)", line))
+    lines.extend(_aligned(table))
+    return "\n".join(lines) + "\n"
+
+
+def _table_cells(row: str) -> list[str]:
+    """One table row's cells, unescaped; the row's link addresses as a last cell."""
+    cells = [c.strip().replace("\x00", "|") for c in row.replace("\\|", "\x00")[1:-1].split("|")]
+    addresses = [m.group(2) for c in cells for m in _LINK.finditer(c)]
+    cells = [_LINK.sub(r"\1", c) for c in cells]
+    return [*cells, *addresses]
+
+
+def _aligned(rows: list[list[str]]) -> list[str]:
+    widths = [
+        max(len(r[i]) if i < len(r) else 0 for r in rows)
+        for i in range(max(map(len, rows), default=0))
+    ]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in rows]
+
+
+def outputs_line(outputs: Mapping[str, str]) -> str:
+    """The output variables as one line for a terminal: ``outputs: release_version=1.2.3 ...``
+    (a value with spaces or quotes quoted as a shell would)."""
+    return "outputs: " + " ".join(f"{name}={shlex.quote(value)}" for name, value in outputs.items())

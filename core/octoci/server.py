@@ -163,6 +163,12 @@ class CIServer(ABC):
         """Make ``value`` available to later steps as ``name`` (default: a log line)."""
         self.write(f"octoci output {name}={value}")
 
+    def set_outputs(self, outputs: Mapping[str, str]) -> None:
+        """Hand a run's output variables over at once (default: :meth:`set_output` for each;
+        the local adapter shows them as one line on a terminal)."""
+        for name, value in outputs.items():
+            self.set_output(name, value)
+
     def export_variable(self, name: str, value: str, *, secret: bool) -> bool:
         """Make ``value`` the environment variable ``name`` of the later steps of this job, as
         Octopus's login action does with ``OCTOPUS_URL`` and ``OCTOPUS_ACCESS_TOKEN``; ``True``

@@ -102,6 +102,10 @@ class OctociGroup(click.Group):
 @click.group(cls=OctociGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="octoci", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.option("-q", "--quiet", is_flag=True, help="Show only errors and the final result line.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show details (debug logging) without tracebacks."
+)
 @click.option(
     "--no-plugins", is_flag=True, help="Load no third-party plugins (entry points of group octoci)."
 )
@@ -234,6 +238,9 @@ def _invoke(
 ) -> int:
     """Run the command line and turn whatever ends it into an exit code and one error line."""
     try:
+        instruction = state.env.get(COMPLETE_VAR, "")
+        if instruction:
+            return _shell_complete(instruction, state)
         cli.main(args=list(args), prog_name="octoci", standalone_mode=False, obj=state)
     except OctociError as exc:
         return _fail(err, str(exc), exc.exit_code, debug, redactor)
@@ -255,6 +262,33 @@ def _invoke(
             redactor,
         )
     return state.exit_code
+
+
+#: The variable a shell's completion script sets to ask for completions (click's convention).
+COMPLETE_VAR = "_OCTOCI_COMPLETE"
+
+
+def _shell_complete(instruction: str, state: AppState) -> int:
+    """Answer a completion request (``bash_source``, ``zsh_complete``, ``powershell_source``...)
+    with click's completion classes, written as text through the redacting stream.
+
+    click's own handler writes bytes to ``sys.stdout``, which here is the redacting text stream
+    (the TypeError users saw). The words being completed come from ``COMP_WORDS`` and
+    ``COMP_CWORD``, which click reads from the process environment.
+    """
+    from click.shell_completion import get_completion_class
+
+    shell, _, action = instruction.partition("_")
+    completion_class = get_completion_class(shell)
+    if completion_class is None or action not in ("source", "complete"):
+        raise click.UsageError(
+            f"{COMPLETE_VAR}={instruction} is not a completion request; use SHELL_source or "
+            "SHELL_complete with SHELL one of bash, zsh, fish, powershell"
+        )
+    completion = completion_class(cli, {"obj": state}, "octoci", COMPLETE_VAR)
+    text = completion.source() if action == "source" else completion.complete() + "\n"
+    state.stdout.write(text)
+    return 0
 
 
 def _click_message(exc: click.ClickException) -> str:

@@ -210,7 +210,9 @@ def make_reporter(state: AppState, as_json: bool) -> Reporter:
     from octoci.steps.reporter import Reporter
 
     def say(line: str) -> None:
-        if as_json:
+        if state.quiet:  # only the final result line, shown at hand-over (AppState.last_result)
+            state.last_result = line
+        elif as_json:
             state.stderr.write(state.redactor(f"octoci: {line}") + "\n")
             state.stderr.flush()
         else:

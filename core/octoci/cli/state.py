@@ -57,6 +57,12 @@ class AppState:
     """The code a command asked for with click's ``ctx.exit(code)``."""
     report: RunReport | None = None
     """What the command handed to the build server (:meth:`record_report`)."""
+    quiet: bool = False
+    """``--quiet``: errors and the final result line only."""
+    verbose: bool = False
+    """``--verbose``: debug logging, without the tracebacks ``--debug`` adds."""
+    last_result: str | None = None
+    """With ``--quiet``: the latest result line, shown when the command hands over its report."""
 
     @property
     def plugin_manager(self) -> OctociPluginManager:
@@ -94,6 +100,10 @@ class AppState:
             # octoci's output masks them too. Then the adapter masks every secret of the run,
             # since it writes its protocol unredacted, and the CI is told to mask them.
             self.redactor.add(server.redact.secrets)
+            from octoci.local import LocalServer
+
+            if isinstance(server, LocalServer):
+                server.quiet = self.quiet
             for secret in self.redactor.secrets:
                 server.mask(secret)
             self._server = server
@@ -124,8 +134,13 @@ class AppState:
 
     def record_report(self, report: RunReport) -> None:
         """Keep ``report``, what the command hands to the build server, for
-        ``octoci_run_finished`` (the last one wins when a command hands over several)."""
+        ``octoci_run_finished`` (the last one wins when a command hands over several); with
+        ``--quiet`` the final result line goes out now."""
         self.report = report
+        if self.last_result is not None:
+            self.echo(self.last_result)
+            self.stdout.flush()
+            self.last_result = None
 
     def finish(self, exit_code: int) -> None:
         """The run is over: call ``octoci_run_finished`` when a command ran, with its report (or
@@ -169,6 +184,18 @@ def _unused_name(pm: OctociPluginManager, plugin: object) -> str | None:
     return None if pm.has_plugin(name) or pm.is_blocked(name) else str(name)
 
 
+def _apply_verbosity(state: AppState, root: click.Context) -> None:
+    """``--quiet`` / ``--verbose`` (``--debug`` implies verbose): the state and the log level."""
+    state.quiet = bool(root.params.get("quiet")) or state.quiet
+    state.verbose = bool(root.params.get("verbose") or root.params.get("debug")) or state.verbose
+    if state.quiet and state.verbose:
+        raise click.UsageError("--quiet and --verbose (or --debug) cannot be used together")
+    if state.quiet:
+        log.setLevel(logging.ERROR)
+    elif state.verbose:
+        log.setLevel(logging.DEBUG)
+
+
 def get_state(ctx: click.Context) -> AppState:
     """The run's :class:`AppState`, with the root group's options applied once."""
     root = ctx.find_root()
@@ -180,5 +207,6 @@ def get_state(ctx: click.Context) -> AppState:
         state.no_plugins = bool(params.get("no_plugins")) or state.no_plugins
         state.disabled_plugins = tuple(params.get("disabled_plugins") or ())
         state.server_name = params.get("server") or state.server_name
+        _apply_verbosity(state, root)
         state.options_applied = True
     return state

@@ -81,7 +81,7 @@ def _fetch_signature(
     try:
         answer = connection.get_json(path, what=f"requesting the delta signature for {label}")
     except OctopusNotFoundError:
-        log.info("%s: no earlier version in Octopus to build a delta against", label)
+        log.debug("%s: no earlier version in Octopus to build a delta against", label)
         return None
     except (OctopusApiError, OctopusConnectionError) as exc:
         log.warning("%s: no delta signature (%s); pushing the whole file", label, exc)

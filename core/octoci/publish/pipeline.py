@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from octoci.config import ResolvedConfig
+from octoci.config import ResolvedConfig, config_search_description
 from octoci.errors import InputError, OctociError
 from octoci.model import BuildInformation, CaptureOptions, PackageSpec, RunReport
 from octoci.octopus.buildinfo import with_branch
@@ -195,6 +195,7 @@ def plan_publish(
             "nothing to publish: configure packages ([[packages]] in octoci.toml, or "
             "--package-id with --base-path), pass --package-file, or put package files in "
             "the artifact folders (--artifact-path)"
+            + ("" if config.config_file else f"; {config_search_description(config.base_dir)}")
         )
     seen: dict[str, str] = {}
     for package_id, source in [(j.plan.spec.id, str(j.plan.spec.base_path)) for j in jobs] + [

@@ -96,8 +96,7 @@ class Reporter:
             self.on_hand_over(report)
         outputs: dict[str, str] = dict(self.plugins.outputs(report)) if self.plugins else {}
         outputs.update(extra or {})
-        for name, value in outputs.items():
-            self.server.set_output(name, value)
+        self.server.set_outputs(outputs)
         summary = self.plugins.summary(report) if self.plugins else None
         if summary:
             self.server.add_summary(summary)
