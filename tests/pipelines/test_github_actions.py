@@ -82,4 +82,4 @@ def test_the_example_workflow_publishes_and_the_next_step_reads_the_release(
     assert states == ["Success"]
     assert outputs["octopus"]["release_version"] == version
     assert outputs["octopus"]["deployment_states"] == "Dev=Success"
-    assert results[-1].stdout.strip() == f"Released {version}"
+    assert results[-1].stdout.strip() == f"Released {version} (Dev=Success)"
