@@ -6,12 +6,21 @@ step reads ``$(octopus.release_version)``, the named step's output."""
 
 from __future__ import annotations
 
+import pytest
+
 from octoci.local_octopus import LocalOctopus
 from octoci.testing.pipelines import AZURE_BASH, AZURE_MACRO, azure_variables, substitute
 
-from .conftest import PIPELINES, PipelineJobFactory, load_yaml, released_and_deployed
+from .conftest import (
+    PIPELINES,
+    PipelineJobFactory,
+    installs_octoci,
+    load_yaml,
+    released_and_deployed,
+)
 
 
+@pytest.mark.slow  # ~6 s: the build-changes API's retries before the git fallback
 def test_the_example_publishes_and_the_next_step_reads_the_output_variable(
     pipeline_job: PipelineJobFactory, octopus_emulator: LocalOctopus
 ) -> None:
@@ -24,7 +33,7 @@ def test_the_example_publishes_and_the_next_step_reads_the_output_variable(
     }
     results = []
     for step in pipeline["steps"]:
-        if "script" not in step or step["script"].startswith("pip install"):
+        if "script" not in step or installs_octoci(step["script"]):
             continue
         env = {k: substitute(str(v), AZURE_MACRO, macros) for k, v in step.get("env", {}).items()}
         result = job.run(substitute(step["script"], AZURE_MACRO, macros), shell=AZURE_BASH, env=env)

@@ -10,7 +10,13 @@ from octoci.local_octopus import LocalOctopus
 from octoci.testing.pipelines import CIRCLECI_BASH, CIRCLECI_PARAMETER, substitute
 
 from ..conftest import git
-from .conftest import PIPELINES, PipelineJobFactory, load_yaml, released_and_deployed
+from .conftest import (
+    PIPELINES,
+    PipelineJobFactory,
+    installs_octoci,
+    load_yaml,
+    released_and_deployed,
+)
 
 
 def test_the_example_publishes_the_pushed_commits_and_the_next_step_reads_bash_env(
@@ -34,7 +40,7 @@ def test_the_example_publishes_the_pushed_commits_and_the_next_step_reads_bash_e
             continue  # checkout: the workspace is the checkout
         run = step["run"]
         command = run if isinstance(run, str) else run["command"]
-        if command.startswith("pip install"):
+        if installs_octoci(command):
             continue
         result = job.run(command, shell=CIRCLECI_BASH, env={**environment, **context})
         assert result.exit_code == 0, result.output

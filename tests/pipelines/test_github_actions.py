@@ -27,6 +27,7 @@ from .conftest import (
     ROOT,
     PipelineJobFactory,
     id_token,
+    installs_octoci,
     load_yaml,
     released_and_deployed,
 )
@@ -60,7 +61,7 @@ def run_github_steps(
     }
     output_file = Path(job.env["GITHUB_OUTPUT"])
     for step in steps:
-        if "run" not in step or step["run"].startswith("pip install"):
+        if "run" not in step or installs_octoci(step["run"]):
             continue
         if "if" in step and not _condition(step["if"], context):
             continue
