@@ -46,9 +46,9 @@ from octoci.testing.ci_output import CIMessage, parse_ci_output
 from octoci.testing.recorded_env import RecordedEnvironment, find_recording
 
 __all__ = [
+    "API_VARIABLES",
     "AZURE_BASH",
     "AZURE_MACRO",
-    "API_VARIABLES",
     "BASH_SCRIPT",
     "CIRCLECI_BASH",
     "CIRCLECI_PARAMETER",
