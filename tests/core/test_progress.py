@@ -263,3 +263,78 @@ def test_a_ci_log_on_a_terminal_gets_no_control_character(
     text = terminal.text()
     assert code == 0, text
     assert not CONTROL.search(text + out), repr(text)
+
+
+# ---------------------------------------------------------------------------- waiting
+HELD_SEED = {
+    "tasks": {"hold": True},  # a deployment stays queued until the test lets it go
+    "environments": ["Dev"],
+    "lifecycles": [{"name": "Flat", "phases": [{"name": "All", "optional": ["Dev"]}]}],
+    "projects": [{"name": "Shop", "lifecycle": "Flat", "packages": ["Shop.Web"]}],
+}
+
+
+@pytest.fixture
+def queued_task(tmp_path: Path) -> Iterator[tuple[Emulator, str]]:
+    """An emulator with one deployment task that stays queued: ``(emulator, task id)``."""
+    from octoci.testing.emulator import start_emulator
+
+    emulator = start_emulator(HELD_SEED)
+    try:
+        _package(tmp_path, "Shop.Web.1.0.0.zip", b"shop" * 1000)
+        for args in (
+            ("push", "Shop.Web.1.0.0.zip"),
+            ("release", "create", "--project", "Shop", "--version", "1.0.0"),
+            (
+                "release",
+                "deploy",
+                "--project",
+                "Shop",
+                "--version",
+                "1.0.0",
+                "--environment",
+                "Dev",
+            ),
+        ):
+            code, _ = _octoci_on(io.StringIO(), emulator, tmp_path, *args)
+            assert code == 0, args
+        (task,) = emulator.documents("task")
+        yield emulator, str(task["Id"])
+    finally:
+        emulator.stop()
+
+
+def test_waiting_in_a_ci_log_prints_a_heartbeat(
+    queued_task: tuple[Emulator, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every HEARTBEAT_SECONDS without output (30 s; 0.3 s here), one plain line."""
+    from octoci.steps import wait
+
+    monkeypatch.setattr(wait, "HEARTBEAT_SECONDS", 0.3)
+    emulator, task_id = queued_task
+    stderr = io.StringIO()
+    code, out = _octoci_on(
+        stderr, emulator, tmp_path, "task", "wait", task_id, "--poll-interval", "0.5",
+        "--timeout", "1.6", CI="true",
+    )  # fmt: skip
+    assert code == 4, stderr.getvalue()
+    beats = [line for line in out.splitlines() if line.startswith("still waiting after")]
+    assert 3 <= len(beats) <= 7, out
+    assert beats[0].endswith("Queued")
+    assert not CONTROL.search(out + stderr.getvalue())
+
+
+def test_waiting_on_a_terminal_redraws_every_second(
+    queued_task: tuple[Emulator, str], terminal: Terminal, tmp_path: Path
+) -> None:
+    emulator, task_id = queued_task
+    code, out = _octoci_on(
+        terminal.stream, emulator, tmp_path, "task", "wait", task_id, "--poll-interval", "10",
+        "--timeout", "2.5",
+    )  # fmt: skip
+    text = terminal.text()
+    assert code == 4, text
+    # Three seconds' redraws between two polls ten seconds apart.
+    for waited in ("waiting 1 s: ", "waiting 2 s: "):
+        assert f"\r{waited}" in text, repr(text)
+    assert "still waiting" not in out
