@@ -75,7 +75,7 @@ def wait_for(
         while True:
             now = time.monotonic()
             states = ", ".join(f"{_label(d)} {d.state or 'Queued'}" for d in latest.values())
-            waited = format_duration(now - started)
+            waited = format_duration(int(now - started))  # whole seconds waited, rounded down
             if reporter.live is not None:
                 reporter.status(f"waiting {waited}: {states}")
             elif now - said[0] >= HEARTBEAT_SECONDS:
