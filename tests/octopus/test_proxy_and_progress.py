@@ -243,7 +243,7 @@ def test_plain_lines_in_ci_logs_at_the_interval() -> None:
     progress.finish(transfer)
     lines = stream.getvalue().splitlines()
     assert lines == [
-        "octoci: A.1.0.0.zip: 75% of 4.0 MiB sent (256.0 KiB/s)",
+        "octoci: A.1.0.0.zip: 75% of 4.0 MiB sent (256.0 KiB/s, about 4 s left)",
         "octoci: A.1.0.0.zip: 100% of 4.0 MiB sent (256.0 KiB/s)",
     ]
     assert "\r" not in stream.getvalue()

@@ -30,7 +30,7 @@ import mmap
 import struct
 import threading
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -435,14 +435,26 @@ class _Walk:
             self._check_limit(position)
         return False
 
-    def run(self, read_buffer: int) -> None:
-        """Walk every probe of the schedule, writing commands; then the trailing literal."""
+    def run(self, read_buffer: int, on_scanned: Callable[[int], None] | None = None) -> None:
+        """Walk every probe of the schedule, writing commands; then the trailing literal.
+
+        :param on_scanned: told how many more bytes of the file were decided, segment by segment.
+        """
         index = self.index
         lengths = index.lengths
         size = self.source.size
+        reported = 0
+
+        def scanned(upto: int) -> None:
+            nonlocal reported
+            if on_scanned is not None and upto > reported:
+                on_scanned(upto - reported)
+                reported = upto
+
         if lengths:
             self.index_max = max(lengths)
             for first, last, window in schedule(size, max(lengths), min(lengths), read_buffer):
+                scanned(min(first, size))
                 position = max(first, self.last)
                 probing = position == self.last
                 while position <= last:
@@ -460,6 +472,7 @@ class _Walk:
             self.writer.data(self._read_literal, self.last, size - self.last)
             self.literal_bytes += size - self.last
         self.writer.flush()
+        scanned(size)
         if self.limit is not None and self.writer.written > self.limit:
             raise DeltaTooLargeError(self.limit, size)
 
@@ -472,6 +485,7 @@ def build_delta(
     limit: int | None = None,
     engine: str = "auto",
     read_buffer: int = READ_BUFFER,
+    on_scanned: Callable[[int], None] | None = None,
 ) -> DeltaStats:
     """Write the Octodiff delta that turns the signature's basis file into ``new_file``.
 
@@ -484,6 +498,8 @@ def build_delta(
         cost a full build.
     :param engine: ``numpy`` (vectorised scan), ``python`` (per-byte fallback) or ``auto``.
     :param read_buffer: upstream's buffer size; only tests change it, to exercise tails.
+    :param on_scanned: told the bytes of ``new_file`` scanned so far, a read buffer at a time
+        (for a progress display); they add up to its size.
     """
     if engine == "auto":
         engine = "numpy" if numpy_available() else "python"
@@ -508,7 +524,7 @@ def build_delta(
     try:
         with new_file.open("rb") as scan, new_file.open("rb") as literal:
             walk = _Walk(_Source(scan, size), literal, index, scanner, writer, limit)
-            walk.run(read_buffer)
+            walk.run(read_buffer, on_scanned)
     except BaseException:
         stop.set()
         raise

@@ -2,7 +2,11 @@
 
 Retry policy (within :attr:`OctopusSettings.retry_budget` seconds in total per operation):
 
-* a connection that could not be opened is always retried: nothing reached the server;
+* a connection that could not be opened is always retried: nothing reached the server. Until
+  the server has answered once, though, such retries (refused, an unknown host name, a connect
+  timeout) stop after :data:`UNREACHABLE_BUDGET` seconds: nothing listening at the address is
+  almost always a wrong URL or a server that is down, and 104 s of retries only hide that. Once
+  it has answered, a refused connection is a restart and gets the whole budget;
 * 429 and 503 are retried, waiting ``Retry-After`` when the server gives one: Octopus did not act;
 * read timeouts, dropped connections and 500/502/504 are retried only for idempotent requests
   (GET). For a POST they are *ambiguous* (the server may have acted) and are raised so that the
@@ -53,6 +57,9 @@ EXECUTIONS_API_VERSION = (2022, 3, 5512)
 #: A token is renewed this long before it expires (Octopus's own C# client uses 30 s).
 TOKEN_RENEW_SECONDS = 60.0
 _TAKE_ALL = 2147483647
+#: Seconds of retries for a server that has never answered and cannot be connected to (a few
+#: attempts: enough for a server that is just starting, short of hiding a wrong address).
+UNREACHABLE_BUDGET = 10.0
 
 #: ``() -> (access_token, expires_at)``, ``expires_at`` on the :func:`time.monotonic` clock.
 TokenSource = Callable[[], tuple[str, float]]
@@ -159,6 +166,9 @@ class Connection:
         self._space: tuple[str | None, str] | None = None
         # Re-entrant: resolving the space reads the root document, both under this lock.
         self._lock = threading.RLock()
+        # Whether the server ever answered: until then, a connection that cannot be opened
+        # fails fast (UNREACHABLE_BUDGET) rather than after the whole retry budget.
+        self._answered = False
         self.session = self._make_session()
         # ``anonymous`` connections only make unauthenticated calls (OIDC discovery and exchange).
         if not (anonymous or settings.api_key or settings.access_token or token_source):
@@ -332,7 +342,9 @@ class Connection:
                 ) from None
             except requests.exceptions.RequestException as exc:
                 safe = _never_sent(exc)
-                problem = _reason(exc)
+                problem = _unreachable(exc) or _reason(exc)
+                if safe and not self._answered:
+                    budget = min(budget, UNREACHABLE_BUDGET)
                 if not (safe or idempotent):
                     raise OctopusConnectionError(
                         self.redact(
@@ -342,6 +354,8 @@ class Connection:
                         ambiguous=True,
                     ) from None
             else:
+                self._answered = True
+                budget = self.settings.retry_budget
                 if response.status_code in accepted:
                     return response
                 status = response.status_code
@@ -603,6 +617,22 @@ def _never_sent(exc: requests.exceptions.RequestException) -> bool:
         inner = getattr(reason, "reason", reason)
         return isinstance(inner, urllib3.exceptions.NewConnectionError | ConnectionRefusedError)
     return False
+
+
+def _unreachable(exc: requests.exceptions.RequestException) -> str:
+    """Why no connection could be opened, in words (``""`` for other failures): the raw
+    urllib3 text ("NewConnectionError: Failed to establish ...") says it poorly."""
+    inner: object = exc.args[0] if exc.args else None
+    inner = getattr(inner, "reason", inner)
+    if isinstance(inner, urllib3.exceptions.NameResolutionError):
+        return "the host name is not known (DNS lookup failed)"
+    refused = isinstance(inner, ConnectionRefusedError) or (
+        isinstance(inner, urllib3.exceptions.NewConnectionError)
+        and isinstance(inner.__cause__ or inner.__context__, ConnectionRefusedError)
+    )
+    if refused:
+        return "connection refused: nothing is listening at that address and port"
+    return ""
 
 
 def _reason(exc: BaseException) -> str:

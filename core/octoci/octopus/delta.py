@@ -37,6 +37,7 @@ from urllib.parse import quote
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import OctopusApiError, OctopusConnectionError, OctopusNotFoundError
 from octoci.octopus.multipart import FileState, MultipartFile, check_unchanged
+from octoci.octopus.progress import Phase
 from octoci.package_names import PackageName
 
 __all__ = ["NOT_WORTH_IT", "DeltaUpload", "push_delta"]
@@ -117,6 +118,7 @@ def push_delta(
     params: Mapping[str, str],
     on_progress: Callable[[int], None] | None = None,
     expected: FileState | None = None,
+    on_phase: Callable[[Phase], None] | None = None,
 ) -> DeltaUpload | None:
     """Push ``path`` as a delta against the nearest earlier version, if that is worth it.
 
@@ -126,6 +128,9 @@ def push_delta(
 
     :param params: the upload's overwrite parameters (``overwriteMode`` or legacy ``replace``).
     :param expected: the file's state when it was checked (default: now).
+    :param on_phase: told each phase as it begins (the signature's download, the scan, the
+        delta's upload and Octopus applying it); ``on_progress`` then counts that phase's bytes
+        (scanned, then sent).
     :raises FileChangedError: the file changed while the delta was built from it (nothing sent).
     """
     from octoci.octodiff import DeltaTooLargeError, OctodiffError, build_delta, parse_signature
@@ -136,7 +141,13 @@ def push_delta(
         return None
     expected = expected if expected is not None else FileState.of(path)
     size = expected.size
+
+    def enter(phase: Phase) -> None:
+        if on_phase is not None:
+            on_phase(phase)
+
     started = time.monotonic()
+    enter(Phase("downloading the delta signature"))
     fetched = _fetch_signature(connection, name, label)
     if fetched is None:
         return None
@@ -147,6 +158,7 @@ def push_delta(
     delta_path = Path(temporary)
     try:
         started = time.monotonic()
+        enter(Phase(f"computing the delta against {base_version}", size, unit="scanned"))
         try:
             with delta_path.open("w+b") as out:
                 stats = build_delta(
@@ -154,6 +166,7 @@ def push_delta(
                     parse_signature(signature_bytes),
                     out,
                     limit=int(size * NOT_WORTH_IT),
+                    on_scanned=on_progress,
                 )
         except DeltaTooLargeError:
             log.info(
@@ -179,6 +192,13 @@ def push_delta(
             timings["delta"],
         )
         started = time.monotonic()
+        enter(
+            Phase(
+                f"delta against {base_version}",
+                stats.delta_size,
+                waiting=f"Octopus is applying the delta against {base_version}",
+            )
+        )
         body = MultipartFile(delta_path, filename=name.filename, on_progress=on_progress)
         try:
             response = connection.request(

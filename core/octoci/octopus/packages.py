@@ -46,7 +46,7 @@ from octoci.octopus.errors import (
     PackageConflictError,
 )
 from octoci.octopus.multipart import FileChangedError, FileState, MultipartFile, check_unchanged
-from octoci.octopus.progress import Progress
+from octoci.octopus.progress import Phase, Progress
 from octoci.package_names import (
     PackageName,
     canonical_version,
@@ -322,6 +322,11 @@ def push_package(
         if progress is not None and transfer is not None:
             progress.advance(transfer, count)
 
+    def entered(phase: Phase) -> None:
+        # The delta's phases (signature, scan, upload, Octopus applying it), each counted anew.
+        if progress is not None and transfer is not None:
+            progress.enter(transfer, phase)
+
     def result(outcome: PackageOutcome, **details: Any) -> Package:
         return Package(path, name.id, name.version, size, outcome=outcome, **details)
 
@@ -390,7 +395,13 @@ def push_package(
 
             try:
                 uploaded = push_delta(
-                    connection, path, name, params=params, on_progress=sent, expected=expected
+                    connection,
+                    path,
+                    name,
+                    params=params,
+                    on_progress=sent,
+                    expected=expected,
+                    on_phase=entered,
                 )
             except FileChangedError as exc:
                 raise _file_error(what, path, exc) from None

@@ -1,11 +1,20 @@
-"""Upload progress: a live bar on a terminal, periodic plain lines in CI logs.
+"""Progress of long work: a live line on a terminal, periodic plain lines in CI logs.
 
-A CI log is not a terminal: carriage-return bars become thousands of lines there, so without a
-terminal a line is written at most every ``interval`` seconds per file (and one at the end).
+A transfer moves through *phases*: a whole-file upload is one; a delta upload downloads the
+signature, scans the file (computing the delta), uploads the delta and waits while Octopus
+applies it. Each phase has its own byte count (``total`` 0: no count, such as a download), so
+the display never sits at "0 % 5 B/s" while the real work is elsewhere.
+
+On a terminal the line is redrawn in place at most :data:`REDRAW_SECONDS` apart, with a smoothed
+rate and the time left. A CI log is not a terminal: carriage-return redraws become thousands of
+lines (or one unreadable one) there, so without a terminal a plain line is written at most every
+``interval`` seconds per file (and one at the end of a file that took longer than that), and
+never a control character.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -14,23 +23,102 @@ from typing import TextIO
 
 from octoci.reporting import format_size
 
-__all__ = ["Progress", "Transfer"]
+__all__ = ["REDRAW_SECONDS", "Phase", "Progress", "Transfer", "format_duration"]
+
+#: A terminal line is redrawn at most this often (10 times a second).
+REDRAW_SECONDS = 0.1
+#: The rate is an average over about this many seconds, so the time left does not jump about.
+RATE_SECONDS = 3.0
+#: The rate is sampled at most this often (a new sample over a shorter time is mostly noise).
+_SAMPLE_SECONDS = 0.25
+
+
+def format_duration(seconds: float) -> str:
+    """A duration for people: ``45 s``, ``3 min 05 s``, ``1 h 02 min``."""
+    whole = max(0, math.ceil(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A step of a transfer: what is being done, how many bytes it counts, and what the
+    transfer waits for once they are all counted."""
+
+    label: str
+    """``computing the delta against 1.0.0``; ``""``: the file's own upload."""
+    total: int = 0
+    """The bytes this phase counts (0: it counts none, such as a download)."""
+    unit: str = "sent"
+    """The word after the count: ``4.0 MiB sent``, ``120.0 MiB scanned``."""
+    waiting: str = "waiting for Octopus to store it"
+    """Shown once every byte is counted and the answer has not come yet."""
 
 
 @dataclass
 class Transfer:
-    """One file being sent."""
+    """One file being sent, in its current phase."""
 
     name: str
-    total: int
+    size: int
+    """The file's size (a phase may count another total: a delta's)."""
+    total: int = 0
     sent: int = 0
+    opened: float = 0.0
+    """When the transfer began (``started``: when its phase did)."""
     started: float = 0.0
     last_line: float = 0.0
     done: bool = False
+    phase: Phase = Phase("")
+    rate: float | None = None
+    """Bytes per second, smoothed (``None`` until the first sample)."""
+    _sampled_at: float = 0.0
+    _sampled: int = 0
+
+    def sample(self, now: float) -> None:
+        """Fold the bytes counted since the last sample into the smoothed rate."""
+        elapsed = now - self._sampled_at
+        if elapsed < _SAMPLE_SECONDS:
+            return
+        current = (self.sent - self._sampled) / elapsed
+        if self.rate is None:
+            self.rate = current
+        else:
+            # An exponential moving average over about RATE_SECONDS, whatever the sample spacing.
+            weight = 1 - math.exp(-elapsed / RATE_SECONDS)
+            self.rate += weight * (current - self.rate)
+        self._sampled_at, self._sampled = now, self.sent
+
+    def rate_now(self, now: float) -> float:
+        """The smoothed rate, or the average so far before the first sample."""
+        if self.rate is not None:
+            return self.rate
+        return self.sent / max(now - self.started, 1e-6)
+
+    def left(self, now: float) -> float | None:
+        """Seconds until the phase's bytes are all counted, at the current rate."""
+        rate = self.rate_now(now)
+        if not self.total or rate <= 0 or self.sent >= self.total:
+            return None
+        return (self.total - self.sent) / rate
+
+    def begin(self, phase: Phase, now: float) -> None:
+        """Start counting ``phase`` from zero."""
+        self.phase = phase
+        self.total = phase.total
+        self.sent = 0
+        self.started = self._sampled_at = now
+        self._sampled = 0
+        self.rate = None
 
 
 class Progress:
-    """Progress of concurrent uploads, written to ``stream``.
+    """Progress of concurrent transfers, written to ``stream``.
 
     Example::
 
@@ -54,31 +142,47 @@ class Progress:
         self._clock = clock
         self._lock = threading.Lock()
         self._transfers: list[Transfer] = []
-        self._last_draw = 0.0
+        self._last_draw = -math.inf
         self._drawn = False
 
     def start(self, name: str, total: int) -> Transfer:
-        """Begin reporting a file of ``total`` bytes."""
+        """Begin reporting a file of ``total`` bytes (its upload as the phase)."""
         now = self._clock()
-        transfer = Transfer(name, total, started=now, last_line=now)
+        transfer = Transfer(name, total, opened=now, last_line=now)
+        transfer.begin(Phase("", total), now)
         with self._lock:
             self._transfers.append(transfer)
         return transfer
 
     def restart(self, transfer: Transfer) -> None:
-        """The file is being sent again (a retry): count from zero."""
-        with self._lock:
-            transfer.sent = 0
+        """The whole file is being sent (again: a retry, or after a delta): count from zero."""
+        self.enter(transfer, Phase("", transfer.size))
 
-    def advance(self, transfer: Transfer, count: int) -> None:
-        """``count`` more bytes of ``transfer`` were handed to the network."""
+    def enter(self, transfer: Transfer, phase: Phase) -> None:
+        """``transfer`` moves on to ``phase``; shown at once on a terminal."""
         now = self._clock()
         with self._lock:
-            transfer.sent += count
+            transfer.begin(phase, now)
             if self.stream is None:
                 return
             if self.live:
-                if now - self._last_draw >= 0.1:
+                self._draw(now)
+            elif now - transfer.last_line >= self.interval:
+                # Only long work gets a line of its own: short phases would flood a log.
+                transfer.last_line = now
+                self._line(transfer, now)
+
+    def advance(self, transfer: Transfer, count: int) -> None:
+        """``count`` more bytes of ``transfer``'s phase were handled (sent, scanned)."""
+        now = self._clock()
+        with self._lock:
+            transfer.sent += count
+            transfer.sample(now)
+            if self.stream is None:
+                return
+            if self.live:
+                # The last byte changes what is shown (the wait for Octopus): drawn at once.
+                if now - self._last_draw >= REDRAW_SECONDS or transfer.sent >= transfer.total:
                     self._draw(now)
             elif now - transfer.last_line >= self.interval:
                 transfer.last_line = now
@@ -97,38 +201,57 @@ class Progress:
                     self.stream.write("\n")
                     self.stream.flush()
                     self._drawn = False
-            elif now - transfer.started >= self.interval:
+            elif now - transfer.opened >= self.interval:
                 # Short uploads need no progress line; the result line says enough.
                 self._line(transfer, now)
 
-    def _rate(self, transfer: Transfer, now: float) -> str:
-        elapsed = max(now - transfer.started, 1e-6)
-        return f"{format_size(int(transfer.sent / elapsed))}/s"
+    def _state(self, transfer: Transfer, now: float) -> str:
+        """``75% of 4.0 MiB sent (256.0 KiB/s, about 4 s left)``, or the phase's wait."""
+        phase = transfer.phase
+        if not transfer.total:
+            return f"{phase.label} ({format_duration(now - transfer.started)})"
+        if transfer.sent >= transfer.total and not transfer.done:
+            return phase.waiting
+        # A retried upload counts its bytes again until restart(); never show more than 100%.
+        percent = min(100, 100 * transfer.sent // transfer.total)
+        left = transfer.left(now)
+        rate = f"{format_size(int(transfer.rate_now(now)))}/s"
+        timing = f"{rate}, about {format_duration(left)} left" if left is not None else rate
+        label = f"{phase.label}: " if phase.label else ""
+        return f"{label}{percent}% of {format_size(transfer.total)} {phase.unit} ({timing})"
 
     def _line(self, transfer: Transfer, now: float) -> None:
         assert self.stream is not None
-        # A retried upload counts its bytes again until restart(); never show more than 100%.
-        percent = min(100, 100 * transfer.sent // transfer.total) if transfer.total else 100
-        self.stream.write(
-            f"octoci: {transfer.name}: {percent}% of {format_size(transfer.total)} sent "
-            f"({self._rate(transfer, now)})\n"
-        )
+        self.stream.write(f"octoci: {transfer.name}: {self._state(transfer, now)}\n")
         self.stream.flush()
 
     def _draw(self, now: float) -> None:
         assert self.stream is not None
         self._last_draw = now
-        total = sum(t.total for t in self._transfers) or 1
-        sent = min(sum(t.sent for t in self._transfers), total)
-        width = 30
-        filled = width * sent // total
         active = [t for t in self._transfers if not t.done]
-        label = active[0].name if len(active) == 1 else f"{len(self._transfers)} packages"
-        elapsed = max(now - min(t.started for t in self._transfers), 1e-6)
-        self.stream.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * sent // total:3d}% "
-            f"{format_size(sent)} of {format_size(total)} {format_size(int(sent / elapsed))}/s "
-            f"{label}\x1b[K"
-        )
+        single = active[0] if len(active) == 1 and len(self._transfers) == 1 else None
+        if single is not None and (single.phase.label or single.sent >= single.total):
+            # A phase of its own (signature, scan, the server's work): say which, not a bar.
+            text = f"{single.name}: {self._state(single, now)}"
+        else:
+            text = self._bar(now, active)
+        self.stream.write(f"\r{text}\x1b[K")
         self.stream.flush()
         self._drawn = True
+
+    def _bar(self, now: float, active: list[Transfer]) -> str:
+        """``[######....]  42% 4.2 MiB of 10.0 MiB 1.3 MiB/s ETA 5 s Acme.1.0.0.zip``."""
+        transfers = self._transfers
+        total = sum(t.total for t in transfers) or 1
+        sent = min(sum(min(t.sent, t.total) for t in transfers), total)
+        width = 30
+        filled = width * sent // total
+        label = active[0].name if len(active) == 1 else f"{len(transfers)} packages"
+        rate = sum(t.rate_now(now) for t in active)
+        left = [t.left(now) for t in active]
+        eta = max((s for s in left if s is not None), default=None)
+        timing = f"{format_size(int(rate))}/s" + (f" ETA {format_duration(eta)}" if eta else "")
+        return (
+            f"[{'#' * filled}{'.' * (width - filled)}] {100 * sent // total:3d}% "
+            f"{format_size(sent)} of {format_size(total)} {timing} {label}"
+        )

@@ -1,5 +1,10 @@
-"""Wait for server tasks: each state change as a line, a live status line on a terminal, the task
-logs with ``--progress``; the end state decides the exit code (3 failed, 4 timed out)."""
+"""Wait for server tasks: each state change as a line, the task logs with ``--progress``; the end
+state decides the exit code (3 failed, 4 timed out).
+
+Between polls a terminal's status line is redrawn every second (the time waited, each task's
+state); a CI log, where that line is not shown, gets a heartbeat line when nothing was written
+for :data:`HEARTBEAT_SECONDS` (CircleCI ends a step after 10 minutes without output, and a
+silent log looks hung)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from octoci.errors import OctociError
 from octoci.model import Deployment, RunReport
 from octoci.octopus.errors import TaskFailedError, TaskTimeoutError
 from octoci.octopus.links import task_url
+from octoci.octopus.progress import format_duration
 from octoci.octopus.tasks import (
     TaskLog,
     TaskState,
@@ -22,7 +28,12 @@ from octoci.octopus.tasks import (
 )
 from octoci.steps.plan import StepContext, StepFailed, count
 
-__all__ = ["Wait", "WaitOptions", "finish_deployments", "wait_for"]
+__all__ = ["HEARTBEAT_SECONDS", "Wait", "WaitOptions", "finish_deployments", "wait_for"]
+
+#: A CI log gets a "still waiting" line after this long without output.
+HEARTBEAT_SECONDS = 30.0
+#: A terminal's status line is redrawn this often while waiting.
+REDRAW_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -45,22 +56,36 @@ def wait_for(
     given = {d.task_id: d for d in deployments}
     latest = dict(given)
 
+    started = time.monotonic()
+    said = [started]  # when the log last got a line
+
+    def say(line: str) -> None:
+        said[0] = time.monotonic()
+        reporter.say(line)
+
     def changed(state: TaskState) -> None:
         known = given.get(state.id, Deployment(task_id=state.id))
         latest[state.id] = known.replace(state=state.state, interrupted=state.interrupted)
         # Named as the deployment was known before (task wait: by its id alone).
-        reporter.say(known.replace(state=state.state, interrupted=state.interrupted).state_line())
-
-    started = time.monotonic()
+        say(known.replace(state=state.state, interrupted=state.interrupted).state_line())
 
     def pause(seconds: float) -> None:
-        # Between polls: on a terminal, a status line with the time waited so far.
-        states = ", ".join(f"{_label(d)} {d.state or 'Queued'}" for d in latest.values())
-        reporter.status(f"waiting {time.monotonic() - started:.0f} s: {states}")
-        time.sleep(seconds)
+        # Between polls: a terminal's status line redrawn each second; a CI log's heartbeat.
+        end = time.monotonic() + seconds
+        while True:
+            now = time.monotonic()
+            states = ", ".join(f"{_label(d)} {d.state or 'Queued'}" for d in latest.values())
+            waited = format_duration(int(now - started))  # whole seconds waited, rounded down
+            if reporter.live is not None:
+                reporter.status(f"waiting {waited}: {states}")
+            elif now - said[0] >= HEARTBEAT_SECONDS:
+                say(f"still waiting after {waited}: {states}")
+            if now >= end:
+                return
+            time.sleep(min(REDRAW_SECONDS, HEARTBEAT_SECONDS, end - now))
 
     logs = (
-        [TaskLog(context.connection, d.task_id, reporter.say, _label(d)) for d in deployments]
+        [TaskLog(context.connection, d.task_id, say, _label(d)) for d in deployments]
         if options.logs
         else []
     )
