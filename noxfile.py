@@ -41,6 +41,7 @@ SERVER_EXTRAS = {
     "bitbucket_pipelines": "bitbucket",
     "circleci": "circleci",
     "continua_ci": "continua",
+    "gitea_actions": "gitea",
     "github_actions": "github",
     "gitlab_ci": "gitlab",
     "jenkins": "jenkins",

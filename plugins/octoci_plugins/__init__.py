@@ -16,6 +16,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "bitbucket_pipelines",
     "circleci",
     "continua_ci",
+    "gitea_actions",
     "github_actions",
     "gitlab_ci",
     "jenkins",
