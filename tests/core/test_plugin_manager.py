@@ -250,7 +250,9 @@ def test_entry_points_load_block_and_allow(monkeypatch: pytest.MonkeyPatch) -> N
             builtins=[], env={"OCTOCI_DISABLE_PLUGINS": "kestrel"}
         ).server_classes()
     )
-    assert "kestrel" not in create_plugin_manager(builtins=[], disabled=["kestrel"]).server_classes()
+    assert (
+        "kestrel" not in create_plugin_manager(builtins=[], disabled=["kestrel"]).server_classes()
+    )
     assert (
         "kestrel"
         not in create_plugin_manager(builtins=[], env={"OCTOCI_PLUGINS": ""}).server_classes()
