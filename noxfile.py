@@ -39,12 +39,18 @@ SERVER_EXTRAS = {
     "azure_devops": "azure-devops",
     "bamboo": "bamboo",
     "bitbucket_pipelines": "bitbucket",
+    "buildkite": "buildkite",
     "circleci": "circleci",
+    "codefresh": "codefresh",
     "continua_ci": "continua",
+    "drone": "drone",
+    "gitea_actions": "gitea",
     "github_actions": "github",
     "gitlab_ci": "gitlab",
     "jenkins": "jenkins",
     "teamcity": "teamcity",
+    "travis_ci": "travis",
+    "woodpecker": "woodpecker",
 }
 
 

@@ -29,6 +29,12 @@ PIPELINES = {
     "continua-ci.sh": ("Continua CI", "a shell action of the stage (Continua has no file)", "sh"),
     "gitlab-ci.yml": ("GitLab CI", ".gitlab-ci.yml", "yaml"),
     "circleci-config.yml": ("CircleCI", ".circleci/config.yml", "yaml"),
+    "buildkite-pipeline.yml": ("Buildkite", ".buildkite/pipeline.yml", "yaml"),
+    "codefresh.yml": ("Codefresh", "codefresh.yml", "yaml"),
+    "drone.yml": ("Drone", ".drone.yml", "yaml"),
+    "gitea-actions.yml": ("Gitea and Forgejo Actions", ".gitea/workflows/publish.yml", "yaml"),
+    "travis.yml": ("Travis CI", ".travis.yml", "yaml"),
+    "woodpecker.yml": ("Woodpecker CI", ".woodpecker.yml", "yaml"),
 }
 EXAMPLES_HEADER = """# Examples
 

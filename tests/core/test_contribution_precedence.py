@@ -127,15 +127,15 @@ def test_a_package_a_plugin_reports_by_a_relative_path_is_published_once(
 
 
 # ---------------------------------------------------------------------- commits
-class Drone(CIServer):
-    """A server whose API answers with ``DRONE_COMMITS``: a list, "none" (no API) or "fail"."""
+class Kestrel(CIServer):
+    """A server whose API answers with ``KESTREL_COMMITS``: a list, "none" (no API) or "fail"."""
 
-    name = "drone"
-    display_name = "Drone"
+    name = "kestrel"
+    display_name = "Kestrel"
 
     @classmethod
     def detect(cls, env: Mapping[str, str]) -> bool:
-        return env.get("DRONE") == "true"
+        return env.get("KESTREL") == "true"
 
     def build_information(self) -> BuildInformation:
         return BuildInformation(
@@ -146,18 +146,18 @@ class Drone(CIServer):
         )
 
     def commits(self, info: BuildInformation) -> list[Commit] | None:
-        answer = self.env.get("DRONE_COMMITS", "")
+        answer = self.env.get("KESTREL_COMMITS", "")
         if answer == "none":
             return None
         if answer == "fail":
-            raise OctociError("Drone API: answered HTTP 503")
+            raise OctociError("Kestrel API: answered HTTP 503")
         return [Commit(f"{n:040x}", f"api commit {n}") for n in range(int(answer or 0))]
 
 
-class DronePlugin:
+class KestrelPlugin:
     @hookimpl
     def octoci_servers(self) -> list[type[CIServer]]:
-        return [Drone]
+        return [Kestrel]
 
 
 @pytest.mark.parametrize(
@@ -177,8 +177,8 @@ def test_an_empty_commit_list_from_the_server_is_not_replaced_by_git(
     warned: bool,
 ) -> None:
     repo = git_repo(["one", "two", "three"], tags={0: "v1.0.0"})
-    env = {"DRONE": "true", "DRONE_COMMITS": answer, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    result = run_cli("info", "--json", env=env, cwd=repo, plugins=[DronePlugin()])
+    env = {"KESTREL": "true", "KESTREL_COMMITS": answer, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    result = run_cli("info", "--json", env=env, cwd=repo, plugins=[KestrelPlugin()])
     assert result.exit_code == 0, result.stderr
     commits = json.loads(result.stdout)["BuildInformation"]["Commits"]
     assert [c["Comment"] for c in commits] == comments

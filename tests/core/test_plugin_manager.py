@@ -23,36 +23,36 @@ from octoci.model import Artifact, Package, PackageFormat, RunReport
 from octoci.plugins import OctociPluginManager, create_plugin_manager
 
 
-class Drone(CIServer):
-    name = "drone"
-    display_name = "Drone"
+class Kestrel(CIServer):
+    name = "kestrel"
+    display_name = "Kestrel"
 
     @classmethod
     def detect(cls, env: Mapping[str, str]) -> bool:
-        return env.get("DRONE") == "true"
+        return env.get("KESTREL") == "true"
 
     def build_information(self) -> BuildInformation:
         return BuildInformation(
             build_environment=self.display_name,
-            build_number=self.env.get("DRONE_BUILD_NUMBER", ""),
-            branch="refs/heads/" + self.env.get("DRONE_BRANCH", ""),
+            build_number=self.env.get("KESTREL_BUILD_NUMBER", ""),
+            branch="refs/heads/" + self.env.get("KESTREL_BRANCH", ""),
             vcs_root="git@github.com:acme/shop.git",
             vcs_commit_number="abc",
         )
 
     def commits(self, info: BuildInformation) -> list[octoci.Commit]:
-        return [octoci.Commit("abc", "drone commit")]
+        return [octoci.Commit("abc", "kestrel commit")]
 
 
-class Woodpecker(Drone):
-    name = "woodpecker"
-    display_name = "Woodpecker"
+class Heron(Kestrel):
+    name = "heron"
+    display_name = "Heron"
 
 
-class DronePlugin:
+class KestrelPlugin:
     @hookimpl
     def octoci_servers(self) -> list[type[CIServer]]:
-        return [Drone]
+        return [Kestrel]
 
 
 def test_defaults_register_first_and_local_is_the_fallback(octoci_pm: OctociPluginManager) -> None:
@@ -65,13 +65,13 @@ def test_defaults_register_first_and_local_is_the_fallback(octoci_pm: OctociPlug
 def test_registered_adapter_is_detected_and_normalised(
     octoci_pm: OctociPluginManager, register_plugin: Callable[..., object], tmp_path: Path
 ) -> None:
-    register_plugin(DronePlugin())
-    env = {"DRONE": "true", "DRONE_BUILD_NUMBER": "9", "DRONE_BRANCH": "main"}
+    register_plugin(KestrelPlugin())
+    env = {"KESTREL": "true", "KESTREL_BUILD_NUMBER": "9", "KESTREL_BRANCH": "main"}
     server = octoci_pm.select_server(env, io.StringIO(), cwd=tmp_path)
-    assert isinstance(server, Drone)
+    assert isinstance(server, Kestrel)
     info = octoci_pm.capture(server)
     assert (info.branch, info.vcs_root) == ("main", "https://github.com/acme/shop")
-    assert [c.comment for c in info.commits] == ["drone commit"]
+    assert [c.comment for c in info.commits] == ["kestrel commit"]
 
 
 def test_two_adapters_claiming_is_an_error(
@@ -80,13 +80,13 @@ def test_two_adapters_claiming_is_an_error(
     class Both:
         @hookimpl
         def octoci_servers(self) -> list[type[CIServer]]:
-            return [Drone, Woodpecker]
+            return [Kestrel, Heron]
 
     register_plugin(Both())
-    with pytest.raises(AmbiguousServerError, match=r"drone, woodpecker.*--server"):
-        octoci_pm.select_server({"DRONE": "true"}, io.StringIO())
-    forced = octoci_pm.select_server({"DRONE": "true"}, io.StringIO(), name="Woodpecker")
-    assert isinstance(forced, Woodpecker)
+    with pytest.raises(AmbiguousServerError, match=r"heron, kestrel.*--server"):
+        octoci_pm.select_server({"KESTREL": "true"}, io.StringIO())
+    forced = octoci_pm.select_server({"KESTREL": "true"}, io.StringIO(), name="Heron")
+    assert isinstance(forced, Heron)
 
 
 def test_unknown_server_name_lists_known(octoci_pm: OctociPluginManager) -> None:
@@ -97,17 +97,17 @@ def test_unknown_server_name_lists_known(octoci_pm: OctociPluginManager) -> None
 def test_duplicate_adapter_names_are_an_error(
     octoci_pm: OctociPluginManager, register_plugin: Callable[..., object]
 ) -> None:
-    class OtherDrone(Drone):
+    class OtherKestrel(Kestrel):
         pass
 
     class Clash:
         @hookimpl
         def octoci_servers(self) -> list[type[CIServer]]:
-            return [OtherDrone]
+            return [OtherKestrel]
 
-    register_plugin(DronePlugin())
+    register_plugin(KestrelPlugin())
     register_plugin(Clash())
-    with pytest.raises(PluginLoadError, match="two build-server adapters are named 'drone'"):
+    with pytest.raises(PluginLoadError, match="two build-server adapters are named 'kestrel'"):
         octoci_pm.server_classes()
 
 
@@ -119,11 +119,11 @@ def test_detect_hook_can_preempt_the_default(
         def octoci_detect_server(
             self, env: Mapping[str, str], servers: Sequence[type[CIServer]]
         ) -> type[CIServer] | None:
-            return Drone if env.get("WRAPPED") else None
+            return Kestrel if env.get("WRAPPED") else None
 
-    register_plugin(DronePlugin())
+    register_plugin(KestrelPlugin())
     register_plugin(Preempt())
-    assert isinstance(octoci_pm.select_server({"WRAPPED": "1"}, io.StringIO()), Drone)
+    assert isinstance(octoci_pm.select_server({"WRAPPED": "1"}, io.StringIO()), Kestrel)
 
 
 def test_wrapper_enriches_build_information(
@@ -185,16 +185,16 @@ def test_essential_plugin_cannot_be_blocked() -> None:
 
 def test_blocked_builtin_is_not_imported(monkeypatch: pytest.MonkeyPatch) -> None:
     module = types.ModuleType("octoci_plugins.fake_builtin")
-    module.octoci_servers = hookimpl(lambda: [Drone])  # type: ignore[attr-defined]
+    module.octoci_servers = hookimpl(lambda: [Kestrel])  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "octoci_plugins.fake_builtin", module)
     pm = create_plugin_manager(load_entrypoints=False, builtins=["fake_builtin"])
-    assert "drone" in pm.server_classes()
+    assert "kestrel" in pm.server_classes()
     blocked = create_plugin_manager(
         load_entrypoints=False,
         builtins=["fake_builtin", "never_imported"],
         env={"OCTOCI_DISABLE_PLUGINS": "fake_builtin, never_imported"},
     )
-    assert "drone" not in blocked.server_classes()
+    assert "kestrel" not in blocked.server_classes()
     described = {p.name: p for p in blocked.describe()}
     assert described["fake_builtin"].blocked
     assert described["fake_builtin"].kind == "builtin"
@@ -232,48 +232,50 @@ def fake_entry_points(
     monkeypatch.setattr(metadata, "entry_points", select)
 
 
-def drone_module() -> types.ModuleType:
-    module = types.ModuleType("drone_plugin")
-    module.octoci_servers = hookimpl(lambda: [Drone])  # type: ignore[attr-defined]
+def kestrel_module() -> types.ModuleType:
+    module = types.ModuleType("kestrel_plugin")
+    module.octoci_servers = hookimpl(lambda: [Kestrel])  # type: ignore[attr-defined]
     return module
 
 
 def test_entry_points_load_block_and_allow(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_entry_points(monkeypatch, {"drone": ("octoci-drone", drone_module())})
+    fake_entry_points(monkeypatch, {"kestrel": ("octoci-kestrel", kestrel_module())})
     pm = create_plugin_manager(builtins=[])
-    assert "drone" in pm.server_classes()
-    info = {p.name: p for p in pm.describe()}["drone"]
-    assert (info.kind, info.distribution, info.version) == ("entry-point", "octoci-drone", "9.9")
+    assert "kestrel" in pm.server_classes()
+    info = {p.name: p for p in pm.describe()}["kestrel"]
+    assert (info.kind, info.distribution, info.version) == ("entry-point", "octoci-kestrel", "9.9")
     assert (
-        "drone"
+        "kestrel"
         not in create_plugin_manager(
-            builtins=[], env={"OCTOCI_DISABLE_PLUGINS": "drone"}
+            builtins=[], env={"OCTOCI_DISABLE_PLUGINS": "kestrel"}
         ).server_classes()
     )
-    assert "drone" not in create_plugin_manager(builtins=[], disabled=["drone"]).server_classes()
     assert (
-        "drone"
+        "kestrel" not in create_plugin_manager(builtins=[], disabled=["kestrel"]).server_classes()
+    )
+    assert (
+        "kestrel"
         not in create_plugin_manager(builtins=[], env={"OCTOCI_PLUGINS": ""}).server_classes()
     )
     assert (
-        "drone"
-        in create_plugin_manager(builtins=[], env={"OCTOCI_PLUGINS": "drone"}).server_classes()
+        "kestrel"
+        in create_plugin_manager(builtins=[], env={"OCTOCI_PLUGINS": "kestrel"}).server_classes()
     )
     assert (
-        "drone"
+        "kestrel"
         not in create_plugin_manager(
             builtins=[], env={"OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
         ).server_classes()
     )
     assert (
-        "drone" not in create_plugin_manager(builtins=[], load_entrypoints=False).server_classes()
+        "kestrel" not in create_plugin_manager(builtins=[], load_entrypoints=False).server_classes()
     )
 
 
 def test_allow_list_naming_nothing_installed_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_entry_points(monkeypatch, {"drone": ("octoci-drone", drone_module())})
-    with pytest.raises(InputError, match=r"OCTOCI_PLUGINS names typo.*installed: drone"):
-        create_plugin_manager(builtins=[], env={"OCTOCI_PLUGINS": "drone,typo"})
+    fake_entry_points(monkeypatch, {"kestrel": ("octoci-kestrel", kestrel_module())})
+    with pytest.raises(InputError, match=r"OCTOCI_PLUGINS names typo.*installed: kestrel"):
+        create_plugin_manager(builtins=[], env={"OCTOCI_PLUGINS": "kestrel,typo"})
 
 
 def test_failing_entry_point_names_its_distribution(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -291,10 +293,10 @@ def test_failing_entry_point_names_its_distribution(monkeypatch: pytest.MonkeyPa
 def test_entry_point_shadowing_a_builtin_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     builtin = types.ModuleType("octoci_plugins.shadowed")
     monkeypatch.setitem(sys.modules, "octoci_plugins.shadowed", builtin)
-    fake_entry_points(monkeypatch, {"shadowed": ("octoci-impostor", drone_module())})
+    fake_entry_points(monkeypatch, {"shadowed": ("octoci-impostor", kestrel_module())})
     pm = create_plugin_manager(builtins=["shadowed"])
     assert pm.shadowed == {"shadowed": "octoci-impostor"}
-    assert "drone" not in pm.server_classes()
+    assert "kestrel" not in pm.server_classes()
 
 
 def test_trace_prints_hook_calls() -> None:

@@ -26,12 +26,18 @@ PIPELINE_FILES = {
     "azure_devops": "azure-pipelines.yml",
     "bamboo": "bamboo-specs.yml",
     "bitbucket_pipelines": "bitbucket-pipelines.yml",
+    "buildkite": "buildkite-pipeline.yml",
     "circleci": "circleci-config.yml",
+    "codefresh": "codefresh.yml",
     "continua_ci": "continua-ci.sh",
+    "drone": "drone.yml",
+    "gitea_actions": "gitea-actions.yml",
     "github_actions": "github-actions.yml",
     "gitlab_ci": "gitlab-ci.yml",
     "jenkins": "Jenkinsfile",
     "teamcity": "teamcity-settings.kts",
+    "travis_ci": "travis.yml",
+    "woodpecker": "woodpecker.yml",
 }
 _INVOCATION = re.compile(r"""\boctoci((?:\s+[^\s'"`;&|)]+)+)""")
 
@@ -75,7 +81,8 @@ def test_pipeline_files_use_only_commands_and_options_that_exist(server: str) ->
     for args in invocations:
         _check_invocation(args)
     extra = {"azure_devops": "azure-devops", "bitbucket_pipelines": "bitbucket",
-             "continua_ci": "continua", "gitlab_ci": "gitlab", "github_actions": "github"}  # fmt: skip
+             "continua_ci": "continua", "gitlab_ci": "gitlab", "github_actions": "github",
+             "gitea_actions": "gitea", "travis_ci": "travis"}  # fmt: skip
     assert f"octoci[{extra.get(server, server)}]" in text
 
 

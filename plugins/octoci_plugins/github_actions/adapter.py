@@ -40,6 +40,8 @@ SUMMARY_LIMIT = 1024 * 1024
 SUMMARY_CUT_NOTE = b"\n\n*(octoci: the summary was cut at GitHub's 1 MiB limit)*\n"
 #: Variables holding credentials the adapter reads; never written anywhere.
 SECRET_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+#: Set by Gitea's act_runner and the Forgejo runner beside ``GITHUB_ACTIONS=true``: not GitHub.
+FORGE_RUNNER_MARKERS = ("GITEA_ACTIONS", "FORGEJO_ACTIONS")
 
 
 class GitHubActions(CIServer):
@@ -67,7 +69,11 @@ class GitHubActions(CIServer):
     # ------------------------------------------------------------------ reading the build
     @classmethod
     def detect(cls, env: Mapping[str, str]) -> bool:
-        """``GITHUB_ACTIONS=true``, which GitHub sets in every step (and compatible runners too)."""
+        """``GITHUB_ACTIONS=true``, which GitHub sets in every step; compatible runners set it
+        too, and Gitea's and Forgejo's (``GITEA_ACTIONS``/``FORGEJO_ACTIONS``) have their own
+        adapter."""
+        if any(env.get(name, "").strip().lower() == "true" for name in FORGE_RUNNER_MARKERS):
+            return False
         return env.get("GITHUB_ACTIONS", "").strip().lower() == "true"
 
     @property

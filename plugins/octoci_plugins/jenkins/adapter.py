@@ -33,6 +33,23 @@ TIMEOUT = 30
 ATTEMPTS = 3
 
 
+#: Where the Git plugin puts a tag in ``GIT_BRANCH``: ``refs/tags/<name>`` when the job builds
+#: that ref, ``<remote>/tags/<name>`` with the refspec ``+refs/tags/*:refs/remotes/origin/tags/*``.
+_TAG_PREFIXES = ("refs/tags/", "refs/remotes/origin/tags/", "remotes/origin/tags/", "origin/tags/")
+
+
+def freestyle_tag(git_branch: str) -> str:
+    """The tag a freestyle job's ``GIT_BRANCH`` names, ``""`` for a branch.
+
+    >>> freestyle_tag("origin/tags/1.2.0"), freestyle_tag("refs/tags/v2"), freestyle_tag("origin/main")
+    ('1.2.0', 'v2', '')
+    """
+    for prefix in _TAG_PREFIXES:
+        if git_branch.startswith(prefix) and len(git_branch) > len(prefix):
+            return git_branch[len(prefix) :]
+    return ""
+
+
 class JenkinsServer(CIServer):
     """Jenkins (freestyle, Pipeline and multibranch; GitHub/GitLab pull-request plugins too).
 
@@ -88,17 +105,18 @@ class JenkinsServer(CIServer):
         """Every field from the environment (raw; the core normalises).
 
         Pull requests: multibranch ``CHANGE_*``, the GitHub Pull Request Builder's ``ghprb*`` and
-        the GitLab plugin's ``gitlab*``. Tags: multibranch ``TAG_NAME``. Branch otherwise:
+        the GitLab plugin's ``gitlab*``. Tags: multibranch ``TAG_NAME``, or a freestyle job's
+        ``GIT_BRANCH`` of ``origin/tags/<name>`` or ``refs/tags/<name>``. Branch otherwise:
         ``BRANCH_NAME``, ``GIT_LOCAL_BRANCH`` or ``GIT_BRANCH`` (``origin/`` is dropped by the
         core, unlike Octopus's plugin, which sends ``origin/main``).
         """
         pr = self._get("CHANGE_ID", "ghprbPullId", "gitlabMergeRequestIid", "gitlabMergeRequestId")
         source = self._get("CHANGE_BRANCH", "ghprbSourceBranch", "gitlabSourceBranch")
         target = self._get("CHANGE_TARGET", "ghprbTargetBranch", "gitlabTargetBranch")
-        tag = self._get("TAG_NAME")
         git_branch = self._get("GIT_BRANCH")
         if git_branch == "detached":
             git_branch = ""
+        tag = self._get("TAG_NAME") or freestyle_tag(git_branch)
         branch = tag or self._get("BRANCH_NAME", "GIT_LOCAL_BRANCH") or git_branch
         commit = self._get("GIT_COMMIT")
         svn = not commit and bool(self._get("SVN_REVISION", "SVN_URL"))

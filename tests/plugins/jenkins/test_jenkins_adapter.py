@@ -25,7 +25,7 @@ EnvFactory = Callable[..., dict[str, str]]
 
 class TestJenkinsContract(CIServerContract):
     server_class = JenkinsServer
-    variants = ("push", "pull_request", "tag", "credentials_in_url")
+    variants = ("push", "pull_request", "tag", "freestyle_tag", "credentials_in_url")
 
     def read_outputs(self, server: CIServer, written: str) -> dict[str, str]:
         """Jenkins outputs are files: read the JSON, and check the properties file agrees."""
@@ -61,6 +61,8 @@ EXPECTED = {
         "JobName": "acme/shop/PR-7",
     },
     "tag": {"Branch": "v1.4.0", "Tag": "v1.4.0", "PullRequestNumber": ""},
+    # GIT_BRANCH=origin/tags/1.2.0 from the refspec +refs/tags/*:refs/remotes/origin/tags/*
+    "freestyle_tag": {"Branch": "1.2.0", "Tag": "1.2.0", "JobName": "shop-release"},
     "credentials_in_url": {
         "VcsRoot": "https://github.com/acme/shop",
         "Branch": "feature/login",
@@ -105,6 +107,37 @@ def test_ghprb_and_gitlab_plugin_pull_requests() -> None:
         }
     )
     assert (gitlab["PullRequestNumber"], gitlab["Branch"]) == ("12", "feature/x")
+
+
+@pytest.mark.parametrize(
+    ("git_branch", "branch", "tag"),
+    [
+        ("origin/tags/1.2.0", "1.2.0", "1.2.0"),
+        ("refs/tags/v2.0.0", "v2.0.0", "v2.0.0"),
+        ("refs/remotes/origin/tags/release/3", "release/3", "release/3"),
+        ("origin/main", "main", ""),
+        ("origin/tagsmith", "tagsmith", ""),
+        ("origin/feature/tags/x", "feature/tags/x", ""),
+    ],
+)
+def test_a_freestyle_git_branch_names_a_tag_or_a_branch(
+    git_branch: str, branch: str, tag: str
+) -> None:
+    got = info_for({"JENKINS_URL": "https://j.example/", "BUILD_ID": "3", "GIT_BRANCH": git_branch})
+    assert (got["Branch"], got["Tag"]) == (branch, tag)
+
+
+def test_info_json_of_a_freestyle_tag_build(
+    ci_env: EnvFactory, run_cli: Callable[..., CliResult], tmp_path: Path
+) -> None:
+    env = ci_env("jenkins", "freestyle_tag", OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1")
+    result = run_cli("info", "--json", "--no-commits", env=env, cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["Server"] == "jenkins"
+    build = data["BuildInformation"]
+    assert (build["Branch"], build["BuildNumber"]) == ("1.2.0", "58")
+    assert data["Extra"]["Tag"] == "1.2.0"  # octoci before 17 said Branch "tags/1.2.0", no tag
 
 
 def test_subversion_job_is_not_called_git() -> None:

@@ -1,0 +1,20 @@
+"""The Codefresh adapter (see :mod:`.adapter` for the vendor's documentation it follows).
+
+Only the standard library and octoci are imported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from octoci import hookimpl
+from octoci.server import CIServer
+from octoci_plugins.codefresh.adapter import Codefresh
+
+__all__ = ["Codefresh", "octoci_servers"]
+
+
+@hookimpl
+def octoci_servers() -> Sequence[type[CIServer]]:
+    """The Codefresh adapter."""
+    return [Codefresh]

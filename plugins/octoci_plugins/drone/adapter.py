@@ -1,0 +1,78 @@
+"""The Drone adapter: build information from Drone's variables, commits from git over
+``DRONE_COMMIT_BEFORE..DRONE_COMMIT_AFTER``, outputs in files of the shared workspace.
+
+Source of every name: https://docs.drone.io/pipeline/environment/reference/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from octoci.model import BuildInformation
+from octoci_plugins._env import first_value, is_true
+from octoci_plugins.woodpecker.adapter import WorkspaceOutputs
+
+__all__ = ["Drone"]
+
+NULL_SHA = "0" * 40
+
+
+class Drone(WorkspaceOutputs):
+    """Drone (Harness open source), docker, exec and kubernetes runners.
+
+    Example::
+
+        server = Drone(os.environ, sys.stdout)
+        server.build_information().build_url   # DRONE_BUILD_LINK
+    """
+
+    name: ClassVar[str] = "drone"
+    display_name: ClassVar[str] = "Drone"
+    extra: ClassVar[str | None] = "drone"
+    docs_url: ClassVar[str] = "https://docs.drone.io/pipeline/environment/reference/"
+    workspace_variables: ClassVar[tuple[str, ...]] = ("DRONE_WORKSPACE",)
+
+    @classmethod
+    def detect(cls, env: Mapping[str, str]) -> bool:
+        """``DRONE=true``; not Woodpecker, whose old versions set Drone's names too."""
+        woodpecker = "woodpecker" in (
+            env.get("CI", "").lower(),
+            env.get("CI_SYSTEM_NAME", "").lower(),
+        )
+        return is_true(env, "DRONE") and not woodpecker
+
+    def build_information(self) -> BuildInformation:
+        """Every field from Drone's variables (``DRONE_BRANCH`` is the target of a PR)."""
+        env = self.env
+        pr = first_value(env, "DRONE_PULL_REQUEST")
+        tag = first_value(env, "DRONE_TAG")
+        commit = first_value(env, "DRONE_COMMIT_SHA", "DRONE_COMMIT")
+        return BuildInformation(
+            build_environment=self.display_name,
+            build_number=first_value(env, "DRONE_BUILD_NUMBER"),
+            build_url=first_value(env, "DRONE_BUILD_LINK"),
+            branch=tag or first_value(env, "DRONE_SOURCE_BRANCH", "DRONE_BRANCH"),
+            vcs_type="Git",
+            vcs_root=first_value(env, "DRONE_REPO_LINK", "DRONE_GIT_HTTP_URL"),
+            vcs_commit_number=commit,
+            pull_request_number=pr,
+            source_branch=first_value(env, "DRONE_SOURCE_BRANCH") if pr else "",
+            target_branch=first_value(env, "DRONE_TARGET_BRANCH", "DRONE_BRANCH") if pr else "",
+            tag=tag,
+            head_commit=commit if pr else "",
+            job_name=" - ".join(
+                p
+                for p in (first_value(env, "DRONE_STAGE_NAME"), first_value(env, "DRONE_STEP_NAME"))
+                if p
+            ),
+        )
+
+    def commit_range(self, info: BuildInformation) -> str | None:
+        """``DRONE_COMMIT_BEFORE..DRONE_COMMIT_AFTER`` of a push; ``None`` for tags, pull requests
+        and new branches (before is all zeros)."""
+        before = first_value(self.env, "DRONE_COMMIT_BEFORE")
+        after = first_value(self.env, "DRONE_COMMIT_AFTER") or info.vcs_commit_number
+        if info.tag or info.pull_request_number or not before or before == NULL_SHA:
+            return None
+        return f"{before}..{after}"

@@ -1,0 +1,171 @@
+"""Buildkite against recorded environments: detection, build information, and meta-data,
+annotations, redaction and OIDC through a stand-in ``buildkite-agent`` on PATH that keeps what
+it is told (meta-data read back with its ``get``)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from octoci.normalize import normalize_build_information
+from octoci.server import CIServer
+from octoci.testing import CIServerContract, CliResult
+from octoci_plugins.buildkite import Buildkite
+
+CiEnv = Callable[..., dict[str, str]]
+SHA = "2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"
+PRSHA = "9a8b7c6d5e4f30211203f4e5d6c7b8a9f0e1d2c3"
+FAKE_AGENT = """\
+import json, sys
+from pathlib import Path
+state = Path(__file__).with_name("agent-state.json")
+data = json.loads(state.read_text()) if state.exists() else {"meta": {}, "calls": []}
+args = sys.argv[1:]
+stdin = sys.stdin.read()
+data["calls"].append([args, stdin])
+if args[:2] == ["meta-data", "set"]:
+    data["meta"][args[2]] = args[3] if len(args) > 3 else stdin
+elif args[:2] == ["meta-data", "get"]:
+    sys.stdout.write(data["meta"][args[2]])
+elif args[:2] == ["oidc", "request-token"]:
+    sys.stdout.write("eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ" + args[3] + "In0.sig\\n")
+state.write_text(json.dumps(data))
+"""
+
+
+@pytest.fixture
+def agent_env(ci_env: CiEnv, tmp_path: Path) -> Callable[..., dict[str, str]]:
+    """A recording with a stand-in ``buildkite-agent`` first on PATH."""
+    bin_dir = tmp_path / "agent-bin"
+    bin_dir.mkdir()
+    script = bin_dir / "agent.py"
+    script.write_text(FAKE_AGENT, encoding="utf-8")
+    launcher = bin_dir / "buildkite-agent"
+    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{script}" "$@"\n', encoding="utf-8")
+    launcher.chmod(0o755)
+
+    def load(variant: str = "push", **overrides: str) -> dict[str, str]:
+        path = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+        return ci_env("buildkite", variant, PATH=path, **overrides)
+
+    return load
+
+
+def agent_state(server: CIServer) -> dict[str, object]:
+    path = Path(server.env["PATH"].split(os.pathsep)[0]) / "agent-state.json"
+    return (
+        dict(json.loads(path.read_text(encoding="utf-8")))
+        if path.exists()
+        else {"meta": {}, "calls": []}
+    )
+
+
+needs_sh = pytest.mark.skipif(os.name == "nt", reason="the stand-in agent is a shell launcher")
+
+
+class TestBuildkiteContract(CIServerContract):
+    server_class = Buildkite
+    variants: ClassVar[tuple[str, ...]] = ("push", "pull_request", "tag", "windows")
+
+
+EXPECTED = {
+    "push": {
+        "BuildEnvironment": "Buildkite",
+        "BuildNumber": "1024",
+        "BuildUrl": "https://buildkite.com/acme/shop/builds/1024",
+        "Branch": "main",
+        "VcsRoot": "https://github.com/acme/shop",
+        "VcsCommitNumber": SHA,
+        "PullRequestNumber": "",
+        "JobName": ":package: Package",
+    },
+    "pull_request": {
+        "Branch": "feature/basket",
+        "PullRequestNumber": "31",
+        "SourceBranch": "feature/basket",
+        "TargetBranch": "main",
+        "HeadCommit": PRSHA,
+    },
+    "tag": {"Branch": "v1.4.0", "Tag": "v1.4.0"},
+    "windows": {"Branch": "main", "BuildNumber": "1024"},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(EXPECTED))
+def test_build_information_per_variant(ci_env: CiEnv, variant: str) -> None:
+    server = Buildkite(ci_env("buildkite", variant), io.StringIO())
+    info = normalize_build_information(server.build_information())
+    got = {**info.to_octopus(), **info.extra()}
+    assert {key: got[key] for key in EXPECTED[variant]} == EXPECTED[variant]
+
+
+def test_info_json_reads_git_since_the_base_revision(
+    ci_env: CiEnv,
+    run_cli: Callable[..., CliResult],
+    git_repo: Callable[..., Path],
+    run_git: Callable[..., str],
+) -> None:
+    repo = git_repo(["first", "second", "third"], remote="git@github.com:acme/shop.git")
+    base, head = run_git(repo, "rev-parse", "HEAD~2"), run_git(repo, "rev-parse", "HEAD")
+    env = ci_env(
+        "buildkite",
+        "push",
+        BUILDKITE_COMMIT=head,
+        OCTOCI_BASE_REVISION=base,
+        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
+    )
+    result = run_cli("info", "--json", env=env, cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["Server"] == "buildkite"
+    assert [c["Comment"] for c in data["BuildInformation"]["Commits"]] == ["third", "second"]
+    assert env["BUILDKITE_AGENT_ACCESS_TOKEN"] not in result.stdout + result.stderr
+
+
+@needs_sh
+def test_outputs_are_meta_data_and_secrets_are_redacted(
+    agent_env: Callable[..., dict[str, str]],
+) -> None:
+    stream = io.StringIO()
+    server = Buildkite(agent_env(), stream)
+    server.set_output("RELEASE", "1.4.0")
+    server.set_output("NOTES", "two\nlines")
+    token = "octopus-access-token-4711"
+    server.mask(token)
+    server.set_output("OCTOPUS_ACCESS_TOKEN", token)
+    state = agent_state(server)
+    assert state["meta"] == {"RELEASE": "1.4.0", "NOTES": "two\nlines"}
+    assert [["redactor", "add"], token] in state["calls"]
+    assert token not in stream.getvalue()
+
+
+@needs_sh
+def test_annotations_summary_and_oidc(agent_env: Callable[..., dict[str, str]]) -> None:
+    server = Buildkite(agent_env(), io.StringIO())
+    server.annotate("warning", "package is large", file="shop.nupkg")
+    server.add_summary("## Released 1.4.0")
+    token = server.id_token("ServiceAccounts-12")
+    calls = agent_state(server)["calls"]
+    assert isinstance(calls, list)
+    assert [c[0][:3] for c in calls[:2]] == [
+        ["annotate", "--style", "warning"],
+        ["annotate", "--style", "info"],
+    ]
+    assert calls[1][1] == "## Released 1.4.0"
+    assert token is not None
+    assert calls[-2][0] == ["oidc", "request-token", "--audience", "ServiceAccounts-12"]
+
+
+def test_without_the_agent_outputs_are_log_lines(ci_env: CiEnv, tmp_path: Path) -> None:
+    stream = io.StringIO()
+    Buildkite(ci_env("buildkite", "push", PATH=str(tmp_path)), stream).set_output(
+        "RELEASE", "1.4.0"
+    )
+    assert stream.getvalue() == "octoci output RELEASE=1.4.0\n"

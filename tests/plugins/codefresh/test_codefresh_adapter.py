@@ -1,0 +1,89 @@
+"""Codefresh against recorded environments: detection, build information, outputs through
+``cf_export``'s file (read back by a shell as Codefresh does), secrets kept out of it."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from octoci.normalize import normalize_build_information
+from octoci.server import CIServer
+from octoci.testing import CIServerContract, CliResult
+from octoci_plugins.codefresh import Codefresh
+
+CiEnv = Callable[..., dict[str, str]]
+SHA = "2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"
+
+
+def exported(server: CIServer) -> dict[str, str]:
+    path = Path(server.env["CF_VOLUME_PATH"]) / "env_vars_to_export"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if line)
+
+
+class TestCodefreshContract(CIServerContract):
+    server_class = Codefresh
+    variants: ClassVar[tuple[str, ...]] = ("push", "pull_request", "tag")
+
+    def read_outputs(self, server: CIServer, written: str) -> dict[str, str]:
+        # One-line values go to cf_export's file; others are logged (the default line).
+        return {**super().read_outputs(server, written), **exported(server)}
+
+
+EXPECTED = {
+    "push": {
+        "BuildEnvironment": "Codefresh",
+        "BuildNumber": "65a1f2e3c4b5d6e7f8091a2b",
+        "BuildUrl": "https://g.codefresh.io/build/65a1f2e3c4b5d6e7f8091a2b",
+        "Branch": "main",
+        "VcsRoot": "https://github.com/acme/shop",
+        "VcsCommitNumber": SHA,
+        "JobName": "shop/build",
+    },
+    "pull_request": {
+        "Branch": "feature/basket",
+        "PullRequestNumber": "31",
+        "SourceBranch": "feature/basket",
+        "TargetBranch": "main",
+    },
+    "tag": {"Branch": "v1.4.0", "Tag": "v1.4.0"},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(EXPECTED))
+def test_build_information_per_variant(ci_env: CiEnv, variant: str) -> None:
+    server = Codefresh(ci_env("codefresh", variant), io.StringIO())
+    info = normalize_build_information(server.build_information())
+    got = {**info.to_octopus(), **info.extra()}
+    assert {key: got[key] for key in EXPECTED[variant]} == EXPECTED[variant]
+
+
+def test_detection_needs_both_variables() -> None:
+    assert not Codefresh.detect({"CF_BUILD_ID": "65a1"})
+    assert Codefresh.detect(
+        {"CF_BUILD_ID": "65a1", "CF_BUILD_URL": "https://g.codefresh.io/build/65a1"}
+    )
+
+
+def test_outputs_reach_later_steps_and_secrets_never_do(ci_env: CiEnv) -> None:
+    stream = io.StringIO()
+    server = Codefresh(ci_env("codefresh", "push"), stream)
+    server.set_output("RELEASE", "1.4.0")
+    token = "eyJhbGciOiJSUzI1NiJ9.octopus-access-token"
+    server.mask(token)
+    server.set_output("OCTOPUS_ACCESS_TOKEN", token)
+    assert exported(server) == {"RELEASE": "1.4.0"}
+    assert token not in stream.getvalue()
+
+
+def test_info_json(ci_env: CiEnv, run_cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    env = ci_env("codefresh", "pull_request", OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1")
+    result = run_cli("info", "--json", "--no-commits", env=env, cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["Server"], data["Extra"]["PullRequestNumber"]) == ("codefresh", "31")

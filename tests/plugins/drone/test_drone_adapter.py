@@ -1,0 +1,98 @@
+"""Drone against recorded environments: detection, build information, commits from git over
+``DRONE_COMMIT_BEFORE..DRONE_COMMIT_AFTER``, outputs in the workspace's files."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from octoci.normalize import normalize_build_information
+from octoci.server import CIServer
+from octoci.testing import CIServerContract, CliResult
+from octoci_plugins.drone import Drone
+
+CiEnv = Callable[..., dict[str, str]]
+SHA = "2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"
+PRSHA = "9a8b7c6d5e4f30211203f4e5d6c7b8a9f0e1d2c3"
+
+
+class TestDroneContract(CIServerContract):
+    server_class = Drone
+    variants: ClassVar[tuple[str, ...]] = ("push", "pull_request", "tag", "windows")
+
+    def read_outputs(self, server: CIServer, written: str) -> dict[str, str]:
+        assert isinstance(server, Drone)
+        return dict(json.loads(server.output_files.json_path.read_text(encoding="utf-8")))
+
+
+EXPECTED = {
+    "push": {
+        "BuildEnvironment": "Drone",
+        "BuildNumber": "88",
+        "BuildUrl": "https://drone.acme.example/acme/shop/88",
+        "Branch": "main",
+        "VcsRoot": "https://github.com/acme/shop",
+        "VcsCommitNumber": SHA,
+        "JobName": "default - package",
+    },
+    "pull_request": {
+        "Branch": "feature/basket",
+        "PullRequestNumber": "31",
+        "SourceBranch": "feature/basket",
+        "TargetBranch": "main",
+        "HeadCommit": PRSHA,
+    },
+    "tag": {"Branch": "v1.4.0", "Tag": "v1.4.0"},
+    "windows": {"Branch": "main", "BuildNumber": "88"},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(EXPECTED))
+def test_build_information_per_variant(ci_env: CiEnv, variant: str) -> None:
+    info = normalize_build_information(
+        Drone(ci_env("drone", variant), io.StringIO()).build_information()
+    )
+    got = {**info.to_octopus(), **info.extra()}
+    assert {key: got[key] for key in EXPECTED[variant]} == EXPECTED[variant]
+
+
+def test_commit_range_of_each_kind_of_build(ci_env: CiEnv) -> None:
+    ranges = {}
+    for variant in ("push", "pull_request", "tag"):
+        server = Drone(ci_env("drone", variant), io.StringIO())
+        ranges[variant] = server.commit_range(
+            normalize_build_information(server.build_information())
+        )
+    assert ranges == {
+        "push": f"7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2..{SHA}",
+        "pull_request": None,
+        "tag": None,
+    }
+
+
+def test_info_json_lists_the_pushed_commits(
+    ci_env: CiEnv,
+    run_cli: Callable[..., CliResult],
+    git_repo: Callable[..., Path],
+    run_git: Callable[..., str],
+) -> None:
+    repo = git_repo(["first", "second", "third"])
+    before, head = run_git(repo, "rev-parse", "HEAD~1"), run_git(repo, "rev-parse", "HEAD")
+    env = ci_env(
+        "drone",
+        "push",
+        DRONE_COMMIT_SHA=head,
+        DRONE_COMMIT_AFTER=head,
+        DRONE_COMMIT_BEFORE=before,
+        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
+    )
+    result = run_cli("info", "--json", env=env, cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["Server"] == "drone"
+    assert [c["Comment"] for c in data["BuildInformation"]["Commits"]] == ["third"]
