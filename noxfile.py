@@ -36,14 +36,22 @@ MYPY = "mypy==2.4.1"
 #: Built-in plugin (folder under tests/plugins) -> the pip extra that serves it.
 SERVER_EXTRAS = {
     "appveyor": "appveyor",
+    "aws_codebuild": "aws-codebuild",
     "azure_devops": "azure-devops",
     "bamboo": "bamboo",
     "bitbucket_pipelines": "bitbucket",
+    "bitrise": "bitrise",
+    "buddy": "buddy",
     "circleci": "circleci",
+    "cirrus_ci": "cirrus",
     "continua_ci": "continua",
     "github_actions": "github",
     "gitlab_ci": "gitlab",
+    "gocd": "gocd",
+    "google_cloud_build": "google-cloud-build",
+    "harness_ci": "harness",
     "jenkins": "jenkins",
+    "semaphore": "semaphore",
     "teamcity": "teamcity",
 }
 

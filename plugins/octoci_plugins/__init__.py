@@ -11,13 +11,21 @@ from __future__ import annotations
 #: Built-in plugin modules (``octoci_plugins.<name>``), registered in this order.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "appveyor",
+    "aws_codebuild",
     "azure_devops",
     "bamboo",
     "bitbucket_pipelines",
+    "bitrise",
+    "buddy",
     "circleci",
+    "cirrus_ci",
     "continua_ci",
     "github_actions",
     "gitlab_ci",
+    "gocd",
+    "google_cloud_build",
+    "harness_ci",
     "jenkins",
+    "semaphore",
     "teamcity",
 )
