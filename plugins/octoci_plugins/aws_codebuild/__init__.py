@@ -1,4 +1,5 @@
-"""AWS CodeBuild: build information from ``CODEBUILD_*`` and webhook variables, commits from git, outputs for ``exported-variables``.
+"""AWS CodeBuild: build information from ``CODEBUILD_*`` and webhook variables, commits from git,
+outputs for ``exported-variables``.
 
 Vendor documentation: https://docs.aws.amazon.com/codebuild/latest/userguide/build-env-ref-env-vars.html
 

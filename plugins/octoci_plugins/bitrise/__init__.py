@@ -1,4 +1,5 @@
-"""Bitrise: build information from ``BITRISE_*``, commits from git, outputs through ``envman add``, summaries in ``BITRISE_DEPLOY_DIR``.
+"""Bitrise: build information from ``BITRISE_*``, commits from git, outputs through ``envman add``,
+summaries in ``BITRISE_DEPLOY_DIR``.
 
 Vendor documentation: https://devcenter.bitrise.io/en/references/available-environment-variables.html
 

@@ -92,9 +92,7 @@ class Bitrise(EnvServer):
             check=False,
         )
         if done.returncode != 0:
-            raise OctociError(
-                f"envman add --key {name} failed: {self.redact(done.stderr.strip())}"
-            )
+            raise OctociError(f"envman add --key {name} failed: {self.redact(done.stderr.strip())}")
         return True
 
     def set_output(self, name: str, value: str) -> None:

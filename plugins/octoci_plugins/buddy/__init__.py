@@ -1,4 +1,5 @@
-"""Buddy: build information from ``BUDDY_*``, commits from git between the previous and this execution's revision, outputs as a sourced env file.
+"""Buddy: build information from ``BUDDY_*``, commits from git between the previous and this
+execution's revision, outputs as a sourced env file.
 
 Vendor documentation: https://buddy.works/docs/pipelines/environment-variables
 

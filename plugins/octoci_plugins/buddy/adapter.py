@@ -37,9 +37,8 @@ class Buddy(EnvServer):
     @classmethod
     def detect(cls, env: Mapping[str, str]) -> bool:
         """``BUDDY=true`` with ``BUDDY_EXECUTION_ID``, which Buddy sets in every action."""
-        return (
-            env.get("BUDDY", "").strip().lower() == "true"
-            and bool(env.get("BUDDY_EXECUTION_ID", "").strip())
+        return env.get("BUDDY", "").strip().lower() == "true" and bool(
+            env.get("BUDDY_EXECUTION_ID", "").strip()
         )
 
     def _workspace(self) -> Path:

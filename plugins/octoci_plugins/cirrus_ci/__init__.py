@@ -1,4 +1,5 @@
-"""Cirrus CI: build information from ``CIRRUS_*``, commits from git since the last green change, outputs through ``$CIRRUS_ENV``, OIDC from ``CIRRUS_OIDC_TOKEN``.
+"""Cirrus CI: build information from ``CIRRUS_*``, commits from git since the last green change,
+outputs through ``$CIRRUS_ENV``, OIDC from ``CIRRUS_OIDC_TOKEN``.
 
 Vendor documentation: https://cirrus-ci.org/guide/writing-tasks/#environment-variables
 

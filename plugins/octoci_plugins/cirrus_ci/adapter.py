@@ -121,8 +121,11 @@ class CirrusCI(EnvServer):
             super().set_output(name, value)
             return
         if "\n" in value or "\r" in value:
-            log.warning("output %s is several lines, which $CIRRUS_ENV cannot hold; it is in "
-                        "the task log only", name)
+            log.warning(
+                "output %s is several lines, which $CIRRUS_ENV cannot hold; it is in "
+                "the task log only",
+                name,
+            )
             super().set_output(name, value)
             return
         line = env_line(name, value)

@@ -1,4 +1,5 @@
-"""GoCD: build information from ``GO_*``, commits from the pipeline instance's modifications (GoCD's API) or git, outputs as files.
+"""GoCD: build information from ``GO_*``, commits from the pipeline instance's modifications
+(GoCD's API) or git, outputs as files.
 
 Vendor documentation: https://docs.gocd.org/current/faq/dev_use_current_revision_in_build.html
 

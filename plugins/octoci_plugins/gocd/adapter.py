@@ -39,7 +39,9 @@ class GoCD(EnvServer):
     name: ClassVar[str] = "gocd"
     display_name: ClassVar[str] = "GoCD"
     extra: ClassVar[str | None] = "gocd"
-    docs_url: ClassVar[str] = "https://docs.gocd.org/current/faq/dev_use_current_revision_in_build.html"
+    docs_url: ClassVar[str] = (
+        "https://docs.gocd.org/current/faq/dev_use_current_revision_in_build.html"
+    )
 
     @classmethod
     def detect(cls, env: Mapping[str, str]) -> bool:

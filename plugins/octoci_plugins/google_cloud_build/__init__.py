@@ -1,4 +1,5 @@
-"""Google Cloud Build: build information from substitutions mapped into the step's environment, commits from git, outputs as files in ``/workspace``, identity tokens from the metadata server.
+"""Google Cloud Build: build information from substitutions mapped into the step's environment,
+commits from git, outputs as files in ``/workspace``, identity tokens from the metadata server.
 
 Vendor documentation: https://cloud.google.com/build/docs/configuring-builds/substitute-variable-values
 

@@ -1,4 +1,5 @@
-"""Harness CI: build information from ``HARNESS_*`` and the Drone-style ``DRONE_*`` variables, commits from git, outputs for a Run step's ``outputVariables``.
+"""Harness CI: build information from ``HARNESS_*`` and the Drone-style ``DRONE_*`` variables,
+commits from git, outputs for a Run step's ``outputVariables``.
 
 Vendor documentation: https://developer.harness.io/docs/continuous-integration/use-ci/optimize-and-more/ci-env-var/
 

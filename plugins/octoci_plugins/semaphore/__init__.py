@@ -1,4 +1,5 @@
-"""Semaphore: build information from ``SEMAPHORE_*``, commits from git over ``SEMAPHORE_GIT_COMMIT_RANGE``, summaries as job artifacts, OIDC from ``SEMAPHORE_OIDC_TOKEN``.
+"""Semaphore: build information from ``SEMAPHORE_*``, commits from git over
+``SEMAPHORE_GIT_COMMIT_RANGE``, summaries as job artifacts, OIDC from ``SEMAPHORE_OIDC_TOKEN``.
 
 Vendor documentation: https://docs.semaphoreci.com/reference/env-vars
 
