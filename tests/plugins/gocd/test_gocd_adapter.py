@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -90,3 +90,45 @@ def test_commits_are_this_builds_from_git(
 )
 def test_no_false_positives(env: dict[str, str]) -> None:
     assert not GoCD.detect(env)
+
+
+def test_commits_come_from_the_pipeline_instance_api(
+    ci_env: CiEnv, run_cli: Callable[..., CliResult], httpserver: Any, tmp_path: Path
+) -> None:
+    answer = {
+        "build_cause": {
+            "material_revisions": [
+                {
+                    "changed": True,
+                    "material": {"type": "Git", "description": "URL: https://github.com/acme/shop"},
+                    "modifications": [
+                        {"revision": SHA, "comment": "Add the basket\n"},
+                        {"revision": BASE, "comment": "Fix the login"},
+                    ],
+                },
+                {"changed": False, "material": {"type": "Pipeline"}, "modifications": []},
+            ]
+        }
+    }
+    httpserver.expect_request(
+        "/go/api/pipelines/shop/142",
+        headers={
+            "Authorization": "Bearer gocd-token-0123",
+            "Accept": "application/vnd.go.cd.v1+json",
+        },
+    ).respond_with_json(answer)
+    env = ci_env(
+        "gocd",
+        "push",
+        GO_SERVER_URL=httpserver.url_for("/go/"),
+        OCTOCI_GOCD_TOKEN="gocd-token-0123",
+        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
+    )
+    result = run_cli("info", "--json", env=env, cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    commits = json.loads(result.stdout)["BuildInformation"]["Commits"]
+    assert [(c["Id"], c["Comment"]) for c in commits] == [
+        (SHA, "Add the basket"),
+        (BASE, "Fix the login"),
+    ]
+    assert "gocd-token-0123" not in result.stdout + result.stderr

@@ -3,13 +3,15 @@ per kind of build, commits from git over the range Google Cloud Build names, out
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
+from octoci.errors import OctociError
 from octoci.server import CIServer
 from octoci.testing import CIServerContract, CliResult
 from octoci_plugins._outputs import OutputFiles
@@ -94,3 +96,31 @@ def test_commits_are_this_builds_from_git(
 )
 def test_no_false_positives(env: dict[str, str]) -> None:
     assert not GoogleCloudBuild.detect(env)
+
+
+JWT = (
+    "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL29jdG9wdXMuZXhhbXBsZSIsImV4cCI6NDEwMjQ0NDgwMH0"
+    ".c2lnbmF0dXJl"
+)
+
+
+def test_the_identity_token_comes_from_the_metadata_server(ci_env: CiEnv, httpserver: Any) -> None:
+    httpserver.expect_request(
+        "/computeMetadata/v1/instance/service-accounts/default/identity",
+        query_string={"audience": "https://octopus.example", "format": "full"},
+        headers={"Metadata-Flavor": "Google"},
+    ).respond_with_data(JWT + "\n")
+    env = ci_env("google_cloud_build", "push", GCE_METADATA_HOST=f"127.0.0.1:{httpserver.port}")
+    stream = io.StringIO()
+    server = GoogleCloudBuild(env, stream)
+    assert server.id_token("https://octopus.example") == JWT
+    assert server.redact(f"x {JWT}") == "x ***"
+
+
+def test_a_refusing_metadata_server_is_one_clear_error(ci_env: CiEnv, httpserver: Any) -> None:
+    httpserver.expect_request(
+        "/computeMetadata/v1/instance/service-accounts/default/identity"
+    ).respond_with_data("forbidden", status=403)
+    env = ci_env("google_cloud_build", "push", GCE_METADATA_HOST=f"127.0.0.1:{httpserver.port}")
+    with pytest.raises(OctociError, match="HTTP 403"):
+        GoogleCloudBuild(env, io.StringIO()).id_token("https://octopus.example")
