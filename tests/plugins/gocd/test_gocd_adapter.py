@@ -23,6 +23,12 @@ BASE = "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"
 
 class TestGoCDContract(CIServerContract):
     server_class = GoCD
+
+    @pytest.fixture(autouse=True)
+    def _in_a_temporary_folder(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        # The adapter writes its outputs into the working directory.
+        monkeypatch.chdir(tmp_path)
+
     variants: ClassVar[tuple[str, ...]] = ("push", "pull_request", "tag", "windows")
 
     def read_outputs(self, server: CIServer, written: str) -> dict[str, str]:
