@@ -29,6 +29,14 @@ PIPELINES = {
     "continua-ci.sh": ("Continua CI", "a shell action of the stage (Continua has no file)", "sh"),
     "gitlab-ci.yml": ("GitLab CI", ".gitlab-ci.yml", "yaml"),
     "circleci-config.yml": ("CircleCI", ".circleci/config.yml", "yaml"),
+    "aws-codebuild-buildspec.yml": ("AWS CodeBuild", "buildspec.yml", "yaml"),
+    "cloudbuild.yaml": ("Google Cloud Build", "cloudbuild.yaml", "yaml"),
+    "harness-pipeline.yml": ("Harness CI", "a step of the pipeline's Build stage", "yaml"),
+    "semaphore.yml": ("Semaphore", ".semaphore/semaphore.yml", "yaml"),
+    "bitrise.yml": ("Bitrise", "bitrise.yml", "yaml"),
+    "buddy.yml": ("Buddy", ".buddy/buddy.yml", "yaml"),
+    "cirrus.yml": ("Cirrus CI", ".cirrus.yml", "yaml"),
+    "gocd.yaml": ("GoCD", "a *.gocd.yaml file of a config repository", "yaml"),
 }
 EXAMPLES_HEADER = """# Examples
 

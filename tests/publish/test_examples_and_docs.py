@@ -23,14 +23,22 @@ SAMPLE = ROOT / "examples" / "sample-app"
 #: Build server -> its example pipeline file.
 PIPELINE_FILES = {
     "appveyor": "appveyor.yml",
+    "aws_codebuild": "aws-codebuild-buildspec.yml",
     "azure_devops": "azure-pipelines.yml",
     "bamboo": "bamboo-specs.yml",
     "bitbucket_pipelines": "bitbucket-pipelines.yml",
+    "bitrise": "bitrise.yml",
+    "buddy": "buddy.yml",
     "circleci": "circleci-config.yml",
+    "cirrus_ci": "cirrus.yml",
     "continua_ci": "continua-ci.sh",
     "github_actions": "github-actions.yml",
     "gitlab_ci": "gitlab-ci.yml",
+    "gocd": "gocd.yaml",
+    "google_cloud_build": "cloudbuild.yaml",
+    "harness_ci": "harness-pipeline.yml",
     "jenkins": "Jenkinsfile",
+    "semaphore": "semaphore.yml",
     "teamcity": "teamcity-settings.kts",
 }
 _INVOCATION = re.compile(r"""\boctoci((?:\s+[^\s'"`;&|)]+)+)""")
@@ -76,6 +84,8 @@ def test_pipeline_files_use_only_commands_and_options_that_exist(server: str) ->
         _check_invocation(args)
     extra = {"azure_devops": "azure-devops", "bitbucket_pipelines": "bitbucket",
              "continua_ci": "continua", "gitlab_ci": "gitlab", "github_actions": "github"}  # fmt: skip
+    extra.update(aws_codebuild="aws-codebuild", cirrus_ci="cirrus", google_cloud_build="google-cloud-build",
+                 harness_ci="harness")  # fmt: skip
     assert f"octoci[{extra.get(server, server)}]" in text
 
 
