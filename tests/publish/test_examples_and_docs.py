@@ -23,18 +23,26 @@ SAMPLE = ROOT / "examples" / "sample-app"
 #: Build server -> its example pipeline file.
 PIPELINE_FILES = {
     "appveyor": "appveyor.yml",
+    "aws_codebuild": "aws-codebuild-buildspec.yml",
     "azure_devops": "azure-pipelines.yml",
     "bamboo": "bamboo-specs.yml",
     "bitbucket_pipelines": "bitbucket-pipelines.yml",
+    "bitrise": "bitrise.yml",
+    "buddy": "buddy.yml",
     "buildkite": "buildkite-pipeline.yml",
     "circleci": "circleci-config.yml",
+    "cirrus_ci": "cirrus.yml",
     "codefresh": "codefresh.yml",
     "continua_ci": "continua-ci.sh",
     "drone": "drone.yml",
     "gitea_actions": "gitea-actions.yml",
     "github_actions": "github-actions.yml",
     "gitlab_ci": "gitlab-ci.yml",
+    "gocd": "gocd.yaml",
+    "google_cloud_build": "cloudbuild.yaml",
+    "harness_ci": "harness-pipeline.yml",
     "jenkins": "Jenkinsfile",
+    "semaphore": "semaphore.yml",
     "teamcity": "teamcity-settings.kts",
     "travis_ci": "travis.yml",
     "woodpecker": "woodpecker.yml",
@@ -83,6 +91,8 @@ def test_pipeline_files_use_only_commands_and_options_that_exist(server: str) ->
     extra = {"azure_devops": "azure-devops", "bitbucket_pipelines": "bitbucket",
              "continua_ci": "continua", "gitlab_ci": "gitlab", "github_actions": "github",
              "gitea_actions": "gitea", "travis_ci": "travis"}  # fmt: skip
+    extra.update(aws_codebuild="aws-codebuild", cirrus_ci="cirrus", google_cloud_build="google-cloud-build",
+                 harness_ci="harness")  # fmt: skip
     assert f"octoci[{extra.get(server, server)}]" in text
 
 
