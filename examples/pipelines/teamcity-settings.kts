@@ -13,7 +13,7 @@ object Publish : BuildType({
     params {
         param("env.OCTOPUS_URL", "https://octopus.example")
         password("env.OCTOPUS_API_KEY", "credentialsJSON:octopus-api-key")
-        // Set by octoci through ##teamcity[setParameter]; later steps read %release_version%.
+        // The outputs, set with ##teamcity[setParameter]: later steps read %release_version%.
         param("release_version", "")
         param("deployment_states", "")
     }
