@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -17,7 +18,7 @@ from octoci.local_octopus import LocalOctopus
 from octoci.testing.pipelines import PipelineJob, Shell, StepResult
 
 from .conftest import FORMS, PIPELINES, PipelineJobFactory, load_yaml, released_and_deployed
-from .native import PINNED, octoci_invocations, pins, pip_shim
+from .native import FAST_POLL, PINNED, octoci_invocations, pins, pip_shim
 
 #: An ``sh:`` command on a Linux image.
 APPVEYOR_BASH = Shell(("bash", "-e", "{script}"))
@@ -45,7 +46,10 @@ class BuildWorker:
 
 def _job(pipeline_job: PipelineJobFactory, worker: BuildWorker) -> PipelineJob:
     return pipeline_job(
-        "appveyor", APPVEYOR_API_URL=worker.url, APPVEYOR_BUILD_WORKER_IMAGE="Ubuntu2204"
+        "appveyor",
+        **FAST_POLL,
+        APPVEYOR_API_URL=worker.url,
+        APPVEYOR_BUILD_WORKER_IMAGE="Ubuntu2204",
     )
 
 
@@ -65,6 +69,7 @@ def _run_commands(
     return results
 
 
+@pytest.mark.slow
 def test_the_appveyor_yml_publishes_and_the_next_command_reads_the_release(
     pipeline_job: PipelineJobFactory,
     octopus_emulator: LocalOctopus,
@@ -88,6 +93,7 @@ def test_the_appveyor_yml_publishes_and_the_next_command_reads_the_release(
     assert (tmp_path / "pip" / "pip.log").read_text() == f"install octoci[appveyor]=={PINNED}\n"
 
 
+@pytest.mark.slow
 def test_the_steps_publish_on_a_linux_image(
     pipeline_job: PipelineJobFactory, octopus_emulator: LocalOctopus, httpserver: HTTPServer
 ) -> None:
@@ -98,7 +104,7 @@ def test_the_steps_publish_on_a_linux_image(
         "OCTOPUS_API_KEY": octopus_emulator.api_key,
         "OCTOCI_DEPLOY_TO": "Dev",
     }
-    (result,) = _run_commands(job, worker, load_yaml(FORM)["after_build"], environment)
+    _run_commands(job, worker, load_yaml(FORM)["after_build"], environment)
     version, states = released_and_deployed(octopus_emulator)
     assert states == ["Success"]
     assert worker.variables["release_version"] == version
@@ -111,9 +117,7 @@ def test_the_windows_commands_run_the_same_octoci() -> None:
     (powershell,) = [c["ps"] for c in commands if "ps" in c]
     (bash,) = [c["sh"] for c in commands if "sh" in c]
     # The cmd variant is given in the file's comments.
-    cmd = "\n".join(
-        line.split("- cmd: ", 1)[1] for line in text.splitlines() if "- cmd: " in line
-    )
+    cmd = "\n".join(line.split("- cmd: ", 1)[1] for line in text.splitlines() if "- cmd: " in line)
     for windows in (powershell, cmd):
         assert octoci_invocations(windows) == octoci_invocations(bash) == [["publish"]]
         assert pins(windows) == pins(bash) == {PINNED}

@@ -10,12 +10,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from octoci.files import parse_properties
 from octoci.local_octopus import LocalOctopus
 from octoci.testing.pipelines import PipelineJob, Shell
 
 from .conftest import FORMS, PIPELINES, PipelineJobFactory, load_yaml, released_and_deployed
-from .native import PINNED, octoci_invocations, pins, pip_shim
+from .native import FAST_POLL, PINNED, octoci_invocations, pins, pip_shim
 
 #: A script task with the Shell interpreter on a Linux agent: the lines in one file, run by sh.
 BAMBOO_SH = Shell(("dash", "{script}"))
@@ -44,14 +46,19 @@ def _run_tasks(job: PipelineJob, tasks: list[dict[str, Any]], variables: dict[st
     working_directory = Path(job.env["bamboo_build_working_directory"])
     text = (working_directory / inject["file"]).read_text(encoding="utf-8")
     injected = {f"bamboo.{inject['namespace']}.{k}": v for k, v in parse_properties(text).items()}
-    return injected["bamboo.octoci.release_version"] + " " + injected["bamboo.octoci.deployment_states"]
+    return (
+        injected["bamboo.octoci.release_version"]
+        + " "
+        + injected["bamboo.octoci.deployment_states"]
+    )
 
 
+@pytest.mark.slow
 def test_the_plan_publishes_and_the_inject_task_reads_the_release(
     pipeline_job: PipelineJobFactory, octopus_emulator: LocalOctopus, tmp_path: Path
 ) -> None:
     specs = load_yaml(PIPELINES / "bamboo-specs.yml")
-    job = pipeline_job("bamboo")
+    job = pipeline_job("bamboo", **FAST_POLL)
     job.env["PATH"] = f"{pip_shim(tmp_path / 'pip')}:{job.env['PATH']}"
     variables = dict(specs["variables"])
     assert set(variables) == {"octopus.url"}
@@ -65,11 +72,12 @@ def test_the_plan_publishes_and_the_inject_task_reads_the_release(
     assert (tmp_path / "pip" / "pip.log").read_text() == f"install octoci[bamboo]=={PINNED}\n"
 
 
+@pytest.mark.slow
 def test_the_specs_tasks_publish_on_a_linux_agent(
     pipeline_job: PipelineJobFactory, octopus_emulator: LocalOctopus
 ) -> None:
     form = load_yaml(FORM)
-    job = pipeline_job("bamboo")
+    job = pipeline_job("bamboo", **FAST_POLL)
     variables = {
         "octopus.url": octopus_emulator.url,
         "octopus.api.password": octopus_emulator.api_key,

@@ -10,11 +10,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from octoci.local_octopus import LocalOctopus
 from octoci.testing.pipelines import PipelineJob, Shell
 
 from .conftest import FORMS, PIPELINES, PipelineJobFactory, released_and_deployed
-from .native import PINNED, octoci_invocations, pins, pip_shim
+from .native import FAST_POLL, PINNED, octoci_invocations, pins, pip_shim
 
 FORM = FORMS / "continua-ci"
 
@@ -45,9 +47,10 @@ def _run(job: PipelineJob, script: Path, env: dict[str, str]) -> dict[str, str]:
 
 def _job(pipeline_job: PipelineJobFactory) -> PipelineJob:
     # Continua names no workspace variable: the action runs in the workspace.
-    return pipeline_job("continua_ci")
+    return pipeline_job("continua_ci", **FAST_POLL)
 
 
+@pytest.mark.slow
 def test_the_example_script_publishes_under_bash_and_sets_build_variables(
     pipeline_job: PipelineJobFactory, octopus_emulator: LocalOctopus, tmp_path: Path
 ) -> None:
@@ -68,6 +71,7 @@ def test_the_example_script_publishes_under_bash_and_sets_build_variables(
     assert (tmp_path / "pip" / "pip.log").read_text() == f"install octoci[continua]=={PINNED}\n"
 
 
+@pytest.mark.slow
 def test_the_linux_step_publishes(
     pipeline_job: PipelineJobFactory, octopus_emulator: LocalOctopus
 ) -> None:

@@ -21,6 +21,7 @@ from octoci.testing.pipelines import PipelineJob
 from .conftest import PIPELINES, ROOT, PipelineJobFactory, released_and_deployed
 from .native import (
     DASH_SH,
+    FAST_POLL,
     PINNED,
     groovy_credentials,
     groovy_environment,
@@ -72,6 +73,7 @@ class JenkinsApi:
 def _job(pipeline_job: PipelineJobFactory, api: JenkinsApi, tmp_path: Path) -> PipelineJob:
     job = pipeline_job(
         "jenkins",
+        **FAST_POLL,
         JENKINS_URL=api.url,
         BUILD_URL=f"{api.url}job/shop/57/",
         JOB_URL=f"{api.url}job/shop/",
@@ -114,6 +116,7 @@ def test_the_parser_finds_every_sh_step_and_refuses_an_interpolated_one() -> Non
         groovy_steps("sh 'octoci info'\nsh \"octoci publish --project ${name}\"\n")
 
 
+@pytest.mark.slow
 def test_the_jenkinsfile_publishes_with_its_credentials_bound(
     pipeline_job: PipelineJobFactory,
     octopus_emulator: LocalOctopus,
@@ -139,6 +142,7 @@ def test_the_jenkinsfile_publishes_with_its_credentials_bound(
     _assert_released(octopus_emulator, api, outputs)
 
 
+@pytest.mark.slow
 def test_the_shared_library_step_publishes_and_returns_the_outputs(
     pipeline_job: PipelineJobFactory,
     octopus_emulator: LocalOctopus,

@@ -10,11 +10,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from octoci.local_octopus import LocalOctopus
 from octoci.testing.pipelines import PipelineJob, Shell, StepResult
 
 from .conftest import FORMS, PIPELINES, PipelineJobFactory, released_and_deployed
 from .native import (
+    FAST_POLL,
     PINNED,
     kotlin_parameters,
     kotlin_scripts,
@@ -55,11 +58,12 @@ def _run_steps(
     return results
 
 
+@pytest.mark.slow
 def test_the_settings_publish_and_the_next_step_reads_the_release(
     pipeline_job: PipelineJobFactory, octopus_emulator: LocalOctopus, tmp_path: Path
 ) -> None:
     text = (PIPELINES / "teamcity-settings.kts").read_text(encoding="utf-8")
-    job = pipeline_job("teamcity")
+    job = pipeline_job("teamcity", **FAST_POLL)
     job.env["PATH"] = f"{pip_shim(tmp_path / 'pip')}:{job.env['PATH']}"
     parameters = kotlin_parameters(text)
     assert parameters["env.OCTOPUS_API_KEY"] == "credentialsJSON:octopus-api-key"
@@ -89,6 +93,7 @@ def _meta_runner() -> tuple[dict[str, str], dict[str, str]]:
     return parameters, scripts
 
 
+@pytest.mark.slow
 def test_the_meta_runner_publishes_on_a_linux_agent(
     pipeline_job: PipelineJobFactory, octopus_emulator: LocalOctopus
 ) -> None:
@@ -101,8 +106,8 @@ def test_the_meta_runner_publishes_on_a_linux_agent(
         "env.OCTOCI_PROJECT": "Shop",
         "env.OCTOCI_DEPLOY_TO": "Dev",
     })  # fmt: skip
-    job = pipeline_job("teamcity")
-    (result,) = _run_steps(job, [scripts["octoci publish (Linux, macOS)"]], parameters)
+    job = pipeline_job("teamcity", **FAST_POLL)
+    _run_steps(job, [scripts["octoci publish (Linux, macOS)"]], parameters)
     version, states = released_and_deployed(octopus_emulator)
     assert states == ["Success"]
     assert parameters["release_version"] == version
