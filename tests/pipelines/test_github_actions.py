@@ -6,6 +6,7 @@ runner's, against the emulator; the next step reads ``$GITHUB_OUTPUT`` as the ru
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,15 @@ from octoci.testing.pipelines import (
     substitute,
 )
 
-from .conftest import PIPELINES, PipelineJobFactory, id_token, load_yaml, released_and_deployed
+from .conftest import (
+    PIPELINES,
+    ROOT,
+    PipelineJobFactory,
+    id_token,
+    installs_octoci,
+    load_yaml,
+    released_and_deployed,
+)
 
 RUNNER_REQUEST_TOKEN = "runner-request-token-for-tests"
 
@@ -52,7 +61,9 @@ def run_github_steps(
     }
     output_file = Path(job.env["GITHUB_OUTPUT"])
     for step in steps:
-        if "run" not in step or step["run"].startswith("pip install"):
+        if "run" not in step or installs_octoci(step["run"]):
+            continue
+        if "if" in step and not _condition(step["if"], context):
             continue
         for step_id, values in outputs.items():
             context.update({f"steps.{step_id}.outputs.{k}": v for k, v in values.items()})
@@ -71,6 +82,13 @@ def run_github_steps(
     return outputs, results
 
 
+def _condition(expression: str, context: dict[str, str]) -> bool:
+    """The one form of ``if:`` the action uses: ``inputs.x == 'value'``."""
+    match = re.fullmatch(r"\s*([\w.-]+)\s*==\s*'([^']*)'\s*", expression)
+    assert match, f"if: {expression!r} is not a form this test evaluates"
+    return context[match[1]] == match[2]
+
+
 def test_the_example_workflow_publishes_and_the_next_step_reads_the_release(
     pipeline_job: PipelineJobFactory, octopus_emulator: LocalOctopus, httpserver: HTTPServer
 ) -> None:
@@ -82,4 +100,41 @@ def test_the_example_workflow_publishes_and_the_next_step_reads_the_release(
     assert states == ["Success"]
     assert outputs["octopus"]["release_version"] == version
     assert outputs["octopus"]["deployment_states"] == "Dev=Success"
-    assert results[-1].stdout.strip() == f"Released {version}"
+    assert results[-1].stdout.strip() == f"Released {version} (Dev=Success)"
+
+
+def test_the_action_publishes_and_re_exports_the_outputs(
+    pipeline_job: PipelineJobFactory, octopus_emulator: LocalOctopus, httpserver: HTTPServer
+) -> None:
+    action = load_yaml(ROOT / "action.yml")
+    assert action["runs"]["using"] == "composite"
+    job = pipeline_job("github_actions", **_oidc_runner(httpserver))
+    # `with:` of a workflow step that uses the action; the rest are the inputs' defaults.
+    given = {
+        "server": job.variables["OCTOPUS_URL"],
+        "service-account-id": job.variables["OCTOPUS_SERVICE_ACCOUNT_ID"],
+        "deploy-to": "Dev",
+        "wait": "true",
+        "install": "false",  # octoci is installed; the pin is checked in test_forms.py
+    }
+    inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    assert set(given) <= set(inputs)
+    inputs.update(given)
+    steps_outputs, _ = run_github_steps(
+        job, action["runs"]["steps"], {f"inputs.{k}": v for k, v in inputs.items()}
+    )
+    context = {
+        f"steps.{step}.outputs.{name}": value
+        for step, values in steps_outputs.items()
+        for name, value in values.items()
+    }
+    outputs = {
+        name: substitute(spec["value"], GITHUB_EXPRESSION, lambda key: context.get(key, ""))
+        for name, spec in action["outputs"].items()
+    }
+    version, states = released_and_deployed(octopus_emulator)
+    assert states == ["Success"]
+    assert outputs["release_version"] == version
+    assert outputs["deployment_states"] == "Dev=Success"
+    assert outputs["package_ids"] == "Acme.Shop.Web,Acme.Shop.Api"
+    assert outputs["release_url"].startswith(octopus_emulator.url)

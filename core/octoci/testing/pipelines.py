@@ -46,16 +46,19 @@ from octoci.testing.ci_output import CIMessage, parse_ci_output
 from octoci.testing.recorded_env import RecordedEnvironment, find_recording
 
 __all__ = [
+    "API_VARIABLES",
     "AZURE_BASH",
     "AZURE_MACRO",
     "BASH_SCRIPT",
     "CIRCLECI_BASH",
     "CIRCLECI_PARAMETER",
+    "COMMIT_VARIABLES",
     "DASH",
     "GITHUB_BASH",
     "GITHUB_EXPRESSION",
     "GITLAB_INPUT",
     "TEMPLATE_EXPRESSION",
+    "UNREACHABLE_API",
     "WORKSPACE_VARIABLES",
     "PipelineJob",
     "Shell",
@@ -120,6 +123,28 @@ WORKSPACE_VARIABLES: Mapping[str, tuple[str, ...]] = {
     "appveyor": ("APPVEYOR_BUILD_FOLDER",),
     "bamboo": ("bamboo_build_working_directory", "bamboo_working_directory"),
 }
+
+#: The variables that name the job's commit: the harness sets them to the workspace's HEAD.
+COMMIT_VARIABLES: Mapping[str, tuple[str, ...]] = {
+    "github_actions": ("GITHUB_SHA",),
+    "gitlab_ci": ("CI_COMMIT_SHA",),
+    "circleci": ("CIRCLE_SHA1",),
+    "bitbucket_pipelines": ("BITBUCKET_COMMIT",),
+    "azure_devops": ("BUILD_SOURCEVERSION",),
+}
+#: The build server's own API, which a test must not reach: pointed at a closed local port, so
+#: the adapter's fallback (git in the workspace) runs at once instead of a network call.
+API_VARIABLES: Mapping[str, tuple[str, ...]] = {
+    "github_actions": ("GITHUB_API_URL",),
+    "gitlab_ci": ("CI_API_V4_URL",),
+    "azure_devops": (
+        "SYSTEM_COLLECTIONURI",
+        "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI",
+        "SYSTEM_TEAMFOUNDATIONSERVERURI",
+    ),
+}
+#: Port 9 (discard) on the loopback: nothing listens, a connection is refused at once.
+UNREACHABLE_API = "http://127.0.0.1:9/"
 
 
 def substitute(
@@ -221,6 +246,13 @@ def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, check=True)
 
 
+def _head(repo: Path) -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
 def workspace_from(source: Path, target: Path, *, remote: str, branch: str = "main") -> Path:
     """``target``: a copy of ``source`` committed as the one commit of a fresh git repository
     on ``branch`` (its ``origin`` is ``remote``), as a build server's checkout leaves it."""
@@ -247,8 +279,9 @@ def start_job(
 ) -> PipelineJob:
     """A job of ``server`` under its recorded ``variant``: the recording's files in
     ``root/ci-files``, the workspace a git copy of ``source`` in ``root/workspace`` (the
-    recording's workspace variables point at it), a private ``HOME``, and the installed
-    ``octoci`` first on ``PATH``; ``overrides`` last."""
+    recording's workspace and commit variables point at it and its HEAD, the server's API at
+    :data:`UNREACHABLE_API`), a private ``HOME``, and the installed ``octoci`` first on
+    ``PATH``; ``overrides`` last."""
     recording = RecordedEnvironment.load(find_recording(env_dirs, server, variant))
     env = recording.materialize(root / "ci-files")
     workspace = workspace_from(source, root / "workspace", remote=remote)
@@ -257,6 +290,12 @@ def start_job(
     )
     for name in names:
         env[name] = str(workspace)
+    head = _head(workspace)
+    for name in COMMIT_VARIABLES.get(server, ()):
+        env[name] = head
+    for name in API_VARIABLES.get(server, ()):
+        if name in env:
+            env[name] = UNREACHABLE_API
     home = root / "home"
     home.mkdir(exist_ok=True)
     path = os.pathsep.join([str(octoci_bin_dir()), os.environ.get("PATH", "")])
