@@ -13,6 +13,9 @@ object Publish : BuildType({
     params {
         param("env.OCTOPUS_URL", "https://octopus.example")
         password("env.OCTOPUS_API_KEY", "credentialsJSON:octopus-api-key")
+        // The outputs, set with ##teamcity[setParameter]: later steps read %release_version%.
+        param("release_version", "")
+        param("deployment_states", "")
     }
     vcs {
         root(DslContext.settingsRoot)
@@ -21,8 +24,14 @@ object Publish : BuildType({
         script {
             name = "Publish"
             scriptContent = """
-                pip install "octoci[teamcity]"
+                pip install "octoci[teamcity]==0.1.0"
                 octoci publish --deploy-to Dev --wait
+            """.trimIndent()
+        }
+        script {
+            name = "Report"
+            scriptContent = """
+                echo "Released %release_version% (%deployment_states%)"
             """.trimIndent()
         }
     }
