@@ -57,6 +57,8 @@ class AppState:
     """The code a command asked for with click's ``ctx.exit(code)``."""
     report: RunReport | None = None
     """What the command handed to the build server (:meth:`record_report`)."""
+    error: str | None = None
+    """The one-line error the run ended with, if any (for the build server's own form)."""
 
     @property
     def plugin_manager(self) -> OctociPluginManager:
@@ -97,6 +99,11 @@ class AppState:
             for secret in self.redactor.secrets:
                 server.mask(secret)
             self._server = server
+        return self._server
+
+    @property
+    def existing_server(self) -> CIServer | None:
+        """The active adapter if the run already created it; never creates one."""
         return self._server
 
     @property
