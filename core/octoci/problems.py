@@ -23,6 +23,7 @@ __all__ = [
     "WARNING_TITLE",
     "ProblemHandler",
     "error_title",
+    "report_error",
     "report_outcome",
     "report_problem",
 ]
@@ -103,34 +104,37 @@ class ProblemHandler(logging.Handler):
         return self.state.existing_server if self.state is not None else None
 
 
-def report_outcome(state: AppState, exit_code: int, error: str | None) -> None:
-    """The end of a run: the final ``error`` (already written as the plain line) in the
-    server's own form, then the status text from the report the command handed over.
+def report_error(
+    state: AppState, exit_code: int, message: str, plain: Callable[[str], None]
+) -> None:
+    """The error that ends the run: in the build server's own form, else ``plain``.
 
-    Nothing for a run whose command never started (``--help``, a usage error while parsing).
+    A command that failed before it needed the adapter (bad input) still gets the server's
+    form; a run whose command never started (a usage error while parsing) or whose adapter
+    cannot be made (the error may be why) gets the plain line.
     """
     server = state.existing_server
-    if server is None and state.command_started and error is not None:
-        # A command that failed before it needed the adapter (bad input): the server still
-        # shows the error. Never for a success: the adapter's first lines would come after the
-        # command's output, which may be --json.
+    if server is None and state.command_started:
         try:
             server = state.server
-        except Exception:  # the run already failed; its error line said why
+        except Exception:  # the run already failed; the plain line says why
             server = None
-    if server is None:
-        return
-    if error is not None:
-        report_problem(server, "error", error_title(exit_code), error, lambda _: None)
+    report_problem(server, "error", error_title(exit_code), message, plain)
+
+
+def report_outcome(state: AppState, exit_code: int) -> None:
+    """The end of a run: the status text from the report the command handed over, through the
+    adapter (which exists, since it was handed the report). Nothing without a report."""
+    server = state.existing_server
     report = state.report
     text = status_text(report) if report is not None else None
-    if text:
-        warned = bool(report is not None and report.warnings)
-        try:
-            server.set_status(state.redactor(text), _outcome(exit_code, warned))
-        except OctociError as exc:
-            # The run's results are out already; a status the server refused changes no code.
-            logging.getLogger("octoci").warning("could not set the build status: %s", exc)
+    if server is None or report is None or not text:
+        return
+    try:
+        server.set_status(state.redactor(text), _outcome(exit_code, bool(report.warnings)))
+    except OctociError as exc:
+        # The run's results are out already; a status the server refused changes no code.
+        logging.getLogger("octoci").warning("could not set the build status: %s", exc)
 
 
 def _outcome(exit_code: int, warned: bool) -> RunOutcome:

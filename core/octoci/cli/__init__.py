@@ -225,10 +225,10 @@ def run(
         # point those at the injected streams for the length of the run.
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = _invoke(args, state, err, debug, redactor)
-            # The final error and the status text in the build server's own form.
+            # The status text in the build server's own form.
             from octoci.problems import report_outcome
 
-            report_outcome(state, code, state.error)
+            report_outcome(state, code)
             # After the command's output and error line; nothing a plugin does changes the code.
             state.finish(code)
         return code
@@ -252,7 +252,6 @@ def _invoke(
         return _fail(err, "aborted", EXIT_FAILURE, debug, redactor, state)
     except click.ClickException as exc:
         _write_line(err, _click_message(exc), redactor)
-        state.error = exc.format_message()
         return EXIT_USAGE
     except KeyboardInterrupt:
         return _fail(err, "interrupted", 130, debug, redactor, state)
@@ -281,9 +280,16 @@ def _fail(
     if debug:
         _write_line(stderr, traceback.format_exc().rstrip("\n"), redactor)
     first_line = " ".join(message.split())
-    _write_line(stderr, f"octoci: error: {first_line}", redactor)
-    # The same line goes to the build server's own form at the end of the run (report_outcome).
-    state.error = first_line
+    # The build server's own form (an annotation, an issue, a build problem) where it has one,
+    # else the plain line: either way one line.
+    from octoci.problems import report_error
+
+    report_error(
+        state,
+        code,
+        first_line,
+        lambda text: _write_line(stderr, f"octoci: error: {text}", redactor),
+    )
     return code
 
 

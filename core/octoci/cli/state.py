@@ -57,8 +57,6 @@ class AppState:
     """The code a command asked for with click's ``ctx.exit(code)``."""
     report: RunReport | None = None
     """What the command handed to the build server (:meth:`record_report`)."""
-    error: str | None = None
-    """The one-line error the run ended with, if any (for the build server's own form)."""
 
     @property
     def plugin_manager(self) -> OctociPluginManager:

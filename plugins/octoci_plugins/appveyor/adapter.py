@@ -223,8 +223,9 @@ class AppVeyor(CIServer):
 
     def report_problem(self, level: ProblemLevel, title: str, message: str) -> bool:
         """A message on the build's Messages tab (``Add-AppveyorMessage`` with category
-        ``Error`` or ``Warning``, the title as the message and the text as its details); a
-        warning also as its log line. ``False`` without the worker API (not on an agent)."""
+        ``Error`` or ``Warning``, the text as the message and the title as its details); a
+        warning also as its log line (``True``), the error's plain line left to the core
+        (``False``, as without the worker API)."""
         if self.worker is None:
             return False
         if level == "warning":
@@ -234,8 +235,8 @@ class AppVeyor(CIServer):
             self.worker.add_message(self.redact(message), "error", self.redact(title))
         except WorkerApiError as exc:
             self._worker_call_failed(exc)
-            return False
-        return True
+        # The console shows no message of the Messages tab: the plain error line still goes there.
+        return False
 
     def set_status(self, text: str, outcome: RunOutcome) -> None:
         """The status line as a message on the Messages tab (``Error`` for a failed run)."""
