@@ -44,7 +44,9 @@ def octopus_emulator_seed() -> Mapping[str, Any]:
         "tasks": {
             "queued_seconds": 0.0,
             "executing_seconds": 0.02,
-            "outcomes": [{"environment": "Test", "state": "Failed", "error": "Step 'Deploy' failed"}],
+            "outcomes": [
+                {"environment": "Test", "state": "Failed", "error": "Step 'Deploy' failed"}
+            ],
         },
         "environments": ["Dev", "Test"],
         "lifecycles": [{"name": "Flat", "phases": [{"name": "All", "optional": ["Dev", "Test"]}]}],

@@ -173,8 +173,6 @@ def parse_appveyor_calls(calls: Iterable[tuple[str, Mapping[str, Any]]]) -> list
         if name is None or not isinstance(body, Mapping):
             continue
         value = str(body.get("message", body.get("fileName", "")))
-        props = {
-            str(k): str(v) for k, v in body.items() if k not in ("message", "fileName") and v
-        }
+        props = {str(k): str(v) for k, v in body.items() if k not in ("message", "fileName") and v}
         messages.append(CIMessage("appveyor", name, value, props))
     return messages
