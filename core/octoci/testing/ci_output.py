@@ -146,12 +146,12 @@ def parse_ci_output(text: str) -> list[CIMessage]:
     return [_parse_line(line) for line in lines if line.strip()]
 
 
-#: Build worker API path -> the PowerShell command it stands for (AppVeyor's own names).
+#: Build worker API path (after ``api/``) -> the PowerShell command it stands for (AppVeyor's own names).
 _APPVEYOR_CALLS = {
-    "/api/build/messages": "AddMessage",
-    "/api/build/compilationmessages": "AddCompilationMessage",
-    "/api/build/variables": "SetVariable",
-    "/api/artifacts": "PushArtifact",
+    "build/messages": "AddMessage",
+    "build/compilationmessages": "AddCompilationMessage",
+    "build/variables": "SetVariable",
+    "artifacts": "PushArtifact",
 }
 
 
@@ -169,7 +169,8 @@ def parse_appveyor_calls(calls: Iterable[tuple[str, Mapping[str, Any]]]) -> list
     """
     messages: list[CIMessage] = []
     for path, body in calls:
-        name = _APPVEYOR_CALLS.get("/" + path.lstrip("/"))
+        # The worker API's paths, without their api/ prefix (only octoci.octopus spells API paths).
+        name = _APPVEYOR_CALLS.get(path.lstrip("/").removeprefix("api/"))
         if name is None or not isinstance(body, Mapping):
             continue
         value = str(body.get("message", body.get("fileName", "")))
