@@ -16,6 +16,7 @@ __all__ = [
     "outputs_line",
     "report_outputs",
     "report_summary",
+    "status_text",
     "summary_as_text",
 ]
 
@@ -195,3 +196,49 @@ def outputs_line(outputs: Mapping[str, str]) -> str:
     """The output variables as one line for a terminal: ``outputs: release_version=1.2.3 ...``
     (a value with spaces or quotes quoted as a shell would)."""
     return "outputs: " + " ".join(f"{name}={shlex.quote(value)}" for name, value in outputs.items())
+
+
+def status_text(report: RunReport) -> str | None:
+    """The one line a build server shows as the build's status (TeamCity's ``buildStatus``,
+    Azure's ``task.complete``, AppVeyor's and Continua's messages): what the run did, in the
+    order it did it.
+
+    ``Released Shop 1.2.3; Dev: Success, Test: Failed`` for a release and its deployments; else
+    the packages (``Pushed Acme.Web 1.2.3``, ``Pushed 3 packages``) or the build information.
+    ``None`` when the run did nothing to tell (a dry run, a failure before any result).
+    """
+    if report.dry_run:
+        return None
+    parts: list[str] = []
+    if report.release is not None:
+        r = report.release
+        parts.append(f"{'Released' if r.created else 'Release'} {r.project} {r.version}")
+    elif report.packages:
+        parts.append(_packages_status(report))
+    elif report.build_information_pushed:
+        parts.append(f"Build information for {', '.join(report.build_information_pushed)}")
+    if report.deployments:
+        parts.append(
+            ", ".join(
+                f"{d.environment or d.task_id}{' / ' + d.tenant if d.tenant else ''}: "
+                f"{d.state or 'Queued'}"
+                for d in report.deployments
+            )
+        )
+    text = "; ".join(part for part in parts if part)
+    return " ".join(text.split()) or None
+
+
+def _packages_status(report: RunReport) -> str:
+    """``Pushed Acme.Web 1.2.3`` (one package), ``Pushed 3 packages`` (several), with ``Packed``
+    when none was pushed and the packages that failed counted."""
+    packages = report.packages
+    verb = "Packed" if all(p.pushed is None for p in packages) else "Pushed"
+    text = (
+        f"{verb} {packages[0].id} {packages[0].version}"
+        if len(packages) == 1
+        else f"{verb} {len(packages)} packages"
+    )
+    if report.failed_packages:
+        text += f", {len(report.failed_packages)} failed"
+    return text

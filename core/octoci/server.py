@@ -24,9 +24,13 @@ from octoci.errors import MissingExtraError, OctociError
 from octoci.model import BuildInformation, Commit
 from octoci.redaction import Redactor, secret_parts, url_password
 
-__all__ = ["AnnotationLevel", "CIServer"]
+__all__ = ["AnnotationLevel", "CIServer", "ProblemLevel", "RunOutcome"]
 
 AnnotationLevel = Literal["notice", "warning", "error"]
+#: How bad a problem is: a warning, or the error that ends the run.
+ProblemLevel = Literal["warning", "error"]
+#: How the run ended, for :meth:`CIServer.set_status`.
+RunOutcome = Literal["succeeded", "succeeded_with_issues", "failed"]
 
 
 class CIServer(ABC):
@@ -64,6 +68,10 @@ class CIServer(ABC):
     extra: ClassVar[str | None] = None
     #: The vendor's page listing the environment variables the adapter reads.
     docs_url: ClassVar[str] = ""
+    #: Whether the packages a run pushes become build artifacts (:meth:`publish_artifact`)
+    #: unless ``publish_artifacts`` says otherwise: True where the server's own Octopus
+    #: integration does so.
+    publishes_artifacts_by_default: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -220,6 +228,29 @@ class CIServer(ABC):
         """Add a section to the job summary (default: the text in the log)."""
         for text_line in markdown.rstrip("\n").splitlines():
             self.write(text_line)
+
+    def report_problem(self, level: ProblemLevel, title: str, message: str) -> bool:
+        """Show a warning, or the error that ends the run, in the server's own form (an
+        annotation, an issue, a build problem); ``True`` when the job log shows it that way.
+
+        The core calls it for every warning octoci logs and for the final error, through
+        :func:`octoci.problems.report_problem`, which writes the plain line
+        (``octoci: warning: ...``) itself when this returns ``False``, as the default does: the
+        server has no form of its own. Mask what you write with :attr:`redact`.
+
+        Example::
+
+            def report_problem(self, level, title, message):
+                self.stream.write(f"##drone[{level} title={title}]{self.redact(message)}\n")
+                return True
+        """
+        return False
+
+    def set_status(self, text: str, outcome: RunOutcome) -> None:  # noqa: B027 - most have none
+        """Make ``text`` (from :func:`octoci.reporting.status_text`, e.g. ``Released Shop
+        1.2.3; Dev: Success, Test: Failed``) the status the server shows for the build or step,
+        once, at the end of a run that handed results over. Default: nothing, the server has no
+        status text."""
 
     # ------------------------------------------------------------------ helpers for subclasses
     def secret_values(self, *names: str, urls: Sequence[str] = ()) -> list[str]:

@@ -180,18 +180,20 @@ def test_api_key_mode_checks_and_exports_the_key(
     wrong = "API-" + "X" * 27
     refused = _login(octopus_emulator, {**env, "OCTOPUS_API_KEY": wrong}, tmp_path, "--api-key")
     assert refused.exit_code == 1
-    assert "checking the API key" in refused.stderr
+    # On GitHub the error is the ::error annotation (standard output), not a second line.
+    assert "checking the API key" in refused.stdout + refused.stderr
     _no_leak(refused, wrong)
     missing = _login(octopus_emulator, {"GITHUB_ACTIONS": "true"}, tmp_path, "--api-key")
     assert missing.exit_code == 2
     assert (
-        missing.stderr.strip()
+        (missing.stdout + missing.stderr)
+        .strip()
         .splitlines()[-1]
         .endswith("--api-key needs the API key in OCTOPUS_API_KEY")
     )
     both = _login(octopus_emulator, {**env, "OCTOPUS_SERVICE_ACCOUNT_ID": ACCOUNT}, tmp_path)
     assert both.exit_code == 2
-    assert "pass --api-key or --service-account-id" in both.stderr
+    assert "pass --api-key or --service-account-id" in both.stdout + both.stderr
 
 
 @pytest.mark.parametrize(
@@ -204,7 +206,8 @@ def test_a_server_without_id_tokens_says_so(
     result = _login(octopus_emulator, ci_env(server, "push"), tmp_path,
                     "--service-account-id", ACCOUNT)  # fmt: skip
     assert result.exit_code == 2
-    line = result.stderr.strip().splitlines()[-1]
+    # The error in the server's form where it has one (Continua's message), else the plain line.
+    line = (result.stdout + result.stderr).strip().splitlines()[-1]
     assert f"{name} issues no OIDC ID token" in line
     assert "--id-token" in line
     assert "GitHub" not in line
@@ -217,7 +220,7 @@ def test_github_without_the_permission_gets_the_github_hint(
     env = ci_env("github_actions", "push")  # no ACTIONS_ID_TOKEN_REQUEST_URL: no permission
     result = _login(octopus_emulator, env, tmp_path, "--service-account-id", ACCOUNT)
     assert result.exit_code == 2
-    assert "add 'permissions: id-token: write' to the job" in result.stderr
+    assert "add 'permissions: id-token: write' to the job" in result.stdout + result.stderr
 
 
 def test_a_refused_id_token_shows_in_no_output_even_with_debug(

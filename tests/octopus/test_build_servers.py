@@ -42,4 +42,4 @@ def test_build_info_warnings_become_annotations(
     result = octoci("build-info", "--package-id", "Acme.Web", "--version", "1.0.0",
                     "--file", "info.json", env=env)  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert "::warning::VcsType is 'SVN'" in result.stdout
+    assert "::warning title=octoci::VcsType is 'SVN'" in result.stdout

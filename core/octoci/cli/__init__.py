@@ -166,8 +166,13 @@ def _noting_start(command: click.Command, state: AppState) -> click.Command:
     return noted
 
 
-def _configure_logging(stderr: TextIO, debug: bool) -> logging.Handler:
-    handler = logging.StreamHandler(stderr)
+def _configure_logging(
+    stderr: TextIO, debug: bool, state: AppState | None = None
+) -> logging.Handler:
+    from octoci.problems import ProblemHandler
+
+    # Warnings go to the build server's own form once its adapter exists (octoci.problems).
+    handler = ProblemHandler(stderr, state)
     handler.setFormatter(_LowerCaseLevelFormatter("octoci: %(levelname)s: %(message)s"))
     logger = logging.getLogger("octoci")
     logger.addHandler(handler)
@@ -218,12 +223,16 @@ def run(
         extra_plugins=tuple(plugins),
         ci_streams=(raw_out, raw_err),
     )
-    handler = _configure_logging(err, debug)
+    handler = _configure_logging(err, debug, state)
     try:
         # click's own output (help, --version, plugin commands using click.echo) goes to sys.*:
         # point those at the injected streams for the length of the run.
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = _invoke(args, state, err, debug, redactor)
+            # The status text in the build server's own form.
+            from octoci.problems import report_outcome
+
+            report_outcome(state, code)
             # After the command's output and error line; nothing a plugin does changes the code.
             state.finish(code)
         return code
@@ -243,16 +252,16 @@ def _invoke(
             return _shell_complete(instruction, state)
         cli.main(args=list(args), prog_name="octoci", standalone_mode=False, obj=state)
     except OctociError as exc:
-        return _fail(err, str(exc), exc.exit_code, debug, redactor)
+        return _fail(err, str(exc), exc.exit_code, debug, redactor, state)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:
-        return _fail(err, "aborted", EXIT_FAILURE, debug, redactor)
+        return _fail(err, "aborted", EXIT_FAILURE, debug, redactor, state)
     except click.ClickException as exc:
         _write_line(err, _click_message(exc), redactor)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return _fail(err, "interrupted", 130, debug, redactor)
+        return _fail(err, "interrupted", 130, debug, redactor, state)
     except Exception as exc:  # a bug: say so in one line, traceback with --debug
         return _fail(
             err,
@@ -260,6 +269,7 @@ def _invoke(
             EXIT_FAILURE,
             debug,
             redactor,
+            state,
         )
     return state.exit_code
 
@@ -298,11 +308,22 @@ def _click_message(exc: click.ClickException) -> str:
     return f"octoci: error: {exc.format_message()}{usage}"
 
 
-def _fail(stderr: TextIO, message: str, code: int, debug: bool, redactor: Redactor) -> int:
+def _fail(
+    stderr: TextIO, message: str, code: int, debug: bool, redactor: Redactor, state: AppState
+) -> int:
     if debug:
         _write_line(stderr, traceback.format_exc().rstrip("\n"), redactor)
     first_line = " ".join(message.split())
-    _write_line(stderr, f"octoci: error: {first_line}", redactor)
+    # The build server's own form (an annotation, an issue, a build problem) where it has one,
+    # else the plain line: either way one line.
+    from octoci.problems import report_error
+
+    report_error(
+        state,
+        code,
+        first_line,
+        lambda text: _write_line(stderr, f"octoci: error: {text}", redactor),
+    )
     return code
 
 

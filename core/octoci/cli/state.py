@@ -110,6 +110,11 @@ class AppState:
         return self._server
 
     @property
+    def existing_server(self) -> CIServer | None:
+        """The active adapter if the run already created it; never creates one."""
+        return self._server
+
+    @property
     def _forced_server(self) -> str | None:
         """The adapter ``--server`` or ``OCTOCI_SERVER`` names, if any."""
         return self.server_name or self.env.get("OCTOCI_SERVER") or None

@@ -615,6 +615,18 @@ class Settings:
         commands=("publish", "release create"),
         server_default="with the build's ref: the build's commit",
     )
+    # --- packages as build artifacts (issue 16, item 4) --------------------------------------
+    publish_artifacts: bool = setting(
+        False,
+        "Publish the packages the run pushed as build artifacts of the job, where the build "
+        "server has a way (TeamCity publishArtifacts, Azure DevOps artifact.upload, AppVeyor's "
+        "artifact API). Without it: on for TeamCity and AppVeyor, as their Octopus "
+        "integrations do, off elsewhere.",
+        flag="--publish-artifacts/--no-publish-artifacts",
+        env="OCTOCI_PUBLISH_ARTIFACTS",
+        commands=("publish", "push"),
+        server_default="TeamCity, AppVeyor: on",
+    )
 
 
 SETTINGS: tuple[Setting, ...] = settings_of(Settings)

@@ -53,9 +53,18 @@ class Reporter:
         self.say_line(line)
 
     def warn(self, message: str) -> None:
-        """A warning: an annotation on the build server (which also shows it in the log)."""
+        """A warning: the build server's own form (:mod:`octoci.problems`), else an annotation
+        (which also shows it in the log)."""
+        from octoci.problems import WARNING_TITLE, report_problem
+
         self.clear()
-        self.server.annotate("warning", message)
+        report_problem(
+            self.server,
+            "warning",
+            WARNING_TITLE,
+            message,
+            lambda text: self.server.annotate("warning", text),
+        )
 
     def status(self, text: str) -> None:
         """Redraw the live status line (only on a terminal)."""
@@ -94,6 +103,10 @@ class Reporter:
         job summary."""
         if self.on_hand_over is not None:
             self.on_hand_over(report)
+        if self.plugins is not None:
+            from octoci.artifacts import publish_package_artifacts
+
+            publish_package_artifacts(self.server, report, self.plugins.resolved_settings)
         outputs: dict[str, str] = dict(self.plugins.outputs(report)) if self.plugins else {}
         outputs.update(extra or {})
         self.server.set_outputs(outputs)

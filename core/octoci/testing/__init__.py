@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from octoci.plugins import OctociPluginManager, create_plugin_manager
-from octoci.testing.ci_output import CIMessage, parse_ci_output
+from octoci.testing.ci_output import CIMessage, parse_appveyor_calls, parse_ci_output
 from octoci.testing.contract import CIServerContract
 from octoci.testing.emulator import (
     octopus_emulator,
@@ -52,6 +52,7 @@ __all__ = [
     "octopus_emulator",
     "octopus_emulator_factory",
     "octopus_emulator_seed",
+    "parse_appveyor_calls",
     "parse_ci_output",
     "run_octoci",
     "start_emulator",

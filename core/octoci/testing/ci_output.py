@@ -3,22 +3,26 @@
 Understands TeamCity service messages (``##teamcity[...]``), Azure Pipelines logging commands
 (``##vso[...]`` and ``##[group]``), GitHub Actions workflow commands (``::cmd::``), GitLab CI
 collapsible sections (``section_start``/``section_end``) and Continua CI messages
-(``@@continua[...]``); any other line is a ``text`` message.
+(``@@continua[...]``); any other line is a ``text`` message. AppVeyor writes nothing to the log
+but calls its build worker API: :func:`parse_appveyor_calls` reads those calls the same way.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["CIMessage", "parse_ci_output"]
+__all__ = ["CIMessage", "parse_appveyor_calls", "parse_ci_output"]
 
 
 @dataclass(frozen=True)
 class CIMessage:
     """One parsed line of CI output.
 
-    ``protocol`` is ``teamcity``, ``azure``, ``github``, ``gitlab``, ``continua`` or ``text``; ``name`` the
+    ``protocol`` is ``teamcity``, ``azure``, ``github``, ``gitlab``, ``continua``, ``appveyor``
+    or ``text``; ``name`` the
     command (``setParameter``, ``task.setvariable``, ``add-mask``, ``group`` ...); ``value`` the
     single or trailing value; ``properties`` the named attributes, unescaped.
     """
@@ -140,3 +144,36 @@ def parse_ci_output(text: str) -> list[CIMessage]:
     # Split on "\n" only: GitLab's section lines carry a "\r" inside them.
     lines = (line.removesuffix("\r") for line in text.split("\n"))
     return [_parse_line(line) for line in lines if line.strip()]
+
+
+#: Build worker API path (after ``api/``) -> the PowerShell command it stands for (AppVeyor's own names).
+_APPVEYOR_CALLS = {
+    "build/messages": "AddMessage",
+    "build/compilationmessages": "AddCompilationMessage",
+    "build/variables": "SetVariable",
+    "artifacts": "PushArtifact",
+}
+
+
+def parse_appveyor_calls(calls: Iterable[tuple[str, Mapping[str, Any]]]) -> list[CIMessage]:
+    """AppVeyor build worker API calls ``(path, JSON body)`` as :class:`CIMessage` s, in order:
+    ``AddMessage`` (value: the message; properties: ``category``, ``details``), ``SetVariable``
+    (``name``, ``value``), ``PushArtifact`` (value: the file name) ... Other paths are skipped
+    (an artifact's upload and its finalising ``PUT`` carry no message).
+
+    Example::
+
+        parse_appveyor_calls([("/api/build/messages", {"message": "x", "category": "error"})])
+        # [CIMessage(protocol='appveyor', name='AddMessage', value='x',
+        #            properties={'category': 'error'})]
+    """
+    messages: list[CIMessage] = []
+    for path, body in calls:
+        # The worker API's paths, without their api/ prefix (only octoci.octopus spells API paths).
+        name = _APPVEYOR_CALLS.get(path.lstrip("/").removeprefix("api/"))
+        if name is None or not isinstance(body, Mapping):
+            continue
+        value = str(body.get("message", body.get("fileName", "")))
+        props = {str(k): str(v) for k, v in body.items() if k not in ("message", "fileName") and v}
+        messages.append(CIMessage("appveyor", name, value, props))
+    return messages

@@ -11,7 +11,7 @@ from typing import ClassVar, TextIO
 from octoci.environment import is_truthy
 from octoci.git import GitError, Repository
 from octoci.model import BuildInformation, Commit
-from octoci.server import AnnotationLevel, CIServer
+from octoci.server import AnnotationLevel, CIServer, ProblemLevel, RunOutcome
 from octoci_plugins.appveyor.commits import previous_successful_commit
 from octoci_plugins.appveyor.worker_api import WorkerApi, WorkerApiError
 
@@ -50,6 +50,8 @@ class AppVeyor(CIServer):
     display_name: ClassVar[str] = "AppVeyor"
     extra: ClassVar[str | None] = "appveyor"
     docs_url: ClassVar[str] = "https://www.appveyor.com/docs/environment-variables/"
+    #: AppVeyor's Octopus integration deploys the build's artifacts of type OctopusPackage.
+    publishes_artifacts_by_default: ClassVar[bool] = True
 
     def __init__(self, env: Mapping[str, str], stream: TextIO, *, cwd: Path | None = None) -> None:
         super().__init__(env, stream, cwd=cwd)
@@ -218,6 +220,35 @@ class AppVeyor(CIServer):
             return
         self.worker.set_variable(name, self.redact(value))
         self.write(f"octoci: set the build variable {name}")
+
+    def report_problem(self, level: ProblemLevel, title: str, message: str) -> bool:
+        """A message on the build's Messages tab (``Add-AppveyorMessage`` with category
+        ``Error`` or ``Warning``, the text as the message and the title as its details); a
+        warning also as its log line (``True``), the error's plain line left to the core
+        (``False``, as without the worker API)."""
+        if self.worker is None:
+            return False
+        if level == "warning":
+            self.annotate("warning", message)
+            return True
+        try:
+            self.worker.add_message(self.redact(message), "error", self.redact(title))
+        except WorkerApiError as exc:
+            self._worker_call_failed(exc)
+        # The console shows no message of the Messages tab: the plain error line still goes there.
+        return False
+
+    def set_status(self, text: str, outcome: RunOutcome) -> None:
+        """The status line as a message on the Messages tab (``Error`` for a failed run)."""
+        if self.worker is None:
+            return
+        category = {"failed": "error", "succeeded_with_issues": "warning"}.get(
+            outcome, "information"
+        )
+        try:
+            self.worker.add_message(self.redact(text), category)
+        except WorkerApiError as exc:
+            self._worker_call_failed(exc)
 
     def annotate(
         self,

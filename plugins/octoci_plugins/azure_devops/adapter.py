@@ -13,7 +13,7 @@ from urllib.parse import quote
 from octoci.environment import is_truthy
 from octoci.errors import InputError
 from octoci.model import BuildInformation, Commit
-from octoci.server import AnnotationLevel, CIServer
+from octoci.server import AnnotationLevel, CIServer, ProblemLevel, RunOutcome
 from octoci_plugins.azure_devops import messages
 from octoci_plugins.azure_devops.oidc import request_id_token
 
@@ -23,6 +23,14 @@ log = logging.getLogger("octoci")
 
 #: ``BUILD_REASON`` of a pull-request validation build.
 PULL_REQUEST_REASON = "pullrequest"
+
+
+#: How a run's outcome reads in ``task.complete``.
+_TASK_RESULT: dict[RunOutcome, str] = {
+    "succeeded": "Succeeded",
+    "succeeded_with_issues": "SucceededWithIssues",
+    "failed": "Failed",
+}
 
 
 class AzureDevOps(CIServer):
@@ -209,6 +217,19 @@ class AzureDevOps(CIServer):
     def end_group(self) -> None:
         """``##[endgroup]``."""
         self._emit("##[endgroup]")
+
+    def report_problem(self, level: ProblemLevel, title: str, message: str) -> bool:
+        """``##vso[task.logissue type=error|warning]message``: an issue on the run's summary and
+        the timeline (Azure issues have no title)."""
+        self.annotate(level, message)
+        return True
+
+    def set_status(self, text: str, outcome: RunOutcome) -> None:
+        """``##vso[task.complete result=Failed|SucceededWithIssues|Succeeded;]text``, as Azure's
+        own tasks end: the step's result and its status line. The agent keeps the worse of this
+        and the script's exit code, so a later failing command still fails the step."""
+        result = _TASK_RESULT[outcome]
+        self._emit(messages.command("task.complete", self.redact(text), {"result": result}))
 
     def annotate(
         self,

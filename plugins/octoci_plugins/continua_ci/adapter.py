@@ -12,7 +12,7 @@ from typing import ClassVar, TextIO
 from octoci.errors import InputError, OctociError
 from octoci.git import Repository
 from octoci.model import BuildInformation, Commit
-from octoci.server import AnnotationLevel, CIServer
+from octoci.server import AnnotationLevel, CIServer, ProblemLevel, RunOutcome
 from octoci_plugins.continua_ci.commits import commits_with_messages, newest_first
 from octoci_plugins.continua_ci.messages import build_message
 
@@ -212,6 +212,15 @@ class ContinuaCI(CIServer):
         """``endGroup`` for the innermost open group, by name."""
         if self._groups:
             self._emit(build_message("endGroup", name=self._groups.pop()))
+
+    def report_problem(self, level: ProblemLevel, title: str, message: str) -> bool:
+        """``@@continua[message value='…' status='warning|error']``."""
+        self.annotate(level, message)
+        return True
+
+    def set_status(self, text: str, outcome: RunOutcome) -> None:
+        """``@@continua[setBuildStatus value='…']``: the status line of the build."""
+        self._emit(build_message("setBuildStatus", value=self.redact(text)))
 
     def annotate(
         self,

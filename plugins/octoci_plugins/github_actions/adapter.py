@@ -14,7 +14,7 @@ from octoci.errors import InputError
 from octoci.files import read_json_file
 from octoci.model import BuildInformation, Commit
 from octoci.normalize import normalize_branch
-from octoci.server import AnnotationLevel, CIServer
+from octoci.server import AnnotationLevel, CIServer, ProblemLevel
 from octoci_plugins._tags import previous_version_tag
 from octoci_plugins.github_actions import messages
 from octoci_plugins.github_actions.commits import (
@@ -302,6 +302,12 @@ class GitHubActions(CIServer):
     def end_group(self) -> None:
         """``::endgroup::``."""
         self._emit(messages.command("endgroup"))
+
+    def report_problem(self, level: ProblemLevel, title: str, message: str) -> bool:
+        """``::error title=T::message`` / ``::warning title=T::message``: an annotation on the
+        run's summary page, and the line in the log."""
+        self._emit(messages.command(level, self.redact(message), {"title": self.redact(title)}))
+        return True
 
     def annotate(
         self,

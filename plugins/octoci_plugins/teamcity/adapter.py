@@ -11,7 +11,7 @@ from typing import ClassVar, TextIO
 
 from octoci.errors import OctociError
 from octoci.model import BuildInformation, Commit
-from octoci.server import AnnotationLevel, CIServer
+from octoci.server import AnnotationLevel, CIServer, ProblemLevel, RunOutcome
 from octoci_plugins._jwt import check_id_token
 from octoci_plugins.teamcity.commits import TeamCityAuth, fetch_changes
 from octoci_plugins.teamcity.messages import service_message
@@ -56,12 +56,13 @@ class TeamCityServer(CIServer):
     display_name = "TeamCity"
     extra: ClassVar[str | None] = "teamcity"
     docs_url = "https://www.jetbrains.com/help/teamcity/predefined-build-parameters.html"
+    #: The Octopus plugin's push runner publishes the packages as TeamCity artifacts.
+    publishes_artifacts_by_default: ClassVar[bool] = True
 
     def __init__(self, env: Mapping[str, str], stream: TextIO, *, cwd: Path | None = None) -> None:
         super().__init__(env, stream, cwd=cwd)
         self._properties: TeamCityProperties | None = None
         self._blocks: list[str] = []
-        self._status: list[str] = []
 
     # ------------------------------------------------------------------ reading the build
     @classmethod
@@ -318,6 +319,27 @@ class TeamCityServer(CIServer):
         if self._blocks:
             self._emit(service_message("blockClosed", name=self._blocks.pop()))
 
+    def report_problem(self, level: ProblemLevel, title: str, message: str) -> bool:
+        """The final error as ``##teamcity[buildProblem description='...' identity='...']`` (the
+        build fails with it, as octoci's exit code says; the identity is the kind of failure, so
+        TeamCity tells a new problem from a recurring one); a warning as a ``WARNING`` message."""
+        if level == "warning":
+            self.annotate("warning", message)
+            return True
+        # TeamCity cuts a description at 4000 characters and an identity at 60.
+        description = self.redact(f"{title}: {message}")[:4000]
+        identity = _problem_identity(title)
+        self._emit(service_message("buildProblem", description=description, identity=identity))
+        return True
+
+    def set_status(self, text: str, outcome: RunOutcome) -> None:
+        """``##teamcity[buildStatus text='{build.status.text}; Released Shop 1.2.3; Dev:
+        Success']``: what the run did beside TeamCity's own status text, in the build list. No
+        ``status`` attribute: whether the build fails is the exit code's (and buildProblem's)."""
+        self._emit(
+            service_message("buildStatus", text=f"{{build.status.text}}; {self.redact(text)}")
+        )
+
     def annotate(
         self,
         level: AnnotationLevel,
@@ -337,36 +359,17 @@ class TeamCityServer(CIServer):
         )
 
     def add_summary(self, markdown: str) -> None:
-        """The summary as a log block, and its headline in the build status text beside
-        TeamCity's own (``{build.status.text}``), so the result shows in the build list.
-
-        The headline is the first line of prose (a heading like "Octopus Deploy" says little),
-        else the first heading.
-        """
+        """The summary as a log block. The build status text is :meth:`set_status`'s: a
+        summary's first line ("Build information for ...") says nothing of a failed deployment."""
         lines = markdown.rstrip("\n").splitlines()
         with self.group("Octopus Deploy summary"):
             for text_line in lines:
                 # A log line per Markdown line; URLs stay whole so TeamCity links them.
                 self.write(_MARKDOWN_LINK.sub(r"\1 (\2)", text_line))
-        headline = _headline(lines)
-        if headline:
-            self._status.append(headline)
-            status = "; ".join(self._status)
-            self._emit(
-                service_message("buildStatus", text=f"{{build.status.text}}; {self.redact(status)}")
-            )
 
 
-def _headline(lines: list[str]) -> str:
-    prose = [line for line in lines if not line.lstrip().startswith(("#", "|"))]
-    headings = [line for line in lines if line.lstrip().startswith("#")]
-    return next((_plain(line) for line in [*prose, *headings] if _plain(line)), "")
-
-
-def _plain(line: str) -> str:
-    """A Markdown line as short plain text: no heading marks, emphasis, table rules or link URLs."""
-    text = _MARKDOWN_LINK.sub(r"\1", line).strip()
-    if set(text) <= set("|-: "):
-        return ""
-    text = text.lstrip("#>*- ").strip()
-    return text.replace("**", "").replace("`", "").strip("| ").strip()
+def _problem_identity(title: str) -> str:
+    """A build problem's identity from its title: the kind of failure, as TeamCity wants it (at
+    most 60 characters, the same for the same kind in every build)."""
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    return "-".join(words)[:60] or "octoci"

@@ -175,6 +175,8 @@ def test_info_json_falls_back_to_the_previous_tag_when_the_api_refuses(
         APPVEYOR_URL=httpserver.url_for("/").rstrip("/"),
         OCTOCI_APPVEYOR_TOKEN=TOKEN,
         APPVEYOR_REPO_COMMIT=run_git(repo, "rev-parse", "HEAD"),
+        # No build worker API here: the warning is the plain line (not a Messages tab entry).
+        APPVEYOR_API_URL="",
     )
     result = run_cli("info", "--json", env=env, cwd=repo)
     assert comments(result) == ["three", "two"]
@@ -194,7 +196,12 @@ def test_info_json_without_a_token_warns_what_to_configure(
     run_git: Callable[..., str],
 ) -> None:
     repo = git_repo(["one", "two", "three"], tags={1: "v1.0.0"})
-    env = ci_env("appveyor", "push", APPVEYOR_REPO_COMMIT=run_git(repo, "rev-parse", "HEAD"))
+    env = ci_env(
+        "appveyor",
+        "push",
+        APPVEYOR_REPO_COMMIT=run_git(repo, "rev-parse", "HEAD"),
+        APPVEYOR_API_URL="",  # no build worker API here: warnings are plain lines
+    )
     result = run_cli("info", "--json", env=env, cwd=repo)
     assert comments(result) == ["three"]
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]
