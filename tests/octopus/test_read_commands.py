@@ -141,8 +141,8 @@ def test_release_show_packages_build_information_deployments_and_progression(
     assert states == {("Dev", "Success"), ("Production", "Failed")}
     tasks = {t["Id"] for t in octopus_emulator.documents("task")}
     for deployment in data["Deployments"]:
-        assert deployment["TaskId"] in tasks
-        assert deployment["Url"].endswith(f"/tasks/{deployment['TaskId']}")
+        assert deployment["ServerTaskId"] in tasks
+        assert deployment["Url"].endswith(f"/tasks/{deployment['ServerTaskId']}")
     hotfix = data["Progression"]["Phases"]
     assert [(p["Name"], p["Environments"]) for p in hotfix] == [
         ("All", ["Dev", "Test", "Production"])  # the channel's lifecycle
@@ -165,8 +165,8 @@ def test_task_show_names_what_the_task_ran_and_prints_its_log(
 ) -> None:
     shown = _json(octoci("release", "show", "2.0.1", "--project", "Shop", "--json"))
     failed = next(d for d in shown["Deployments"] if d["EnvironmentName"] == "Production")
-    data = _json(octoci("task", "show", failed["TaskId"], "--log", "--json"))
-    assert data["TaskId"] == failed["TaskId"]
+    data = _json(octoci("task", "show", failed["ServerTaskId"], "--log", "--json"))
+    assert data["TaskId"] == failed["ServerTaskId"]
     assert (data["State"], data["IsCompleted"], data["FinishedSuccessfully"]) == (
         "Failed", True, False,
     )  # fmt: skip
@@ -179,9 +179,9 @@ def test_task_show_names_what_the_task_ran_and_prints_its_log(
     assert data["CompletedTime"]
     assert data["Url"] == failed["Url"]
     assert "Step 'Deploy' failed" in data["Log"]
-    text = octoci("task", "show", failed["TaskId"])
+    text = octoci("task", "show", failed["ServerTaskId"])
     assert text.exit_code == 0, text.stderr
-    assert text.stdout.splitlines()[0] == f"Task {failed['TaskId']}"
+    assert text.stdout.splitlines()[0] == f"Task {failed['ServerTaskId']}"
     assert "release 2.0.1" in text.stdout
     assert "Log:" not in text.stdout  # only with --log
 

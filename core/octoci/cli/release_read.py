@@ -91,7 +91,7 @@ def show_release(ctx: click.Context, /, **options: Any) -> None:
     deployments with their state and task links, and its lifecycle progression.
 
     With --json: {Project, Version, Id, Channel, Assembled, Url, Packages: [...],
-    BuildInformation: [...], Deployments: [{EnvironmentName, TenantName, DeploymentId, TaskId,
+    BuildInformation: [...], Deployments: [{EnvironmentName, TenantName, DeploymentId, ServerTaskId,
     State, Created, Url}], Progression: {Phases: [{Name, Progress, Environments,
     IsOptionalPhase}], NextEnvironments: [...]}}.
     """

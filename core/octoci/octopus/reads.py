@@ -75,7 +75,7 @@ class ReleaseDeployment:
             "EnvironmentName": self.environment,
             "TenantName": self.tenant,
             "DeploymentId": self.deployment_id,
-            "TaskId": self.task_id,
+            "ServerTaskId": self.task_id,
             "State": self.state,
             "Created": self.created,
             "Url": self.url,
