@@ -295,3 +295,10 @@ def promote(ctx: click.Context, /, **options: Any) -> None:
         redeploy=bool(options["redeploy"]),
     )
     run_task_steps(state, options, config, [step], with_release=True)
+
+
+# The read commands live in their own module (octoci.cli.release_read), only click at import.
+from octoci.cli.release_read import list_releases, show_release  # noqa: E402
+
+release.add_command(list_releases)
+release.add_command(show_release)

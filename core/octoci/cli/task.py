@@ -41,3 +41,8 @@ def wait(ctx: click.Context, /, **options: Any) -> None:
     wait_for = wait_request(options, config.settings)
     assert wait_for is not None
     run_task_steps(state, options, config, [Wait(tuple(dict.fromkeys(ids)), wait_for)])
+
+
+from octoci.cli.task_show import show_task  # noqa: E402  (its own module, only click at import)
+
+task.add_command(show_task)

@@ -45,8 +45,11 @@ WAITING_COMMANDS = (
     "runbook run",
     "task wait",
 )
+#: The commands that only read what is in Octopus (``octoci release list|show``, ``task show``).
+RELEASE_READING = ("release list", "release show")
+READING_COMMANDS = (*RELEASE_READING, "task show")
 #: Every command that talks to Octopus (and so takes ``octopus_url`` and ``space``).
-OCTOPUS_COMMANDS = ("publish", "push", "build-info", *WAITING_COMMANDS, "login")
+OCTOPUS_COMMANDS = ("publish", "push", "build-info", *WAITING_COMMANDS, "login", *READING_COMMANDS)
 #: Every built-in command that reads settings (``octoci pack`` packs what its flags say only).
 COMMANDS = OCTOPUS_COMMANDS
 
@@ -174,8 +177,8 @@ class Settings:
         flag="--project",
         env="OCTOCI_PROJECT",
         metavar="NAME",
-        commands=DEPLOYING,
-        help_for=_each(DEPLOYING[1:], "Project name (or id, or slug)."),
+        commands=(*DEPLOYING, *RELEASE_READING),
+        help_for=_each((*DEPLOYING[1:], *RELEASE_READING), "Project name (or id, or slug)."),
     )
     version: str = setting(
         "",
@@ -330,8 +333,11 @@ class Settings:
         flag="--channel",
         env="OCTOCI_CHANNEL",
         server_default="the project's default channel",
-        commands=RELEASING,
-        help_for={"release create": "Channel (default: the best one for the packages)."},
+        commands=(*RELEASING, "release list"),
+        help_for={
+            "release create": "Channel (default: the best one for the packages).",
+            "release list": "Only the releases of this channel (default: every channel).",
+        },
     )
     release_exists: str = setting(
         "use",
