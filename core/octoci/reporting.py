@@ -12,6 +12,7 @@ from octoci.model import Deployment, RunReport
 
 __all__ = [
     "FINAL_TASK_STATES",
+    "aligned_columns",
     "format_size",
     "outputs_line",
     "report_outputs",
@@ -165,14 +166,14 @@ def summary_as_text(markdown: str) -> str:
                 table.append(_table_cells(stripped))
             continue
         if table:
-            lines.extend(_aligned(table))
+            lines.extend(aligned_columns(table))
             table = []
         heading = stripped.lstrip("#")
         if stripped.startswith("#") and heading.startswith(" "):
             lines.append(heading.strip())
         else:
             lines.append(_LINK.sub(r"\1 (\2)", line))
-    lines.extend(_aligned(table))
+    lines.extend(aligned_columns(table))
     return "\n".join(lines) + "\n"
 
 
@@ -184,7 +185,8 @@ def _table_cells(row: str) -> list[str]:
     return [*cells, *addresses]
 
 
-def _aligned(rows: list[list[str]]) -> list[str]:
+def aligned_columns(rows: list[list[str]]) -> list[str]:
+    """Rows of cells as lines with aligned columns (two spaces between), for a terminal."""
     widths = [
         max(len(r[i]) if i < len(r) else 0 for r in rows)
         for i in range(max(map(len, rows), default=0))

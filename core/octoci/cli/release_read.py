@@ -40,9 +40,9 @@ def reading(state: AppState, command: str, options: dict[str, Any]) -> Iterator[
 
 def write_rows(echo: Callable[[str], None], rows: list[list[str]], indent: str = "  ") -> None:
     """Rows as aligned columns (the summary's table rule)."""
-    from octoci.reporting import _aligned
+    from octoci.reporting import aligned_columns
 
-    for line in _aligned(rows):
+    for line in aligned_columns(rows):
         echo(indent + line)
 
 
