@@ -118,4 +118,5 @@ def test_help_lists_the_commands_of_an_allowed_plugin_set(
     # OCTOCI_PLUGINS may name built-ins the listing does not load: not an unknown name.
     result = run_cli("--help", env={"OCTOCI_PLUGINS": "github_actions"})
     assert result.exit_code == 0, result.stderr
-    assert "emulator" in result.stdout and "publish" in result.stdout
+    assert "emulator" in result.stdout
+    assert "publish" in result.stdout
