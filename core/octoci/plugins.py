@@ -20,9 +20,8 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -30,28 +29,24 @@ import pluggy
 
 from octoci import contributions, hookspecs
 from octoci.errors import InputError, OctociError, PluginLoadError, UnknownServerError
-from octoci.local_octopus import NO_LOCAL_OCTOPUS, LocalOctopus
-from octoci.model import (
-    Artifact,
-    BuildInformation,
-    CaptureOptions,
-    PackageFormat,
-    RunReport,
-)
-from octoci.normalize import normalize_build_information
-from octoci.server import CIServer
 
 if TYPE_CHECKING:
+    # Types only at import time: `octoci --help` builds a manager for the plugin commands and
+    # must not pay for the data model, the adapters' base class or importlib.metadata.
     import click
 
     from octoci.config import ResolvedConfig
     from octoci.context import RunContext
+    from octoci.local_octopus import LocalOctopus
+    from octoci.model import Artifact, BuildInformation, CaptureOptions, PackageFormat, RunReport
+    from octoci.server import CIServer
     from octoci.settings import PluginSettings
 
 _SettingsT = TypeVar("_SettingsT")
 
 __all__ = [
     "BUILTIN_PACKAGES",
+    "COMMAND_PLUGINS",
     "DEFAULTS_NAME",
     "ENTRY_POINT_GROUP",
     "OctociPluginManager",
@@ -70,6 +65,10 @@ CORE_PLUGINS: dict[str, str] = {
 #: ``octoci_plugins``): name -> module. The core names them here only to register them; it never
 #: imports from them, and reaches them only through their hooks (a test enforces it).
 BUILTIN_PACKAGES: dict[str, str] = {"emulator": "octoci_emulator.plugin"}
+#: The core's and built-in plugins that implement ``octoci_add_commands`` (a test keeps this
+#: list true). Listing the commands (``octoci --help``) loads only these and the third-party
+#: plugins, not the 25 adapters: start-up stays a few times ``python -c pass``.
+COMMAND_PLUGINS: frozenset[str] = frozenset({"emulator"})
 log = logging.getLogger("octoci")
 
 
@@ -103,6 +102,8 @@ class OctociPluginManager(pluggy.PluginManager):
         """Plugin name -> (distribution, version) for plugins loaded from entry points."""
         self.builtin_names: list[str] = []
         self.builtin_candidates: set[str] = set()
+        self.skipped_builtins: set[str] = set()
+        """Built-ins not blocked but left out on purpose (``commands_only``)."""
         self.shadowed: dict[str, str] = {}
         """Entry-point names skipped because a built-in has that name -> their distribution."""
         self.adapter_plugins: dict[type[CIServer], str] = {}
@@ -110,12 +111,16 @@ class OctociPluginManager(pluggy.PluginManager):
         self.hook.octoci_addhooks.call_historic(kwargs={"pluginmanager": self})
 
     # ------------------------------------------------------------------ loading
-    def load_builtins(self, names: Iterable[str]) -> None:
+    def load_builtins(self, names: Iterable[str], *, only: Collection[str] | None = None) -> None:
         """Import and register each built-in not blocked: ``octoci_plugins.<name>``, or the
-        module :data:`BUILTIN_PACKAGES` names."""
+        module :data:`BUILTIN_PACKAGES` names; with ``only``, just those of them (the others
+        are noted in :attr:`skipped_builtins`)."""
         for name in names:
             self.builtin_candidates.add(name)
             if self.is_blocked(name):
+                continue
+            if only is not None and name not in only:
+                self.skipped_builtins.add(name)
                 continue
             try:
                 module = importlib.import_module(
@@ -130,6 +135,8 @@ class OctociPluginManager(pluggy.PluginManager):
 
     def load_entrypoints(self, allow: Sequence[str] | None) -> None:
         """Load the ``octoci`` entry points (only ``allow`` when given), failing loudly on errors."""
+        from importlib import metadata
+
         seen: set[str] = set()
         for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if ep.name in seen:
@@ -161,7 +168,7 @@ class OctociPluginManager(pluggy.PluginManager):
             self._register_external(plugin, ep.name, dist)
             self.distributions[ep.name] = (dist, version)
         if allow:
-            missing = sorted(set(allow) - seen - set(self.builtin_names))
+            missing = sorted(set(allow) - seen - set(self.builtin_names) - self.skipped_builtins)
             if missing:
                 raise InputError(
                     f"OCTOCI_PLUGINS names {', '.join(missing)}, but no installed plugin has "
@@ -275,6 +282,9 @@ class OctociPluginManager(pluggy.PluginManager):
 
     def capture(self, server: CIServer, options: CaptureOptions | None = None) -> BuildInformation:
         """Build information with commits, normalised: what ``octoci info`` shows and pushes."""
+        from octoci.model import BuildInformation, CaptureOptions
+        from octoci.normalize import normalize_build_information
+
         options = options or CaptureOptions()
         info = self.hook.octoci_build_information(server=server)
         if not isinstance(info, BuildInformation):
@@ -348,6 +358,8 @@ class OctociPluginManager(pluggy.PluginManager):
     ) -> LocalOctopus:
         """A running local Octopus server from the first plugin that starts one (the built-in
         ``emulator``); the caller stops it. None provides one: an error saying what to install."""
+        from octoci.local_octopus import NO_LOCAL_OCTOPUS, LocalOctopus
+
         server = self.hook.octoci_start_local_octopus(
             seed=dict(seed or {}), data_dir=data_dir, source=source
         )
@@ -388,6 +400,8 @@ class OctociPluginManager(pluggy.PluginManager):
         left out by ``--no-plugins``, ``OCTOCI_PLUGINS`` or ``OCTOCI_DISABLE_PLUGIN_AUTOLOAD``)."""
         if self.is_blocked(name):
             return True
+        from importlib import metadata
+
         return any(ep.name == name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP))
 
     def use_settings(self, config: ResolvedConfig) -> None:
@@ -450,6 +464,7 @@ def create_plugin_manager(
     disabled: Iterable[str] = (),
     builtins: Sequence[str] | None = None,
     trace_stream: TextIO | None = None,
+    commands_only: bool = False,
 ) -> OctociPluginManager:
     """Build a plugin manager in the documented load order (module docstring).
 
@@ -459,6 +474,9 @@ def create_plugin_manager(
     :param disabled: plugin names to block, in addition to ``OCTOCI_DISABLE_PLUGINS``.
     :param builtins: built-in plugin names (default: ``octoci_plugins.BUILTIN_PLUGINS``, then
         :data:`BUILTIN_PACKAGES`).
+    :param commands_only: of the core's and built-in plugins, load only the
+        :data:`COMMAND_PLUGINS` (third-party plugins as usual): enough to list and find the
+        commands plugins add, for nothing else.
 
     Example::
 
@@ -474,12 +492,13 @@ def create_plugin_manager(
     for name in blocked:
         pm.set_blocked(name)
     for name, module in CORE_PLUGINS.items():
-        pm.register(importlib.import_module(module), name=name)
+        if not commands_only or name in COMMAND_PLUGINS:
+            pm.register(importlib.import_module(module), name=name)
     if builtins is None:
         from octoci_plugins import BUILTIN_PLUGINS
 
         builtins = (*BUILTIN_PLUGINS, *BUILTIN_PACKAGES)
-    pm.load_builtins(builtins)
+    pm.load_builtins(builtins, only=COMMAND_PLUGINS if commands_only else None)
     autoload_off = env.get("OCTOCI_DISABLE_PLUGIN_AUTOLOAD", "").strip() not in ("", "0")
     if load_entrypoints and not autoload_off:
         allow = _split_names(env["OCTOCI_PLUGINS"]) if "OCTOCI_PLUGINS" in env else None

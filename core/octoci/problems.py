@@ -13,11 +13,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from octoci.errors import OctociError
-from octoci.reporting import status_text
-from octoci.server import CIServer, ProblemLevel, RunOutcome
 
 if TYPE_CHECKING:
+    # Types only: every run (`octoci --version` too) imports this module to route warnings,
+    # and the data model behind these costs a third of start-up.
     from octoci.cli.state import AppState
+    from octoci.server import CIServer, ProblemLevel, RunOutcome
 
 __all__ = [
     "WARNING_TITLE",
@@ -127,8 +128,12 @@ def report_outcome(state: AppState, exit_code: int) -> None:
     adapter (which exists, since it was handed the report). Nothing without a report."""
     server = state.existing_server
     report = state.report
-    text = status_text(report) if report is not None else None
-    if server is None or report is None or not text:
+    if server is None or report is None:
+        return
+    from octoci.reporting import status_text
+
+    text = status_text(report)
+    if not text:
         return
     try:
         server.set_status(state.redactor(text), _outcome(exit_code, bool(report.warnings)))

@@ -58,3 +58,65 @@ def test_version_does_not_load_plugins() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False False"
+
+
+def test_help_lists_each_builtin_command_as_the_command_itself_would() -> None:
+    # `octoci --help` shows BUILTIN_SUMMARIES instead of importing every command: they must say
+    # what the commands' own help says, at any terminal width.
+    import importlib
+
+    import click
+
+    from octoci.cli import BUILTIN_SUMMARIES
+
+    assert set(BUILTIN_SUMMARIES) == set(BUILTIN_COMMANDS)
+    for name, target in BUILTIN_COMMANDS.items():
+        module_name, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        stand_in = click.Command(name, help=BUILTIN_SUMMARIES[name])
+        for limit in (30, 45, 66, 200):
+            assert stand_in.get_short_help_str(limit) == command.get_short_help_str(limit), name
+
+
+def test_command_plugins_names_every_builtin_that_adds_commands() -> None:
+    # Listing the commands loads only COMMAND_PLUGINS of the core's and built-in plugins.
+    import importlib
+
+    from octoci.plugins import BUILTIN_PACKAGES, COMMAND_PLUGINS, CORE_PLUGINS
+    from octoci_plugins import BUILTIN_PLUGINS
+
+    modules = {
+        **CORE_PLUGINS,
+        **{name: f"octoci_plugins.{name}" for name in BUILTIN_PLUGINS},
+        **BUILTIN_PACKAGES,
+    }
+    adding = {
+        name
+        for name, module in modules.items()
+        if hasattr(importlib.import_module(module), "octoci_add_commands")
+    }
+    assert adding == set(COMMAND_PLUGINS)
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"]])
+def test_help_imports_no_command_and_no_adapter(args: list[str]) -> None:
+    probe = (
+        "import io, sys\n"
+        "from octoci.cli import run\n"
+        f"run({args!r}, stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "print(sorted(m for m in sys.modules if m.startswith('octoci_plugins.') "
+        "or m.startswith('octoci.cli.') and m != 'octoci.cli.state' "
+        "or m in ('octoci.model', 'importlib.metadata') and " + repr(args) + " == ['--version']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_help_lists_the_commands_of_an_allowed_plugin_set(
+    run_cli: Callable[..., CliResult],
+) -> None:
+    # OCTOCI_PLUGINS may name built-ins the listing does not load: not an unknown name.
+    result = run_cli("--help", env={"OCTOCI_PLUGINS": "github_actions"})
+    assert result.exit_code == 0, result.stderr
+    assert "emulator" in result.stdout
+    assert "publish" in result.stdout

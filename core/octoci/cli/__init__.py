@@ -44,6 +44,23 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "publish": "octoci.cli.publish:publish",
 }
 
+#: Each built-in command's one-line summary, which ``octoci --help`` lists without importing the
+#: command (a test keeps these equal to the commands' own short help).
+BUILTIN_SUMMARIES: dict[str, str] = {
+    "info": "Show the build server octoci detects and the build information it would send.",
+    "plugins": "List the loaded plugins: name, kind, version, distribution and hooks.",
+    "pack": "Pack files into a package Octopus accepts: <id>.<version>.<ext>.",
+    "push": "Push package files (paths or globs such as 'dist/*.zip') to the built-in feed.",
+    "build-info": "Push build information for one or more package ids at one version.",
+    "release": "Create, deploy and promote releases (Octopus Server 2022.3.5512 or later).",
+    "runbook": "Run runbooks (Octopus Server 2022.3.5512 or later).",
+    "task": "Work with Octopus server tasks.",
+    "login": "Log later steps in to Octopus: OIDC (no API key needed) or an API key.",
+    "publish": (
+        "Pack, push packages and build information, create a release, deploy, wait, report."
+    ),
+}
+
 
 class OctociGroup(click.Group):
     """The root group: lazy built-in commands, then the commands plugins add."""
@@ -59,6 +76,15 @@ class OctociGroup(click.Group):
             command: click.Command = getattr(module, attribute)
             return command
         return self._plugin_commands(ctx).get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click's listing, over stand-ins that carry each built-in's summary: importing every
+        # command (and what it imports) to print one line each would double start-up.
+        stand_ins: dict[str, click.Command] = {
+            name: click.Command(name, help=BUILTIN_SUMMARIES[name]) for name in BUILTIN_COMMANDS
+        }
+        listing = click.Group(commands={**stand_ins, **self._plugin_commands(ctx)})
+        listing.format_commands(ctx, formatter)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -88,7 +114,7 @@ class OctociGroup(click.Group):
         state = get_state(ctx)
         if state.plugin_commands is None:
             holder = click.Group()
-            state.plugin_manager.add_commands(holder)
+            state.command_plugin_manager.add_commands(holder)
             clashes = sorted(set(holder.commands) & set(BUILTIN_COMMANDS))
             if clashes:
                 raise OctociError(

@@ -46,6 +46,7 @@ class AppState:
     extra_plugins: tuple[object, ...] = ()
     """Plugin objects registered after loading (tests and embedding)."""
     _plugin_manager: OctociPluginManager | None = None
+    _command_plugin_manager: OctociPluginManager | None = None
     _server: CIServer | None = None
     _context: RunContext | None = None
     plugin_commands: dict[str, click.Command] | None = None
@@ -68,22 +69,36 @@ class AppState:
     def plugin_manager(self) -> OctociPluginManager:
         """The plugin manager, built once, with every plugin's secrets added to the redactor."""
         if self._plugin_manager is None:
-            # Imported here: `octoci --version` must not pay for pluggy and the plugins.
-            from octoci.plugins import create_plugin_manager
-
-            self._plugin_manager = create_plugin_manager(
-                env=self.env,
-                load_entrypoints=not self.no_plugins,
-                disabled=self.disabled_plugins,
-                trace_stream=self.stderr,
-            )
-            for plugin in self.extra_plugins:
-                self._plugin_manager.register(
-                    plugin, name=_unused_name(self._plugin_manager, plugin)
-                )
-            self._plugin_manager.verify()
-            self.redactor.add(self._plugin_manager.secrets(self.env))
+            self._plugin_manager = self._load_plugins(commands_only=False)
         return self._plugin_manager
+
+    @property
+    def command_plugin_manager(self) -> OctociPluginManager:
+        """The plugins that can add commands: the full :attr:`plugin_manager` once built, else
+        one that loads only those (``octoci --help`` must not import every adapter)."""
+        if self._plugin_manager is not None:
+            return self._plugin_manager
+        if self._command_plugin_manager is None:
+            self._command_plugin_manager = self._load_plugins(commands_only=True)
+        return self._command_plugin_manager
+
+    def _load_plugins(self, *, commands_only: bool) -> OctociPluginManager:
+        """A plugin manager for this run, with every plugin's secrets added to the redactor."""
+        # Imported here: `octoci --version` must not pay for pluggy and the plugins.
+        from octoci.plugins import create_plugin_manager
+
+        manager = create_plugin_manager(
+            env=self.env,
+            load_entrypoints=not self.no_plugins,
+            disabled=self.disabled_plugins,
+            trace_stream=self.stderr,
+            commands_only=commands_only,
+        )
+        for plugin in self.extra_plugins:
+            manager.register(plugin, name=_unused_name(manager, plugin))
+        manager.verify()
+        self.redactor.add(manager.secrets(self.env))
+        return manager
 
     @property
     def server(self) -> CIServer:
