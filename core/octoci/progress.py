@@ -1,4 +1,5 @@
-"""Progress of long work: a live line on a terminal, periodic plain lines in CI logs.
+"""Progress of long work (uploads, packing): a live line on a terminal, periodic plain lines
+in CI logs.
 
 A transfer moves through *phases*: a whole-file upload is one; a delta upload downloads the
 signature, scans the file (computing the delta), uploads the delta and waits while Octopus
@@ -10,6 +11,10 @@ rate and the time left. A CI log is not a terminal: carriage-return redraws beco
 lines (or one unreadable one) there, so without a terminal a plain line is written at most every
 ``interval`` seconds per file (and one at the end of a file that took longer than that), and
 never a control character.
+
+Work that is usually quick (packing) may ask for a *quiet* period: nothing at all is shown for it
+until it has run that long, so a fast pack prints no progress, a slow one does. Work that counts
+files as well as bytes (``files_total``) shows both.
 """
 
 from __future__ import annotations
@@ -75,6 +80,11 @@ class Transfer:
     last_line: float = 0.0
     done: bool = False
     phase: Phase = Phase("")
+    quiet: float = 0.0
+    """Nothing is shown for this transfer until it has run this many seconds."""
+    files: int = 0
+    """Files handled so far (shown when ``files_total`` is set)."""
+    files_total: int = 0
     rate: float | None = None
     """Bytes per second, smoothed (``None`` until the first sample)."""
     _sampled_at: float = 0.0
@@ -145,11 +155,25 @@ class Progress:
         self._last_draw = -math.inf
         self._drawn = False
 
-    def start(self, name: str, total: int) -> Transfer:
-        """Begin reporting a file of ``total`` bytes (its upload as the phase)."""
+    def start(
+        self,
+        name: str,
+        total: int,
+        *,
+        phase: Phase | None = None,
+        files: int = 0,
+        quiet: float = 0.0,
+    ) -> Transfer:
+        """Begin reporting ``name`` of ``total`` bytes, in ``phase`` (default: its upload),
+        of ``files`` files (0: not counted), shown only after ``quiet`` seconds."""
         now = self._clock()
-        transfer = Transfer(name, total, opened=now, last_line=now)
-        transfer.begin(Phase("", total), now)
+        # A CI log's first line comes after the quiet period, when there is one, else after
+        # the interval (advance() writes a line once ``interval`` has passed since last_line).
+        first_line = now + quiet - self.interval if quiet else now
+        transfer = Transfer(
+            name, total, opened=now, last_line=first_line, quiet=quiet, files_total=files
+        )
+        transfer.begin(phase or Phase("", total), now)
         with self._lock:
             self._transfers.append(transfer)
         return transfer
@@ -172,11 +196,13 @@ class Progress:
                 transfer.last_line = now
                 self._line(transfer, now)
 
-    def advance(self, transfer: Transfer, count: int) -> None:
-        """``count`` more bytes of ``transfer``'s phase were handled (sent, scanned)."""
+    def advance(self, transfer: Transfer, count: int, *, files: int = 0) -> None:
+        """``count`` more bytes (and ``files`` more files) of ``transfer``'s phase were handled
+        (sent, scanned, read)."""
         now = self._clock()
         with self._lock:
             transfer.sent += count
+            transfer.files += files
             transfer.sample(now)
             if self.stream is None:
                 return
@@ -198,10 +224,13 @@ class Progress:
             if self.live:
                 self._draw(now)
                 if all(t.done for t in self._transfers):
-                    self.stream.write("\n")
-                    self.stream.flush()
+                    if self._drawn:
+                        self.stream.write("\n")
+                        self.stream.flush()
                     self._drawn = False
-            elif now - transfer.opened >= self.interval:
+                    # The line is ended: later work (publish packs, then pushes) gets its own.
+                    self._transfers.clear()
+            elif now - transfer.opened >= (transfer.quiet or self.interval):
                 # Short uploads need no progress line; the result line says enough.
                 self._line(transfer, now)
 
@@ -218,7 +247,9 @@ class Progress:
         rate = f"{format_size(int(transfer.rate_now(now)))}/s"
         timing = f"{rate}, about {format_duration(left)} left" if left is not None else rate
         label = f"{phase.label}: " if phase.label else ""
-        return f"{label}{percent}% of {format_size(transfer.total)} {phase.unit} ({timing})"
+        files = _files([transfer])
+        files = f"{files}, " if files else ""
+        return f"{label}{files}{percent}% of {format_size(transfer.total)} {phase.unit} ({timing})"
 
     def _line(self, transfer: Transfer, now: float) -> None:
         assert self.stream is not None
@@ -227,6 +258,8 @@ class Progress:
 
     def _draw(self, now: float) -> None:
         assert self.stream is not None
+        if not self._drawn and all(now - t.opened < t.quiet for t in self._transfers):
+            return  # quick work shows nothing: every transfer is still in its quiet period
         self._last_draw = now
         active = [t for t in self._transfers if not t.done]
         single = active[0] if len(active) == 1 and len(self._transfers) == 1 else None
@@ -246,12 +279,28 @@ class Progress:
         sent = min(sum(min(t.sent, t.total) for t in transfers), total)
         width = 30
         filled = width * sent // total
-        label = active[0].name if len(active) == 1 else f"{len(transfers)} packages"
-        rate = sum(t.rate_now(now) for t in active)
+        # The last redraw, once all is done, names the work and its average rate (not "0 B/s").
+        shown = active or transfers
+        label = shown[0].name if len(shown) == 1 else f"{len(transfers)} packages"
+        if active:
+            rate = sum(t.rate_now(now) for t in active)
+        else:
+            rate = sent / max(now - min(t.opened for t in transfers), 1e-6)
         left = [t.left(now) for t in active]
         eta = max((s for s in left if s is not None), default=None)
         timing = f"{format_size(int(rate))}/s" + (f" ETA {format_duration(eta)}" if eta else "")
+        files = _files(transfers)
+        files = f"{files}, " if files else ""
         return (
             f"[{'#' * filled}{'.' * (width - filled)}] {100 * sent // total:3d}% "
-            f"{format_size(sent)} of {format_size(total)} {timing} {label}"
+            f"{files}{format_size(sent)} of {format_size(total)} {timing} {label}"
         )
+
+
+def _files(transfers: list[Transfer]) -> str:
+    """``1,234 of 4,800 files``, or ``""`` when no transfer counts files."""
+    counted = [t for t in transfers if t.files_total]
+    if not counted:
+        return ""
+    done = sum(min(t.files, t.files_total) for t in counted)
+    return f"{done:,} of {sum(t.files_total for t in counted):,} files"
