@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from octoci.config import ResolvedConfig
     from octoci.model import RunReport
     from octoci.octopus.connection import Connection
-    from octoci.octopus.progress import Progress
+    from octoci.progress import Progress
     from octoci.steps.plan import Step
     from octoci.steps.reporter import Reporter
 
@@ -240,7 +240,7 @@ def terminal(state: AppState) -> TextIO | None:
 def make_progress(state: AppState, interval: float = 10.0) -> Progress:
     """Upload progress on standard error: redrawn on a terminal, else a line every ``interval``
     seconds (0: none)."""
-    from octoci.octopus.progress import Progress
+    from octoci.progress import Progress
 
     live = terminal(state) is not None
     return Progress(state.stderr if (live or interval) else None, live=live, interval=interval)

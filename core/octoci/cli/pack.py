@@ -192,7 +192,12 @@ def pack(
     else:
         selection = Selection(spec.base_path, spec.include, spec.exclude, allow_external_links)
         entries = select_entries(selection, skip=skip)
-    package = write_package(plan, entries)
+    from octoci.cli.octopus_options import make_progress
+    from octoci.packaging.progress import showing_progress
+
+    # After a second of packing: a redrawn line on a terminal, a plain line now and then in CI.
+    with showing_progress(make_progress(state), plan.destination.name, entries):
+        package = write_package(plan, entries)
     if as_json:
         state.echo_json(
             {

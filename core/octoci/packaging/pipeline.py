@@ -20,6 +20,7 @@ from typing import TypeVar
 from octoci.errors import OctociError
 from octoci.files import display_path
 from octoci.packaging.engines import Engine, deflate_segment
+from octoci.packaging.progress import count_read
 
 __all__ = [
     "Segment",
@@ -132,6 +133,7 @@ def _read(segment: Segment) -> tuple[bytes, bytes]:
 def process_segment(segment: Segment, engine: Engine) -> SegmentResult:
     """Read and compress one segment (runs on a worker thread)."""
     body, dictionary = _read(segment)
+    count_read(segment.source, segment.length, segment.last_of_file)
     raw = (
         b"".join((segment.prefix, body, segment.suffix))
         if segment.prefix or segment.suffix

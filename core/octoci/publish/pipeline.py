@@ -273,7 +273,7 @@ def publish_steps(
     waiting = wait if plan.wait else None
     steps: list[Step] = []
     if plan.to_pack:
-        steps.append(Pack(plan.to_pack))
+        steps.append(Pack(plan.to_pack, progress))
     if release_creation is not None and plan.release is not None:
         return steps + _automatic_release_steps(
             plan, release_creation, release_existed, concurrency, delta, progress, wait

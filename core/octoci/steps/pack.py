@@ -7,6 +7,8 @@ from typing import ClassVar
 
 from octoci.model import PackageEntry, RunReport
 from octoci.packaging.build import PackagePlan, write_package
+from octoci.packaging.progress import showing_progress
+from octoci.progress import Progress
 from octoci.steps.plan import StepContext, count
 
 __all__ = ["Pack", "PackageJob"]
@@ -26,6 +28,8 @@ class Pack:
     real and nothing is left on disk."""
 
     jobs: tuple[PackageJob, ...]
+    progress: Progress | None = None
+    """Where a package that takes more than a second to write shows its progress."""
 
     phase: ClassVar[str] = "pack"
 
@@ -41,7 +45,8 @@ class Pack:
             if context.scratch is not None:
                 spec = replace(plan.spec, out_folder=context.scratch)
                 plan = replace(plan, spec=spec, destination=context.scratch / plan.destination.name)
-            package = write_package(plan, job.entries)
+            with showing_progress(self.progress, plan.destination.name, job.entries):
+                package = write_package(plan, job.entries)
             context.reporter.say(
                 f"packed {package.path.name}: {len(job.entries)} files, {package.size:,} bytes"
             )
