@@ -1,6 +1,7 @@
 """The Buildkite adapter: build information from the agent's variables, commits from git since
-the previous passed build (found with Buildkite's REST API, see :mod:`.commits`), outputs as build meta-data, annotations and the summary through ``buildkite-agent``, secrets
-added to the agent's redactor, and OIDC tokens from ``buildkite-agent oidc request-token``.
+the previous passed build (found with Buildkite's REST API, see :mod:`.commits`), outputs as
+build meta-data, annotations and the summary through ``buildkite-agent``, secrets added to the
+agent's redactor, and OIDC tokens from ``buildkite-agent oidc request-token``.
 
 Sources: https://buildkite.com/docs/pipelines/configure/environment-variables,
 https://buildkite.com/docs/agent/v3/cli-meta-data, .../cli-annotate, .../cli-oidc,

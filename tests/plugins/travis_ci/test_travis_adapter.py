@@ -125,7 +125,9 @@ def api_build(build_id: int, sha: str) -> dict[str, object]:
     }
 
 
-def travis_env(ci_env: CiEnv, httpserver: HTTPServer, head: str, **overrides: str) -> dict[str, str]:
+def travis_env(
+    ci_env: CiEnv, httpserver: HTTPServer, head: str, **overrides: str
+) -> dict[str, str]:
     """A push build Travis gave no range (a branch's first build, or one started by the API)."""
     return ci_env(
         "travis_ci",
@@ -163,8 +165,11 @@ def test_info_json_lists_the_commits_since_the_previous_passed_build(
             "@href": f"{BUILDS_PATH}?branch.name=main&build.state=passed",
             "@pagination": {"limit": 25, "offset": 0, "count": 3, "is_first": True},
             # This build (restarted, passed before) and one of the same commit are stepped over.
-            "builds": [api_build(270123456, head), api_build(270123400, head)]
-            + [api_build(270123300, passed)],
+            "builds": [
+                api_build(270123456, head),
+                api_build(270123400, head),
+                api_build(270123300, passed),
+            ],
         }
     )
     result = run_cli("info", "--json", env=travis_env(ci_env, httpserver, head), cwd=repo)
