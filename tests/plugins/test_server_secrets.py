@@ -44,6 +44,9 @@ class EchoesASecret:
         ("teamcity", "push", "OCTOCI_TEAMCITY_TOKEN", "eyJ0-teamcity-token-0123"),
         ("circleci", "push", "CIRCLE_OIDC_TOKEN_V2", "eyJhbGciOi.circle-v2.token"),
         ("bamboo", "push", "OCTOCI_BAMBOO_PASSWORD", "bamboo-personal-token-0123"),
+        ("buildkite", "push", "OCTOCI_BUILDKITE_TOKEN", "bkua_buildkite-api-token-0123"),
+        ("travis_ci", "push", "OCTOCI_TRAVIS_TOKEN", "travis-api-token-0123456789"),
+        ("codefresh", "push", "CF_OIDC_REQUEST_TOKEN", "codefresh-oidc-request-0123"),
     ],
 )
 def test_the_active_servers_secret_is_masked_everywhere(

@@ -1,6 +1,7 @@
-"""The Buildkite adapter: build information from the agent's variables, commits from git,
-outputs as build meta-data, annotations and the summary through ``buildkite-agent``, secrets
-added to the agent's redactor, and OIDC tokens from ``buildkite-agent oidc request-token``.
+"""The Buildkite adapter: build information from the agent's variables, commits from git since
+the previous passed build (found with Buildkite's REST API, see :mod:`.commits`), outputs as
+build meta-data, annotations and the summary through ``buildkite-agent``, secrets added to the
+agent's redactor, and OIDC tokens from ``buildkite-agent oidc request-token``.
 
 Sources: https://buildkite.com/docs/pipelines/configure/environment-variables,
 https://buildkite.com/docs/agent/v3/cli-meta-data, .../cli-annotate, .../cli-oidc,
@@ -16,9 +17,10 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from octoci.errors import OctociError
-from octoci.model import BuildInformation
+from octoci.model import BuildInformation, Commit
 from octoci.server import AnnotationLevel, CIServer
 from octoci_plugins._env import first_value, is_true
+from octoci_plugins.buildkite.commits import DEFAULT_API_URL, previous_passed_commit
 
 __all__ = ["Buildkite"]
 
@@ -28,6 +30,10 @@ AGENT = "buildkite-agent"
 STYLES = {"notice": "info", "warning": "warning", "error": "error"}
 #: Seconds an agent command may take (it calls Buildkite's agent API).
 TIMEOUT = 60
+#: An API access token with the ``read_builds`` scope, for the previous passed build.
+TOKEN_VARIABLES = ("OCTOCI_BUILDKITE_TOKEN", "BUILDKITE_API_TOKEN")
+#: Buildkite's REST API (another address for tests and proxies).
+API_URL_VARIABLE = "OCTOCI_BUILDKITE_API_URL"
 
 
 class Buildkite(CIServer):
@@ -43,6 +49,8 @@ class Buildkite(CIServer):
     display_name: ClassVar[str] = "Buildkite"
     extra: ClassVar[str | None] = "buildkite"
     docs_url: ClassVar[str] = "https://buildkite.com/docs/pipelines/configure/environment-variables"
+    #: The previous passed build's commit, once :meth:`commits` asked the API.
+    _api_base: str | None = None
 
     @classmethod
     def detect(cls, env: Mapping[str, str]) -> bool:
@@ -75,11 +83,39 @@ class Buildkite(CIServer):
             job_name=first_value(env, "BUILDKITE_LABEL", "BUILDKITE_STEP_KEY"),
         )
 
+    def commits(self, info: BuildInformation) -> Sequence[Commit] | None:
+        """Always ``None`` (git lists the commits); on the way, the base of :meth:`commit_range`:
+        the commit of the previous passed build on this branch, from Buildkite's REST API.
+
+        Without a token the commits are those since the previous tag, with one warning saying
+        what to set. Tag builds and a pipeline's ``OCTOCI_BASE_REVISION`` need no API."""
+        head = info.vcs_commit_number
+        if info.tag or not head or first_value(self.env, "OCTOCI_BASE_REVISION"):
+            return None
+        token = first_value(self.env, *TOKEN_VARIABLES)
+        if not token:
+            log.warning(
+                "Buildkite: no OCTOCI_BUILDKITE_TOKEN, so the commits come from git since the "
+                "previous tag; set it (a secret) to an API access token with the read_builds "
+                "scope for the commits since the previous passed build"
+            )
+            return None
+        self._api_base = previous_passed_commit(
+            first_value(self.env, API_URL_VARIABLE) or DEFAULT_API_URL,
+            token,
+            organization=first_value(self.env, "BUILDKITE_ORGANIZATION_SLUG"),
+            pipeline=first_value(self.env, "BUILDKITE_PIPELINE_SLUG"),
+            branch=first_value(self.env, "BUILDKITE_BRANCH"),
+            build_number=first_value(self.env, "BUILDKITE_BUILD_NUMBER"),
+            head=head,
+        )
+        return None
+
     def commit_range(self, info: BuildInformation) -> str | None:
-        """``OCTOCI_BASE_REVISION..BUILDKITE_COMMIT`` when the pipeline passes a base; otherwise
-        ``None``: Buildkite names no previous commit, so the commits are those since the
-        previous tag (documented in docs/servers/buildkite.md)."""
-        base = first_value(self.env, "OCTOCI_BASE_REVISION")
+        """``BASE..BUILDKITE_COMMIT``: BASE is ``OCTOCI_BASE_REVISION`` when the pipeline passes
+        one, else the previous passed build's commit (:meth:`commits`); ``None`` (commits since
+        the previous tag) without either (documented in docs/servers/buildkite.md)."""
+        base = first_value(self.env, "OCTOCI_BASE_REVISION") or self._api_base
         head = info.vcs_commit_number
         return f"{base}..{head}" if base and head and base != head else None
 
@@ -164,5 +200,6 @@ class Buildkite(CIServer):
         return token or None
 
     def secrets(self) -> list[str]:
-        """The agent's job token, which the agent redacts and octoci must not write."""
-        return self.secret_values("BUILDKITE_AGENT_ACCESS_TOKEN")
+        """The agent's job token, which the agent redacts, and the API token: octoci must not
+        write either."""
+        return self.secret_values("BUILDKITE_AGENT_ACCESS_TOKEN", *TOKEN_VARIABLES)

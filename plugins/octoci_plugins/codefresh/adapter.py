@@ -1,5 +1,6 @@
 """The Codefresh adapter: build information from Codefresh's system variables, commits from
-git, outputs through ``cf_export``'s file.
+git (Codefresh's API names only the build's own revision, no list), outputs through
+``cf_export``'s file, OIDC ID tokens from the step's token endpoint (see :mod:`.oidc`).
 
 Sources: https://codefresh.io/docs/docs/pipelines/variables/ (system variables, ``cf_export``).
 """
@@ -16,6 +17,7 @@ from octoci.errors import InputError, OctociError
 from octoci.model import BuildInformation
 from octoci.server import CIServer
 from octoci_plugins._env import first_value
+from octoci_plugins.codefresh.oidc import REQUEST_TOKEN, request_id_token
 
 __all__ = ["Codefresh"]
 
@@ -93,3 +95,15 @@ class Codefresh(CIServer):
                 handle.write(f"{name}={value}\n")
         except OSError as exc:
             raise OctociError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    def id_token(self, audience: str) -> str | None:
+        """An ID token for ``audience`` from ``CF_OIDC_REQUEST_URL``, masked; ``None`` where
+        Codefresh offers none."""
+        token = request_id_token(self.env, audience)
+        if token:
+            self.mask(token)
+        return token
+
+    def secrets(self) -> list[str]:
+        """The step's OIDC request token, which octoci must not write."""
+        return self.secret_values(REQUEST_TOKEN)

@@ -1,20 +1,30 @@
 """The Travis CI adapter: build information from Travis's default variables, commits from git
-over ``TRAVIS_COMMIT_RANGE``.
+over ``TRAVIS_COMMIT_RANGE``, or since the previous passed build of the branch (found with
+Travis's API v3, see :mod:`.commits`) where Travis gives no range.
 
 Source of every name: https://docs.travis-ci.com/user/environment-variables/#default-environment-variables
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from octoci.model import BuildInformation
+from octoci.model import BuildInformation, Commit
 from octoci.server import CIServer
 from octoci_plugins._env import first_value, is_true
+from octoci_plugins.travis_ci.commits import DEFAULT_API_URL, previous_passed_build_sha
 
 __all__ = ["TravisCI"]
+
+log = logging.getLogger("octoci")
+
+#: A Travis API token (``travis token --com``, or the account's settings page).
+TOKEN_VARIABLES = ("OCTOCI_TRAVIS_TOKEN", "TRAVIS_API_TOKEN")
+#: Travis's API (Travis CI Enterprise: its own address; another one for tests and proxies).
+API_URL_VARIABLE = "OCTOCI_TRAVIS_API_URL"
 
 #: ``https://app.travis-ci.com/<provider>/<owner>/<repo>/builds/<id>``: the forge's slug.
 _PROVIDER = re.compile(r"^https?://[^/]+/(github|gitlab|bitbucket|assembla)/")
@@ -38,6 +48,8 @@ class TravisCI(CIServer):
     display_name: ClassVar[str] = "Travis CI"
     extra: ClassVar[str | None] = "travis"
     docs_url: ClassVar[str] = "https://docs.travis-ci.com/user/environment-variables/"
+    #: The previous passed build's commit, once :meth:`commits` asked the API.
+    _api_base: str | None = None
 
     @classmethod
     def detect(cls, env: Mapping[str, str]) -> bool:
@@ -72,11 +84,52 @@ class TravisCI(CIServer):
             job_name=first_value(env, "TRAVIS_JOB_NAME"),
         )
 
-    def commit_range(self, info: BuildInformation) -> str | None:
-        """``TRAVIS_COMMIT_RANGE`` (``a...b``, as git's ``a..b``); ``None`` for tags and the
-        first build of a branch, where Travis leaves it empty."""
-        text = first_value(self.env, "TRAVIS_COMMIT_RANGE")
-        if info.tag or not text:
+    def commits(self, info: BuildInformation) -> Sequence[Commit] | None:
+        """Always ``None`` (git lists the commits). Where Travis gives no
+        ``TRAVIS_COMMIT_RANGE`` (a branch's first build, API and cron builds), the base of
+        :meth:`commit_range` is the commit of the branch's previous passed build, from Travis's
+        API; without a token those commits are the ones since the previous tag, with one
+        warning saying what to set. Tags and pull requests need no API."""
+        head = info.vcs_commit_number
+        if info.tag or info.pull_request_number or not head or self._env_range(info):
             return None
+        token = first_value(self.env, *TOKEN_VARIABLES)
+        if not token:
+            log.warning(
+                "Travis CI: no TRAVIS_COMMIT_RANGE, no OCTOCI_TRAVIS_TOKEN, so the commits "
+                "come from git since the previous tag; set OCTOCI_TRAVIS_TOKEN (a secret "
+                "repository setting) to a Travis API token for the commits since the previous "
+                "passed build"
+            )
+            return None
+        self._api_base = previous_passed_build_sha(
+            first_value(self.env, API_URL_VARIABLE) or DEFAULT_API_URL,
+            token,
+            slug=first_value(self.env, "TRAVIS_REPO_SLUG"),
+            branch=first_value(self.env, "TRAVIS_BRANCH"),
+            build_id=first_value(self.env, "TRAVIS_BUILD_ID"),
+            head=head,
+        )
+        return None
+
+    def commit_range(self, info: BuildInformation) -> str | None:
+        """``TRAVIS_COMMIT_RANGE`` (``a...b``, as git's ``a..b``), else the previous passed
+        build's commit to ``TRAVIS_COMMIT`` (:meth:`commits`); ``None`` (commits since the
+        previous tag) for tags and without either."""
+        if info.tag:
+            return None
+        from_env = self._env_range(info)
+        if from_env:
+            return from_env
+        head = info.vcs_commit_number
+        base = self._api_base
+        return f"{base}..{head}" if base and head and base != head else None
+
+    def _env_range(self, info: BuildInformation) -> str | None:
+        text = first_value(self.env, "TRAVIS_COMMIT_RANGE")
         base, _, head = text.replace("...", "..").partition("..")
         return f"{base}..{head}" if base and head else None
+
+    def secrets(self) -> list[str]:
+        """The API token, which octoci must not write."""
+        return self.secret_values(*TOKEN_VARIABLES)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from octoci.normalize import normalize_build_information
 from octoci.server import CIServer
@@ -169,3 +170,103 @@ def test_without_the_agent_outputs_are_log_lines(ci_env: CiEnv, tmp_path: Path) 
         "RELEASE", "1.4.0"
     )
     assert stream.getvalue() == "octoci output RELEASE=1.4.0\n"
+
+
+# ---------------------------------------------------------------- commits since the last pass
+API_TOKEN = "bkua_6f2e0c1d9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
+
+
+def api_build(number: int, commit: str, state: str = "passed") -> dict[str, object]:
+    """One build as Buildkite's REST API lists it (the fields octoci reads, and some others)."""
+    return {
+        "id": f"0190b2c4-{number:04d}-4f70-8a9b-0c1d2e3f4a5b",
+        "url": f"https://api.buildkite.com/v2/organizations/acme/pipelines/shop/builds/{number}",
+        "web_url": f"https://buildkite.com/acme/shop/builds/{number}",
+        "number": number,
+        "state": state,
+        "blocked": False,
+        "message": f"Build {number}",
+        "commit": commit,
+        "branch": "main",
+        "source": "webhook",
+        "created_at": "2026-11-26T10:00:00.000Z",
+    }
+
+
+def commits_env(
+    ci_env: CiEnv, httpserver: HTTPServer, repo_head: str, **overrides: str
+) -> dict[str, str]:
+    return ci_env(
+        "buildkite",
+        "push",
+        BUILDKITE_COMMIT=repo_head,
+        OCTOCI_BUILDKITE_API_URL=httpserver.url_for("/v2"),
+        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
+        **{"OCTOCI_BUILDKITE_TOKEN": API_TOKEN, **overrides},
+    )
+
+
+def test_info_json_lists_the_commits_since_the_previous_passed_build(
+    ci_env: CiEnv,
+    httpserver: HTTPServer,
+    run_cli: Callable[..., CliResult],
+    git_repo: Callable[..., Path],
+    run_git: Callable[..., str],
+) -> None:
+    repo = git_repo(["first", "second", "third", "fourth"], tags={0: "v1.0.0"})
+    passed, head = run_git(repo, "rev-parse", "HEAD~2"), run_git(repo, "rev-parse", "HEAD")
+    httpserver.expect_request(
+        "/v2/organizations/acme/pipelines/shop/builds",
+        method="GET",
+        headers={"Authorization": f"Bearer {API_TOKEN}"},
+        query_string={"branch": "main", "state": "passed", "per_page": "30"},
+    ).respond_with_json(
+        # Newest first: this build (a retry that passed earlier) and one of the same commit
+        # are stepped over.
+        [api_build(1024, head), api_build(1023, head), api_build(1019, passed)]
+    )
+    result = run_cli("info", "--json", env=commits_env(ci_env, httpserver, head), cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [c["Comment"] for c in data["BuildInformation"]["Commits"]] == ["fourth", "third"]
+    assert result.leaks(API_TOKEN) == []
+    assert "Buildkite" not in result.stderr  # no warning: the API answered
+    httpserver.check_assertions()
+
+
+def test_without_a_token_one_warning_and_the_commits_since_the_previous_tag(
+    ci_env: CiEnv,
+    httpserver: HTTPServer,
+    run_cli: Callable[..., CliResult],
+    git_repo: Callable[..., Path],
+    run_git: Callable[..., str],
+) -> None:
+    repo = git_repo(["first", "second", "third"], tags={0: "v1.0.0"})
+    head = run_git(repo, "rev-parse", "HEAD")
+    env = commits_env(ci_env, httpserver, head, OCTOCI_BUILDKITE_TOKEN="")
+    result = run_cli("info", "--json", env=env, cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [c["Comment"] for c in data["BuildInformation"]["Commits"]] == ["third", "second"]
+    assert result.stderr.count("no OCTOCI_BUILDKITE_TOKEN") == 1
+    assert httpserver.log == []
+
+
+def test_a_refused_token_warns_and_falls_back_to_git(
+    ci_env: CiEnv,
+    httpserver: HTTPServer,
+    run_cli: Callable[..., CliResult],
+    git_repo: Callable[..., Path],
+    run_git: Callable[..., str],
+) -> None:
+    repo = git_repo(["first", "second", "third"], tags={1: "v1.0.0"})
+    head = run_git(repo, "rev-parse", "HEAD")
+    httpserver.expect_request("/v2/organizations/acme/pipelines/shop/builds").respond_with_json(
+        {"message": "Authentication required"}, status=401
+    )
+    result = run_cli("info", "--json", env=commits_env(ci_env, httpserver, head), cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [c["Comment"] for c in data["BuildInformation"]["Commits"]] == ["third"]
+    assert "refused the credential (HTTP 401)" in result.stderr
+    assert result.leaks(API_TOKEN) == []

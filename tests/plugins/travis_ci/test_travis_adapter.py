@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from octoci.normalize import normalize_build_information
 from octoci.testing import CIServerContract, CliResult
@@ -90,3 +91,129 @@ def test_info_json_lists_the_commit_range(
     data = json.loads(result.stdout)
     assert data["Server"] == "travis_ci"
     assert [c["Comment"] for c in data["BuildInformation"]["Commits"]] == ["third", "second"]
+
+
+# ---------------------------------------------------------------- commits since the last pass
+API_TOKEN = "travis-api-token-Zq8sT2vW4xY6zA1b"
+#: The slug is one URL segment (``acme%2Fshop``, as Travis requires); the server decodes it.
+BUILDS_PATH = "/repo/acme/shop/builds"
+
+
+def api_build(build_id: int, sha: str) -> dict[str, object]:
+    """One build as Travis's API v3 lists it (standard representation, the fields octoci reads
+    and some others)."""
+    return {
+        "@type": "build",
+        "@href": f"/build/{build_id}",
+        "@representation": "standard",
+        "id": build_id,
+        "number": str(build_id - 270122944),
+        "state": "passed",
+        "event_type": "push",
+        "previous_state": "passed",
+        "branch": {"@type": "branch", "name": "main"},
+        "tag": None,
+        "commit": {
+            "@type": "commit",
+            "@representation": "minimal",
+            "id": build_id + 1,
+            "sha": sha,
+            "ref": "refs/heads/main",
+            "message": "A change",
+            "compare_url": "https://github.com/acme/shop/compare/0000000000...1111111111",
+        },
+    }
+
+
+def travis_env(
+    ci_env: CiEnv, httpserver: HTTPServer, head: str, **overrides: str
+) -> dict[str, str]:
+    """A push build Travis gave no range (a branch's first build, or one started by the API)."""
+    return ci_env(
+        "travis_ci",
+        "push",
+        TRAVIS_COMMIT=head,
+        TRAVIS_EVENT_TYPE="api",
+        OCTOCI_TRAVIS_API_URL=httpserver.url_for("/"),
+        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
+        **{"OCTOCI_TRAVIS_TOKEN": API_TOKEN, "TRAVIS_COMMIT_RANGE": "", **overrides},
+    )
+
+
+def test_info_json_lists_the_commits_since_the_previous_passed_build(
+    ci_env: CiEnv,
+    httpserver: HTTPServer,
+    run_cli: Callable[..., CliResult],
+    git_repo: Callable[..., Path],
+    run_git: Callable[..., str],
+) -> None:
+    repo = git_repo(["first", "second", "third", "fourth"], tags={0: "v1.0.0"})
+    passed, head = run_git(repo, "rev-parse", "HEAD~2"), run_git(repo, "rev-parse", "HEAD")
+    httpserver.expect_request(
+        BUILDS_PATH,
+        method="GET",
+        headers={"Authorization": f"token {API_TOKEN}", "Travis-API-Version": "3"},
+        query_string={
+            "branch.name": "main",
+            "build.state": "passed",
+            "sort_by": "id:desc",
+            "limit": "25",
+        },
+    ).respond_with_json(
+        {
+            "@type": "builds",
+            "@href": f"{BUILDS_PATH}?branch.name=main&build.state=passed",
+            "@pagination": {"limit": 25, "offset": 0, "count": 3, "is_first": True},
+            # This build (restarted, passed before) and one of the same commit are stepped over.
+            "builds": [
+                api_build(270123456, head),
+                api_build(270123400, head),
+                api_build(270123300, passed),
+            ],
+        }
+    )
+    result = run_cli("info", "--json", env=travis_env(ci_env, httpserver, head), cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [c["Comment"] for c in data["BuildInformation"]["Commits"]] == ["fourth", "third"]
+    assert result.leaks(API_TOKEN) == []
+    assert "Travis" not in result.stderr
+    httpserver.check_assertions()
+    assert httpserver.log[0][0].environ["REQUEST_URI"].startswith("/repo/acme%2Fshop/builds?")
+
+
+def test_without_a_token_one_warning_and_the_commits_since_the_previous_tag(
+    ci_env: CiEnv,
+    httpserver: HTTPServer,
+    run_cli: Callable[..., CliResult],
+    git_repo: Callable[..., Path],
+    run_git: Callable[..., str],
+) -> None:
+    repo = git_repo(["first", "second", "third"], tags={0: "v1.0.0"})
+    head = run_git(repo, "rev-parse", "HEAD")
+    env = travis_env(ci_env, httpserver, head, OCTOCI_TRAVIS_TOKEN="")
+    result = run_cli("info", "--json", env=env, cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [c["Comment"] for c in data["BuildInformation"]["Commits"]] == ["third", "second"]
+    assert result.stderr.count("no OCTOCI_TRAVIS_TOKEN") == 1
+    assert httpserver.log == []
+
+
+def test_with_a_commit_range_no_api_and_no_warning(
+    ci_env: CiEnv,
+    httpserver: HTTPServer,
+    run_cli: Callable[..., CliResult],
+    git_repo: Callable[..., Path],
+    run_git: Callable[..., str],
+) -> None:
+    repo = git_repo(["first", "second", "third"])
+    base, head = run_git(repo, "rev-parse", "HEAD~1"), run_git(repo, "rev-parse", "HEAD")
+    env = travis_env(ci_env, httpserver, head, TRAVIS_COMMIT_RANGE=f"{base}...{head}")
+    result = run_cli("info", "--json", env=env, cwd=repo)
+    assert result.exit_code == 0, result.stderr
+    assert [c["Comment"] for c in json.loads(result.stdout)["BuildInformation"]["Commits"]] == [
+        "third"
+    ]
+    assert "Travis" not in result.stderr
+    assert httpserver.log == []
