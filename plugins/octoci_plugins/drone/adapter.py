@@ -38,12 +38,17 @@ class Drone(WorkspaceOutputs):
 
     @classmethod
     def detect(cls, env: Mapping[str, str]) -> bool:
-        """``DRONE=true``; not Woodpecker, whose old versions set Drone's names too."""
+        """``DRONE=true``; not Woodpecker, whose old versions set Drone's names too, nor Harness,
+        whose open-source engine sets ``DRONE=true`` and whose CI sets Drone's ``DRONE_*``
+        names (a step with ``HARNESS_BUILD_ID`` and ``HARNESS_ACCOUNT_ID`` is Harness's)."""
         woodpecker = "woodpecker" in (
             env.get("CI", "").lower(),
             env.get("CI_SYSTEM_NAME", "").lower(),
         )
-        return is_true(env, "DRONE") and not woodpecker
+        harness = bool(
+            first_value(env, "HARNESS_BUILD_ID") and first_value(env, "HARNESS_ACCOUNT_ID")
+        )
+        return is_true(env, "DRONE") and not woodpecker and not harness
 
     def build_information(self) -> BuildInformation:
         """Every field from Drone's variables (``DRONE_BRANCH`` is the target of a PR)."""

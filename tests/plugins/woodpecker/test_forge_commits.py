@@ -282,3 +282,14 @@ def test_drone_warns_once_what_to_set_and_reads_git(
 )
 def test_the_api_root_of_each_forge(kind: str, url: str, api: str) -> None:
     assert Forge(kind, url, "acme/shop").api_url == api
+
+
+@pytest.mark.parametrize("variant", ["push", "pull_request", "tag"])
+def test_a_harness_step_with_drone_true_is_harness_not_drone(ci_env: CiEnv, variant: str) -> None:
+    # Harness's open-source engine documents DRONE=true; Harness CI sets Drone's DRONE_* names.
+    from octoci_plugins.drone import Drone
+    from octoci_plugins.harness_ci.adapter import HarnessCI
+
+    env = ci_env("harness_ci", variant, DRONE="true")
+    assert HarnessCI.detect(env)
+    assert not Drone.detect(env)
