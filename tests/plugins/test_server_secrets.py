@@ -39,9 +39,11 @@ class EchoesASecret:
     [
         ("appveyor", "push", "OCTOCI_APPVEYOR_TOKEN", "v2.appveyor-token-0123456789"),
         ("bitbucket_pipelines", "push", "OCTOCI_BITBUCKET_TOKEN", "ATBB-bitbucket-token-0123"),
+        ("drone", "push", "OCTOCI_FORGE_TOKEN", "drone-forge-token-0123456"),
         ("jenkins", "push", "JENKINS_API_TOKEN", "11aa22bb33cc44dd55ee66ff"),
         ("gitlab_ci", "push", "CI_JOB_TOKEN", "glcbt-64_job-token-0123456789"),
         ("teamcity", "push", "OCTOCI_TEAMCITY_TOKEN", "eyJ0-teamcity-token-0123"),
+        ("woodpecker", "push", "OCTOCI_FORGE_TOKEN", "woodpecker-forge-token-0123"),
         ("circleci", "push", "CIRCLE_OIDC_TOKEN_V2", "eyJhbGciOi.circle-v2.token"),
         ("bamboo", "push", "OCTOCI_BAMBOO_PASSWORD", "bamboo-personal-token-0123"),
         ("buildkite", "push", "OCTOCI_BUILDKITE_TOKEN", "bkua_buildkite-api-token-0123"),

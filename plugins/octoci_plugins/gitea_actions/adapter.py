@@ -11,7 +11,13 @@ forges do differently:
   resolves ``/actions/runs/{id}`` by the run's id first (older Gitea, 1.21, took the number);
 * commits: the push payload's ``commits`` (Gitea's webhook payload), else git; GitHub's REST
   API is not Gitea's, so the GitHub compare API is never called;
-* secrets: ``GITEA_TOKEN``/``FORGEJO_TOKEN`` beside ``GITHUB_TOKEN``.
+* secrets: ``GITEA_TOKEN``/``FORGEJO_TOKEN`` beside ``GITHUB_TOKEN``;
+* OIDC ID tokens: the Forgejo runner serves GitHub's token endpoint
+  (``ACTIONS_ID_TOKEN_REQUEST_URL``/``ACTIONS_ID_TOKEN_REQUEST_TOKEN``, ``&audience=``, answering
+  ``{"value": ...}``) to a workflow or job with ``enable-openid-connect: true``
+  (https://forgejo.org/docs/next/user/actions/security-openid-connect); Gitea has no such endpoint
+  yet (go-gitea/gitea#26383 is open; #39052 proposes it under ``permissions: id-token: write``),
+  so a Gitea job sees the variables only on a Gitea that adds it, and is read the same way.
 
 Sources: https://docs.gitea.com/usage/actions/comparison (compatibility),
 https://forgejo.org/docs/latest/user/actions/reference/ (contexts and variables), the Forgejo
@@ -29,6 +35,7 @@ from octoci.model import BuildInformation, Commit
 from octoci_plugins._env import first_value, is_true
 from octoci_plugins.github_actions.adapter import SECRET_VARIABLES, GitHubActions
 from octoci_plugins.github_actions.commits import commits_from_push_payload
+from octoci_plugins.github_actions.oidc import request_id_token
 
 __all__ = ["ForgejoActions", "GiteaActions"]
 
@@ -53,6 +60,11 @@ class GiteaActions(GitHubActions):
     token_variables: ClassVar[tuple[str, ...]] = ("GITEA_TOKEN",)
     #: The variable whose value is in the URL of the run's page.
     run_url_variable: ClassVar[str] = "GITHUB_RUN_ID"
+    #: What a job must declare for the runner to hand it the ID-token endpoint.
+    id_token_hint: ClassVar[str] = (
+        "does this Gitea issue ID tokens to Actions jobs, and does the job have "
+        "'permissions: id-token: write'?"
+    )
 
     @classmethod
     def detect(cls, env: Mapping[str, str]) -> bool:
@@ -84,6 +96,16 @@ class GiteaActions(GitHubActions):
                 return listed
         return None
 
+    def id_token(self, audience: str) -> str | None:
+        """An OIDC ID token from the forge's token endpoint (GitHub's protocol), masked; ``None``
+        when the runner gave the job no endpoint."""
+        token = request_id_token(
+            self.env, audience, server=self.display_name, hint=self.id_token_hint
+        )
+        if token:
+            self.mask(token)
+        return token
+
     def secrets(self) -> list[str]:
         """The forge's job token (under each name the runner gives it) and the OIDC request
         token: the runner masks its secrets in the log, octoci must not write them either."""
@@ -106,6 +128,7 @@ class ForgejoActions(GiteaActions):
     docs_url: ClassVar[str] = "https://forgejo.org/docs/latest/user/actions/reference/"
     token_variables: ClassVar[tuple[str, ...]] = ("FORGEJO_TOKEN", "GITEA_TOKEN")
     run_url_variable: ClassVar[str] = "GITHUB_RUN_NUMBER"
+    id_token_hint: ClassVar[str] = "does the workflow or job have 'enable-openid-connect: true'?"
 
     @classmethod
     def detect(cls, env: Mapping[str, str]) -> bool:

@@ -1,5 +1,6 @@
 """The Woodpecker CI adapter: build information from Woodpecker's built-in variables, commits
-from git over the previous pipeline's commit, outputs in files of the shared workspace.
+from the forge's compare API (``CI_FORGE_TYPE``/``CI_FORGE_URL``, with ``OCTOCI_FORGE_TOKEN``) or
+git over the previous pipeline's commit, outputs in files of the shared workspace.
 
 Woodpecker names its variables ``CI_*`` like GitLab does, but sets ``CI=woodpecker`` and never
 ``GITLAB_CI``: each adapter keys on its own marker. Source of every name:
@@ -8,13 +9,14 @@ https://woodpecker-ci.org/docs/usage/environment (built-in environment variables
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from octoci.model import BuildInformation
+from octoci.model import BuildInformation, Commit
 from octoci.server import CIServer
 from octoci_plugins._env import first_value
+from octoci_plugins._forge import FORGE_TOKEN_VARIABLE, Forge, forge_commits, forge_kind
 from octoci_plugins._outputs import JSON_NAME, OutputFiles
 
 __all__ = ["WoodpeckerCI", "WorkspaceOutputs"]
@@ -96,6 +98,30 @@ class WoodpeckerCI(WorkspaceOutputs):
             ),
         )
 
+    def forge(self) -> Forge | None:
+        """The repository on the forge (``CI_FORGE_TYPE``, ``CI_FORGE_URL``; GitLab projects by
+        ``CI_REPO_REMOTE_ID``), or ``None`` when Woodpecker did not say."""
+        env = self.env
+        url = first_value(env, "CI_FORGE_URL")
+        kind = forge_kind(env, first_value(env, "CI_FORGE_TYPE"), url)
+        if not url or not kind:
+            return None
+        remote_id = first_value(env, "CI_REPO_REMOTE_ID")
+        project = remote_id if kind == "gitlab" and remote_id.isdigit() else ""
+        return Forge(kind, url, project or first_value(env, "CI_REPO"))
+
+    def commits(self, info: BuildInformation) -> Sequence[Commit] | None:
+        """The forge's compare API over the range :meth:`commit_range` gives git (a pull
+        request: its target branch to its head; a tag: since the previous tag); ``None`` (git)
+        without ``OCTOCI_FORGE_TOKEN``, with one warning."""
+        base = ""
+        if info.pull_request_number:
+            base = info.target_branch
+        elif not info.tag:
+            base = first_value(self.env, "CI_PREV_COMMIT_SHA")
+        head = info.head_commit or info.vcs_commit_number
+        return forge_commits(self.display_name, self.forge(), self.env, base, head, info.tag)
+
     def commit_range(self, info: BuildInformation) -> str | None:
         """``CI_PREV_COMMIT_SHA..CI_COMMIT_SHA`` (the previous pipeline of the repository) for a
         push; ``None`` (since the previous tag) for tags and pull requests."""
@@ -106,5 +132,6 @@ class WoodpeckerCI(WorkspaceOutputs):
         return f"{previous}..{head}"
 
     def secrets(self) -> list[str]:
-        """The forge's netrc password Woodpecker hands the clone step, if a step sees it."""
-        return self.secret_values("CI_NETRC_PASSWORD")
+        """The forge's netrc password Woodpecker hands the clone step, if a step sees it, and
+        the forge token octoci reads commits with."""
+        return self.secret_values("CI_NETRC_PASSWORD", FORGE_TOKEN_VARIABLE)
