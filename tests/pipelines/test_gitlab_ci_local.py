@@ -60,8 +60,10 @@ COMPONENT_PIPELINE = """\
 include:
   - component: $CI_SERVER_FQDN/octoci/octoci/publish@$CI_COMMIT_SHA
     inputs:
-      deploy-to: Dev
       job-name: release
+      deploy-to: Dev
+      promote-to: Test
+      version: 2.5.0
 
 show:
   stage: .post
@@ -217,10 +219,13 @@ def test_the_component_included_by_a_pipeline_publishes_with_its_inputs(
     done = _run_pipeline(gitlab_ci_local, workspace, variables)
     assert done.returncode == 0, done.stdout + done.stderr
     version, states = released_and_deployed(octopus_emulator)
-    assert states == ["Success"]
+    assert states == ["Success", "Success"]
 
+    # The inputs decided, not octoci.toml (no promotion) nor the computed version.
+    assert version == "2.5.0"
     report = _dotenv_report(workspace, "release", "octoci.env")
     assert report["release_version"] == version
-    assert f"Released {version} (Dev=Success)" in _job_output(workspace, "show")
+    assert report["deployment_states"] == "Dev=Success,Test=Success"
+    assert "Released 2.5.0 (Dev=Success,Test=Success)" in _job_output(workspace, "show")
     logs = done.stdout + done.stderr + "".join(_job_output(workspace, "release"))
     assert octopus_emulator.api_key not in logs
