@@ -79,7 +79,18 @@ def tests(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         *session.posargs,
+        env=_gitlab_ci_local_env(session),
     )
+
+
+def _gitlab_ci_local_env(session: nox.Session) -> dict[str, str]:
+    """tests/pipelines/test_gitlab_ci_local.py under nox (so in CI): gitlab-ci-local installed
+    once into the session's cache folder, and a machine that cannot run it (no node, npm or
+    rsync) fails the tests instead of skipping them."""
+    return {
+        "OCTOCI_REQUIRE_GITLAB_CI_LOCAL": "1",
+        "OCTOCI_GITLAB_CI_LOCAL_DIR": str(Path(session.cache_dir) / "gitlab-ci-local"),
+    }
 
 
 def _pre_commit(session: nox.Session, *hooks: str) -> None:
