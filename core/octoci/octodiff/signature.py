@@ -18,6 +18,9 @@ from octoci.octodiff.format import (
 __all__ = ["build_signature"]
 
 _RECORD = struct.Struct("<hI20s")
+#: The same record as a NumPy dtype (packed: 26 bytes).
+_RECORD_DTYPE = [("length", "<i2"), ("checksum", "<u4"), ("sha1", "V20")]
+_DIGEST = hashlib.sha1().__class__.digest
 
 
 def _read_full(source: BinaryIO, size: int) -> bytes:
@@ -54,42 +57,92 @@ def build_signature(
     per_block = max(1, (1 << 20) // chunk_size)
     from octoci.octodiff.builder import numpy_available
 
-    np: Any = None
-    weights = None
-    if numpy_available():
-        import numpy
-
-        np = numpy
-        # b = n + sum((n - j) * z_j); float64 dot products are exact far beyond 31744 * 255 * n.
-        weights = np.arange(chunk_size, 0, -1, dtype=np.float64)
-    mod = ROLLING_ALGORITHMS[rolling]
+    rows = _RowChecksums(chunk_size, rolling) if numpy_available() else None
     count = 0
     sha1 = hashlib.sha1
+    digest = _DIGEST
     while block := _read_full(source, per_block * chunk_size):
         full = len(block) // chunk_size
-        records = []
-        if np is not None and weights is not None and full:
-            matrix = np.frombuffer(block, dtype=np.uint8, count=full * chunk_size).reshape(
-                full, chunk_size
-            )
-            values = matrix.astype(np.float64)
-            a_sums = (values.sum(axis=1).astype(np.int64) + 1) % mod
-            b_sums = ((values @ weights).astype(np.int64) + chunk_size) % mod
-            checksums = ((b_sums << 16) | a_sums).tolist()
-        else:
-            checksums = [
-                calculate(block[i * chunk_size : (i + 1) * chunk_size], rolling)
-                for i in range(full)
-            ]
         view = memoryview(block)
-        for i, checksum in enumerate(checksums):
-            chunk = view[i * chunk_size : (i + 1) * chunk_size]
-            records.append(_RECORD.pack(chunk_size, checksum, sha1(chunk).digest()))
+        # One SHA-1 per chunk, iterated in C (map): no bytecode per chunk.
+        digests = list(
+            map(
+                digest,
+                map(
+                    sha1,
+                    map(
+                        view.__getitem__,
+                        map(
+                            slice,
+                            range(0, full * chunk_size, chunk_size),
+                            range(chunk_size, (full + 1) * chunk_size, chunk_size),
+                        ),
+                    ),
+                ),
+            )
+        )
+        if rows is not None and full:
+            out.write(rows.records(block, full, digests))
+        else:
+            out.write(
+                b"".join(
+                    _RECORD.pack(
+                        chunk_size,
+                        calculate(view[i * chunk_size : (i + 1) * chunk_size], rolling),
+                        digests[i],
+                    )
+                    for i in range(full)
+                )
+            )
+        count += full
         tail = view[full * chunk_size :]
         if len(tail):
-            records.append(_RECORD.pack(len(tail), calculate(tail, rolling), sha1(tail).digest()))
-        out.write(b"".join(records))
-        count += len(records)
-        if len(tail):
+            out.write(_RECORD.pack(len(tail), calculate(tail, rolling), sha1(tail).digest()))
+            count += 1
             break  # a short read is the end: the next read would return nothing
     return count
+
+
+class _RowChecksums:
+    """The rolling checksums of a block of whole chunks at once, one matrix row per chunk.
+
+    ``a = 1 + sum(z)`` and ``b = n + sum((n - j) * z_j)``; ``b`` is a matrix-vector product. In
+    float64 OpenBLAS took ~6 ms per MiB here (its threads contend on a busy machine); in float32
+    it is 0.2 ms, and exact when the weights are split into two base-64 digits so that every
+    partial sum stays below 2^24 (true for chunks up to 2098 bytes, the default 2048 among
+    them). Larger chunks use the exact float64 product.
+    """
+
+    def __init__(self, chunk_size: int, rolling: str) -> None:
+        import numpy as np
+
+        self.np = np
+        self.chunk_size = chunk_size
+        self.mod = ROLLING_ALGORITHMS[rolling]
+        weights = np.arange(chunk_size, 0, -1, dtype=np.int64)
+        high, low = weights // 64, weights % 64
+        self.split = 255 * max(int(high.sum()), int(low.sum())) < (1 << 24)
+        if self.split:
+            self.high = high.astype(np.float32)
+            self.low = low.astype(np.float32)
+        else:
+            self.weights = weights.astype(np.float64)
+
+    def records(self, block: bytes, full: int, digests: list[bytes]) -> bytes:
+        """The signature records of the ``full`` whole chunks at the start of ``block``."""
+        np = self.np
+        size = self.chunk_size
+        matrix = np.frombuffer(block, dtype=np.uint8, count=full * size).reshape(full, size)
+        a_sums = (matrix.sum(axis=1, dtype=np.int64) + 1) % self.mod
+        if self.split:
+            values: Any = matrix.astype(np.float32)
+            weighted = (values @ self.high).astype(np.int64) * 64
+            weighted += (values @ self.low).astype(np.int64)
+        else:
+            weighted = (matrix.astype(np.float64) @ self.weights).astype(np.int64)
+        b_sums = (weighted + size) % self.mod
+        table = np.empty(full, dtype=_RECORD_DTYPE)
+        table["length"] = size
+        table["checksum"] = (b_sums << 16) | a_sums
+        table["sha1"] = np.frombuffer(b"".join(digests), dtype="V20")
+        return bytes(table.tobytes())
