@@ -106,11 +106,11 @@ def build_signature(
 class _RowChecksums:
     """The rolling checksums of a block of whole chunks at once, one matrix row per chunk.
 
-    ``a = 1 + sum(z)`` and ``b = n + sum((n - j) * z_j)``; ``b`` is a matrix-vector product. In
-    float64 OpenBLAS took ~6 ms per MiB here (its threads contend on a busy machine); in float32
-    it is 0.2 ms, and exact when the weights are split into two base-64 digits so that every
-    partial sum stays below 2^24 (true for chunks up to 2098 bytes, the default 2048 among
-    them). Larger chunks use the exact float64 product.
+    ``a = 1 + sum(z)`` and ``b = n + sum((n - j) * z_j)``, an integer matrix-vector product:
+    exact, in int32 while ``b`` fits (chunks up to 4 KiB, the default 2048 among them), else in
+    int64. Measured here on a busy machine, per MiB: int32 0.65 ms; float64 through OpenBLAS 2
+    to 6 ms (its threads contend with the machine's other work); a cumulative sum along the
+    rows 2 to 9 ms.
     """
 
     def __init__(self, chunk_size: int, rolling: str) -> None:
@@ -119,14 +119,10 @@ class _RowChecksums:
         self.np = np
         self.chunk_size = chunk_size
         self.mod = ROLLING_ALGORITHMS[rolling]
-        weights = np.arange(chunk_size, 0, -1, dtype=np.int64)
-        high, low = weights // 64, weights % 64
-        self.split = 255 * max(int(high.sum()), int(low.sum())) < (1 << 24)
-        if self.split:
-            self.high = high.astype(np.float32)
-            self.low = low.astype(np.float32)
-        else:
-            self.weights = weights.astype(np.float64)
+        self.dtype: Any = (
+            np.int32 if 255 * chunk_size * (chunk_size + 1) // 2 < 1 << 31 else np.int64
+        )
+        self.weights = np.arange(chunk_size, 0, -1, dtype=self.dtype)
 
     def records(self, block: bytes, full: int, digests: list[bytes]) -> bytes:
         """The signature records of the ``full`` whole chunks at the start of ``block``."""
@@ -134,12 +130,7 @@ class _RowChecksums:
         size = self.chunk_size
         matrix = np.frombuffer(block, dtype=np.uint8, count=full * size).reshape(full, size)
         a_sums = (matrix.sum(axis=1, dtype=np.int64) + 1) % self.mod
-        if self.split:
-            values: Any = matrix.astype(np.float32)
-            weighted = (values @ self.high).astype(np.int64) * 64
-            weighted += (values @ self.low).astype(np.int64)
-        else:
-            weighted = (matrix.astype(np.float64) @ self.weights).astype(np.int64)
+        weighted = (matrix.astype(self.dtype) @ self.weights).astype(np.int64)
         b_sums = (weighted + size) % self.mod
         table = np.empty(full, dtype=_RECORD_DTYPE)
         table["length"] = size
