@@ -155,7 +155,7 @@ def child(argv: list[str]) -> None:
         start = time.perf_counter()
         sink = Sink(Path(argv[3]))  # what the emulator writes into: hashed, fsynced
         with Path(argv[1]).open("rb") as basis, Path(argv[2]).open("rb") as delta:
-            apply_delta(basis, delta, sink.write)
+            apply_delta(basis, delta, sink.write, digest=sink.sha1)
         sink.close()
         sink.discard()
         print(json.dumps({"seconds": time.perf_counter() - start}))
