@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import mmap
+import os
 import struct
 import threading
 from array import array
@@ -63,6 +64,7 @@ _WINDOW = 16 * 1024 * 1024
 _MAX_SCAN = 64 * 1024
 _FIRST_SCAN = 16 * 1024
 _MAX_BATCH_BYTES = 1 << 20
+_HASH_WINDOW = 8 << 20  # a multiple of every allocation granularity
 #: ``HASH.digest`` unbound, for ``map``.
 _DIGEST = hashlib.sha1().__class__.digest
 
@@ -321,13 +323,20 @@ class _PythonScanner:
 def _hash_file(path: Path, result: list[bytes], stop: threading.Event) -> None:
     digest = hashlib.sha1()
     with path.open("rb", buffering=0) as handle:
-        # 8 MiB per update: the thread needs the GIL only between updates (~5 ms of hashing,
-        # about the interpreter's switch interval), so it does not slow the walker's
-        # per-chunk SHA-1 calls with GIL hand-offs.
-        buffer = bytearray(8 << 20)
-        view = memoryview(buffer)
-        while not stop.is_set() and (got := handle.readinto(buffer)):
-            digest.update(view[:got])
+        size = os.fstat(handle.fileno()).st_size
+        # Hashed through 8 MiB mapped windows: no copy into a buffer (a tenth of this thread's
+        # CPU), and resident memory stays at one window, as each is unmapped after use. The
+        # thread needs the GIL only between windows (~5 ms of hashing each).
+        for offset in range(0, size, _HASH_WINDOW):
+            if stop.is_set():
+                break
+            length = min(_HASH_WINDOW, size - offset)
+            with mmap.mmap(
+                handle.fileno(), length, access=mmap.ACCESS_READ, offset=offset
+            ) as window:
+                if hasattr(window, "madvise"):
+                    window.madvise(mmap.MADV_SEQUENTIAL)
+                digest.update(window)
     result.append(digest.digest())
 
 
