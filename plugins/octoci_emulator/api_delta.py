@@ -147,7 +147,11 @@ def _apply(request: Request) -> Response:
         try:
             with package_file(request, base).open("rb") as basis, delta.path.open("rb") as body:
                 apply_delta(
-                    basis, body, rebuilt.write, max_size=rebuilt_size_limit(base, delta.size)
+                    basis,
+                    body,
+                    rebuilt.write,
+                    max_size=rebuilt_size_limit(base, delta.size),
+                    digest=rebuilt.sha1,  # the sink hashes what it writes: hash once
                 )
         except OctodiffError as exc:
             raise BadRequest(f"The delta file could not be applied: {exc}.") from None

@@ -79,6 +79,32 @@ def test_signature_bytes_match_upstream(
     assert signature_of(data, chunk_size, rolling).hex() == expected
 
 
+@pytest.mark.parametrize("rolling", [ADLER32, ADLER32_V2])
+@pytest.mark.parametrize("chunk_size", [128, 2048, 4104, 4105, 31744])
+def test_vectorised_signature_equals_the_per_chunk_definition(
+    chunk_size: int, rolling: str
+) -> None:
+    """Whole blocks of chunks are checksummed at once; every record must equal the definition,
+    at the largest chunk size and with extreme bytes (all 0xFF) too."""
+    import hashlib
+    import random
+    import struct
+
+    rng = random.Random(chunk_size)
+    data = b"\xff" * (3 * chunk_size) + rng.randbytes(400 * chunk_size + 77)
+    signature = signature_of(data, chunk_size, rolling)
+    expected = b"".join(
+        struct.pack(
+            "<hI20s",
+            len(chunk),
+            calculate(chunk, rolling),
+            hashlib.sha1(chunk).digest(),
+        )
+        for chunk in (data[i : i + chunk_size] for i in range(0, len(data), chunk_size))
+    )
+    assert signature[len(signature) - len(expected) :] == expected
+
+
 def test_signature_of_100k_at_default_chunk_size() -> None:
     data = signature_of(vectors.generate(100 * 1024))
     # go-octodiff's expected hex: the header, 50 records; its first and last records are these.

@@ -18,6 +18,9 @@ from octoci.octodiff.format import (
 __all__ = ["build_signature"]
 
 _RECORD = struct.Struct("<hI20s")
+#: The same record as a NumPy dtype (packed: 26 bytes).
+_RECORD_DTYPE = [("length", "<i2"), ("checksum", "<u4"), ("sha1", "V20")]
+_DIGEST = hashlib.sha1().__class__.digest
 
 
 def _read_full(source: BinaryIO, size: int) -> bytes:
@@ -54,42 +57,83 @@ def build_signature(
     per_block = max(1, (1 << 20) // chunk_size)
     from octoci.octodiff.builder import numpy_available
 
-    np: Any = None
-    weights = None
-    if numpy_available():
-        import numpy
-
-        np = numpy
-        # b = n + sum((n - j) * z_j); float64 dot products are exact far beyond 31744 * 255 * n.
-        weights = np.arange(chunk_size, 0, -1, dtype=np.float64)
-    mod = ROLLING_ALGORITHMS[rolling]
+    rows = _RowChecksums(chunk_size, rolling) if numpy_available() else None
     count = 0
     sha1 = hashlib.sha1
+    digest = _DIGEST
     while block := _read_full(source, per_block * chunk_size):
         full = len(block) // chunk_size
-        records = []
-        if np is not None and weights is not None and full:
-            matrix = np.frombuffer(block, dtype=np.uint8, count=full * chunk_size).reshape(
-                full, chunk_size
-            )
-            values = matrix.astype(np.float64)
-            a_sums = (values.sum(axis=1).astype(np.int64) + 1) % mod
-            b_sums = ((values @ weights).astype(np.int64) + chunk_size) % mod
-            checksums = ((b_sums << 16) | a_sums).tolist()
-        else:
-            checksums = [
-                calculate(block[i * chunk_size : (i + 1) * chunk_size], rolling)
-                for i in range(full)
-            ]
         view = memoryview(block)
-        for i, checksum in enumerate(checksums):
-            chunk = view[i * chunk_size : (i + 1) * chunk_size]
-            records.append(_RECORD.pack(chunk_size, checksum, sha1(chunk).digest()))
+        # One SHA-1 per chunk, iterated in C (map): no bytecode per chunk.
+        digests = list(
+            map(
+                digest,
+                map(
+                    sha1,
+                    map(
+                        view.__getitem__,
+                        map(
+                            slice,
+                            range(0, full * chunk_size, chunk_size),
+                            range(chunk_size, (full + 1) * chunk_size, chunk_size),
+                        ),
+                    ),
+                ),
+            )
+        )
+        if rows is not None and full:
+            out.write(rows.records(block, full, digests))
+        else:
+            out.write(
+                b"".join(
+                    _RECORD.pack(
+                        chunk_size,
+                        calculate(view[i * chunk_size : (i + 1) * chunk_size], rolling),
+                        digests[i],
+                    )
+                    for i in range(full)
+                )
+            )
+        count += full
         tail = view[full * chunk_size :]
         if len(tail):
-            records.append(_RECORD.pack(len(tail), calculate(tail, rolling), sha1(tail).digest()))
-        out.write(b"".join(records))
-        count += len(records)
-        if len(tail):
+            out.write(_RECORD.pack(len(tail), calculate(tail, rolling), sha1(tail).digest()))
+            count += 1
             break  # a short read is the end: the next read would return nothing
     return count
+
+
+class _RowChecksums:
+    """The rolling checksums of a block of whole chunks at once, one matrix row per chunk.
+
+    ``a = 1 + sum(z)`` and ``b = n + sum((n - j) * z_j)``, an integer matrix-vector product:
+    exact, in int32 while ``b`` fits (chunks up to 4 KiB, the default 2048 among them), else in
+    int64. Measured here on a busy machine, per MiB: int32 0.65 ms; float64 through OpenBLAS 2
+    to 6 ms (its threads contend with the machine's other work); a cumulative sum along the
+    rows 2 to 9 ms.
+    """
+
+    def __init__(self, chunk_size: int, rolling: str) -> None:
+        import numpy as np
+
+        self.np = np
+        self.chunk_size = chunk_size
+        self.mod = ROLLING_ALGORITHMS[rolling]
+        self.dtype: Any = (
+            np.int32 if 255 * chunk_size * (chunk_size + 1) // 2 < 1 << 31 else np.int64
+        )
+        self.weights = np.arange(chunk_size, 0, -1, dtype=self.dtype)
+
+    def records(self, block: bytes, full: int, digests: list[bytes]) -> bytes:
+        """The signature records of the ``full`` whole chunks at the start of ``block``."""
+        np = self.np
+        size = self.chunk_size
+        matrix = np.frombuffer(block, dtype=np.uint8, count=full * size).reshape(full, size)
+        a_sums = (matrix.sum(axis=1, dtype=np.int64) + 1) % self.mod
+        weighted = (matrix.astype(self.dtype) @ self.weights).astype(np.int64)
+        b_sums = (weighted + size) % self.mod
+        table = np.empty(full, dtype=_RECORD_DTYPE)
+        table["length"] = size
+        table["checksum"] = (b_sums << 16) | a_sums
+        table["sha1"] = np.frombuffer(b"".join(digests), dtype="V20")
+        return bytes(table.tobytes())
