@@ -18,7 +18,7 @@ from typing import TextIO
 
 import pytest
 
-from octoci.octopus.progress import Phase, Progress, format_duration
+from octoci.progress import Phase, Progress, format_duration
 from octoci.testing import emulator as emulator_fixtures
 from octoci_emulator import Emulator
 

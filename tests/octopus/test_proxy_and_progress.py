@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from octoci.octopus.progress import Progress
+from octoci.progress import Progress
 from octoci.testing import CliResult
 from octoci_emulator import Emulator
 

@@ -17,7 +17,7 @@ The modules:
 * :mod:`~octoci.octopus.dryrun` - the connection of a dry run: reads pass, writes are recorded;
 * :mod:`~octoci.octopus.links` - the portal's task and release links;
 * :mod:`~octoci.octopus.oidc` - the OIDC token exchange;
-* :mod:`~octoci.octopus.progress` - upload progress.
+* upload progress is shown by :mod:`octoci.progress` (packing shares it).
 
 Names are loaded on first use: importing :mod:`octoci.octopus` does not import ``requests``.
 

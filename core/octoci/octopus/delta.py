@@ -37,8 +37,8 @@ from urllib.parse import quote
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import OctopusApiError, OctopusConnectionError, OctopusNotFoundError
 from octoci.octopus.multipart import FileState, MultipartFile, check_unchanged
-from octoci.octopus.progress import Phase
 from octoci.package_names import PackageName
+from octoci.progress import Phase
 
 __all__ = ["NOT_WORTH_IT", "DeltaUpload", "push_delta"]
 

@@ -46,13 +46,13 @@ from octoci.octopus.errors import (
     PackageConflictError,
 )
 from octoci.octopus.multipart import FileChangedError, FileState, MultipartFile, check_unchanged
-from octoci.octopus.progress import Phase, Progress
 from octoci.package_names import (
     PackageName,
     canonical_version,
     parse_package_filename,
     split_extension,
 )
+from octoci.progress import Phase, Progress
 
 if TYPE_CHECKING:
     from octoci.octopus.dryrun import DryRunConnection

@@ -26,13 +26,13 @@ from octoci.octopus.executions import DeployRequest, ReleaseRequest, validate_re
 from octoci.octopus.git_refs import with_build_git_reference
 from octoci.octopus.packages import OverwriteMode, parse_overwrite_mode, validate_package_files
 from octoci.octopus.preflight import ServerNeeds
-from octoci.octopus.progress import Progress
 from octoci.octopus.release_creation import ReleaseCreation
 from octoci.package_names import PackageName, validate_version
 from octoci.package_paths import expand_package_paths
 from octoci.packaging.build import plan_package
 from octoci.packaging.selection import Selection, select_entries
 from octoci.plugins import OctociPluginManager
+from octoci.progress import Progress
 from octoci.server import CIServer
 from octoci.settings.requests import check_no_deploy_options, deploy_request, release_request
 from octoci.steps.adopt import AdoptRelease

@@ -11,8 +11,8 @@ from octoci.errors import OctociError
 from octoci.model import Package, RunReport
 from octoci.octopus.dryrun import DryRunConnection
 from octoci.octopus.packages import OverwriteMode, predict_push, push_packages
-from octoci.octopus.progress import Progress
 from octoci.package_names import PackageName, parse_package_filename
+from octoci.progress import Progress
 from octoci.reporting import format_size
 from octoci.steps.plan import StepContext, StepFailed, count
 

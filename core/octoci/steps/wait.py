@@ -17,7 +17,6 @@ from octoci.errors import OctociError
 from octoci.model import Deployment, RunReport
 from octoci.octopus.errors import TaskFailedError, TaskTimeoutError
 from octoci.octopus.links import task_url
-from octoci.octopus.progress import format_duration
 from octoci.octopus.tasks import (
     TaskLog,
     TaskState,
@@ -26,6 +25,7 @@ from octoci.octopus.tasks import (
     task_targets,
     wait_for_tasks,
 )
+from octoci.progress import format_duration
 from octoci.steps.plan import StepContext, StepFailed, count
 
 __all__ = ["HEARTBEAT_SECONDS", "Wait", "WaitOptions", "finish_deployments", "wait_for"]
