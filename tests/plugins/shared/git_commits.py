@@ -31,10 +31,7 @@ def info_over_git(
     overridden by ``revisions`` (each ``{rev}`` in a value is replaced by that revision's hash,
     e.g. ``"{HEAD~2}...{HEAD}"``): the build information, the run and the environment used."""
 
-    def resolve(template: str) -> str:
-        return _REVISION.sub(lambda m: run_git(repo, "rev-parse", m.group(1)), template)
-
-    overrides = {name: resolve(value) for name, value in revisions.items()}
+    overrides = {name: _resolve(run_git, repo, value) for name, value in revisions.items()}
     env = ci_env(server, "push", **overrides, OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1")
     result = run_cli("info", "--json", env=env, cwd=repo)
     assert result.exit_code == 0, result.stderr
@@ -48,18 +45,33 @@ def commits_from_git_test(
     revisions: Mapping[str, str],
     expected: list[str],
     *,
-    warnings: int = 0,
+    warnings: int | None = 0,
+    fields: Mapping[str, str] | None = None,
+    secrets: tuple[str, ...] = (),
+    remote: str = "https://github.com/acme/shop.git",
 ) -> Callable[..., None]:
-    """A test that, in a repository of :data:`MESSAGES`, ``server``'s push build with
-    ``revisions`` (see :func:`info_over_git`) lists the ``expected`` commit messages and writes
-    ``warnings`` warnings (one when the server names no range: what to configure for it)."""
+    """A test that, in a repository of :data:`MESSAGES` (origin ``remote``), ``server``'s push
+    build with ``revisions`` (see :func:`info_over_git`) lists the ``expected`` commit messages,
+    writes ``warnings`` warnings (one when the server names no range: what to configure for it;
+    ``None``: not checked), has the build ``fields`` (values resolved like ``revisions``) and
+    shows none of the values of the ``secrets`` variables."""
 
     def test(
         ci_env: CiEnv, run_cli: RunCli, git_repo: Callable[..., Path], run_git: RunGit
     ) -> None:
-        repo = git_repo(list(MESSAGES))
-        build, result, _ = info_over_git(run_cli, ci_env, run_git, repo, server, revisions)
+        repo = git_repo(list(MESSAGES), remote=remote)
+        build, result, env = info_over_git(run_cli, ci_env, run_git, repo, server, revisions)
         assert [c["Comment"] for c in build["Commits"]] == expected
-        assert result.stderr.count("warning") == warnings, result.stderr
+        if warnings is not None:
+            assert result.stderr.count("warning") == warnings, result.stderr
+        wanted = {key: _resolve(run_git, repo, value) for key, value in (fields or {}).items()}
+        assert {key: build.get(key, "") for key in wanted} == wanted
+        for name in secrets:
+            assert env[name] not in result.stdout + result.stderr
 
     return test
+
+
+def _resolve(run_git: RunGit, repo: Path, template: str) -> str:
+    """``template`` with each ``{rev}`` replaced by that revision's hash in ``repo``."""
+    return _REVISION.sub(lambda m: run_git(repo, "rev-parse", m.group(1)), template)
