@@ -17,7 +17,9 @@ Fixtures:
   seeded from ``octopus_emulator_seed``; ``octopus_emulator_factory`` starts more
   (``docs/emulator.md``).
 
-Helpers: :func:`parse_ci_output`, :class:`CIServerContract`, :class:`RecordedEnvironment`.
+Helpers: :func:`parse_ci_output`, :class:`CIServerContract`, :class:`RecordedEnvironment`;
+ready-made adapter tests a module declares with its data: :func:`fields_per_variant_test`,
+:func:`not_detected_test` (and :func:`info_json`, the ``octoci info --json`` they read).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any
 import pytest
 
 from octoci.plugins import OctociPluginManager, create_plugin_manager
+from octoci.testing.adapter_checks import fields_per_variant_test, info_json, not_detected_test
 from octoci.testing.ci_output import CIMessage, parse_appveyor_calls, parse_ci_output
 from octoci.testing.contract import CIServerContract
 from octoci.testing.emulator import (
@@ -47,8 +50,11 @@ __all__ = [
     "CIServerContract",
     "CliResult",
     "RecordedEnvironment",
+    "fields_per_variant_test",
     "find_recording",
+    "info_json",
     "list_recordings",
+    "not_detected_test",
     "octopus_emulator",
     "octopus_emulator_factory",
     "octopus_emulator_seed",

@@ -4,16 +4,15 @@ the sourced env file (read back by bash)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-import pytest
 from tests.plugins.circleci.test_circleci_adapter import needs_bash, read_bash_env
+from tests.plugins.shared.git_commits import commits_from_git_test
 
 from octoci.server import CIServer
-from octoci.testing import CIServerContract, CliResult
+from octoci.testing import CIServerContract, fields_per_variant_test, not_detected_test
 from octoci_plugins.aws_codebuild import AwsCodeBuild
 
 CiEnv = Callable[..., dict[str, str]]
@@ -58,49 +57,16 @@ EXPECTED = {
 }
 
 
-def info_json(run_cli: Callable[..., CliResult], env: dict[str, str], cwd: Path) -> dict[str, str]:
-    """``octoci info --json`` (no commits) as one flat mapping."""
-    result = run_cli(
-        "info",
-        "--json",
-        "--no-commits",
-        env={**env, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"},
-        cwd=cwd,
-    )
-    assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["Server"] == "aws_codebuild"
-    return {**data["BuildInformation"], **data.get("Extra", {})}
-
-
-@pytest.mark.parametrize("variant", sorted(EXPECTED))
-def test_info_json_per_variant(
-    ci_env: CiEnv, run_cli: Callable[..., CliResult], tmp_path: Path, variant: str
-) -> None:
-    info = info_json(run_cli, ci_env("aws_codebuild", variant), tmp_path)
-    assert info["BuildEnvironment"] == "AWS CodeBuild"
-    assert {key: info.get(key, "") for key in EXPECTED[variant]} == EXPECTED[variant]
-
-
-def test_commits_are_the_pushed_ones_from_git(
-    ci_env: CiEnv,
-    run_cli: Callable[..., CliResult],
-    git_repo: Callable[..., Path],
-    run_git: Callable[..., str],
-) -> None:
-    repo = git_repo(["first", "second", "third"])
-    env = ci_env(
-        "aws_codebuild",
-        "push",
-        CODEBUILD_RESOLVED_SOURCE_VERSION=run_git(repo, "rev-parse", "HEAD"),
-        CODEBUILD_WEBHOOK_PREV_COMMIT=run_git(repo, "rev-parse", "HEAD~2"),
-        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
-    )
-    result = run_cli("info", "--json", env=env, cwd=repo)
-    assert result.exit_code == 0, result.stderr
-    commits = json.loads(result.stdout)["BuildInformation"]["Commits"]
-    assert [c["Comment"] for c in commits] == ["third", "second"]
-    assert "warning" not in result.stderr
+test_info_json_per_variant = fields_per_variant_test("aws_codebuild", EXPECTED, "AWS CodeBuild")
+test_commits_are_the_pushed_ones_from_git = commits_from_git_test(
+    "aws_codebuild",
+    {"CODEBUILD_RESOLVED_SOURCE_VERSION": "{HEAD}", "CODEBUILD_WEBHOOK_PREV_COMMIT": "{HEAD~2}"},
+    ["third", "second"],
+)
+test_no_false_positives = not_detected_test(
+    AwsCodeBuild,
+    [{}, {"CODEBUILD_BUILD_ID": "x:y"}, {"CODEBUILD_BUILD_ARN": "build/x"}, {"CI": "true"}],
+)
 
 
 @needs_bash
@@ -115,10 +81,3 @@ def test_outputs_read_back_from_the_sourced_file(ci_env: CiEnv, tmp_path: Path) 
         "RELEASE": "1.4.0",
         "NOTES": "it's $HOME\nline two",
     }
-
-
-@pytest.mark.parametrize(
-    "env", [{}, {"CODEBUILD_BUILD_ID": "x:y"}, {"CODEBUILD_BUILD_ARN": "build/x"}, {"CI": "true"}]
-)
-def test_no_false_positives(env: dict[str, str]) -> None:
-    assert not AwsCodeBuild.detect(env)

@@ -3,14 +3,12 @@ per kind of build, commits from git over the range Bitrise names, outputs read b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import ClassVar
 
-import pytest
+from tests.plugins.shared.git_commits import commits_from_git_test
 
-from octoci.testing import CIServerContract, CliResult
+from octoci.testing import CIServerContract, fields_per_variant_test, not_detected_test
 from octoci_plugins.bitrise import Bitrise
 
 CiEnv = Callable[..., dict[str, str]]
@@ -44,48 +42,13 @@ EXPECTED: dict[str, dict[str, str]] = {
 }
 
 
-def info_json(run_cli: Callable[..., CliResult], env: dict[str, str], cwd: Path) -> dict[str, str]:
-    """``octoci info --json`` (no commits) as one flat mapping."""
-    env = {**env, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    result = run_cli("info", "--json", "--no-commits", env=env, cwd=cwd)
-    assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["Server"] == "bitrise"
-    return {**data["BuildInformation"], **data.get("Extra", {})}
-
-
-@pytest.mark.parametrize("variant", sorted(EXPECTED))
-def test_info_json_per_variant(
-    ci_env: CiEnv, run_cli: Callable[..., CliResult], tmp_path: Path, variant: str
-) -> None:
-    info = info_json(run_cli, ci_env("bitrise", variant), tmp_path)
-    assert info["BuildEnvironment"] == "Bitrise"
-    assert {key: info.get(key, "") for key in EXPECTED[variant]} == EXPECTED[variant]
-
-
-def test_commits_are_this_builds_from_git(
-    ci_env: CiEnv,
-    run_cli: Callable[..., CliResult],
-    git_repo: Callable[..., Path],
-    run_git: Callable[..., str],
-) -> None:
-    repo = git_repo(["first", "second", "third"])
-    head = run_git(repo, "rev-parse", "HEAD")
-    env = ci_env(
-        "bitrise",
-        "push",
-        BITRISE_GIT_COMMIT=head,
-        BITRISE_GIT_TAG="",
-        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
-    )
-    result = run_cli("info", "--json", env=env, cwd=repo)
-    assert result.exit_code == 0, result.stderr
-    commits = json.loads(result.stdout)["BuildInformation"]["Commits"]
-    assert [c["Comment"] for c in commits] == ["third", "second", "first"]
-    # One warning: what to configure for exactly this build's commits.
-    assert result.stderr.count("warning") == 1
-
-
-@pytest.mark.parametrize("env", [{}, {"BITRISE_BUILD_NUMBER": "5"}, {"BITRISE_IO": "false"}])
-def test_no_false_positives(env: dict[str, str]) -> None:
-    assert not Bitrise.detect(env)
+test_info_json_per_variant = fields_per_variant_test("bitrise", EXPECTED, "Bitrise")
+test_commits_are_this_builds_from_git = commits_from_git_test(
+    "bitrise",
+    {"BITRISE_GIT_COMMIT": "{HEAD}", "BITRISE_GIT_TAG": ""},
+    ["third", "second", "first"],
+    warnings=1,
+)
+test_no_false_positives = not_detected_test(
+    Bitrise, [{}, {"BITRISE_BUILD_NUMBER": "5"}, {"BITRISE_IO": "false"}]
+)

@@ -14,10 +14,10 @@ from typing import ClassVar
 
 import pytest
 from pytest_httpserver import HTTPServer
+from tests.plugins.shared.git_commits import commits_from_git_test
 
-from octoci.normalize import normalize_build_information
 from octoci.server import CIServer
-from octoci.testing import CIServerContract, CliResult
+from octoci.testing import CIServerContract, CliResult, fields_per_variant_test
 from octoci_plugins.buildkite import Buildkite
 
 CiEnv = Callable[..., dict[str, str]]
@@ -99,35 +99,14 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("variant", sorted(EXPECTED))
-def test_build_information_per_variant(ci_env: CiEnv, variant: str) -> None:
-    server = Buildkite(ci_env("buildkite", variant), io.StringIO())
-    info = normalize_build_information(server.build_information())
-    got = {**info.to_octopus(), **info.extra()}
-    assert {key: got[key] for key in EXPECTED[variant]} == EXPECTED[variant]
-
-
-def test_info_json_reads_git_since_the_base_revision(
-    ci_env: CiEnv,
-    run_cli: Callable[..., CliResult],
-    git_repo: Callable[..., Path],
-    run_git: Callable[..., str],
-) -> None:
-    repo = git_repo(["first", "second", "third"], remote="git@github.com:acme/shop.git")
-    base, head = run_git(repo, "rev-parse", "HEAD~2"), run_git(repo, "rev-parse", "HEAD")
-    env = ci_env(
-        "buildkite",
-        "push",
-        BUILDKITE_COMMIT=head,
-        OCTOCI_BASE_REVISION=base,
-        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
-    )
-    result = run_cli("info", "--json", env=env, cwd=repo)
-    assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["Server"] == "buildkite"
-    assert [c["Comment"] for c in data["BuildInformation"]["Commits"]] == ["third", "second"]
-    assert env["BUILDKITE_AGENT_ACCESS_TOKEN"] not in result.stdout + result.stderr
+test_build_information_per_variant = fields_per_variant_test("buildkite", EXPECTED)
+test_info_json_reads_git_since_the_base_revision = commits_from_git_test(
+    "buildkite",
+    {"BUILDKITE_COMMIT": "{HEAD}", "OCTOCI_BASE_REVISION": "{HEAD~2}"},
+    ["third", "second"],
+    secrets=("BUILDKITE_AGENT_ACCESS_TOKEN",),
+    remote="git@github.com:acme/shop.git",
+)
 
 
 @needs_sh

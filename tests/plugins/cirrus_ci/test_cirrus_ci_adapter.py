@@ -3,15 +3,14 @@ per kind of build, commits from git over the range Cirrus CI names, outputs read
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-import pytest
+from tests.plugins.shared.git_commits import commits_from_git_test
 
 from octoci.server import CIServer
-from octoci.testing import CIServerContract, CliResult
+from octoci.testing import CIServerContract, fields_per_variant_test, not_detected_test
 from octoci_plugins.cirrus_ci import CirrusCI
 
 CiEnv = Callable[..., dict[str, str]]
@@ -53,48 +52,12 @@ EXPECTED: dict[str, dict[str, str]] = {
 }
 
 
-def info_json(run_cli: Callable[..., CliResult], env: dict[str, str], cwd: Path) -> dict[str, str]:
-    """``octoci info --json`` (no commits) as one flat mapping."""
-    env = {**env, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    result = run_cli("info", "--json", "--no-commits", env=env, cwd=cwd)
-    assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["Server"] == "cirrus_ci"
-    return {**data["BuildInformation"], **data.get("Extra", {})}
-
-
-@pytest.mark.parametrize("variant", sorted(EXPECTED))
-def test_info_json_per_variant(
-    ci_env: CiEnv, run_cli: Callable[..., CliResult], tmp_path: Path, variant: str
-) -> None:
-    info = info_json(run_cli, ci_env("cirrus_ci", variant), tmp_path)
-    assert info["BuildEnvironment"] == "Cirrus CI"
-    assert {key: info.get(key, "") for key in EXPECTED[variant]} == EXPECTED[variant]
-
-
-def test_commits_are_this_builds_from_git(
-    ci_env: CiEnv,
-    run_cli: Callable[..., CliResult],
-    git_repo: Callable[..., Path],
-    run_git: Callable[..., str],
-) -> None:
-    repo = git_repo(["first", "second", "third"])
-    head = run_git(repo, "rev-parse", "HEAD")
-    base = run_git(repo, "rev-parse", "HEAD~2")
-    env = ci_env(
-        "cirrus_ci",
-        "push",
-        CIRRUS_CHANGE_IN_REPO=head,
-        CIRRUS_LAST_GREEN_CHANGE=base,
-        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
-    )
-    result = run_cli("info", "--json", env=env, cwd=repo)
-    assert result.exit_code == 0, result.stderr
-    commits = json.loads(result.stdout)["BuildInformation"]["Commits"]
-    assert [c["Comment"] for c in commits] == ["third", "second"]
-    assert "warning" not in result.stderr
-
-
-@pytest.mark.parametrize("env", [{}, {"CIRRUS_BUILD_ID": "5"}, {"CIRRUS_CI": "false"}])
-def test_no_false_positives(env: dict[str, str]) -> None:
-    assert not CirrusCI.detect(env)
+test_info_json_per_variant = fields_per_variant_test("cirrus_ci", EXPECTED, "Cirrus CI")
+test_commits_are_this_builds_from_git = commits_from_git_test(
+    "cirrus_ci",
+    {"CIRRUS_CHANGE_IN_REPO": "{HEAD}", "CIRRUS_LAST_GREEN_CHANGE": "{HEAD~2}"},
+    ["third", "second"],
+)
+test_no_false_positives = not_detected_test(
+    CirrusCI, [{}, {"CIRRUS_BUILD_ID": "5"}, {"CIRRUS_CI": "false"}]
+)

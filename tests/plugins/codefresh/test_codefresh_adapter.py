@@ -13,9 +13,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from octoci.normalize import normalize_build_information
 from octoci.server import CIServer
-from octoci.testing import CIServerContract, CliResult
+from octoci.testing import CIServerContract, CliResult, fields_per_variant_test
 from octoci_emulator import mint_id_token
 from octoci_plugins.codefresh import Codefresh
 from octoci_plugins.codefresh.oidc import IdTokenError
@@ -59,12 +58,7 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("variant", sorted(EXPECTED))
-def test_build_information_per_variant(ci_env: CiEnv, variant: str) -> None:
-    server = Codefresh(ci_env("codefresh", variant), io.StringIO())
-    info = normalize_build_information(server.build_information())
-    got = {**info.to_octopus(), **info.extra()}
-    assert {key: got[key] for key in EXPECTED[variant]} == EXPECTED[variant]
+test_build_information_per_variant = fields_per_variant_test("codefresh", EXPECTED)
 
 
 def test_detection_needs_both_variables() -> None:

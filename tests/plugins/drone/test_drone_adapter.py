@@ -6,14 +6,13 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import ClassVar
 
-import pytest
+from tests.plugins.shared.git_commits import commits_from_git_test
 
 from octoci.normalize import normalize_build_information
 from octoci.server import CIServer
-from octoci.testing import CIServerContract, CliResult
+from octoci.testing import CIServerContract, fields_per_variant_test
 from octoci_plugins.drone import Drone
 
 CiEnv = Callable[..., dict[str, str]]
@@ -52,13 +51,17 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("variant", sorted(EXPECTED))
-def test_build_information_per_variant(ci_env: CiEnv, variant: str) -> None:
-    info = normalize_build_information(
-        Drone(ci_env("drone", variant), io.StringIO()).build_information()
-    )
-    got = {**info.to_octopus(), **info.extra()}
-    assert {key: got[key] for key in EXPECTED[variant]} == EXPECTED[variant]
+test_build_information_per_variant = fields_per_variant_test("drone", EXPECTED)
+test_info_json_lists_the_pushed_commits = commits_from_git_test(
+    "drone",
+    {
+        "DRONE_COMMIT_SHA": "{HEAD}",
+        "DRONE_COMMIT_AFTER": "{HEAD}",
+        "DRONE_COMMIT_BEFORE": "{HEAD~1}",
+    },
+    ["third"],
+    warnings=1,  # no forge token: the commits come from git
+)
 
 
 def test_commit_range_of_each_kind_of_build(ci_env: CiEnv) -> None:
@@ -73,26 +76,3 @@ def test_commit_range_of_each_kind_of_build(ci_env: CiEnv) -> None:
         "pull_request": None,
         "tag": None,
     }
-
-
-def test_info_json_lists_the_pushed_commits(
-    ci_env: CiEnv,
-    run_cli: Callable[..., CliResult],
-    git_repo: Callable[..., Path],
-    run_git: Callable[..., str],
-) -> None:
-    repo = git_repo(["first", "second", "third"])
-    before, head = run_git(repo, "rev-parse", "HEAD~1"), run_git(repo, "rev-parse", "HEAD")
-    env = ci_env(
-        "drone",
-        "push",
-        DRONE_COMMIT_SHA=head,
-        DRONE_COMMIT_AFTER=head,
-        DRONE_COMMIT_BEFORE=before,
-        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
-    )
-    result = run_cli("info", "--json", env=env, cwd=repo)
-    assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["Server"] == "drone"
-    assert [c["Comment"] for c in data["BuildInformation"]["Commits"]] == ["third"]

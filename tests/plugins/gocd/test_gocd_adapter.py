@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from tests.plugins.shared.git_commits import commits_from_git_test
 
 from octoci.server import CIServer
-from octoci.testing import CIServerContract, CliResult
+from octoci.testing import CIServerContract, CliResult, fields_per_variant_test, not_detected_test
 from octoci_plugins._outputs import OutputFiles
 from octoci_plugins.gocd import GoCD
 
@@ -48,54 +49,16 @@ EXPECTED: dict[str, dict[str, str]] = {
 }
 
 
-def info_json(run_cli: Callable[..., CliResult], env: dict[str, str], cwd: Path) -> dict[str, str]:
-    """``octoci info --json`` (no commits) as one flat mapping."""
-    env = {**env, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    result = run_cli("info", "--json", "--no-commits", env=env, cwd=cwd)
-    assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["Server"] == "gocd"
-    return {**data["BuildInformation"], **data.get("Extra", {})}
-
-
-@pytest.mark.parametrize("variant", sorted(EXPECTED))
-def test_info_json_per_variant(
-    ci_env: CiEnv, run_cli: Callable[..., CliResult], tmp_path: Path, variant: str
-) -> None:
-    info = info_json(run_cli, ci_env("gocd", variant), tmp_path)
-    assert info["BuildEnvironment"] == "GoCD"
-    assert {key: info.get(key, "") for key in EXPECTED[variant]} == EXPECTED[variant]
-
-
-def test_commits_are_this_builds_from_git(
-    ci_env: CiEnv,
-    run_cli: Callable[..., CliResult],
-    git_repo: Callable[..., Path],
-    run_git: Callable[..., str],
-) -> None:
-    repo = git_repo(["first", "second", "third"])
-    head = run_git(repo, "rev-parse", "HEAD")
-    env = ci_env(
-        "gocd",
-        "push",
-        GO_REVISION=head,
-        GO_TO_REVISION=head,
-        GO_FROM_REVISION=run_git(repo, "rev-parse", "HEAD~1"),
-        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
-    )
-    result = run_cli("info", "--json", env=env, cwd=repo)
-    assert result.exit_code == 0, result.stderr
-    commits = json.loads(result.stdout)["BuildInformation"]["Commits"]
-    assert [c["Comment"] for c in commits] == ["third", "second"]
-    # One warning: what to configure for exactly this build's commits.
-    assert result.stderr.count("warning") == 1
-
-
-@pytest.mark.parametrize(
-    "env", [{}, {"GO_SERVER_URL": "https://go.example/go"}, {"GO_PIPELINE_NAME": "x"}]
+test_info_json_per_variant = fields_per_variant_test("gocd", EXPECTED, "GoCD")
+test_commits_are_this_builds_from_git = commits_from_git_test(
+    "gocd",
+    {"GO_REVISION": "{HEAD}", "GO_TO_REVISION": "{HEAD}", "GO_FROM_REVISION": "{HEAD~1}"},
+    ["third", "second"],
+    warnings=1,
 )
-def test_no_false_positives(env: dict[str, str]) -> None:
-    assert not GoCD.detect(env)
+test_no_false_positives = not_detected_test(
+    GoCD, [{}, {"GO_SERVER_URL": "https://go.example/go"}, {"GO_PIPELINE_NAME": "x"}]
+)
 
 
 def test_commits_come_from_the_pipeline_instance_api(

@@ -4,16 +4,16 @@ per kind of build, commits from git over the range Google Cloud Build names, out
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from tests.plugins.shared.git_commits import commits_from_git_test
 
 from octoci.errors import OctociError
 from octoci.server import CIServer
-from octoci.testing import CIServerContract, CliResult
+from octoci.testing import CIServerContract, fields_per_variant_test, not_detected_test
 from octoci_plugins._outputs import OutputFiles
 from octoci_plugins.google_cloud_build import GoogleCloudBuild
 
@@ -57,51 +57,21 @@ EXPECTED: dict[str, dict[str, str]] = {
 }
 
 
-def info_json(run_cli: Callable[..., CliResult], env: dict[str, str], cwd: Path) -> dict[str, str]:
-    """``octoci info --json`` (no commits) as one flat mapping."""
-    env = {**env, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    result = run_cli("info", "--json", "--no-commits", env=env, cwd=cwd)
-    assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["Server"] == "google_cloud_build"
-    return {**data["BuildInformation"], **data.get("Extra", {})}
-
-
-@pytest.mark.parametrize("variant", sorted(EXPECTED))
-def test_info_json_per_variant(
-    ci_env: CiEnv, run_cli: Callable[..., CliResult], tmp_path: Path, variant: str
-) -> None:
-    info = info_json(run_cli, ci_env("google_cloud_build", variant), tmp_path)
-    assert info["BuildEnvironment"] == "Google Cloud Build"
-    assert {key: info.get(key, "") for key in EXPECTED[variant]} == EXPECTED[variant]
-
-
-def test_commits_are_this_builds_from_git(
-    ci_env: CiEnv,
-    run_cli: Callable[..., CliResult],
-    git_repo: Callable[..., Path],
-    run_git: Callable[..., str],
-) -> None:
-    repo = git_repo(["first", "second", "third"])
-    head = run_git(repo, "rev-parse", "HEAD")
-    env = ci_env("google_cloud_build", "push", COMMIT_SHA=head, OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1")
-    result = run_cli("info", "--json", env=env, cwd=repo)
-    assert result.exit_code == 0, result.stderr
-    commits = json.loads(result.stdout)["BuildInformation"]["Commits"]
-    assert [c["Comment"] for c in commits] == ["third", "second", "first"]
-    # The repository URL is the checkout's remote.
-    assert (
-        json.loads(result.stdout)["BuildInformation"]["VcsRoot"] == "https://github.com/acme/shop"
-    )
-    # One warning: what to configure for exactly this build's commits.
-    assert result.stderr.count("warning") == 1
-
-
-@pytest.mark.parametrize(
-    "env", [{}, {"BUILD_ID": "1", "PROJECT_ID": "p"}, {"BUILDER_OUTPUT": "/tmp/out"}]
+test_info_json_per_variant = fields_per_variant_test(
+    "google_cloud_build", EXPECTED, "Google Cloud Build"
 )
-def test_no_false_positives(env: dict[str, str]) -> None:
-    assert not GoogleCloudBuild.detect(env)
+# The repository URL is the checkout's remote; one warning: what to configure for exactly this
+# build's commits.
+test_commits_are_this_builds_from_git = commits_from_git_test(
+    "google_cloud_build",
+    {"COMMIT_SHA": "{HEAD}"},
+    ["third", "second", "first"],
+    warnings=1,
+    fields={"VcsRoot": "https://github.com/acme/shop"},
+)
+test_no_false_positives = not_detected_test(
+    GoogleCloudBuild, [{}, {"BUILD_ID": "1", "PROJECT_ID": "p"}, {"BUILDER_OUTPUT": "/tmp/out"}]
+)
 
 
 JWT = (

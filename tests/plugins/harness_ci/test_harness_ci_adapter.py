@@ -4,16 +4,15 @@ per kind of build, commits from git over the range Harness CI names, outputs rea
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-import pytest
 from tests.plugins.circleci.test_circleci_adapter import needs_bash, read_bash_env
+from tests.plugins.shared.git_commits import commits_from_git_test
 
 from octoci.server import CIServer
-from octoci.testing import CIServerContract, CliResult
+from octoci.testing import CIServerContract, fields_per_variant_test, not_detected_test
 from octoci_plugins.harness_ci import HarnessCI
 
 CiEnv = Callable[..., dict[str, str]]
@@ -53,53 +52,15 @@ EXPECTED: dict[str, dict[str, str]] = {
 }
 
 
-def info_json(run_cli: Callable[..., CliResult], env: dict[str, str], cwd: Path) -> dict[str, str]:
-    """``octoci info --json`` (no commits) as one flat mapping."""
-    env = {**env, "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    result = run_cli("info", "--json", "--no-commits", env=env, cwd=cwd)
-    assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["Server"] == "harness_ci"
-    return {**data["BuildInformation"], **data.get("Extra", {})}
-
-
-@pytest.mark.parametrize("variant", sorted(EXPECTED))
-def test_info_json_per_variant(
-    ci_env: CiEnv, run_cli: Callable[..., CliResult], tmp_path: Path, variant: str
-) -> None:
-    info = info_json(run_cli, ci_env("harness_ci", variant), tmp_path)
-    assert info["BuildEnvironment"] == "Harness CI"
-    assert {key: info.get(key, "") for key in EXPECTED[variant]} == EXPECTED[variant]
-
-
-def test_commits_are_this_builds_from_git(
-    ci_env: CiEnv,
-    run_cli: Callable[..., CliResult],
-    git_repo: Callable[..., Path],
-    run_git: Callable[..., str],
-) -> None:
-    repo = git_repo(["first", "second", "third"])
-    head = run_git(repo, "rev-parse", "HEAD")
-    base = run_git(repo, "rev-parse", "HEAD~2")
-    env = ci_env(
-        "harness_ci",
-        "push",
-        DRONE_COMMIT_SHA=head,
-        DRONE_COMMIT_BEFORE=base,
-        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
-    )
-    result = run_cli("info", "--json", env=env, cwd=repo)
-    assert result.exit_code == 0, result.stderr
-    commits = json.loads(result.stdout)["BuildInformation"]["Commits"]
-    assert [c["Comment"] for c in commits] == ["third", "second"]
-    assert "warning" not in result.stderr
-
-
-@pytest.mark.parametrize(
-    "env", [{}, {"DRONE": "true", "DRONE_BUILD_NUMBER": "5"}, {"HARNESS_BUILD_ID": "5"}]
+test_info_json_per_variant = fields_per_variant_test("harness_ci", EXPECTED, "Harness CI")
+test_commits_are_this_builds_from_git = commits_from_git_test(
+    "harness_ci",
+    {"DRONE_COMMIT_SHA": "{HEAD}", "DRONE_COMMIT_BEFORE": "{HEAD~2}"},
+    ["third", "second"],
 )
-def test_no_false_positives(env: dict[str, str]) -> None:
-    assert not HarnessCI.detect(env)
+test_no_false_positives = not_detected_test(
+    HarnessCI, [{}, {"DRONE": "true", "DRONE_BUILD_NUMBER": "5"}, {"HARNESS_BUILD_ID": "5"}]
+)
 
 
 @needs_bash

@@ -11,9 +11,10 @@ from typing import ClassVar
 
 import pytest
 from pytest_httpserver import HTTPServer
+from tests.plugins.shared.git_commits import commits_from_git_test
 
 from octoci.normalize import normalize_build_information
-from octoci.testing import CIServerContract, CliResult
+from octoci.testing import CIServerContract, CliResult, fields_per_variant_test
 from octoci_plugins.travis_ci import TravisCI
 
 CiEnv = Callable[..., dict[str, str]]
@@ -48,12 +49,12 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("variant", sorted(EXPECTED))
-def test_build_information_per_variant(ci_env: CiEnv, variant: str) -> None:
-    server = TravisCI(ci_env("travis_ci", variant), io.StringIO())
-    info = normalize_build_information(server.build_information())
-    got = {**info.to_octopus(), **info.extra()}
-    assert {key: got[key] for key in EXPECTED[variant]} == EXPECTED[variant]
+test_build_information_per_variant = fields_per_variant_test("travis_ci", EXPECTED)
+test_info_json_lists_the_commit_range = commits_from_git_test(
+    "travis_ci",
+    {"TRAVIS_COMMIT": "{HEAD}", "TRAVIS_COMMIT_RANGE": "{HEAD~2}...{HEAD}"},
+    ["third", "second"],
+)
 
 
 @pytest.mark.parametrize(
@@ -69,28 +70,6 @@ def test_build_information_per_variant(ci_env: CiEnv, variant: str) -> None:
 def test_vcs_root_follows_the_forge_in_the_build_url(ci_env: CiEnv, url: str, root: str) -> None:
     server = TravisCI(ci_env("travis_ci", "push", TRAVIS_BUILD_WEB_URL=url), io.StringIO())
     assert normalize_build_information(server.build_information()).vcs_root == root
-
-
-def test_info_json_lists_the_commit_range(
-    ci_env: CiEnv,
-    run_cli: Callable[..., CliResult],
-    git_repo: Callable[..., Path],
-    run_git: Callable[..., str],
-) -> None:
-    repo = git_repo(["first", "second", "third"])
-    base, head = run_git(repo, "rev-parse", "HEAD~2"), run_git(repo, "rev-parse", "HEAD")
-    env = ci_env(
-        "travis_ci",
-        "push",
-        TRAVIS_COMMIT=head,
-        TRAVIS_COMMIT_RANGE=f"{base}...{head}",
-        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
-    )
-    result = run_cli("info", "--json", env=env, cwd=repo)
-    assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["Server"] == "travis_ci"
-    assert [c["Comment"] for c in data["BuildInformation"]["Commits"]] == ["third", "second"]
 
 
 # ---------------------------------------------------------------- commits since the last pass

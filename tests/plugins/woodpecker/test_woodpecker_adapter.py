@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from tests.plugins.shared.git_commits import commits_from_git_test
 
-from octoci.normalize import normalize_build_information
 from octoci.server import CIServer
-from octoci.testing import CIServerContract, CliResult
+from octoci.testing import CIServerContract, fields_per_variant_test
 from octoci_plugins.drone import Drone
 from octoci_plugins.gitlab_ci import GitLabCI
 from octoci_plugins.woodpecker import WoodpeckerCI
@@ -53,12 +53,15 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("variant", sorted(EXPECTED))
-def test_build_information_per_variant(ci_env: CiEnv, variant: str) -> None:
-    server = WoodpeckerCI(ci_env("woodpecker", variant), io.StringIO())
-    info = normalize_build_information(server.build_information())
-    got = {**info.to_octopus(), **info.extra()}
-    assert {key: got[key] for key in EXPECTED[variant]} == EXPECTED[variant]
+test_build_information_per_variant = fields_per_variant_test("woodpecker", EXPECTED)
+test_info_json_lists_the_commits_since_the_previous_pipeline = commits_from_git_test(
+    "woodpecker",
+    {"CI_COMMIT_SHA": "{HEAD}", "CI_PREV_COMMIT_SHA": "{HEAD~2}"},
+    ["third", "second"],
+    warnings=1,  # no forge token: the commits come from git
+    fields={"BuildNumber": "118", "VcsCommitNumber": "{HEAD}"},
+    secrets=("CI_NETRC_PASSWORD",),
+)
 
 
 @pytest.mark.parametrize("variant", ["push", "pull_request", "tag"])
@@ -70,31 +73,6 @@ def test_gitlab_and_drone_do_not_claim_woodpecker(ci_env: CiEnv, variant: str) -
 
 def test_woodpecker_does_not_claim_gitlab(ci_env: CiEnv) -> None:
     assert not WoodpeckerCI.detect(ci_env("gitlab_ci", "push"))
-
-
-def test_info_json_lists_the_commits_since_the_previous_pipeline(
-    ci_env: CiEnv,
-    run_cli: Callable[..., CliResult],
-    git_repo: Callable[..., Path],
-    run_git: Callable[..., str],
-) -> None:
-    repo = git_repo(["first", "second", "third"])
-    previous, head = run_git(repo, "rev-parse", "HEAD~2"), run_git(repo, "rev-parse", "HEAD")
-    env = ci_env(
-        "woodpecker",
-        "push",
-        CI_COMMIT_SHA=head,
-        CI_PREV_COMMIT_SHA=previous,
-        OCTOCI_DISABLE_PLUGIN_AUTOLOAD="1",
-    )
-    result = run_cli("info", "--json", env=env, cwd=repo)
-    assert result.exit_code == 0, result.stderr
-    data = json.loads(result.stdout)
-    assert data["Server"] == "woodpecker"
-    build = data["BuildInformation"]
-    assert (build["BuildNumber"], build["VcsCommitNumber"]) == ("118", head)
-    assert [c["Comment"] for c in build["Commits"]] == ["third", "second"]
-    assert env["CI_NETRC_PASSWORD"] not in result.stdout + result.stderr
 
 
 def test_outputs_accumulate_in_the_workspace(ci_env: CiEnv) -> None:
