@@ -89,7 +89,7 @@ def _gitlab_ci_local_env(session: nox.Session) -> dict[str, str]:
     rsync) fails the tests instead of skipping them."""
     return {
         "OCTOCI_REQUIRE_GITLAB_CI_LOCAL": "1",
-        "OCTOCI_GITLAB_CI_LOCAL_DIR": str(Path(session.cache_dir) / "gitlab-ci-local"),
+        "OCTOCI_GITLAB_CI_LOCAL_DIR": str((Path(session.cache_dir) / "gitlab-ci-local").resolve()),
     }
 
 

@@ -88,7 +88,11 @@ def gitlab_ci_local(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if missing:
         _missing_tools(f"{', '.join(missing)} not on PATH")
     folder = (
-        Path(os.environ.get(FOLDER_VARIABLE) or tmp_path_factory.mktemp("gitlab-ci-local"))
+        # Resolved now: the jobs run in other folders (nox names its cache folder relative to the
+        # checkout, and a relative path there found no gitlab-ci-local in CI).
+        Path(
+            os.environ.get(FOLDER_VARIABLE) or tmp_path_factory.mktemp("gitlab-ci-local")
+        ).resolve()
         / GITLAB_CI_LOCAL_VERSION
     )
     package = folder / "node_modules" / "gitlab-ci-local"
