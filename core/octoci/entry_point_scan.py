@@ -11,9 +11,9 @@ of its own on ``sys.meta_path``, an unreadable file) answers "maybe": the caller
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 __all__ = ["may_have_entry_points"]
 
@@ -59,30 +59,25 @@ def _has_own_distribution_finder(finder: object) -> bool:
     return finder is not PathFinder and hasattr(finder, "find_distributions")
 
 
-def _entry_point_files(path: Iterable[str]) -> Iterator[str]:
-    """Where each distribution on ``path`` keeps its ``entry_points.txt`` (which may not exist).
-
-    os.scandir rather than pathlib: this runs on every start, over every installed package.
-    """
+def _entry_point_files(path: Iterable[str]) -> Iterator[Path]:
+    """Where each distribution on ``path`` keeps its ``entry_points.txt`` (which may not exist)."""
     for entry in path:
-        folder = entry or "."  # "" is the working directory, as for the import system
-        if not os.path.isdir(folder):
-            if os.path.exists(folder):
-                raise _NotAPlainFolder(folder)
+        folder = Path(entry or ".")  # "" is the working directory, as for the import system
+        if not folder.is_dir():
+            if folder.exists():
+                raise _NotAPlainFolder(str(folder))
             continue  # importlib.metadata skips a missing entry too
-        if folder.lower().endswith(".egg"):
-            yield os.path.join(folder, "EGG-INFO", "entry_points.txt")
-        with os.scandir(folder) as children:
-            for child in children:
-                if child.name.lower().endswith(_METADATA_SUFFIXES):
-                    yield os.path.join(child.path, "entry_points.txt")
+        if folder.name.lower().endswith(".egg"):
+            yield folder / "EGG-INFO" / "entry_points.txt"
+        for child in folder.iterdir():
+            if child.name.lower().endswith(_METADATA_SUFFIXES):
+                yield child / "entry_points.txt"
 
 
-def _text_or_empty(path: str) -> str:
+def _text_or_empty(path: Path) -> str:
     """The file's text; empty when there is none (an egg-info file, a dist-info without entry
     points), since such a distribution declares no entry point."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as file:
-            return file.read()
+        return path.read_text(encoding="utf-8", errors="replace")
     except (FileNotFoundError, NotADirectoryError):
         return ""
