@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 HEAVY = ("requests", "urllib3", "azure", "msrest", "atlassian", "jenkins", "teamcity")
-TARGET_RATIO = 3.0
+TARGET_RATIO = 5.0  # issue 18, item 4: `octoci --help` at most 5x `python -c pass`
 
 
 def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:

@@ -33,6 +33,8 @@ from octoci.errors import InputError, OctociError, PluginLoadError, UnknownServe
 if TYPE_CHECKING:
     # Types only at import time: `octoci --help` builds a manager for the plugin commands and
     # must not pay for the data model, the adapters' base class or importlib.metadata.
+    from importlib import metadata
+
     import click
 
     from octoci.config import ResolvedConfig
@@ -135,10 +137,8 @@ class OctociPluginManager(pluggy.PluginManager):
 
     def load_entrypoints(self, allow: Sequence[str] | None) -> None:
         """Load the ``octoci`` entry points (only ``allow`` when given), failing loudly on errors."""
-        from importlib import metadata
-
         seen: set[str] = set()
-        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        for ep in sorted(_installed_entry_points(), key=lambda e: e.name):
             if ep.name in seen:
                 continue
             seen.add(ep.name)
@@ -400,9 +400,7 @@ class OctociPluginManager(pluggy.PluginManager):
         left out by ``--no-plugins``, ``OCTOCI_PLUGINS`` or ``OCTOCI_DISABLE_PLUGIN_AUTOLOAD``)."""
         if self.is_blocked(name):
             return True
-        from importlib import metadata
-
-        return any(ep.name == name for ep in metadata.entry_points(group=ENTRY_POINT_GROUP))
+        return any(ep.name == name for ep in _installed_entry_points())
 
     def use_settings(self, config: ResolvedConfig) -> None:
         """Remember the running command's settings, for :meth:`plugin_settings`."""
@@ -444,6 +442,18 @@ class OctociPluginManager(pluggy.PluginManager):
                 " ".join(str(error).split()),
             )
             log.debug("octoci_run_finished failed", exc_info=error)
+
+
+def _installed_entry_points() -> Sequence[metadata.EntryPoint]:
+    """The entry points of the group ``octoci``; importlib.metadata (a good part of start-up)
+    is imported only when a distribution on ``sys.path`` may declare one."""
+    from octoci.entry_point_scan import may_have_entry_points
+
+    if not may_have_entry_points(ENTRY_POINT_GROUP):
+        return ()
+    from importlib import metadata
+
+    return tuple(metadata.entry_points(group=ENTRY_POINT_GROUP))
 
 
 def _trace(pm: OctociPluginManager, stream: TextIO) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -106,7 +109,8 @@ def test_help_imports_no_command_and_no_adapter(args: list[str]) -> None:
         f"run({args!r}, stdout=io.StringIO(), stderr=io.StringIO())\n"
         "print(sorted(m for m in sys.modules if m.startswith('octoci_plugins.') "
         "or m.startswith('octoci.cli.') and m != 'octoci.cli.state' "
-        "or m in ('octoci.model', 'importlib.metadata') and " + repr(args) + " == ['--version']))\n"
+        "or m == 'octoci.model' and " + repr(args) + " == ['--version'] "
+        "or m == 'importlib.metadata'))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
@@ -120,3 +124,67 @@ def test_help_lists_the_commands_of_an_allowed_plugin_set(
     assert result.exit_code == 0, result.stderr
     assert "emulator" in result.stdout
     assert "publish" in result.stdout
+
+
+_PLUGIN_MODULE = """
+import click
+import octoci
+
+
+@octoci.hookimpl
+def octoci_add_commands(cli):
+    @cli.command()
+    def kestrel():
+        \"\"\"Say hello from a plugin found through its entry point.\"\"\"
+        click.echo("kestrel here")
+"""
+
+
+def _write_plugin_distribution(folder: Path, info_suffix: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kestrel_plugin.py").write_text(_PLUGIN_MODULE, encoding="utf-8")
+    info = folder / f"octoci_kestrel-1.0{info_suffix}"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: octoci-kestrel\nVersion: 1.0\n", encoding="utf-8"
+    )
+    (info / "PKG-INFO").write_text((info / "METADATA").read_text(), encoding="utf-8")
+    (info / "entry_points.txt").write_text("[octoci]\nkestrel = kestrel_plugin\n", encoding="utf-8")
+
+
+def _octoci(
+    args: list[str], python_path: Path, **extra_env: str
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OCTOCI_")}
+    env.update(PYTHONPATH=str(python_path), **extra_env)
+    return subprocess.run(
+        [sys.executable, "-m", "octoci", *args], capture_output=True, text=True, env=env
+    )
+
+
+@pytest.mark.parametrize("info_suffix", [".dist-info", ".egg-info"])
+def test_a_plugin_found_through_its_entry_point_adds_its_command(
+    tmp_path: Path, info_suffix: str
+) -> None:
+    # --help skips importlib.metadata when no distribution on sys.path declares an [octoci]
+    # entry point: one that does must still be found, listed and run.
+    _write_plugin_distribution(tmp_path / "site", info_suffix)
+    listing = _octoci(["--help"], tmp_path / "site")
+    assert listing.returncode == 0, listing.stderr
+    assert "kestrel" in listing.stdout
+    ran = _octoci(["kestrel"], tmp_path / "site")
+    assert (ran.returncode, ran.stdout) == (0, "kestrel here\n"), ran.stderr
+    blocked = _octoci(["--help"], tmp_path / "site", OCTOCI_DISABLE_PLUGINS="kestrel")
+    assert blocked.returncode == 0, blocked.stderr
+    assert "kestrel" not in blocked.stdout
+
+
+def test_a_plugin_in_a_zip_on_sys_path_is_found(tmp_path: Path) -> None:
+    # A zip on sys.path is not scanned by hand: importlib.metadata reads it.
+    _write_plugin_distribution(tmp_path / "site", ".dist-info")
+    archive = tmp_path / "plugins.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in sorted((tmp_path / "site").rglob("*")):
+            zipped.write(path, path.relative_to(tmp_path / "site").as_posix())
+    ran = _octoci(["kestrel"], archive)
+    assert (ran.returncode, ran.stdout) == (0, "kestrel here\n"), ran.stderr
