@@ -1,7 +1,8 @@
 """Stand-ins for the build-server tools a pipeline step calls to hand values to later steps
 (``buildkite-agent meta-data``, Bitrise's ``envman``): small programs put first on ``PATH`` that
 keep what they are told in a JSON file of their folder, so a later step (or the test) reads it
-back through the same tool, as on the server."""
+back through the same tool, as on the server; and the pushed commit a server names in its
+before/after variables (:func:`push_one_commit`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,18 @@ import os
 import sys
 from pathlib import Path
 
+from octoci.local_octopus import LocalOctopus
 from octoci.testing.pipelines import PipelineJob
 
-__all__ = ["install_stand_in", "stand_in_state"]
+from ..conftest import git
+
+__all__ = [
+    "PUSHED",
+    "build_information_commits",
+    "install_stand_in",
+    "push_one_commit",
+    "stand_in_state",
+]
 
 #: ``buildkite-agent``: ``meta-data set NAME [VALUE]`` (the value on stdin when not given) and
 #: ``meta-data get NAME`` as the agent does them; annotate and redactor are accepted and kept.
@@ -71,3 +81,24 @@ def stand_in_state(folder: Path) -> dict[str, str]:
     if not state.exists():
         return {}
     return dict(json.loads(state.read_text(encoding="utf-8"))["values"])
+
+
+#: The message of the commit :func:`push_one_commit` adds: the one commit the push brought.
+PUSHED = "Pushed: fix the basket total"
+
+
+def push_one_commit(job: PipelineJob, *, commit_variables: tuple[str, ...]) -> tuple[str, str]:
+    """One more commit in the job's workspace, as a push brings it: ``(before, after)``, the
+    commit the branch was at and the new HEAD, which ``commit_variables`` are set to (the
+    test sets the server's before/range variable from ``before``)."""
+    before = git(job.workspace, "rev-parse", "HEAD")
+    git(job.workspace, "commit", "-q", "--allow-empty", "-m", PUSHED)
+    after = git(job.workspace, "rev-parse", "HEAD")
+    job.env.update(dict.fromkeys(commit_variables, after))
+    return before, after
+
+
+def build_information_commits(emulator: LocalOctopus) -> list[list[str]]:
+    """The commit messages of each package's build information in the emulator."""
+    records = emulator.documents("buildinfo")  # type: ignore[attr-defined]
+    return [[c["Comment"] for c in record["Commits"]] for record in records]

@@ -2,8 +2,9 @@
 ``script:`` commands one after another in the job's one bash (Travis goes on to the next
 ``script:`` command after a failure but fails the job: each command's exit code is checked),
 with the repository settings' variables (``OCTOPUS_URL``, ``OCTOPUS_API_KEY``) in its
-environment, under the recorded push environment, against the emulator. Travis has no way to
-hand a value to a later job; the release is read back from the emulator."""
+environment, under the recorded push environment, against the emulator; the build information
+lists the pushed commits (git over ``TRAVIS_COMMIT_RANGE``). Travis has no way to hand a value
+to a later job; the release is read back from the emulator."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from .conftest import (
     load_yaml,
     released_and_deployed,
 )
+from .stand_ins import PUSHED, build_information_commits, push_one_commit
 
 #: Travis writes the whole job as one bash script; each command is run and its exit code kept.
 TRAVIS_BASH = Shell(("bash", "{script}"))
@@ -33,6 +35,8 @@ def test_the_example_publishes_on_main(
     config = load_yaml(PIPELINES / "travis.yml")
     assert config["branches"]["only"] == ["main"]
     job = pipeline_job("travis_ci")
+    before, after = push_one_commit(job, commit_variables=("TRAVIS_COMMIT",))
+    job.env["TRAVIS_COMMIT_RANGE"] = f"{before}...{after}"
     settings = {k: job.variables[k] for k in ("OCTOPUS_URL", "OCTOPUS_API_KEY")}
     commands = _commands(config["install"]) + _commands(config["script"])
     ran = 0
@@ -46,3 +50,4 @@ def test_the_example_publishes_on_main(
     version, states = released_and_deployed(octopus_emulator)
     assert version
     assert states == ["Success"]
+    assert build_information_commits(octopus_emulator) == [[PUSHED], [PUSHED]]

@@ -127,6 +127,7 @@ WORKSPACE_VARIABLES: Mapping[str, tuple[str, ...]] = {
     "drone": ("DRONE_WORKSPACE",),
     "woodpecker": ("CI_WORKSPACE",),
     "gitea_actions": ("GITHUB_WORKSPACE",),
+    "forgejo_actions": ("GITHUB_WORKSPACE",),
 }
 
 #: The variables that name the job's commit: the harness sets them to the workspace's HEAD.
@@ -141,6 +142,7 @@ COMMIT_VARIABLES: Mapping[str, tuple[str, ...]] = {
     "drone": ("DRONE_COMMIT", "DRONE_COMMIT_SHA", "DRONE_COMMIT_AFTER"),
     "woodpecker": ("CI_COMMIT_SHA",),
     "gitea_actions": ("GITHUB_SHA",),
+    "forgejo_actions": ("GITHUB_SHA",),
 }
 #: The build server's own API, which a test must not reach: pointed at a closed local port, so
 #: the adapter's fallback (git in the workspace) runs at once instead of a network call.
@@ -153,6 +155,7 @@ API_VARIABLES: Mapping[str, tuple[str, ...]] = {
         "SYSTEM_TEAMFOUNDATIONSERVERURI",
     ),
     "gitea_actions": ("GITHUB_API_URL",),
+    "forgejo_actions": ("GITHUB_API_URL",),
 }
 #: Port 9 (discard) on the loopback: nothing listens, a connection is refused at once.
 UNREACHABLE_API = "http://127.0.0.1:9/"
