@@ -128,6 +128,7 @@ WORKSPACE_VARIABLES: Mapping[str, tuple[str, ...]] = {
     "woodpecker": ("CI_WORKSPACE",),
     "gitea_actions": ("GITHUB_WORKSPACE",),
     "forgejo_actions": ("GITHUB_WORKSPACE",),
+    "aws_codebuild": ("CODEBUILD_SRC_DIR",),
 }
 
 #: The variables that name the job's commit: the harness sets them to the workspace's HEAD.
