@@ -144,6 +144,7 @@ COMMIT_VARIABLES: Mapping[str, tuple[str, ...]] = {
     "woodpecker": ("CI_COMMIT_SHA",),
     "gitea_actions": ("GITHUB_SHA",),
     "forgejo_actions": ("GITHUB_SHA",),
+    "google_cloud_build": ("COMMIT_SHA", "REVISION_ID"),
 }
 #: The build server's own API, which a test must not reach: pointed at a closed local port, so
 #: the adapter's fallback (git in the workspace) runs at once instead of a network call.
