@@ -107,6 +107,8 @@ def test_the_checker_catches_a_misspelt_option() -> None:
 #: file that runs parses; these need no separate parse check).
 RUN_BY_TESTS = {"azure-pipelines.yml", "bitbucket-pipelines.yml", "circleci-config.yml",
                 "github-actions.yml", "gitlab-ci.yml"}  # fmt: skip
+RUN_BY_TESTS |= {"aws-codebuild-buildspec.yml", "buildkite-pipeline.yml", "cloudbuild.yaml", "drone.yml",
+                 "gitea-actions.yml", "semaphore.yml", "travis.yml", "woodpecker.yml"}  # fmt: skip
 
 
 def test_every_run_pipeline_file_has_its_test() -> None:

@@ -122,6 +122,13 @@ WORKSPACE_VARIABLES: Mapping[str, tuple[str, ...]] = {
     "jenkins": ("WORKSPACE",),
     "appveyor": ("APPVEYOR_BUILD_FOLDER",),
     "bamboo": ("bamboo_build_working_directory", "bamboo_working_directory"),
+    "buildkite": ("BUILDKITE_BUILD_CHECKOUT_PATH",),
+    "travis_ci": ("TRAVIS_BUILD_DIR",),
+    "drone": ("DRONE_WORKSPACE",),
+    "woodpecker": ("CI_WORKSPACE",),
+    "gitea_actions": ("GITHUB_WORKSPACE",),
+    "forgejo_actions": ("GITHUB_WORKSPACE",),
+    "aws_codebuild": ("CODEBUILD_SRC_DIR",),
 }
 
 #: The variables that name the job's commit: the harness sets them to the workspace's HEAD.
@@ -131,6 +138,13 @@ COMMIT_VARIABLES: Mapping[str, tuple[str, ...]] = {
     "circleci": ("CIRCLE_SHA1",),
     "bitbucket_pipelines": ("BITBUCKET_COMMIT",),
     "azure_devops": ("BUILD_SOURCEVERSION",),
+    "buildkite": ("BUILDKITE_COMMIT",),
+    "travis_ci": ("TRAVIS_COMMIT",),
+    "drone": ("DRONE_COMMIT", "DRONE_COMMIT_SHA", "DRONE_COMMIT_AFTER"),
+    "woodpecker": ("CI_COMMIT_SHA",),
+    "gitea_actions": ("GITHUB_SHA",),
+    "forgejo_actions": ("GITHUB_SHA",),
+    "google_cloud_build": ("COMMIT_SHA", "REVISION_ID"),
 }
 #: The build server's own API, which a test must not reach: pointed at a closed local port, so
 #: the adapter's fallback (git in the workspace) runs at once instead of a network call.
@@ -142,6 +156,8 @@ API_VARIABLES: Mapping[str, tuple[str, ...]] = {
         "SYSTEM_TEAMFOUNDATIONCOLLECTIONURI",
         "SYSTEM_TEAMFOUNDATIONSERVERURI",
     ),
+    "gitea_actions": ("GITHUB_API_URL",),
+    "forgejo_actions": ("GITHUB_API_URL",),
 }
 #: Port 9 (discard) on the loopback: nothing listens, a connection is refused at once.
 UNREACHABLE_API = "http://127.0.0.1:9/"
