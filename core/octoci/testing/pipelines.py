@@ -129,6 +129,8 @@ WORKSPACE_VARIABLES: Mapping[str, tuple[str, ...]] = {
     "gitea_actions": ("GITHUB_WORKSPACE",),
     "forgejo_actions": ("GITHUB_WORKSPACE",),
     "aws_codebuild": ("CODEBUILD_SRC_DIR",),
+    "bitrise": ("BITRISE_SOURCE_DIR",),
+    "cirrus_ci": ("CIRRUS_WORKING_DIR",),
 }
 
 #: The variables that name the job's commit: the harness sets them to the workspace's HEAD.
@@ -145,6 +147,8 @@ COMMIT_VARIABLES: Mapping[str, tuple[str, ...]] = {
     "gitea_actions": ("GITHUB_SHA",),
     "forgejo_actions": ("GITHUB_SHA",),
     "google_cloud_build": ("COMMIT_SHA", "REVISION_ID"),
+    "bitrise": ("BITRISE_GIT_COMMIT", "GIT_CLONE_COMMIT_HASH"),
+    "cirrus_ci": ("CIRRUS_CHANGE_IN_REPO",),
 }
 #: The build server's own API, which a test must not reach: pointed at a closed local port, so
 #: the adapter's fallback (git in the workspace) runs at once instead of a network call.
