@@ -16,8 +16,6 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from octoci.packaging.libdeflate import threaded_compress
-
 __all__ = ["ENGINE_NAMES", "Engine", "deflate_segment", "select_engine"]
 
 #: Names accepted by :func:`select_engine`; ``auto`` is libdeflate when installed, else zlib.
@@ -68,8 +66,7 @@ def _libdeflate() -> Engine | None:
         module = importlib.import_module("deflate")
     except ImportError:
         return None
-    # Prefer the GIL-releasing binding (octoci.packaging.libdeflate): same library, same bytes.
-    compress: Callable[[bytes, int], bytes] = threaded_compress(module) or module.deflate_compress
+    compress: Callable[[bytes, int], bytes] = module.deflate_compress
     version = str(getattr(module, "__version__", "")) or _distribution_version("deflate")
     return Engine("libdeflate", version, compress)
 
