@@ -8,7 +8,7 @@ method runs N times round-robin (a busy machine slows all alike) in a wrapper pr
 that reads the child's peak RSS (``getrusage``). Printed per tree: median wall time,
 ratio to ``zip -r -6`` (speed), output size ratio to zip's, peak RSS, and the ratio against one
 thread (``--threads 1``) and against ``cat`` of the tree (the read limit). ``octoci pack`` runs
-twice per repetition on unchanged input and its outputs must be byte-identical.
+once per repetition on unchanged input; its outputs must be byte-identical across repetitions.
 """
 
 from __future__ import annotations

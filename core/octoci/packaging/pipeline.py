@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from octoci.errors import OctociError
 from octoci.files import display_path
-from octoci.packaging.engines import Engine, deflate_segment
+from octoci.packaging.engines import Engine, crc32, deflate_segment
 from octoci.packaging.progress import count_read
 
 __all__ = [
@@ -139,7 +139,7 @@ def process_segment(segment: Segment, engine: Engine) -> SegmentResult:
         if segment.prefix or segment.suffix
         else body
     )
-    crc = zlib.crc32(raw)
+    crc = crc32(raw)
     if segment.mode == "raw":
         return SegmentResult(raw, crc, len(raw), stored=True)
     if segment.mode == "entry":
