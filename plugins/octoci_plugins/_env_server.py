@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from octoci.server import CIServer
+from octoci_plugins._env import first_value
 from octoci_plugins.circleci.outputs import append_export
 
 __all__ = ["ENV_FILE_NAME", "ENV_FILE_VARIABLE", "EnvServer", "sourced_env_file"]
@@ -34,11 +35,7 @@ class EnvServer(CIServer):
 
     def _get(self, *names: str) -> str:
         """The first of ``names`` that is set and not blank, stripped; ``""`` when none is."""
-        for name in names:
-            value = self.env.get(name, "").strip()
-            if value:
-                return value
-        return ""
+        return first_value(self.env, *names)
 
     def _workspace(self) -> Path:
         """The folder outputs and summaries are written to (default: the working directory)."""

@@ -14,11 +14,15 @@ import binascii
 import json
 import logging
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from octoci.errors import InputError
 
-__all__ = ["check_id_token", "jwt_claims"]
+if TYPE_CHECKING:
+    from octoci.server import CIServer
+
+__all__ = ["check_id_token", "id_token_from_env", "jwt_claims"]
 
 log = logging.getLogger("octoci")
 
@@ -68,3 +72,18 @@ def check_id_token(token: str, audience: str, source: str, *, hint: str) -> str:
             int(time.time() - exp),
         )
     return token
+
+
+def id_token_from_env(
+    server: CIServer, names: Sequence[str], audience: str, *, hint: str
+) -> str | None:
+    """The ID token in the first of ``names`` set in the build's environment, registered with
+    the server's masking and checked by :func:`check_id_token`; ``None`` when none is set (the
+    servers that hand the token over in a variable: Bitbucket, Jenkins, CircleCI, Cirrus CI,
+    Semaphore)."""
+    for name in names:
+        token = server.env.get(name, "").strip()
+        if token:
+            server.mask(token)
+            return check_id_token(token, audience, name, hint=hint)
+    return None

@@ -12,6 +12,7 @@ from octoci.environment import is_truthy
 from octoci.git import GitError, Repository
 from octoci.model import BuildInformation, Commit
 from octoci.server import AnnotationLevel, CIServer, ProblemLevel, RunOutcome
+from octoci_plugins._env import first_value
 from octoci_plugins.appveyor.commits import previous_successful_commit
 from octoci_plugins.appveyor.worker_api import WorkerApi, WorkerApiError
 
@@ -67,11 +68,7 @@ class AppVeyor(CIServer):
         return is_truthy(env.get("APPVEYOR"))
 
     def _get(self, *names: str) -> str:
-        for name in names:
-            value = self.env.get(name, "").strip()
-            if value:
-                return value
-        return ""
+        return first_value(self.env, *names)
 
     @property
     def server_url(self) -> str:

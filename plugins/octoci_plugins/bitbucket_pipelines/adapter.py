@@ -13,8 +13,9 @@ from octoci.errors import InputError
 from octoci.model import BuildInformation, Commit
 from octoci.normalize import normalize_vcs_root
 from octoci.server import CIServer
+from octoci_plugins._env import first_value
 from octoci_plugins._http import TIMEOUT, api_session
-from octoci_plugins._jwt import check_id_token
+from octoci_plugins._jwt import id_token_from_env
 from octoci_plugins._outputs import OutputFiles
 from octoci_plugins.bitbucket_pipelines.commits import (
     api_errors,
@@ -91,11 +92,7 @@ class BitbucketPipelines(CIServer):
         return bool(env.get("BITBUCKET_BUILD_NUMBER", "").strip())
 
     def _get(self, *names: str) -> str:
-        for name in names:
-            value = self.env.get(name, "").strip()
-            if value:
-                return value
-        return ""
+        return first_value(self.env, *names)
 
     @property
     def repository(self) -> str:
@@ -222,14 +219,10 @@ class BitbucketPipelines(CIServer):
     def id_token(self, audience: str) -> str | None:
         """``BITBUCKET_STEP_OIDC_TOKEN`` of a step with ``oidc: true``; its audience is the
         workspace's unless the step lists ``oidc: audiences:``."""
-        token = self._get(ID_TOKEN_VARIABLE)
-        if not token:
-            return None
-        self.mask(token)
-        return check_id_token(
-            token,
+        return id_token_from_env(
+            self,
+            [ID_TOKEN_VARIABLE],
             audience,
-            ID_TOKEN_VARIABLE,
             hint="list the audience under the step's 'oidc: audiences:'",
         )
 

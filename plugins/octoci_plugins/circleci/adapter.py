@@ -12,7 +12,8 @@ from typing import ClassVar
 from octoci.errors import InputError
 from octoci.model import BuildInformation
 from octoci.server import CIServer
-from octoci_plugins._jwt import check_id_token
+from octoci_plugins._env import first_value
+from octoci_plugins._jwt import id_token_from_env
 from octoci_plugins.circleci.outputs import append_export
 
 __all__ = ["CircleCI"]
@@ -61,11 +62,7 @@ class CircleCI(CIServer):
         return env.get("CIRCLECI", "").strip().lower() == "true"
 
     def _get(self, *names: str) -> str:
-        for name in names:
-            value = self.env.get(name, "").strip()
-            if value:
-                return value
-        return ""
+        return first_value(self.env, *names)
 
     def build_information(self) -> BuildInformation:
         """Every field from CircleCI's variables (raw; the core normalises).
@@ -118,18 +115,13 @@ class CircleCI(CIServer):
     def id_token(self, audience: str) -> str | None:
         """``OCTOCI_ID_TOKEN`` (minted with a custom audience), else CircleCI's own
         ``CIRCLE_OIDC_TOKEN_V2``/``CIRCLE_OIDC_TOKEN``, whose audience is the organization ID."""
-        for name in ID_TOKEN_VARIABLES:
-            token = self._get(name)
-            if token:
-                self.mask(token)
-                return check_id_token(
-                    token,
-                    audience,
-                    name,
-                    hint="set the Octopus identity's custom audience to your CircleCI organization "
-                    "ID, or mint a token with 'circleci run oidc get --claims' into OCTOCI_ID_TOKEN",
-                )
-        return None
+        return id_token_from_env(
+            self,
+            ID_TOKEN_VARIABLES,
+            audience,
+            hint="set the Octopus identity's custom audience to your CircleCI organization "
+            "ID, or mint a token with 'circleci run oidc get --claims' into OCTOCI_ID_TOKEN",
+        )
 
     def secrets(self) -> list[str]:
         """The OIDC tokens: CircleCI masks project and context variables, not the tokens it

@@ -15,7 +15,7 @@ from typing import ClassVar
 from octoci.errors import InputError, OctociError
 from octoci.model import BuildInformation
 from octoci_plugins._env_server import EnvServer
-from octoci_plugins._jwt import check_id_token
+from octoci_plugins._jwt import id_token_from_env
 
 __all__ = ["CirrusCI", "env_line"]
 
@@ -98,12 +98,8 @@ class CirrusCI(EnvServer):
 
     def id_token(self, audience: str) -> str | None:
         """``CIRRUS_OIDC_TOKEN`` (its audience is set in the task's ``oidc`` settings)."""
-        token = self._get(ID_TOKEN_VARIABLE)
-        if not token:
-            return None
-        self.mask(token)
-        return check_id_token(
-            token, audience, ID_TOKEN_VARIABLE, hint="set the token's audience in .cirrus.yml"
+        return id_token_from_env(
+            self, [ID_TOKEN_VARIABLE], audience, hint="set the token's audience in .cirrus.yml"
         )
 
     def secrets(self) -> list[str]:

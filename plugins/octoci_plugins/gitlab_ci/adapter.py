@@ -13,6 +13,7 @@ from octoci.errors import InputError, OctociError
 from octoci.model import BuildInformation, Commit
 from octoci.normalize import strip_url_credentials
 from octoci.server import CIServer
+from octoci_plugins._env import first_value
 from octoci_plugins._http import CommitSourceError
 from octoci_plugins.gitlab_ci import outputs
 from octoci_plugins.gitlab_ci.commits import GitLabApi, previous_tag_in_version_order
@@ -56,11 +57,7 @@ class GitLabCI(CIServer):
         return env.get("GITLAB_CI", "").strip().lower() == "true"
 
     def _get(self, *names: str) -> str:
-        for name in names:
-            value = self.env.get(name, "").strip()
-            if value:
-                return value
-        return ""
+        return first_value(self.env, *names)
 
     def build_information(self) -> BuildInformation:
         """Every field from the predefined variables (raw; the core normalises).

@@ -14,8 +14,9 @@ from octoci.errors import OctociError
 from octoci.model import BuildInformation, Commit
 from octoci.normalize import strip_url_credentials
 from octoci.server import CIServer
+from octoci_plugins._env import first_value
 from octoci_plugins._http import CommitSourceError, url_origin
-from octoci_plugins._jwt import check_id_token
+from octoci_plugins._jwt import id_token_from_env
 from octoci_plugins._outputs import JSON_NAME, OutputFiles
 from octoci_plugins.jenkins.commits import collect_commits
 
@@ -95,11 +96,7 @@ class JenkinsServer(CIServer):
         return has("JENKINS_HOME") and has("BUILD_ID")
 
     def _get(self, *names: str) -> str:
-        for name in names:
-            value = self.env.get(name, "").strip()
-            if value:
-                return value
-        return ""
+        return first_value(self.env, *names)
 
     def build_information(self) -> BuildInformation:
         """Every field from the environment (raw; the core normalises).
@@ -202,14 +199,10 @@ class JenkinsServer(CIServer):
         """A token of the OpenID Connect Provider plugin (``oidc-provider``), bound by the
         pipeline as ``OCTOCI_ID_TOKEN`` with ``withCredentials``; its audience is set on the
         credential."""
-        token = self._get(ID_TOKEN_VARIABLE)
-        if not token:
-            return None
-        self.mask(token)
-        return check_id_token(
-            token,
+        return id_token_from_env(
+            self,
+            [ID_TOKEN_VARIABLE],
             audience,
-            ID_TOKEN_VARIABLE,
             hint="set the audience on the Jenkins 'OpenID Connect id token' credential",
         )
 

@@ -17,7 +17,7 @@ from typing import ClassVar, TextIO
 
 from octoci.model import BuildInformation
 from octoci_plugins._env_server import EnvServer
-from octoci_plugins._jwt import check_id_token
+from octoci_plugins._jwt import id_token_from_env
 
 __all__ = ["Semaphore"]
 
@@ -98,14 +98,10 @@ class Semaphore(EnvServer):
 
     def id_token(self, audience: str) -> str | None:
         """``SEMAPHORE_OIDC_TOKEN``, whose audience is the organization URL."""
-        token = self._get(ID_TOKEN_VARIABLE)
-        if not token:
-            return None
-        self.mask(token)
-        return check_id_token(
-            token,
+        return id_token_from_env(
+            self,
+            [ID_TOKEN_VARIABLE],
             audience,
-            ID_TOKEN_VARIABLE,
             hint="set the Octopus identity's audience to your Semaphore organization URL",
         )
 
