@@ -36,6 +36,7 @@ __all__ = [
     "find_project",
     "find_release",
     "parse_variables",
+    "project_releases",
     "promote_release",
     "run_runbook",
 ]
@@ -291,13 +292,21 @@ def _release_options(request: ReleaseRequest) -> dict[str, Any]:
     return {k: v for k, v in optional.items() if v}
 
 
-def _recent_release_ids(connection: Connection, project: dict[str, Any]) -> set[str]:
+def project_releases(
+    connection: Connection, project: Mapping[str, Any], *, skip: int = 0, take: int = _RECENT
+) -> list[dict[str, Any]]:
+    """One page of the project's releases, newest first (as Octopus lists them): the newest
+    ``take`` by default."""
     page = connection.get_json(
         connection.space_path(f"/projects/{project['Id']}/releases"),
         what=f"listing releases of {project['Name']}",
-        params={"skip": 0, "take": _RECENT},
+        params={"skip": skip, "take": take},
     )
-    return {str(r.get("Id")) for r in page.get("Items") or [] if isinstance(r, dict)}
+    return [r for r in page.get("Items") or [] if isinstance(r, dict)]
+
+
+def _recent_release_ids(connection: Connection, project: dict[str, Any]) -> set[str]:
+    return {str(r.get("Id")) for r in project_releases(connection, project)}
 
 
 def _new_release(
@@ -307,16 +316,10 @@ def _new_release(
     channel: dict[str, Any] | None,
 ) -> dict[str, Any] | None:
     """The release created since ``before`` was listed (a request without a version)."""
-    page = connection.get_json(
-        connection.space_path(f"/projects/{project['Id']}/releases"),
-        what=f"listing releases of {project['Name']}",
-        params={"skip": 0, "take": _RECENT},
-    )
     new = [
         r
-        for r in page.get("Items") or []
-        if isinstance(r, dict)
-        and str(r.get("Id")) not in before
+        for r in project_releases(connection, project)
+        if str(r.get("Id")) not in before
         and (channel is None or r.get("ChannelId") == channel.get("Id"))
     ]
     if len(new) > 1:

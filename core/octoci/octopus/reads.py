@@ -15,7 +15,7 @@ from typing import Any
 
 from octoci.octopus.connection import Connection, close_matches
 from octoci.octopus.errors import OctopusNotFoundError, UnknownNameError
-from octoci.octopus.executions import find_channel, find_project, find_release
+from octoci.octopus.executions import find_channel, find_project, find_release, project_releases
 from octoci.octopus.links import release_url, task_url
 from octoci.octopus.tasks import TaskState, read_task_states, task_targets
 
@@ -206,18 +206,6 @@ def _summary(
     )
 
 
-def _project_releases(
-    connection: Connection, project: Mapping[str, Any], *, skip: int, take: int
-) -> list[dict[str, Any]]:
-    """One page of the project's releases, newest first (as Octopus lists them)."""
-    page = connection.get_json(
-        connection.space_path(f"/projects/{project['Id']}/releases"),
-        what=f"listing the releases of {project['Name']}",
-        params={"skip": skip, "take": take},
-    )
-    return _items(page)
-
-
 def list_releases(
     connection: Connection, project_name: str, *, take: int, channel: str = ""
 ) -> tuple[str, list[ReleaseSummary]]:
@@ -234,7 +222,7 @@ def list_releases(
         # Without a channel one page of `take` is the answer; with one, releases of other
         # channels are skipped page by page until enough are found or the list ends.
         size = take if not channel_id else _PAGE
-        page = _project_releases(connection, project, skip=skip, take=size)
+        page = project_releases(connection, project, skip=skip, take=size)
         found += [r for r in page if not channel_id or r.get("ChannelId") == channel_id]
         if len(page) < size:
             break
@@ -246,13 +234,13 @@ def _release_or_newest(
     connection: Connection, project: dict[str, Any], version: str
 ) -> dict[str, Any]:
     if not version.strip():
-        newest = _project_releases(connection, project, skip=0, take=1)
+        newest = project_releases(connection, project, skip=0, take=1)
         if not newest:
             raise UnknownNameError(f"project {project['Name']} has no release yet")
         return newest[0]
     release = find_release(connection, project, version.strip())
     if release is None:
-        recent = _project_releases(connection, project, skip=0, take=_PAGE)
+        recent = project_releases(connection, project, skip=0, take=_PAGE)
         versions = [str(r.get("Version")) for r in recent]
         raise UnknownNameError(
             f"release {version!r} of {project['Name']} was not found"

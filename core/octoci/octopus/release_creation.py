@@ -22,7 +22,7 @@ from typing import Any
 
 from octoci.model import Deployment
 from octoci.octopus.connection import Connection
-from octoci.octopus.executions import _all, _release_deployments, _task_of
+from octoci.octopus.executions import _all, _release_deployments, _task_of, project_releases
 from octoci.octopus.lifecycles import _lifecycle_of
 from octoci.package_names import canonical_version
 
@@ -142,14 +142,7 @@ def find_created_release(
 ) -> dict[str, Any] | None:
     """The release of ``creation``'s channel whose triggering step holds package ``version``
     (newest first), read whole; ``None`` when there is none yet."""
-    page = connection.get_json(
-        connection.space_path(f"/projects/{project['Id']}/releases"),
-        what=f"listing releases of {project['Name']}",
-        params={"skip": 0, "take": _RECENT},
-    )
-    for item in page.get("Items") or []:
-        if not isinstance(item, dict):
-            continue
+    for item in project_releases(connection, project, take=_RECENT):
         if creation.channel_id and item.get("ChannelId") != creation.channel_id:
             continue
         if _same_version(_selected_version(item, creation.step), version):
