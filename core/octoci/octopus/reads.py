@@ -15,7 +15,13 @@ from typing import Any
 
 from octoci.octopus.connection import Connection, close_matches
 from octoci.octopus.errors import OctopusNotFoundError, UnknownNameError
-from octoci.octopus.executions import find_channel, find_project, find_release, project_releases
+from octoci.octopus.executions import (
+    _all,
+    find_channel,
+    find_project,
+    find_release,
+    project_releases,
+)
 from octoci.octopus.links import release_url, task_url
 from octoci.octopus.tasks import TaskState, read_task_states, task_targets
 
@@ -175,10 +181,8 @@ def _items(page: Any) -> list[dict[str, Any]]:
 
 def _names(connection: Connection, collection: str) -> dict[str, str]:
     """Id to name of every document of a space collection (environments, tenants)."""
-    items = connection.get_json(
-        connection.space_path(f"/{collection}/all"), what=f"listing {collection}"
-    )
-    return {str(i.get("Id")): str(i.get("Name") or "") for i in items or [] if isinstance(i, dict)}
+    items = _all(connection, collection, f"listing {collection}")
+    return {str(i.get("Id")): str(i.get("Name") or "") for i in items}
 
 
 def _channel_names(connection: Connection, project: Mapping[str, Any]) -> dict[str, str]:
