@@ -14,7 +14,10 @@ from octoci_emulator.seed import parse_seed
 
 from .conftest import Client
 
-SEED: dict[str, Any] = {
+#: Dev -> Test -> Production and the project Shop whose channels have version rules (Default:
+#: no pre-release; Beta: 2.x betas); ``tests/octopus/test_channel_rules_cli.py`` runs the
+#: commands against the same model.
+SHOP_SEED: dict[str, Any] = {
     "tasks": {"queued_seconds": 0.0, "executing_seconds": 0.05},
     "environments": ["Dev", "Test", "Production"],
     "lifecycles": [
@@ -42,6 +45,13 @@ SEED: dict[str, Any] = {
                 },
             ],
         },
+    ],
+}
+
+SEED: dict[str, Any] = {
+    **SHOP_SEED,
+    "projects": [
+        *SHOP_SEED["projects"],
         {
             "name": "Auto",
             "lifecycle": "Main",

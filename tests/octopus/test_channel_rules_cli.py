@@ -10,47 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.emulator.test_channel_rules import SHOP_SEED
 
 from octoci.testing import CliResult
 from octoci_emulator import Emulator
-
-SEED: dict[str, Any] = {
-    "tasks": {"queued_seconds": 0.0, "executing_seconds": 0.05},
-    "environments": ["Dev", "Test", "Production"],
-    "lifecycles": [
-        {
-            "name": "Main",
-            "phases": [
-                {"name": "Dev", "optional": ["Dev"]},
-                {"name": "Test", "optional": ["Test"]},
-                {"name": "Production", "optional": ["Production"]},
-            ],
-        }
-    ],
-    "projects": [
-        {
-            "name": "Shop",
-            "lifecycle": "Main",
-            "packages": ["Acme.Web", "Acme.Api"],
-            "channels": [
-                {"name": "Default", "rules": [{"steps": ["Acme.Web"], "tag": "^$"}]},
-                {
-                    "name": "Beta",
-                    "rules": [
-                        {"steps": ["Acme.Web"], "version_range": "[2.0,3.0)", "tag": "^beta"}
-                    ],
-                },
-            ],
-        }
-    ],
-}
 
 Octoci = Callable[..., CliResult]
 
 
 @pytest.fixture
 def octopus_emulator_seed() -> Mapping[str, Any]:
-    return SEED
+    return SHOP_SEED
 
 
 @pytest.fixture
