@@ -284,6 +284,12 @@ def publish_steps(
     if plan.release is not None:
         # The pre-flight checked the deployment's names and lifecycle already.
         steps.append(CreateRelease(plan.release))
+    return steps + _deployment_steps(plan, waiting)
+
+
+def _deployment_steps(plan: PublishPlan, waiting: WaitOptions | None) -> list[Step]:
+    """The deployment, then the promotion that follows it, as the plan asks."""
+    steps: list[Step] = []
     if plan.deploy is not None:
         steps.append(Deploy(plan.deploy, waiting))
     if plan.promote is not None:
@@ -328,11 +334,7 @@ def _automatic_release_steps(
             deploying=plan.deploy.environments if plan.deploy is not None else (),
         )
     )
-    if plan.deploy is not None:
-        steps.append(Deploy(plan.deploy, waiting))
-    if plan.promote is not None:
-        steps.append(Deploy(plan.promote, waiting, verb="Promoting"))
-    return steps
+    return steps + _deployment_steps(plan, waiting)
 
 
 def execute(
