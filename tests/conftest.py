@@ -8,6 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: these machines are shared, and a property that takes 250 ms under load
+# is not a failure (hypothesis' default deadline is 200 ms). Everything else stays the default.
+settings.register_profile("octoci", deadline=None)
+settings.load_profile("octoci")
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -1,6 +1,6 @@
 """``python -m octoci``: the same as the ``octoci`` command."""
 
-from octoci.cli import main
+from octoci.launch import main
 
 if __name__ == "__main__":
     main()

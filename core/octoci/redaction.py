@@ -9,10 +9,8 @@ quote it (:func:`quoted_forms`).
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterable, Mapping
 from typing import TextIO
-from urllib.parse import unquote, urlsplit
 
 __all__ = [
     "MASK",
@@ -57,12 +55,16 @@ def secret_parts(secret: str) -> list[str]:
 def quoted_forms(part: str) -> list[str]:
     """``part`` as written and as Python's ``repr`` and JSON quote it (``\\n``, ``\\t``,
     ``\\\\``): libraries' exceptions quote values that way (requests' ``InvalidHeader``)."""
+    import json  # here, not at the top: ``octoci --help`` masks its page without paying for it
+
     return list(dict.fromkeys([part, repr(part)[1:-1], json.dumps(part, ensure_ascii=False)[1:-1]]))
 
 
 def url_password(url: str) -> list[str]:
     """The password in a URL's ``user:password@``, as written and decoded (``%40`` is ``@``);
     ``[]`` when there is none."""
+    from urllib.parse import unquote, urlsplit
+
     try:
         password = urlsplit(url.strip()).password
     except ValueError:  # not a URL (a bad port): nothing to mask, it is refused where it is used

@@ -23,6 +23,7 @@ import click
 from octoci import __version__
 from octoci.environment import Environment
 from octoci.errors import EXIT_FAILURE, EXIT_USAGE, OctociError
+from octoci.help_page import BUILTIN_SUMMARIES, DESCRIPTION, ROOT_OPTIONS, RootOption
 from octoci.redaction import RedactingStream, Redactor
 
 if TYPE_CHECKING:
@@ -42,23 +43,6 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "task": "octoci.cli.task:task",
     "login": "octoci.cli.login:login",
     "publish": "octoci.cli.publish:publish",
-}
-
-#: Each built-in command's one-line summary, which ``octoci --help`` lists without importing the
-#: command (a test keeps these equal to the commands' own short help).
-BUILTIN_SUMMARIES: dict[str, str] = {
-    "info": "Show the build server octoci detects and the build information it would send.",
-    "plugins": "List the loaded plugins: name, kind, version, distribution and hooks.",
-    "pack": "Pack files into a package Octopus accepts: <id>.<version>.<ext>.",
-    "push": "Push package files (paths or globs such as 'dist/*.zip') to the built-in feed.",
-    "build-info": "Push build information for one or more package ids at one version.",
-    "release": "Create, deploy and promote releases (Octopus Server 2022.3.5512 or later).",
-    "runbook": "Run runbooks (Octopus Server 2022.3.5512 or later).",
-    "task": "Work with Octopus server tasks.",
-    "login": "Log later steps in to Octopus: OIDC (no API key needed) or an API key.",
-    "publish": (
-        "Pack, push packages and build information, create a release, deploy, wait, report."
-    ),
 }
 
 
@@ -125,35 +109,27 @@ class OctociGroup(click.Group):
         return state.plugin_commands
 
 
-@click.group(cls=OctociGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _root_options(function: Any) -> Any:
+    """The root group's options, from :data:`octoci.help_page.ROOT_OPTIONS` (the same data the
+    click-free ``--help`` page is laid out from)."""
+    option: RootOption
+    for option in reversed(ROOT_OPTIONS):
+        extra: dict[str, Any] = (
+            {"metavar": option.metavar, "multiple": option.multiple}
+            if option.metavar
+            else {"is_flag": True}
+        )
+        function = click.option(*option.decls, help=option.help, **extra)(function)
+    return function
+
+
+@click.group(
+    cls=OctociGroup, help=DESCRIPTION, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, "--version", prog_name="octoci", message="%(prog)s %(version)s")
-@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
-@click.option("-q", "--quiet", is_flag=True, help="Show only errors and the final result line.")
-@click.option(
-    "-v", "--verbose", is_flag=True, help="Show details (debug logging) without tracebacks."
-)
-@click.option(
-    "--no-plugins", is_flag=True, help="Load no third-party plugins (entry points of group octoci)."
-)
-@click.option(
-    "--disable-plugin",
-    "disabled_plugins",
-    multiple=True,
-    metavar="NAME",
-    help="Block a plugin by name (repeatable); see also OCTOCI_DISABLE_PLUGINS.",
-)
-@click.option(
-    "--server",
-    metavar="NAME",
-    help="Use this build-server adapter instead of detecting one (env: OCTOCI_SERVER).",
-)
+@_root_options
 @click.pass_context
 def cli(ctx: click.Context, /, **_options: Any) -> None:
-    """octoci connects your build server to Octopus Deploy.
-
-    Exit codes: 0 ok, 1 an operation failed, 2 usage error or bad input, 3 a deployment or
-    runbook run failed, 4 waiting timed out.
-    """
     from octoci.cli.state import get_state
 
     get_state(ctx)
@@ -370,5 +346,6 @@ def _write_line(stream: TextIO, text: str, redactor: Redactor) -> None:
 
 
 def main() -> NoReturn:
-    """The ``octoci`` console script."""
+    """The ``octoci`` command through click (the console script is :func:`octoci.launch.main`,
+    which answers ``--help`` and ``--version`` without click when it can)."""
     sys.exit(run(sys.argv[1:]))
