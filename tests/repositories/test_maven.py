@@ -179,6 +179,7 @@ def test_broken_metadata_stops_the_push_before_anything_is_written(
     with pytest.raises(OctociError, match="is not valid XML"):
         push_file(repository(nginx), "Acme.Web.1.0.0.zip", CONTENT)
     assert sorted(p.name for p in folder.rglob("*")) == ["maven-metadata.xml"]
+    assert not [line for line in nginx.requests_logged() if line.startswith("PUT ")]
 
 
 @pytest.mark.parametrize(
