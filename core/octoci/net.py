@@ -11,10 +11,12 @@ does on that server.
 from __future__ import annotations
 
 import email.utils
+import logging
 import platform
 import random
 import re
 import time
+from collections.abc import Callable
 
 import requests
 import urllib3
@@ -27,6 +29,7 @@ __all__ = [
     "never_sent",
     "reason",
     "retry_after",
+    "retry_pause",
     "unreachable",
     "user_agent",
 ]
@@ -34,6 +37,17 @@ __all__ = [
 #: Seconds of retries for a server that has never answered and cannot be connected to (a few
 #: attempts: enough for a server that is just starting, short of hiding a wrong address).
 UNREACHABLE_BUDGET = 10.0
+
+
+def retry_pause(
+    what: str, problem: str, wait: float, attempt: int, sleep: Callable[[float], None]
+) -> None:
+    """Say (a warning) that attempt ``attempt`` failed with ``problem`` (already free of
+    secrets) and wait ``wait`` seconds before the next."""
+    logging.getLogger("octoci").warning(
+        "%s: %s; retrying in %.1f s (attempt %d)", what, problem, wait, attempt + 1
+    )
+    sleep(wait)
 
 
 def backoff_wait(attempt: int, base: float, ceiling: float) -> float:

@@ -33,7 +33,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from octoci.errors import InputError
-from octoci.net import UNREACHABLE_BUDGET, backoff_wait
+from octoci.net import UNREACHABLE_BUDGET, backoff_wait, retry_pause
 from octoci.net import never_sent as _never_sent
 from octoci.net import reason as _reason
 from octoci.net import retry_after as _retry_after
@@ -357,14 +357,7 @@ class Connection:
                 wait = backoff_wait(attempt, self.settings.backoff_base, self.settings.backoff_max)
             if elapsed + wait > budget:
                 self._give_up(what, problem, attempt, elapsed, wait, budget, last, url)
-            log.warning(
-                "%s: %s; retrying in %.1f s (attempt %d)",
-                what,
-                self.redact(problem),
-                wait,
-                attempt + 1,
-            )
-            self._sleep(wait)
+            retry_pause(what, self.redact(problem), wait, attempt, self._sleep)
 
     def _give_up(
         self,

@@ -46,7 +46,9 @@ __all__ = [
     "Digests",
     "HttpRepository",
     "RepositoryHttp",
+    "client_from_config",
     "existing_outcome",
+    "feed_type_problem",
     "normalized_url",
 ]
 
@@ -82,6 +84,16 @@ class Digests:
                 for digest in hashes:
                     digest.update(block)
         return cls(size, *(digest.hexdigest() for digest in hashes))
+
+    @classmethod
+    def of_package(cls, path: Path, what: str) -> Digests:
+        """:meth:`of_file` for a package being pushed: a file that cannot be read is bad input."""
+        try:
+            return cls.of_file(path)
+        except OSError as exc:
+            raise InputError(
+                f"{what} failed: {path}: cannot be read ({exc.strerror or exc})"
+            ) from None
 
     @classmethod
     def of_bytes(cls, data: bytes) -> Digests:
@@ -310,7 +322,7 @@ class RepositoryHttp:
                 close = getattr(data, "close", None)
                 if callable(close):
                     close()
-            from octoci.net import backoff_wait
+            from octoci.net import backoff_wait, retry_pause
 
             elapsed = time.monotonic() - started
             if wait is None:
@@ -323,14 +335,7 @@ class RepositoryHttp:
                         "check the url and the network"
                     )
                 )
-            log.warning(
-                "%s: %s; retrying in %.1f s (attempt %d)",
-                what,
-                self.redact(problem),
-                wait,
-                attempt + 1,
-            )
-            self._sleep(wait)
+            retry_pause(what, self.redact(problem), wait, attempt, self._sleep)
 
     def _error(self, response: Any, what: str) -> OctociError:
         status = response.status_code
@@ -457,6 +462,34 @@ class RepositoryHttp:
         return list(dict.fromkeys(names))
 
 
+def feed_type_problem(
+    feed: Mapping[str, Any], feed_types: Sequence[str], reads: str
+) -> tuple[str, str]:
+    """``(feed name, "")`` when the feed's ``FeedType`` is one of ``feed_types``, else the
+    feed's name and one line saying Octopus reads ``reads`` feed."""
+    name = str(feed.get("Name") or feed.get("Id") or "?")
+    feed_type = str(feed.get("FeedType") or "")
+    if feed_type in feed_types:
+        return name, ""
+    return name, (
+        f"the feed {name!r} is a {feed_type or 'feed of unknown type'} feed; Octopus reads "
+        f"{reads} feed"
+    )
+
+
+def client_from_config(config: RepositoryConfig, kind: str, *, token: bool) -> RepositoryHttp:
+    """The HTTP client of a repository of ``kind``: its checked ``url`` and credentials."""
+    url = repository_url(config)
+    return RepositoryHttp(
+        url,
+        label=f"{kind} repository {config.name!r} at {url}",
+        name=config.name,
+        username=_text(config.values, "username", config),
+        password=_text(config.values, "password", config),
+        token=_text(config.values, "token", config) if token else "",
+    )
+
+
 def _env_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
@@ -537,21 +570,13 @@ class HttpRepository:
     @classmethod
     def from_config(cls, config: RepositoryConfig) -> HttpRepository:
         """Build it from ``[repositories.<name>]`` (``kind = "http"``)."""
-        url = repository_url(config)
         where = f"repository {config.name!r} ({config.source or 'configuration'})"
         layout = _text(config.values, "layout", config) or DEFAULT_LAYOUT
         _check_layout(layout, where)
         checksum_deploy = config.values.get("checksum_deploy", False)
         if not isinstance(checksum_deploy, bool):
             raise InputError(f"{where}: checksum_deploy must be true or false")
-        client = RepositoryHttp(
-            url,
-            label=f"http repository {config.name!r} at {url}",
-            name=config.name,
-            username=_text(config.values, "username", config),
-            password=_text(config.values, "password", config),
-            token=_text(config.values, "token", config),
-        )
+        client = client_from_config(config, "http", token=True)
         return cls(config.name, client, layout=layout, checksum_deploy=checksum_deploy)
 
     def describe(self) -> str:
@@ -567,12 +592,7 @@ class HttpRepository:
         what = f"pushing {path.name} to {self.client.label}"
         target = self.path_of(name.id, name.version, name.extension)
         location = self.client.url(target)
-        try:
-            local = Digests.of_file(path)
-        except OSError as exc:
-            raise InputError(
-                f"{what} failed: {path}: cannot be read ({exc.strerror or exc})"
-            ) from None
+        local = Digests.of_package(path, what)
         stored = self.client.stored_digest(target, what=f"{what}: reading what is there")
         replacing = stored is not None
         if stored is not None:
@@ -694,13 +714,11 @@ class HttpRepository:
         """An Octopus ``ArtifactoryGeneric`` feed reads this repository when its ``FeedUri``
         and ``Repository`` name this url (``<FeedUri>/artifactory/<Repository>`` or
         ``<FeedUri>/<Repository>``). Octopus has no feed for Nexus raw repositories."""
-        feed_name = str(feed.get("Name") or feed.get("Id") or "?")
-        feed_type = str(feed.get("FeedType") or "")
-        if feed_type not in KIND.feed_types:
-            return (
-                f"the feed {feed_name!r} is a {feed_type or 'feed of unknown type'} feed; Octopus "
-                "reads a generic HTTP repository only through an Artifactory Generic feed"
-            )
+        feed_name, wrong = feed_type_problem(
+            feed, KIND.feed_types, "a generic HTTP repository only through an Artifactory Generic"
+        )
+        if wrong:
+            return wrong
         base = normalized_url(str(feed.get("FeedUri") or ""))
         repository = str(feed.get("Repository") or "").strip("/")
         candidates = {

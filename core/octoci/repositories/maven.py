@@ -47,9 +47,10 @@ from octoci.repositories.http import (
     Digests,
     RepositoryHttp,
     _text,
+    client_from_config,
     existing_outcome,
+    feed_type_problem,
     normalized_url,
-    repository_url,
 )
 
 __all__ = ["KIND", "MavenCoordinates", "MavenRepository", "packaging_of"]
@@ -170,7 +171,6 @@ class MavenRepository:
     ) -> MavenRepository:
         """Build it from ``[repositories.<name>]`` (``kind = "maven"``); ``env`` (the process's
         by default) gives ``SOURCE_DATE_EPOCH`` for SNAPSHOT timestamps."""
-        url = repository_url(config)
         where = f"repository {config.name!r} ({config.source or 'configuration'})"
         group_id = _text(config.values, "group_id", config)
         if group_id and not _NAME.match(group_id):
@@ -179,13 +179,7 @@ class MavenRepository:
             fixed = timestamp_from_env(os.environ if env is None else env)
         except ValueError as exc:
             raise InputError(str(exc)) from None
-        client = RepositoryHttp(
-            url,
-            label=f"maven repository {config.name!r} at {url}",
-            name=config.name,
-            username=_text(config.values, "username", config),
-            password=_text(config.values, "password", config),
-        )
+        client = client_from_config(config, "maven", token=False)
         clock = (lambda: fixed) if fixed is not None else (lambda: int(time.time()))
         return cls(config.name, client, group_id=group_id, clock=clock)
 
@@ -330,12 +324,7 @@ class MavenRepository:
         what = f"pushing {path.name} to {self.client.label}"
         coords = self.coordinates(name.id, name.version, name.extension)
         package_id = f"{coords.group}:{coords.artifact}"
-        try:
-            local = Digests.of_file(path)
-        except OSError as exc:
-            raise InputError(
-                f"{what} failed: {path}: cannot be read ({exc.strerror or exc})"
-            ) from None
+        local = Digests.of_package(path, what)
         stamp, updated = _stamp(self.clock())
         # Read (and check) the metadata before anything is written: a broken document stops
         # the push while the repository is untouched.
@@ -511,13 +500,11 @@ class MavenRepository:
     def feed_problem(self, feed: Mapping[str, Any]) -> str | None:
         """A ``Maven`` feed reads this repository when its ``FeedUri`` is this url (scheme and
         host case, default port and trailing slash aside)."""
-        feed_name = str(feed.get("Name") or feed.get("Id") or "?")
-        feed_type = str(feed.get("FeedType") or "")
-        if feed_type != "Maven":
-            return (
-                f"the feed {feed_name!r} is a {feed_type or 'feed of unknown type'} feed; Octopus "
-                "reads a Maven repository through a Maven feed"
-            )
+        feed_name, wrong = feed_type_problem(
+            feed, KIND.feed_types, "a Maven repository through a Maven"
+        )
+        if wrong:
+            return wrong
         theirs = normalized_url(str(feed.get("FeedUri") or ""))
         ours = normalized_url(self.client.base)
         if theirs == ours:
