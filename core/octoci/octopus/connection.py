@@ -17,11 +17,8 @@ Retry policy (within :attr:`OctopusSettings.retry_budget` seconds in total per o
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
 import logging
-import platform
-import random
 import re
 import threading
 import time
@@ -35,8 +32,13 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from octoci import __version__
 from octoci.errors import InputError
+from octoci.net import UNREACHABLE_BUDGET, backoff_wait, retry_pause
+from octoci.net import never_sent as _never_sent
+from octoci.net import reason as _reason
+from octoci.net import retry_after as _retry_after
+from octoci.net import unreachable as _unreachable
+from octoci.net import user_agent as _user_agent
 from octoci.octopus.errors import (
     OctopusApiError,
     OctopusConnectionError,
@@ -57,9 +59,6 @@ EXECUTIONS_API_VERSION = (2022, 3, 5512)
 #: A token is renewed this long before it expires (Octopus's own C# client uses 30 s).
 TOKEN_RENEW_SECONDS = 60.0
 _TAKE_ALL = 2147483647
-#: Seconds of retries for a server that has never answered and cannot be connected to (a few
-#: attempts: enough for a server that is just starting, short of hiding a wrong address).
-UNREACHABLE_BUDGET = 10.0
 
 #: ``() -> (access_token, expires_at)``, ``expires_at`` on the :func:`time.monotonic` clock.
 TokenSource = Callable[[], tuple[str, float]]
@@ -77,29 +76,6 @@ def parse_server_version(text: str) -> tuple[int, ...] | None:
     if numbers == (0, 0, 0):
         return (9999, 0, 0)
     return numbers
-
-
-def _user_agent(extra: str) -> str:
-    system = platform.system().lower() or "unknown"
-    base = (
-        f"octoci/{__version__} (python/{platform.python_version()}; {system}; "
-        f"{platform.machine() or 'unknown'}) requests/{getattr(requests, '__version__', '?')}"
-    )
-    return f"{base} {extra}".strip()
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _no_proxy_match(host: str, port: int | None, no_proxy: str) -> bool:
@@ -378,20 +354,10 @@ class Connection:
                 response.close()
             elapsed = time.monotonic() - started
             if wait is None:
-                ceiling = min(
-                    self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1)
-                )
-                wait = ceiling * (0.5 + random.random() / 2)
+                wait = backoff_wait(attempt, self.settings.backoff_base, self.settings.backoff_max)
             if elapsed + wait > budget:
                 self._give_up(what, problem, attempt, elapsed, wait, budget, last, url)
-            log.warning(
-                "%s: %s; retrying in %.1f s (attempt %d)",
-                what,
-                self.redact(problem),
-                wait,
-                attempt + 1,
-            )
-            self._sleep(wait)
+            retry_pause(what, self.redact(problem), wait, attempt, self._sleep)
 
     def _give_up(
         self,
@@ -604,51 +570,3 @@ def _json(response: requests.Response, what: str) -> Any:
             f"{what}: Octopus answered HTTP {response.status_code} with something that is not "
             "JSON (a proxy's page?); check OCTOPUS_URL"
         ) from None
-
-
-def _never_sent(exc: requests.exceptions.RequestException) -> bool:
-    """True when the request certainly did not reach the server (so retrying is always safe)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.exceptions.ProxyError):
-        return True
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        reason = exc.args[0] if exc.args else None
-        inner = getattr(reason, "reason", reason)
-        return isinstance(inner, urllib3.exceptions.NewConnectionError | ConnectionRefusedError)
-    return False
-
-
-def _unreachable(exc: requests.exceptions.RequestException) -> str:
-    """Why no connection could be opened, in words (``""`` for other failures): the raw
-    urllib3 text ("NewConnectionError: Failed to establish ...") says it poorly."""
-    inner: object = exc.args[0] if exc.args else None
-    inner = getattr(inner, "reason", inner)
-    if isinstance(inner, urllib3.exceptions.NameResolutionError):
-        return "the host name is not known (DNS lookup failed)"
-    refused = isinstance(inner, ConnectionRefusedError) or (
-        isinstance(inner, urllib3.exceptions.NewConnectionError)
-        and isinstance(inner.__cause__ or inner.__context__, ConnectionRefusedError)
-    )
-    if refused:
-        return "connection refused: nothing is listening at that address and port"
-    return ""
-
-
-def _reason(exc: BaseException) -> str:
-    """A short, secret-free description of a requests/urllib3 exception: its innermost cause."""
-    inner: BaseException = exc
-    for _ in range(8):  # requests wraps urllib3, which wraps the socket error
-        reason = getattr(inner, "reason", None)
-        if isinstance(reason, BaseException):
-            inner = reason
-            continue
-        nested = [a for a in getattr(inner, "args", ()) if isinstance(a, BaseException)]
-        if nested:
-            inner = nested[-1]
-            continue
-        break
-    text = str(inner)
-    text = re.sub(r"<urllib3\.connection\.\w+ object at 0x[0-9a-f]+>: ", "", text)
-    text = re.sub(r"^HTTPS?Connection(?:Pool)?\(host=[^)]*\): ", "", text)
-    return f"{type(inner).__name__}: {text}" if text else type(inner).__name__
