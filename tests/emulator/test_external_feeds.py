@@ -53,7 +53,9 @@ def _seed(repository: FeedRepository) -> dict[str, Any]:
 
 @pytest.fixture
 def octo(octopus_emulator_factory: Any, feed_repository: FeedRepository) -> Client:
-    feed_repository.add_maven("com.acme", "web", ["1.9", "1.10", "1.10-SNAPSHOT", "2.0-rc1", "1.2"])
+    feed_repository.add_maven(
+        "com.acme", "web", ["1.9", "1.10", "1.10-SNAPSHOT", "2.0-rc1", "1.2", "1.2-sp1"]
+    )
     feed_repository.add_files(
         "generic/apps", "Acme.Api.1.0.0.zip", "Acme.Api.1.2.0.zip", "Other.3.0.0.zip"
     )
@@ -184,12 +186,14 @@ def test_maven_versions_are_asked_of_the_repository_in_maven_order(
     octo: Client, feed_repository: FeedRepository
 ) -> None:
     feed = _feed(octo, "Releases")
-    assert _versions(octo, feed["Id"], "com.acme:web") == ["1.10", "1.9", "1.2"]
+    # Maven's order: a service pack (-sp1) is newer than its release, and no pre-release.
+    assert _versions(octo, feed["Id"], "com.acme:web") == ["1.10", "1.9", "1.2-sp1", "1.2"]
     assert _versions(octo, feed["Id"], "com.acme:web", includePreRelease="true") == [
         "2.0-rc1",
         "1.10",
         "1.10-SNAPSHOT",
         "1.9",
+        "1.2-sp1",
         "1.2",
     ]
     assert _versions(octo, feed["Id"], "com.acme:web", take=1) == ["1.10"]
