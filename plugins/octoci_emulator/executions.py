@@ -122,9 +122,12 @@ def _select_packages(
     # (who, version): the version is after the last ":"; who is a step or package name, or
     # StepName:PackageReferenceName (a Maven package id has a ":" of its own: group:artifact).
     explicit: list[tuple[str, str]] = []
+    known = {n.lower() for pair in project_steps(app.store, project) for n in pair}
     for spec in packages:
         who, _, wanted = spec.rpartition(":")
-        if not who or not wanted or who.count(":") > 2:
+        # More than three parts only where the step or package name has a ":" of its own.
+        has_colons = who.lower() in known or who.lower().rpartition(":")[0] in known
+        if not who or not wanted or (who.count(":") > 1 and not has_colons):
             raise BadRequest(
                 f"The package '{spec}' is not in the form StepName:Version, PackageId:Version or "
                 "StepName:PackageReferenceName:Version."

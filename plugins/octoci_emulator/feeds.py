@@ -123,17 +123,11 @@ def _uri(checks: Checks, body: CIDict, feed_type: str) -> str:
 
 def build_feed(checks: Checks, body: CIDict, existing: Document | None) -> Built:
     """An external feed from a ``FeedResource`` body (``POST``/``PUT feeds``)."""
-    from octoci_emulator.model_writes import Built, _fresh_id, slug
+    from octoci_emulator.model_writes import Built, _fresh_id, _named, slug
 
     store = checks.store
     space_id = str(checks.space_id)
-    name = checks.name(body, "feed")
-    checks.unique(
-        "feed",
-        name.lower(),
-        (existing or {}).get("Id", ""),
-        f"A feed with the name '{name}' already exists in this space.",
-    )
+    name = _named(checks, body, existing, "feed", "feed")
     if name.lower() == built_in_feed(space_id)["Name"].lower():
         checks.fail(f"The name '{name}' is the built-in feed's.")
     feed_type = checks.text(body, "FeedType")
