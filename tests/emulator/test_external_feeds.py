@@ -324,3 +324,16 @@ def test_a_seed_package_on_an_unknown_feed_is_one_line() -> None:
         parse_seed({"projects": [{"name": "P", "packages": [{"id": "a:b", "feed": "Nowhere"}]}]})
     with pytest.raises(InputError, match=r"feeds\[0\]\.type: must be one of"):
         parse_seed({"feeds": [{"name": "F", "type": "Ftp"}]})
+
+
+def test_a_maven_package_id_names_its_step_in_packages(octo: Client) -> None:
+    octo.push("Acme.Worker.1.0.0.zip").raise_for_status()
+    created = octo.post(
+        "/releases/create/v1",
+        json={"ProjectName": "Shop", "ReleaseVersion": "1.0.0", "Packages": ["com.acme:web:1.9"]},
+    )
+    assert created.status_code == 201, created.text
+    release = octo.get(f"/releases/{created.json()['ReleaseId']}").json()
+    assert {p["ActionName"]: p["Version"] for p in release["SelectedPackages"]}[
+        "com.acme:web"
+    ] == "1.9"
