@@ -1,5 +1,5 @@
 """Read-only routes Octopus's clients rely on besides the model collections: ``/api/capabilities``,
-``feeds`` (the built-in feed), ``dashboard`` and ``environments/v2``.
+``dashboard`` and ``environments/v2`` (the feeds are :mod:`octoci_emulator.api_feeds`).
 
 Shapes follow Octopus's Swagger document (2021.2) and, for routes newer than it, the clients'
 sources (``capabilities`` and ``environments/v2`` in api-client.ts).
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from octoci.package_names import version_key
 from octoci_emulator.errors import NotFound
-from octoci_emulator.model_writes import BUILT_IN_FEED
 from octoci_emulator.resources import public
 from octoci_emulator.routes import Request, Response, Router
 from octoci_emulator.store import Document
@@ -41,53 +40,6 @@ def _capabilities(request: Request) -> Response:
     if not serves_capabilities(request.app.config.version):
         raise NotFound("There is no resource at /api/capabilities.")
     return Response(body={"Capabilities": list(CAPABILITIES)})
-
-
-def _feed(space_id: str) -> Document:
-    base = f"/api/{space_id}/feeds/{BUILT_IN_FEED}"
-    return {
-        "Id": BUILT_IN_FEED,
-        "SpaceId": space_id,
-        "Name": "Octopus Server (built-in)",
-        "Slug": "octopus-server-built-in",
-        "FeedType": "BuiltIn",
-        "IsBuiltInRepoSyncEnabled": False,
-        "DeleteUnreleasedPackagesAfterDays": 30,
-        "DownloadAttempts": 5,
-        "DownloadRetryBackoffSeconds": 10,
-        "PackageAcquisitionLocationOptions": ["Server", "ExecutionTarget"],
-        "LastModifiedOn": None,
-        "LastModifiedBy": None,
-        "Links": {
-            "Self": base,
-            "SearchPackageVersionsTemplate": f"{base}/packages/versions{{?packageId,take}}",
-        },
-    }
-
-
-def _feeds(request: Request) -> Response:
-    feeds = [_feed(request.space_id)]
-    ids = {i.strip().lower() for i in request.arg("ids").split(",") if i.strip()}
-    partial = request.arg("partialName").lower()
-    feed_type = request.arg("feedType").lower()
-    feeds = [
-        f
-        for f in feeds
-        if (not ids or f["Id"] in ids)
-        and (not partial or partial in f["Name"].lower())
-        and (not feed_type or feed_type == f["FeedType"].lower())
-    ]
-    return Response(body=request.page(feeds, "Feed", f"/api/{request.space_id}/feeds"))
-
-
-def _feeds_all(request: Request) -> Response:
-    return Response(body=[_feed(request.space_id)])
-
-
-def _feed_by_id(request: Request) -> Response:
-    if request.params["id"].lower() != BUILT_IN_FEED:
-        raise NotFound(f"Feed '{request.params['id']}' was not found.")
-    return Response(body=_feed(request.space_id))
 
 
 def _dashboard_item(deployment: Document, task: Document, release: Document) -> Document:
@@ -228,8 +180,5 @@ def register(router: Router) -> None:
     """Add the read-only routes (before the model's ``{collection}/{id}`` routes, so that
     ``environments/v2`` is not read as an environment id)."""
     router.add("GET", "/api/capabilities", _capabilities, scoped=False)
-    router.add("GET", "/feeds", _feeds)
-    router.add("GET", "/feeds/all", _feeds_all)
-    router.add("GET", "/feeds/{id}", _feed_by_id)
     router.add("GET", "/dashboard", _dashboard)
     router.add("GET", "/environments/v2", _environments_v2)

@@ -10,6 +10,7 @@ from octoci_emulator import (
     api_buildinfo,
     api_delta,
     api_executions,
+    api_feeds,
     api_interruptions,
     api_model,
     api_packages,
@@ -45,6 +46,7 @@ def build_router() -> Router:
         api_tasks,
         api_interruptions,
         api_reads,
+        api_feeds,
         api_model,
         api_writes,
     ):

@@ -13,11 +13,13 @@ from octoci.errors import InputError
 from octoci_emulator import model_writes
 from octoci_emulator.errors import ApiError, BadRequest, NotFound
 from octoci_emulator.execution_options import seed_machines
+from octoci_emulator.feeds import BUILT_IN_FEED, space_feeds
 from octoci_emulator.model_process import create_runbook_snapshot, package_step, update_process
 from octoci_emulator.model_writes import slug
 from octoci_emulator.seed import (
     DEFAULT_LIFECYCLE,
     ChannelSeed,
+    FeedSeed,
     ManualInterventionSeed,
     ProjectSeed,
     Seed,
@@ -31,6 +33,7 @@ __all__ = [
     "default_space",
     "find_named",
     "lifecycle_for",
+    "project_step_feeds",
     "project_steps",
     "slug",
 ]
@@ -116,6 +119,9 @@ def _seed_space(store: Store, space_id: str, seed: SpaceSeed, *, fresh: bool) ->
             _create(store, "environments", space_id, body)
     envs = {e["Name"].lower(): e["Id"] for e in store.list("environment", space_id)}
     seed_machines(store, space_id, seed.machines, envs)
+    for feed in seed.feeds:
+        if _missing(store, "feed", space_id, feed.name.lower()):
+            _create(store, "feeds", space_id, _feed_body(feed))
 
     for lifecycle in seed.lifecycles:
         existing = store.by_key("lifecycle", space_id, lifecycle.name.lower())
@@ -189,7 +195,12 @@ def _seed_project(
     project = _create(store, "projects", space_id, body)
     # Manual interventions first: the deployment waits for approval before it deploys.
     steps = [_manual_step(step, envs) for step in seed.manual_interventions]
-    steps += [package_step(package, package) for package in seed.packages]
+    feeds = {f["Name"].lower(): f["Id"] for f in space_feeds(store, space_id)}
+    feed_of = {package.lower(): feeds[feed.lower()] for package, feed in seed.package_feeds}
+    steps += [
+        package_step(package, package, feed_of.get(package.lower(), BUILT_IN_FEED))
+        for package in seed.packages
+    ]
     if steps:
         update_process(store, space_id, project["DeploymentProcessId"], {"Steps": steps})
     default_channel = ""
@@ -258,6 +269,24 @@ def _seed_project(
         )
 
 
+def _feed_body(seed: FeedSeed) -> Document:
+    """The ``FeedResource`` a client would post for a seeded feed (only its type's fields)."""
+    body: Document = {
+        "Name": seed.name,
+        "FeedType": seed.feed_type,
+        "FeedUri": seed.uri,
+        "Username": seed.username or None,
+        "Password": seed.password or None,
+        "Repository": seed.repository,
+        "LayoutRegex": seed.layout_regex or None,
+        "Region": seed.region or None,
+        "AccessKey": seed.access_key or None,
+        "SecretKey": seed.secret_key or None,
+        "UseMachineCredentials": seed.use_machine_credentials,
+    }
+    return body
+
+
 def _manual_step(seed: ManualInterventionSeed, envs: dict[str, str]) -> dict[str, object]:
     """A manual intervention step (``Octopus.Manual``) as the Octopus UI creates it."""
     return {
@@ -319,3 +348,17 @@ def project_steps(store: Store, project: Document) -> list[tuple[str, str]]:
         if not action.get("IsDisabled")
         for package in action.get("Packages", [])
     ]
+
+
+def project_step_feeds(store: Store, project: Document) -> dict[str, str]:
+    """The feed id of each package action of the project's process, by lower-case action name
+    (the same actions as :func:`project_steps`)."""
+    process = store.get("deploymentprocess", project["DeploymentProcessId"])
+    steps: Sequence[Document] = (process or {}).get("Steps", [])
+    return {
+        action["Name"].lower(): str(package.get("FeedId") or BUILT_IN_FEED)
+        for step in steps
+        for action in step["Actions"]
+        if not action.get("IsDisabled")
+        for package in action.get("Packages", [])
+    }

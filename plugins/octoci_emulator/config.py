@@ -45,6 +45,7 @@ ALL_PERMISSIONS: frozenset[str] = MODEL_PERMISSIONS | frozenset(
     {
         "BuiltInFeedPush",
         "BuiltInFeedAdminister",
+        "FeedEdit",
         "BuildInformationPush",
         "BuildInformationAdminister",
         "ReleaseCreate",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from octoci.package_names import canonical_version, validate_version, version_key
 from octoci_emulator import version_control
-from octoci_emulator.catalog import lifecycle_for, project_steps
+from octoci_emulator.catalog import lifecycle_for, project_step_feeds, project_steps
 from octoci_emulator.channel_rules import accepts, check_selected_packages
 from octoci_emulator.errors import BadRequest
 from octoci_emulator.execution_options import (
@@ -23,6 +23,7 @@ from octoci_emulator.execution_options import (
     recorded_fields,
     release_fields,
 )
+from octoci_emulator.feeds import BUILT_IN_FEED, feed_holds, feed_versions, find_feed
 from octoci_emulator.lifecycle import progression
 from octoci_emulator.resources import iso_time
 from octoci_emulator.store import Document
@@ -118,41 +119,62 @@ def _select_packages(
 ) -> list[Document]:
     """``SelectedPackages`` from the Executions API's ``PackageVersion`` and ``Packages`` rules;
     a step without a version gets its latest package that ``channel``'s rules accept."""
-    explicit: list[tuple[str, str, str]] = []  # (step or package, reference, version)
+    # (who, version): the version is after the last ":"; who is a step or package name, or
+    # StepName:PackageReferenceName (a Maven package id has a ":" of its own: group:artifact).
+    explicit: list[tuple[str, str]] = []
+    known = {n.lower() for pair in project_steps(app.store, project) for n in pair}
     for spec in packages:
-        parts = spec.split(":")
-        if len(parts) == 2:
-            explicit.append((parts[0], "", parts[1]))
-        elif len(parts) == 3:
-            explicit.append((parts[0], parts[1], parts[2]))
-        else:
+        who, _, wanted = spec.rpartition(":")
+        # More than three parts only where the step or package name has a ":" of its own.
+        has_colons = who.lower() in known or who.lower().rpartition(":")[0] in known
+        if not who or not wanted or (who.count(":") > 1 and not has_colons):
             raise BadRequest(
                 f"The package '{spec}' is not in the form StepName:Version, PackageId:Version or "
                 "StepName:PackageReferenceName:Version."
             )
+        explicit.append((who, wanted))
     selected = []
+    feed_ids = project_step_feeds(app.store, project)
     for step, package_id in project_steps(app.store, project):
+        feed = find_feed(app.store, project["SpaceId"], feed_ids.get(step.lower(), BUILT_IN_FEED))
+        if feed is None:
+            raise BadRequest(
+                f"Could not find a feed with ID {feed_ids.get(step.lower())}, which is used by "
+                f"step: {step}"
+            )
+        external = feed["Id"] != BUILT_IN_FEED
         version = ""
-        for who, _reference, wanted in explicit:
-            if who == "*" or who.lower() in {step.lower(), package_id.lower()}:
+        names = {step.lower(), package_id.lower()}
+        for who, wanted in explicit:
+            if who == "*" or who.lower() in names or who.lower().rpartition(":")[0] in names:
                 version = wanted
         version = version or package_version
         if not version:
             # PackagePrerelease narrows the channel's versions to those with that tag.
             in_channel = partial(accepts, channel, step, "")
-            latest = _latest_package(
-                app,
-                project["SpaceId"],
-                package_id,
-                partial(_accepted, in_channel, prerelease),
-            )
+            wanted_here = partial(_accepted, in_channel, prerelease)
+            if external:
+                # An external feed is asked now, as Octopus asks it (newest first).
+                latest = next(
+                    iter(feed_versions(app.store, feed, package_id, accept=wanted_here)), None
+                )
+            else:
+                latest = _latest_package(app, project["SpaceId"], package_id, wanted_here)
             if latest is None:
                 raise BadRequest(
                     f"Could not find a version of package '{package_id}' for step '{step}' in "
-                    "the built-in feed. Push the package first, or specify its version."
+                    f"the feed '{feed['Name']}'. Push the package first, or specify its version."
                 )
             version = latest
-        problem = validate_version(version)
+        elif external and not feed_holds(app.store, feed, package_id, version):
+            # Octopus's words for a selected version its feed does not have (its release page
+            # says "The package X version Y was not found in the feed").
+            raise BadRequest(
+                f"The package {package_id} version {version} was not found in the feed "
+                f"'{feed['Name']}' (step '{step}'). Push it to the repository the feed reads, "
+                "or select a version the feed holds."
+            )
+        problem = validate_version(version) if not external or feed["FeedType"] != "Maven" else None
         if problem is not None:
             raise BadRequest(
                 f"The version '{version}' of package '{package_id}' is not valid: {problem}."
@@ -164,6 +186,7 @@ def _select_packages(
                 "PackageReferenceName": "",
                 "Version": version,
                 "_PackageId": package_id,
+                "_FeedId": feed["Id"],
             }
         )
     return selected
@@ -297,6 +320,8 @@ def create_release(
                 "Deployments": f"/api/{space_id}/releases/{release_id}/deployments{{?skip,take}}",
             },
             "_Packages": {p["_PackageId"].lower(): p["Version"] for p in chosen},
+            # The feed each step's package comes from (a deployment takes it from there).
+            "_PackageFeeds": {p["ActionName"]: p.get("_FeedId", BUILT_IN_FEED) for p in chosen},
             **release_fields(options),
         }
         app.store.put("release", release, key=_release_key(project["Id"], version))

@@ -11,9 +11,10 @@ import uuid
 from typing import Any
 
 from octoci_emulator.errors import BadRequest, NotFound
+from octoci_emulator.feeds import BUILT_IN_FEED, find_feed
 from octoci_emulator.jsonbody import CIDict
 from octoci_emulator.model_checks import Checks, as_body, plain
-from octoci_emulator.model_writes import AUDIT, BUILT_IN_FEED, links
+from octoci_emulator.model_writes import AUDIT, links
 from octoci_emulator.store import Document, Store
 
 __all__ = [
@@ -153,18 +154,19 @@ def _action(checks: Checks, action: CIDict, name: str) -> Document:
         feed_id = checks.text(package, "FeedId", BUILT_IN_FEED)
         if not package_id:
             checks.fail(f"A package of the action '{name}' has no PackageId.")
-        if feed_id.lower() != BUILT_IN_FEED:
-            checks.fail(
-                f"The feed '{feed_id}' of the action '{name}' does not exist (the emulator has "
-                f"only the built-in feed, '{BUILT_IN_FEED}')."
-            )
+        feed = find_feed(checks.store, str(checks.space_id), feed_id)
+        if feed is None or feed["Id"].lower() != feed_id.lower():
+            # Octopus's wording (the Octopus CLI reports it for a process naming a lost feed).
+            checks.fail(f"Could not find a feed with ID {feed_id}, which is used by step: {name}")
+        else:
+            feed_id = feed["Id"]
         packages.append(
             {
                 **plain(package),
                 "Id": checks.text(package, "Id") or _new_id(),
                 "Name": checks.text(package, "Name"),
                 "PackageId": package_id,
-                "FeedId": BUILT_IN_FEED,
+                "FeedId": feed_id,
                 "AcquisitionLocation": checks.text(package, "AcquisitionLocation", "Server"),
                 "Properties": plain(checks.obj(package, "Properties")) or {},
             }
@@ -202,16 +204,17 @@ _ACTION_DEFAULTS: dict[str, Any] = {
 }
 
 
-def package_step(name: str, package_id: str) -> dict[str, Any]:
-    """A deploy-a-package step (``Octopus.TentaclePackage``) as the Octopus UI creates it."""
+def package_step(name: str, package_id: str, feed_id: str = BUILT_IN_FEED) -> dict[str, Any]:
+    """A deploy-a-package step (``Octopus.TentaclePackage``) as the Octopus UI creates it,
+    taking its package from ``feed_id``."""
     return {
         "Name": name,
         "Actions": [
             {
                 "Name": name,
                 "ActionType": "Octopus.TentaclePackage",
-                "Properties": {_PACKAGE_ID: package_id, _FEED_ID: BUILT_IN_FEED},
-                "Packages": [{"Name": "", "PackageId": package_id, "FeedId": BUILT_IN_FEED}],
+                "Properties": {_PACKAGE_ID: package_id, _FEED_ID: feed_id},
+                "Packages": [{"Name": "", "PackageId": package_id, "FeedId": feed_id}],
             }
         ],
     }

@@ -16,6 +16,7 @@ from typing import Any
 
 from octoci_emulator.channel_rules import check_rules
 from octoci_emulator.errors import BadRequest, NotFound
+from octoci_emulator.feeds import BUILT_IN_FEED, build_feed, feed_dependents, withhold_secret
 from octoci_emulator.jsonbody import CIDict
 from octoci_emulator.model_checks import Checks, as_body, plain
 from octoci_emulator.store import Document, Store
@@ -30,8 +31,6 @@ __all__ = [
     "space_links",
 ]
 
-#: The id of the built-in package feed (the same in every space, as in Octopus).
-BUILT_IN_FEED = "feeds-builtin"
 TENANTED_MODES = ("Untenanted", "Tenanted", "TenantedOrUntenanted")
 GUIDED_FAILURE_MODES = ("EnvironmentDefault", "Off", "On")
 _RETENTION = {"Unit": "Days", "QuantityToKeep": 30, "ShouldKeepForever": False}
@@ -203,6 +202,7 @@ SPACE_CONTENTS = (
     "buildinfo",
     "package",
     "task",
+    "feed",
 )
 _ACTIVE_TASK_STATES = {"Queued", "Executing", "Cancelling"}
 
@@ -491,11 +491,7 @@ def _withhold_password(persistence: Document, kept: str | None) -> str | None:
     credentials = persistence.get("Credentials")
     if not isinstance(credentials, dict) or "Password" not in credentials:
         return None
-    sent = credentials["Password"]
-    if isinstance(sent, dict):
-        sent = sent.get("NewValue")
-    value = str(sent) if sent is not None else kept
-    credentials["Password"] = {"HasValue": value is not None, "NewValue": None}
+    credentials["Password"], value = withhold_secret(credentials["Password"], kept)
     return value
 
 
@@ -719,4 +715,5 @@ KINDS: dict[str, KindSpec] = {
     "channels": KindSpec("channel", "Channels", "channel", _channel, _channel_dependents),
     "tenants": KindSpec("tenant", "Tenants", "tenant", _tenant),
     "runbooks": KindSpec("runbook", "Runbooks", "runbook", _runbook, cascade=_runbook_cascade),
+    "feeds": KindSpec("feed", "Feeds", "feed", build_feed, feed_dependents),
 }

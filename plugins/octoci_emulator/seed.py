@@ -37,6 +37,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 __all__ = [
     "ChannelRuleSeed",
     "ChannelSeed",
+    "FeedSeed",
     "LifecycleSeed",
     "ManualInterventionSeed",
     "PhaseSeed",
@@ -93,6 +94,27 @@ class ChannelSeed:
 
 
 @dataclass(frozen=True)
+class FeedSeed:
+    """An external feed (``[[feeds]]``): its name, ``FeedType`` and the properties of that type.
+
+    ``uri`` is the ``FeedUri``; ``password`` (``Password``) and ``secret_key`` (an S3 feed's
+    ``SecretKey``) are stored and never answered.
+    """
+
+    name: str
+    feed_type: str
+    uri: str = ""
+    username: str = ""
+    password: str = ""
+    repository: str = ""
+    layout_regex: str = ""
+    region: str = ""
+    access_key: str = ""
+    secret_key: str = ""
+    use_machine_credentials: bool = False
+
+
+@dataclass(frozen=True)
 class ManualInterventionSeed:
     """A manual intervention step (``Octopus.Manual``): the deployment waits for a person.
 
@@ -109,6 +131,8 @@ class ProjectSeed:
     """A project: its package steps, lifecycle, channels, runbooks and automation settings.
 
     ``packages`` are package ids; each becomes a deployment step named after the package.
+    ``package_feeds`` names the feed of a package that is not in the built-in feed
+    (``packages = [{ id = "com.acme:web", feed = "Releases" }]`` in the seed).
     ``auto_create_release`` is a package id (or ``True`` for the first package): pushing that
     package creates a release whose version is the package's version.
     """
@@ -129,6 +153,8 @@ class ProjectSeed:
     version_controlled: str = ""
     #: The repository's default branch (a version-controlled project's ``DefaultBranch``).
     default_branch: str = "main"
+    #: ``(package id, feed name)`` of packages taken from an external feed.
+    package_feeds: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +182,8 @@ class SpaceSeed:
     guided_failure: tuple[str, ...] = ()
     #: Deployment targets: ``(name, environment names)`` (what ``--deployment-target`` names).
     machines: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: External feeds (the built-in feed is always there).
+    feeds: tuple[FeedSeed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -316,7 +344,15 @@ class _Node:
         return int(self.value)
 
 
-_SPACE_KEYS = {"environments", "lifecycles", "projects", "tenants", "guided_failure", "machines"}
+_SPACE_KEYS = {
+    "environments",
+    "lifecycles",
+    "projects",
+    "tenants",
+    "guided_failure",
+    "machines",
+    "feeds",
+}
 _TOP_KEYS = _SPACE_KEYS | {
     "spaces",
     "api_keys",
@@ -353,6 +389,7 @@ def parse_seed(data: Mapping[str, Any], *, source: str = "<seed>") -> Seed:
                 tenants=(*target.tenants, *extra.tenants),
                 guided_failure=_unique((*target.guided_failure, *extra.guided_failure)),
                 machines=(*target.machines, *extra.machines),
+                feeds=(*target.feeds, *extra.feeds),
             )
     names = [s.name.lower() for s in spaces]
     if len(set(names)) != len(names):
@@ -376,7 +413,61 @@ def _space(node: _Node) -> SpaceSeed:
         tenants=tuple(_tenant(n) for n in node.child("tenants").items()),
         guided_failure=_unique(node.child("guided_failure").texts()),
         machines=tuple(_machine(n) for n in node.child("machines").items()),
+        feeds=tuple(_feed(n) for n in node.child("feeds").items()),
     )
+
+
+_FEED_KEYS = {
+    "name",
+    "type",
+    "uri",
+    "username",
+    "password",
+    "repository",
+    "layout_regex",
+    "region",
+    "access_key",
+    "secret_key",
+    "use_machine_credentials",
+}
+
+
+def _feed(node: _Node) -> FeedSeed:
+    from octoci_emulator.feeds import EXTERNAL_FEED_TYPES
+
+    node.table(_FEED_KEYS)
+    feed_type = node.child("type").text()
+    spelled = {t.lower(): t for t in EXTERNAL_FEED_TYPES}
+    if feed_type.lower() not in spelled:
+        raise node.child("type").fail(f"must be one of {', '.join(EXTERNAL_FEED_TYPES)}")
+    text = {
+        key: node.child(key).text("")
+        for key in _FEED_KEYS - {"type", "name", "use_machine_credentials"}
+    }
+    return FeedSeed(
+        name=node.child("name").text(),
+        feed_type=spelled[feed_type.lower()],
+        use_machine_credentials=node.child("use_machine_credentials").flag(),
+        **text,
+    )
+
+
+def _packages(node: _Node) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """A project's ``packages``: package ids, or ``{id, feed}`` tables for packages of an
+    external feed."""
+    ids: list[str] = []
+    feeds: list[tuple[str, str]] = []
+    for item in node.items():
+        if isinstance(item.value, str):
+            ids.append(item.text())
+            continue
+        item.table({"id", "feed"})
+        package_id = item.child("id").text()
+        ids.append(package_id)
+        feed = item.child("feed").text("")
+        if feed:
+            feeds.append((package_id, feed))
+    return tuple(ids), tuple(feeds)
 
 
 def _machine(node: _Node) -> tuple[str, tuple[str, ...]]:
@@ -417,7 +508,7 @@ def _project(node: _Node) -> ProjectSeed:
             "default_branch",
         }
     )
-    packages = node.child("packages").texts()
+    packages, package_feeds = _packages(node.child("packages"))
     arc_node = node.child("auto_create_release")
     arc = ""
     if isinstance(arc_node.value, bool):
@@ -467,6 +558,7 @@ def _project(node: _Node) -> ProjectSeed:
         ),
         version_controlled=_repository_url(node.child("version_controlled"), node),
         default_branch=node.child("default_branch").text("main"),
+        package_feeds=package_feeds,
     )
 
 
@@ -692,8 +784,17 @@ def _check_references(seed: Seed, source: str) -> None:
                     raise fail(
                         f"space {space.name!r}: machine {machine!r}: unknown environment {env!r}"
                     )
+        feeds = {f.name.lower() for f in space.feeds} | {"octopus server (built-in)"}
+        if len(feeds) != len(space.feeds) + 1:
+            raise fail(f"space {space.name!r}: two feeds have the same name")
         projects = {}
         for project in space.projects:
+            for package_id, feed in project.package_feeds:
+                if feed.lower() not in feeds:
+                    raise fail(
+                        f"space {space.name!r}: project {project.name!r}: package "
+                        f"{package_id!r}: unknown feed {feed!r} (add it under [[feeds]])"
+                    )
             if project.name.lower() in projects:
                 raise fail(f"space {space.name!r}: two projects are named {project.name!r}")
             projects[project.name.lower()] = project

@@ -148,6 +148,29 @@ EXTRA_PROPERTIES: dict[str, dict[str, str]] = {
     },
 }
 
+# External feeds: the document's FeedResource is the base type; each feed type's own properties
+# are in its subtypes (MavenFeedResource, AwsS3FeedResource ...), which the document leaves out.
+EXTRA_PROPERTIES["FeedResource"].update(
+    dict.fromkeys(
+        (
+            "FeedUri",
+            "Username",
+            "Password",
+            "EnhancedMode",
+            "ApiVersion",
+            "RegistryPath",
+            "Repository",
+            "LayoutRegex",
+            "Region",
+            "AccessKey",
+            "SecretKey",
+            "UseMachineCredentials",
+        ),
+        "an external feed's own properties (the FeedResource subtypes, which the document leaves "
+        "out; go-octopusdeploy's FeedResource lists them)",
+    )
+)
+
 # Release options of the Executions API (issue 14): custom fields are a newer release property.
 EXTRA_PROPERTIES["ReleaseResource"]["CustomFields"] = (
     _NEWER + " (custom fields of a release, defined by its channel)"
@@ -192,6 +215,10 @@ TYPES_NOT_AS_IN_SWAGGER: dict[tuple[str, str], str] = {
     ("VariableResource", "Type"): (
         "Octopus sends the variable type's name ('String', 'Sensitive' ...); the document "
         "describes VariableType as an object"
+    ),
+    ("FeedResource", "FeedType"): (
+        "the S3 and ArtifactoryGeneric feed types are newer than 2021.2's FeedType enum "
+        "(go-octopusdeploy's feed_types.go lists them)"
     ),
     ("DeploymentStepResource", "Properties"): (
         "Octopus serialises PropertyValueResource as a plain string; the document describes "

@@ -388,6 +388,10 @@ def _writes(octo: Recorder) -> None:
     )
     _ok(octo.call("PUT", f"{base}/projects/{project['Id']}/runbooks/{nested['Id']}", json=nested))
     _ok(octo.call("DELETE", f"{base}/projects/{project['Id']}/runbooks/{nested['Id']}"))
+    feed = create(
+        "feeds",
+        {"Name": "Scratch Maven", "FeedType": "Maven", "FeedUri": "http://127.0.0.1:9/maven"},
+    )
     process = _ok(octo.call("GET", f"{base}/projects/{project['Id']}/deploymentprocesses"))
     process["Steps"] = [package_step("Deploy", "Acme.Web")]  # as the Octopus UI makes it
     process = _ok(
@@ -411,6 +415,7 @@ def _writes(octo: Recorder) -> None:
         ("lifecycles", lifecycle),
         ("environments", env),
         ("projectgroups", group),
+        ("feeds", feed),
     ):
         _ok(octo.call("DELETE", f"{base}/{collection}/{doc['Id']}"))
     stopped = {**_ok(octo.call("GET", f"{api}/spaces/{space['Id']}")), "TaskQueueStopped": True}
@@ -478,6 +483,8 @@ def _sweep(octo: Recorder, ids: dict[str, str]) -> None:
     octo.get(f"/runbookRuns?ids={ids['runbookrun']}")
     octo.get(f"/deployments/{ids['tenanted_deployment']}")
     octo.get(f"/tasks/{ids['task']}/details?verbose=true")
+    octo.get(f"/feeds/feeds-builtin/packages/versions?packageId={ids['package_id']}")
+    octo.get(f"/feeds/feeds-builtin/packages/search?term={ids['package_id']}")
 
 
 def _routes() -> list[Route]:

@@ -437,7 +437,7 @@ BAD_WRITES: list[tuple[str, str, Any, str]] = [
                 }
             ]
         },
-        "The feed 'feeds-nuget' of the action 'A' does not exist",
+        "Could not find a feed with ID feeds-nuget, which is used by step: A",
     ),
     (
         "PUT",
