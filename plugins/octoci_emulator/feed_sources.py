@@ -157,7 +157,7 @@ def _artifactory(feed: Document, package_id: str) -> list[str]:
 
 def _s3(feed: Document, package_id: str) -> list[str]:
     try:
-        import boto3  # type: ignore[import-not-found,unused-ignore]
+        import boto3  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         raise _cannot(
             feed,
