@@ -42,6 +42,7 @@ def push(ctx: click.Context, /, **options: Any) -> None:
 
     --repository NAME sends them to a [repositories.NAME] of octoci.toml instead of the
     built-in feed.
+
     Files are streamed from disk (any size, constant memory), several at once; a package
     whose earlier version is in Octopus goes as a delta when that is worth it. Every stored
     package is checked against the SHA-1 of the bytes sent; a file that changes while it is

@@ -65,7 +65,14 @@ class DirectoryRepository:
                 'packages in, e.g. path = "//fileserver/packages")'
             )
         folder = Path(path.strip())
-        return cls(config.name, folder if folder.is_absolute() else config.base_dir / folder)
+        folder = folder if folder.is_absolute() else config.base_dir / folder
+        if not folder.is_dir():
+            # Found before anything is pushed anywhere, not as one failure among several.
+            raise InputError(
+                f"{config.source or config.name}: the folder {folder} does not exist; create "
+                "it (or mount the share), or fix path"
+            )
+        return cls(config.name, folder)
 
     def _where(self) -> str:
         return f"the repository {self.name!r}"

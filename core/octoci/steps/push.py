@@ -11,7 +11,13 @@ from typing import ClassVar
 from octoci.errors import OctociError
 from octoci.model import Package, PackageOutcome, RunReport
 from octoci.octopus.dryrun import DryRunConnection
-from octoci.octopus.packages import OverwriteMode, file_sha1, predict_push, push_packages
+from octoci.octopus.packages import (
+    OverwriteMode,
+    StoredHashMismatchError,
+    file_sha1,
+    predict_push,
+    push_packages,
+)
 from octoci.package_names import PackageName, parse_package_filename
 from octoci.progress import Progress
 from octoci.reporting import format_size
@@ -170,15 +176,26 @@ class PushPackages:
 
 
 def package_from_stored(path: Path, stored: StoredPackage) -> Package:
-    """The report's :class:`Package` for a file a repository stored."""
+    """The report's :class:`Package` for a file a repository stored, checked: but for an
+    ignored version, the repository must hold the file's very bytes (a kind that checks
+    nothing, or checks wrongly, never makes a false success).
+
+    :raises StoredHashMismatchError: the repository reports other bytes than the file's.
+    """
+    local = file_sha1(path)
+    if stored.outcome != "ignored" and stored.sha1.lower() != local:
+        raise StoredHashMismatchError(
+            f"pushing {path.name} to the repository {stored.repository!r} failed: it holds "
+            f"{stored.package_id} {stored.version} with SHA-1 {stored.sha1 or '(none reported)'}"
+            f", but the file has SHA-1 {local}; check the repository ({stored.location})"
+        )
     return Package(
         path,
         stored.package_id,
         stored.version,
         path.stat().st_size,
         outcome=stored.outcome,
-        # Only an ignored version holds other bytes than the file's.
-        sha1=file_sha1(path) if stored.outcome == "ignored" else stored.sha1,
+        sha1=local,
         server_hash=stored.sha1,
         bytes_sent=stored.bytes_sent,
         warnings=stored.warnings,
