@@ -53,7 +53,7 @@ from octoci.package_names import (
     split_extension,
 )
 from octoci.progress import Phase, Progress
-from octoci.repositories.overwrite import settle_existing
+from octoci.repositories.overwrite import predicted_outcome, settle_existing
 
 if TYPE_CHECKING:
     from octoci.octopus.dryrun import DryRunConnection
@@ -650,20 +650,15 @@ def predict_push(
     sha1 = file_sha1(path)
     stored = find_package(connection, name)
     stored_hash = _hash_of(stored)
-    outcome: PackageOutcome = "created"
-    if stored is not None:
-        decided = settle_existing(
-            what=f"pushing {path.name}",
-            package_id=name.id,
-            version=name.version,
-            place="in Octopus",
-            stored_sha1=stored_hash,
-            local_sha1=sha1,
-            mode=mode,
-            dry_run=True,
-            error=OctociError,
-        )
-        outcome = decided[0] if decided is not None else "created"
+    outcome: PackageOutcome = predicted_outcome(
+        file_name=path.name,
+        package_id=name.id,
+        version=name.version,
+        place="in Octopus",
+        stored_sha1=stored_hash if stored is not None else None,
+        local_sha1=sha1,
+        mode=mode,
+    )
     connection.record_upload(path.name, size, sha1, {"overwriteMode": mode})
     return Package(
         path, name.id, name.version, size, outcome=outcome, sha1=sha1, server_hash=stored_hash

@@ -14,7 +14,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -169,15 +169,7 @@ class DirectoryRepository:
             ) from None
         finally:
             partial.unlink(missing_ok=True)
-        return StoredPackage(
-            repository=self.name,
-            package_id=name.id,
-            version=name.version,
-            location=str(target),
-            sha1=landed,
-            size=sent,
-            bytes_sent=sent,
-        )
+        return replace(self._stored(target, name, "created", landed), bytes_sent=sent)
 
     def find(self, package_id: str, version: str) -> StoredPackage | None:
         """The stored file of that version, or ``None``; reads only."""
@@ -208,8 +200,6 @@ class DirectoryRepository:
 
 
 def _with_warning(stored: StoredPackage, warning: str) -> StoredPackage:
-    from dataclasses import replace
-
     return replace(stored, warnings=(warning,))
 
 

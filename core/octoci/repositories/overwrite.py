@@ -18,7 +18,7 @@ from collections.abc import Callable
 from octoci.errors import OctociError
 from octoci.repositories.base import OverwriteMode, StoreOutcome
 
-__all__ = ["VersionExistsError", "different_content", "settle_existing"]
+__all__ = ["VersionExistsError", "different_content", "predicted_outcome", "settle_existing"]
 
 
 class VersionExistsError(OctociError):
@@ -80,3 +80,36 @@ def settle_existing(
         f"{what} failed: {message}; give the new build a new version, or pass "
         "--overwrite-mode OverwriteExisting to replace it"
     )
+
+
+def predicted_outcome(
+    *,
+    file_name: str,
+    package_id: str,
+    version: str,
+    place: str,
+    stored_sha1: str | None,
+    local_sha1: str,
+    mode: OverwriteMode,
+) -> StoreOutcome:
+    """What a push would do (a dry run) when the repository holds ``stored_sha1`` (``None``:
+    nothing) under the version: ``created`` (also when ``OverwriteExisting`` would replace it),
+    ``identical`` or ``ignored``.
+
+    :raises OctociError: other bytes are stored and ``mode`` is ``FailIfExists`` (a real run
+        would fail).
+    """
+    if stored_sha1 is None:
+        return "created"
+    decided = settle_existing(
+        what=f"pushing {file_name}",
+        package_id=package_id,
+        version=version,
+        place=place,
+        stored_sha1=stored_sha1,
+        local_sha1=local_sha1,
+        mode=mode,
+        dry_run=True,
+        error=OctociError,
+    )
+    return decided[0] if decided is not None else "created"

@@ -23,7 +23,7 @@ from octoci.progress import Progress
 from octoci.reporting import format_size
 from octoci.repositories.base import PackageRepository, StoredPackage
 from octoci.repositories.octopus_feed import BUILTIN_FEED, OctopusFeed
-from octoci.repositories.overwrite import settle_existing
+from octoci.repositories.overwrite import predicted_outcome
 from octoci.repositories.registry import Routing
 from octoci.steps.plan import StepContext, StepFailed, count
 
@@ -214,20 +214,15 @@ def predict_store(
     """
     sha1 = file_sha1(path)
     stored = repository.find(name.id, name.version)
-    outcome: PackageOutcome = "created"
-    if stored is not None:
-        decided = settle_existing(
-            what=f"pushing {path.name}",
-            package_id=name.id,
-            version=name.version,
-            place=f"in the repository {repository.name!r}",
-            stored_sha1=stored.sha1,
-            local_sha1=sha1,
-            mode=mode,
-            dry_run=True,
-            error=OctociError,
-        )
-        outcome = decided[0] if decided is not None else "created"
+    outcome: PackageOutcome = predicted_outcome(
+        file_name=path.name,
+        package_id=name.id,
+        version=name.version,
+        place=f"in the repository {repository.name!r}",
+        stored_sha1=stored.sha1 if stored is not None else None,
+        local_sha1=sha1,
+        mode=mode,
+    )
     return Package(
         path,
         name.id,
