@@ -68,6 +68,8 @@ PACKAGE_KEYS: dict[str, str] = {
     "include": "Files to take (default: the top-level `include`, else '**').",
     "exclude": "Files to leave out (default: the top-level `exclude`).",
     "format": "Package format (default: the top-level `format`, else zip).",
+    "repository": "Where it is pushed: a `[repositories.<name>]` table's name (default: the "
+    "top-level `repository`, else `octopus`, the built-in feed).",
 }
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -82,6 +84,8 @@ class PackageConfig:
     include: tuple[str, ...] = ("**",)
     exclude: tuple[str, ...] = ()
     format: str = "zip"
+    repository: str = ""
+    """The name of the repository it is pushed to; ``""``: the ``repository`` setting."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,9 @@ class ConfigFile:
     """Plugin table name -> its keys (checked against the plugins' declarations later)."""
     prefix: str = ""
     """``tool.octoci.`` for ``pyproject.toml``: how keys are named in messages."""
+    repositories: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """``[repositories.<name>]``: name -> its table (checked against the kinds when a command
+    pushes, :mod:`octoci.repositories.registry`)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,8 @@ class ResolvedConfig:
     plugins: Mapping[str, Any] = field(default_factory=dict)
     """Plugin table name -> the instance of its settings class."""
     plugin_sources: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    repositories: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """The file's ``[repositories.<name>]`` tables by name."""
 
     # ------------------------------------------------------------ the packages
     def package_configs(self) -> tuple[PackageConfig, ...]:
@@ -158,6 +167,7 @@ class ResolvedConfig:
                 include=tuple(pick("include", p.include)) or ("**",),
                 exclude=tuple(pick("exclude", p.exclude)),
                 format=str(pick("format", p.format)),
+                repository=p.repository,
             )
             for p in chosen
         )
@@ -283,13 +293,14 @@ def load_config_file(path: Path) -> ConfigFile:
     values: dict[str, Any] = {}
     plugin_tables: dict[str, dict[str, Any]] = {}
     packages_raw = data.pop("packages", None)
+    repositories = _repository_tables(data.pop("repositories", {}), path, prefix)
     for key, value in data.items():
         setting = _BY_NAME.get(key)
         if setting is None and isinstance(value, dict):
             plugin_tables[key] = value  # a plugin's table: [acme] / [tool.octoci.acme]
             continue
         if setting is None:
-            known = [*_BY_NAME, "packages"]
+            known = [*_BY_NAME, "packages", "repositories"]
             raise InputError(f"{path}: unknown setting {prefix}{key!r}{close_match(key, known)}")
         values[key] = from_file(setting, value, f"{path}: {prefix}{key}")
     packages: list[PackageConfig] = []
@@ -318,6 +329,7 @@ def load_config_file(path: Path) -> ConfigFile:
                     include=_package_list(entry, "include", where),
                     exclude=_package_list(entry, "exclude", where),
                     format=_package_text(entry, "format", where),
+                    repository=_package_text(entry, "repository", where),
                 )
             )
     # Paths in the file are relative to the file, not to where octoci runs.
@@ -334,7 +346,24 @@ def load_config_file(path: Path) -> ConfigFile:
                 item if Path(item).is_absolute() else (path.parent / item).as_posix()
                 for item in values[key]
             )
-    return ConfigFile(path, values, tuple(packages), plugin_tables, prefix)
+    return ConfigFile(path, values, tuple(packages), plugin_tables, prefix, repositories)
+
+
+def _repository_tables(raw: Any, path: Path, prefix: str) -> dict[str, dict[str, Any]]:
+    """``[repositories.<name>]`` tables, each a table (their keys are checked against their
+    kind later: the kinds come from plugins)."""
+    if not isinstance(raw, dict):
+        raise InputError(
+            f"{path}: {prefix}repositories must hold tables ([{prefix}repositories.<name>] "
+            'with kind = "...")'
+        )
+    for name, table in raw.items():
+        if not isinstance(table, dict):
+            raise InputError(
+                f"{path}: {prefix}repositories.{name} must be a table "
+                f'([{prefix}repositories.{name}] with kind = "...")'
+            )
+    return raw
 
 
 def _package_list(entry: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -412,6 +441,7 @@ def resolve_config(
         command,
         plugin_values,
         plugin_sources,
+        loaded.repositories,
     )
 
 

@@ -22,6 +22,7 @@ from octoci.errors import PluginLoadError
 if TYPE_CHECKING:
     from octoci.model import Artifact, PackageFormat
     from octoci.plugins import OctociPluginManager
+    from octoci.repositories import RepositoryKind
     from octoci.server import CIServer
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "call_each_guarded",
     "outputs",
     "package_formats",
+    "repository_kinds",
     "secrets",
     "server_secrets",
     "servers",
@@ -171,6 +173,19 @@ def package_formats(pm: OctociPluginManager) -> list[list[PackageFormat]]:
         "octoci_package_formats",
         lambda value: isinstance(value, PackageFormat),
         "a list of PackageFormat",
+    )
+
+
+def repository_kinds(pm: OctociPluginManager) -> list[tuple[str, list[RepositoryKind]]]:
+    """``(plugin name, kinds)`` of every plugin implementing ``octoci_repository_kinds``,
+    checked."""
+    from octoci.repositories import RepositoryKind
+
+    return _list_of(
+        pm,
+        "octoci_repository_kinds",
+        lambda value: isinstance(value, RepositoryKind),
+        "a list of RepositoryKind",
     )
 
 

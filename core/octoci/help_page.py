@@ -93,7 +93,8 @@ BUILTIN_SUMMARIES: dict[str, str] = {
     "info": "Show the build server octoci detects and the build information it would send.",
     "plugins": "List the loaded plugins: name, kind, version, distribution and hooks.",
     "pack": "Pack files into a package Octopus accepts: <id>.<version>.<ext>.",
-    "push": "Push package files (paths or globs such as 'dist/*.zip') to the built-in feed.",
+    "push": "Push package files (paths or globs such as 'dist/*.zip') to the built-in feed or "
+    "a repository.",
     "build-info": "Push build information for one or more package ids at one version.",
     "release": "Create, deploy and promote releases (Octopus Server 2022.3.5512 or later).",
     "runbook": "Run runbooks (Octopus Server 2022.3.5512 or later).",

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         RunReport,
     )
     from octoci.plugins import OctociPluginManager
+    from octoci.repositories import RepositoryKind
     from octoci.server import CIServer
     from octoci.settings import PluginSettings
 
@@ -190,6 +191,29 @@ def octoci_package_formats() -> Iterable[PackageFormat]:
         @octoci.hookimpl
         def octoci_package_formats():
             return [PackageFormat(name="jar", extension=".jar", write=write_jar)]
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def octoci_repository_kinds() -> Iterable[RepositoryKind]:
+    """Register kinds of package repository (``octopus``, ``directory``, ``maven`` ...): where
+    ``push`` and ``publish`` can store packages. Names must be unique across all plugins.
+
+    ``octoci.toml`` then names repositories of the kind (``[repositories.<name>]`` with
+    ``kind = "<your kind>"`` and the kind's ``keys``; secret keys also from
+    ``OCTOCI_REPOSITORY_<NAME>_<KEY>``, masked everywhere) and sends packages there
+    (``[[packages]] repository = "<name>"``, ``octoci push --repository <name>``). ``create``
+    gets the resolved :class:`~octoci.repositories.RepositoryConfig` and returns a
+    :class:`~octoci.repositories.PackageRepository`. Guide: ``docs/plugins/repositories.md``.
+
+    Example::
+
+        @octoci.hookimpl
+        def octoci_repository_kinds():
+            return [RepositoryKind(name="shelf", description="an ACME shelf server",
+                                   keys=("url", "token"), secret_keys=("token",),
+                                   create=ShelfRepository.from_config)]
     """
     raise NotImplementedError
 

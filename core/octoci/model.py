@@ -276,6 +276,12 @@ class Package:
     delta: bool = False
     """True when a delta against an earlier version was sent instead of the file."""
     warnings: tuple[str, ...] = ()
+    repository: str = ""
+    """The configured repository it was pushed to (``octopus``: the built-in feed); ``""``
+    before a push."""
+    location: str = ""
+    """Where the repository stores it (a URL, ``s3://bucket/key``, a folder's file); never
+    holds a credential."""
 
     @property
     def pushed(self) -> bool | None:
@@ -304,6 +310,8 @@ class Package:
             "Attempts": self.attempts,
             "BytesSent": self.sent,
             "Delta": self.delta,
+            "Repository": self.repository,
+            "Location": self.location,
         }
 
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from octoci.context import RunContext
     from octoci.local_octopus import LocalOctopus
     from octoci.model import Artifact, BuildInformation, CaptureOptions, PackageFormat, RunReport
+    from octoci.repositories import RepositoryKind
     from octoci.server import CIServer
     from octoci.settings import PluginSettings
 
@@ -62,6 +63,7 @@ DEFAULTS_NAME = "octoci.defaults"
 CORE_PLUGINS: dict[str, str] = {
     DEFAULTS_NAME: "octoci._defaults",
     "octoci.packaging": "octoci.packaging.plugin",
+    "octoci.repositories": "octoci.repositories.registry",
 }
 #: Built-in plugins that are packages of their own (shipped in octoci's wheel, beside
 #: ``octoci_plugins``): name -> module. The core names them here only to register them; it never
@@ -324,6 +326,23 @@ class OctociPluginManager(pluggy.PluginManager):
                     raise PluginLoadError(f"two plugins register the package format {fmt.name!r}")
                 formats[key] = fmt
         return formats
+
+    def repository_kinds(self) -> dict[str, RepositoryKind]:
+        """Every registered package repository kind by name; a name registered twice is an
+        error naming both plugins."""
+        kinds: dict[str, RepositoryKind] = {}
+        owners: dict[str, str] = {}
+        for plugin, result in contributions.repository_kinds(self):
+            for kind in result:
+                key = kind.name.lower()
+                if key in kinds and kinds[key] is not kind:
+                    raise PluginLoadError(
+                        f"two plugins register the repository kind {kind.name!r}: "
+                        f"{self.label(owners[key])} and {self.label(plugin)}; disable one with "
+                        f"OCTOCI_DISABLE_PLUGINS"
+                    )
+                kinds[key], owners[key] = kind, plugin
+        return kinds
 
     def secrets(self, env: Mapping[str, str]) -> list[str]:
         """Every secret value plugins know of, longest first, without empties."""

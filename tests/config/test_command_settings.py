@@ -219,7 +219,7 @@ def test_commands_keep_their_own_defaults(tmp_path: Path) -> None:
 def test_describe_lists_the_settings_of_the_running_command(tmp_path: Path) -> None:
     push = resolve_config(flags={}, env={}, cwd=tmp_path, command="push").describe()
     assert [row["Name"] for row in push] == [
-        "octopus_url", "space", "overwrite_mode", "concurrency", "delta",
+        "octopus_url", "space", "overwrite_mode", "repository", "concurrency", "delta",
         "publish_artifacts"
     ]  # fmt: skip
     publish = resolve_config(flags={}, env={}, cwd=tmp_path).describe()

@@ -70,11 +70,14 @@ def publish(ctx: click.Context, /, **options: Any) -> None:
 
 
 def _run(state: AppState, options: dict[str, Any]) -> None:
+    from dataclasses import replace
+
     from octoci.cli.octopus_options import make_progress, make_reporter
     from octoci.errors import InputError
     from octoci.octopus.preflight import check_server
     from octoci.packaging.reproducible import timestamp_from_env
     from octoci.publish.pipeline import execute, plan_publish
+    from octoci.repositories.registry import open_repositories, routing_for
 
     if options["keep_emulator"] and not options["emulator"]:
         raise InputError("--keep-emulator needs --emulator")
@@ -98,7 +101,13 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
     capture = make_capture_options(
         options["commit_range"], options["no_commits"], options["strict"], options["max_commits"]
     )
+    # Where each package goes, checked (and its secrets masked) before anything is read.
+    repositories = open_repositories(
+        state.plugin_manager, config, state.env, server=server, redactor=state.redactor
+    )
+    routing = routing_for(config, repositories)
     plan = plan_publish(config, state.plugin_manager, server, capture, timestamp=timestamp)
+    plan = replace(plan, routing=routing)
     reporter = make_reporter(state, bool(options["as_json"]))
 
     emulator = None

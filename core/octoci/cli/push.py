@@ -1,4 +1,5 @@
-"""``octoci push``: push package files to Octopus's built-in feed."""
+"""``octoci push``: push package files to Octopus's built-in feed, or to the repository
+``--repository`` names."""
 
 from __future__ import annotations
 
@@ -37,15 +38,19 @@ __all__ = ["push"]
 @json_option
 @click.pass_context
 def push(ctx: click.Context, /, **options: Any) -> None:
-    """Push package files (paths or globs such as 'dist/*.zip') to the built-in feed.
+    """Push package files (paths or globs such as 'dist/*.zip') to the built-in feed or a repository.
+
+    --repository NAME sends them to a [repositories.NAME] of octoci.toml instead of the
+    built-in feed.
 
     Files are streamed from disk (any size, constant memory), several at once; a package
     whose earlier version is in Octopus goes as a delta when that is worth it. Every stored
     package is checked against the SHA-1 of the bytes sent; a file that changes while it is
     sent is refused. With --json:
     {"Packages": [{Path, PackageId, Version, Size, Result, Pushed, Hash, Attempts, BytesSent,
-    Delta}], "Failed": [...]}; Result is created, identical (already there, same content) or ignored;
-    BytesSent counts package bytes sent and Delta says whether they were a delta.
+    Delta, Repository, Location}], "Failed": [...]}; Result is created, identical (already
+    there, same content) or ignored; BytesSent counts package bytes sent and Delta says
+    whether they were a delta.
     """
     state = get_state(ctx)
     _run(state, options)
@@ -54,17 +59,22 @@ def push(ctx: click.Context, /, **options: Any) -> None:
 def _run(state: AppState, options: dict[str, Any]) -> None:
     from octoci.octopus.packages import parse_overwrite_mode, validate_package_files
     from octoci.package_paths import expand_package_paths
+    from octoci.repositories.registry import open_repositories, routing_for
     from octoci.steps.push import PushPackages
 
     config = resolve_settings(state, "push", options)
     mode = parse_overwrite_mode(config.settings.overwrite_mode)
     files = validate_package_files(expand_package_paths(options["packages"], state.cwd))
+    repositories = open_repositories(
+        state.plugin_manager, config, state.env, server=state.server, redactor=state.redactor
+    )
     step = PushPackages(
         files=tuple(files),
         mode=mode,
         concurrency=config.settings.concurrency,
         delta=config.settings.delta,
         progress=make_progress(state, float(options["progress_interval"])),
+        routing=routing_for(config, repositories),
     )
     connection = open_connection(state, connection_options(options, config))
     try:

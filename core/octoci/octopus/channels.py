@@ -22,6 +22,7 @@ from typing import Any
 from octoci.errors import InputError
 from octoci.octopus.connection import Connection, close_matches
 from octoci.octopus.executions import ReleaseRequest, find_channel
+from octoci.octopus.packages import package_versions
 from octoci.package_names import canonical_version
 from octoci.version_rules import channel_rules, rule_for, rule_problem
 
@@ -113,16 +114,7 @@ def _versions(
 
 def _in_feed(connection: Connection, package_id: str, version: str) -> tuple[bool, list[str]]:
     """Whether the built-in feed holds ``package_id`` ``version``, and the versions it holds."""
-    found = connection.get_json(
-        connection.space_path("/packages"),
-        what=f"looking up package {package_id}",
-        params={"nuGetPackageId": package_id, "take": _TAKE_ALL},
-    )
-    held = [
-        str(p.get("Version"))
-        for p in found.get("Items") or []
-        if isinstance(p, dict) and str(p.get("PackageId", package_id)).lower() == package_id.lower()
-    ]
+    held = package_versions(connection, package_id)
     wanted = canonical_version(version).lower()
     return any(canonical_version(v).lower() == wanted for v in held), held
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from octoci.octopus.connection import Connection
 
-__all__ = ["api_links", "release_url", "task_url"]
+__all__ = ["api_links", "package_url", "release_url", "task_url"]
 
 
 def task_url(connection: Connection, task_id: str) -> str:
@@ -25,6 +25,12 @@ def release_url(connection: Connection, project: Mapping[str, Any], release_id: 
         f"{connection.settings.url}/app#/{connection.space_id() or ''}/projects/{slug}"
         f"/deployments/releases/{release_id}"
     )
+
+
+def package_url(connection: Connection, package_id: str, version: str) -> str:
+    """A package of the built-in feed, as an API link on the server the run talks to."""
+    path = connection.space_path(f"/packages/packages-{package_id}.{version}")
+    return f"{connection.settings.url}{path}"
 
 
 def api_links(base_url: str, space_id: str) -> ApiLinks:

@@ -53,6 +53,7 @@ from octoci.package_names import (
     split_extension,
 )
 from octoci.progress import Phase, Progress
+from octoci.repositories.overwrite import predicted_outcome, settle_existing
 
 if TYPE_CHECKING:
     from octoci.octopus.dryrun import DryRunConnection
@@ -64,6 +65,7 @@ __all__ = [
     "StoredHashMismatchError",
     "file_sha1",
     "find_package",
+    "package_versions",
     "parse_overwrite_mode",
     "predict_push",
     "push_package",
@@ -237,6 +239,20 @@ def verify_stored(
     return (looked or answered), looked in ("", answered)
 
 
+def package_versions(connection: Connection, package_id: str) -> list[str]:
+    """Every version of ``package_id`` the built-in feed holds, as Octopus lists them."""
+    found = connection.get_json(
+        connection.space_path("/packages"),
+        what=f"looking up package {package_id}",
+        params={"nuGetPackageId": package_id, "take": 2147483647},
+    )
+    return [
+        str(p.get("Version"))
+        for p in found.get("Items") or []
+        if isinstance(p, dict) and str(p.get("PackageId", package_id)).lower() == package_id.lower()
+    ]
+
+
 def find_package(connection: Connection, name: PackageName) -> dict[str, Any] | None:
     """The stored package resource for ``name``, or ``None``."""
     what = f"looking up package {name.id} {name.version}"
@@ -272,6 +288,10 @@ def _same_content(package: dict[str, Any], path: Path, local: dict[str, str]) ->
     if "sha1" not in local:
         local["sha1"] = file_sha1(path)
     return str(package.get("Hash") or "").lower() == local["sha1"]
+
+
+def _conflict(message: str) -> OctociError:
+    return PackageConflictError(message, status=409)
 
 
 def _upload_params(connection: Connection, mode: OverwriteMode) -> dict[str, str]:
@@ -336,19 +356,21 @@ def push_package(
         found = {"sha1": local.get("sha1", ""), "server_hash": server_hash, "attempts": attempts}
         if same:
             return result("identical", **found)
-        message = (
-            f"{name.id} {name.version} is already in Octopus with different content "
-            f"(stored SHA1 {server_hash or '?'}, local {local.get('sha1') or file_sha1(path)})"
+        # Octopus refused to replace it: with OverwriteExisting too, the stored copy stays.
+        decided = settle_existing(
+            what=what,
+            package_id=name.id,
+            version=name.version,
+            place="in Octopus",
+            stored_sha1=server_hash,
+            local_sha1=local.get("sha1") or file_sha1(path),
+            mode="IgnoreIfExists" if mode == "IgnoreIfExists" else "FailIfExists",
+            error=_conflict,
         )
-        if mode == "IgnoreIfExists":
-            warning = f"{message}; IgnoreIfExists kept the stored file, yours was NOT uploaded"
-            log.warning("%s", warning)
-            return result("ignored", **found, warnings=(warning,))
-        raise PackageConflictError(
-            f"{what} failed: {message}; give the new build a new version, or pass "
-            "--overwrite-mode OverwriteExisting to replace it",
-            status=409,
-        )
+        assert decided is not None  # never None but for OverwriteExisting
+        outcome, warning = decided
+        log.warning("%s", warning)
+        return result(outcome, **found, warnings=(warning,))
 
     def created(sha1: str, stored: str, attempts: int, **details: Any) -> Package:
         # Octopus holds what was sent; it must also still be the file the user named.
@@ -583,10 +605,13 @@ def push_packages(
     concurrency: int = 3,
     progress: Progress | None = None,
     delta: bool = True,
+    push: Callable[[Path, PackageName], Package] | None = None,
 ) -> tuple[list[Package], list[PushFailure]]:
     """Push several validated package files, at most ``concurrency`` at a time.
 
     Every file is attempted; results and failures come back in the order of ``files``.
+    ``push`` pushes one file instead of :func:`push_package` (the push step routes each
+    package to its repository, :mod:`octoci.repositories`).
     """
     connection.root()  # once, before the threads start, so failures surface once
     connection.space_id()
@@ -595,6 +620,8 @@ def push_packages(
     def one(item: tuple[Path, PackageName]) -> Package | PushFailure:
         path, name = item
         try:
+            if push is not None:
+                return push(path, name)
             return push_package(connection, path, name, mode=mode, progress=progress, delta=delta)
         except OctociError as exc:
             return PushFailure(path, exc)
@@ -623,17 +650,15 @@ def predict_push(
     sha1 = file_sha1(path)
     stored = find_package(connection, name)
     stored_hash = _hash_of(stored)
-    outcome: PackageOutcome = "created"
-    if stored is not None and stored_hash == sha1:
-        outcome = "identical"
-    elif stored is not None and mode == "FailIfExists":
-        raise OctociError(
-            f"{name.id} {name.version} is already in Octopus with different content (stored "
-            f"SHA1 {stored_hash or '?'}, local {sha1}); a real run would fail: pass "
-            "--overwrite-mode OverwriteExisting, or a new --version"
-        )
-    elif stored is not None and mode == "IgnoreIfExists":
-        outcome = "ignored"
+    outcome: PackageOutcome = predicted_outcome(
+        file_name=path.name,
+        package_id=name.id,
+        version=name.version,
+        place="in Octopus",
+        stored_sha1=stored_hash if stored is not None else None,
+        local_sha1=sha1,
+        mode=mode,
+    )
     connection.record_upload(path.name, size, sha1, {"overwriteMode": mode})
     return Package(
         path, name.id, name.version, size, outcome=outcome, sha1=sha1, server_hash=stored_hash

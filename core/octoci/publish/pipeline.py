@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from octoci.config import ResolvedConfig, config_search_description
@@ -33,6 +33,7 @@ from octoci.packaging.build import plan_package
 from octoci.packaging.selection import Selection, select_entries
 from octoci.plugins import OctociPluginManager
 from octoci.progress import Progress
+from octoci.repositories.registry import Routing
 from octoci.server import CIServer
 from octoci.settings.requests import check_no_deploy_options, deploy_request, release_request
 from octoci.steps.adopt import AdoptRelease
@@ -70,6 +71,8 @@ class PublishPlan:
     promote: DeployRequest | None
     wait: bool
     build_information: bool
+    routing: Routing = field(default_factory=Routing)
+    """Which repository each package goes to (``[[packages]] repository``, ``repository``)."""
 
     @property
     def package_ids(self) -> list[str]:
@@ -278,7 +281,11 @@ def publish_steps(
         return steps + _automatic_release_steps(
             plan, release_creation, release_existed, concurrency, delta, progress, wait
         )
-    steps.append(PushPackages(plan.files, plan.overwrite_mode, concurrency, delta, progress))
+    steps.append(
+        PushPackages(
+            plan.files, plan.overwrite_mode, concurrency, delta, progress, routing=plan.routing
+        )
+    )
     if plan.build_information:
         steps.append(PushBuildInformation(plan.info, plan.overwrite_mode))
     if plan.release is not None:
@@ -316,7 +323,9 @@ def _automatic_release_steps(
         steps.append(
             PushBuildInformation(plan.info, plan.overwrite_mode, targets=plan.package_versions)
         )
-    push = PushPackages(plan.files, plan.overwrite_mode, concurrency, delta, progress)
+    push = PushPackages(
+        plan.files, plan.overwrite_mode, concurrency, delta, progress, routing=plan.routing
+    )
     if any(i.lower() != creation.package_id.lower() for i in plan.package_ids):
         steps.append(replace(push, excluding=trigger))
     steps.append(replace(push, only=trigger, why=" (it triggers automatic release creation)"))

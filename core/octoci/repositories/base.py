@@ -71,6 +71,8 @@ class RepositoryConfig:
     values: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
     """Where it was configured (``octoci.toml``, ``--repository-url``), for messages."""
+    base_dir: Path = field(default_factory=Path)
+    """The configuration file's folder: relative paths in the table are relative to it."""
 
 
 @runtime_checkable

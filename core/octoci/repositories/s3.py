@@ -45,8 +45,8 @@ from octoci.repositories.base import (
     RepositoryConfig,
     RepositoryKind,
     StoredPackage,
-    StoreOutcome,
 )
+from octoci.repositories.overwrite import settle_existing
 
 __all__ = ["KIND", "OCTOPUS_READS", "S3Repository"]
 
@@ -447,7 +447,7 @@ class S3Repository:
         if existing is not None:
             stored = self.find(name.id, name.version)
             if stored is not None:
-                settled = _settle_existing(
+                settled = settle_existing(
                     what=what,
                     package_id=name.id,
                     version=name.version,
@@ -569,34 +569,6 @@ class S3Repository:
                 f"{self.describe()} in {self.region}"
             )
         return None
-
-
-def _settle_existing(
-    *,
-    what: str,
-    package_id: str,
-    version: str,
-    place: str,
-    stored_sha1: str,
-    local_sha1: str,
-    mode: OverwriteMode,
-) -> tuple[StoreOutcome, str] | None:
-    """The built-in feed's decision about a version already stored (r19-core factors it out as
-    ``octoci.repositories.overwrite.settle_existing``; this is replaced by it at merge)."""
-    if stored_sha1 and stored_sha1.lower() == local_sha1.lower():
-        return "identical", ""
-    message = (
-        f"{package_id} {version} is already {place} with different content "
-        f"(stored SHA1 {stored_sha1 or '?'}, local {local_sha1})"
-    )
-    if mode == "IgnoreIfExists":
-        return "ignored", f"{message}; IgnoreIfExists kept the stored file, yours was NOT uploaded"
-    if mode == "OverwriteExisting":
-        return None
-    raise OctociError(
-        f"{what} failed: {message}; give the new build a new version, or pass "
-        "--overwrite-mode OverwriteExisting to replace it"
-    )
 
 
 KIND = RepositoryKind(

@@ -287,6 +287,20 @@ class Settings:
             "record again always succeeds.",
         },
     )
+    repository: str = setting(
+        "octopus",
+        "Where packages are pushed: `octopus` (the built-in feed) or the name of a "
+        "`[repositories.<name>]` table. In the file: for the packages that set none; as a "
+        "flag or variable: for every package.",
+        flag="--repository",
+        env="OCTOCI_REPOSITORY",
+        metavar="NAME",
+        commands=("publish", "push"),
+        help_for={
+            "push": "Push the files to this repository: `octopus` (the built-in feed) or the "
+            "name of a `[repositories.<name>]` table in octoci.toml."
+        },
+    )
     concurrency: int = setting(
         3,
         "How many packages are pushed at once (1-16).",
