@@ -110,6 +110,7 @@ RUN_BY_TESTS = {"azure-pipelines.yml", "bitbucket-pipelines.yml", "circleci-conf
 RUN_BY_TESTS |= {"aws-codebuild-buildspec.yml", "buildkite-pipeline.yml", "cloudbuild.yaml", "drone.yml",
                  "gitea-actions.yml", "semaphore.yml", "travis.yml", "woodpecker.yml"}  # fmt: skip
 RUN_BY_TESTS |= {"bitrise.yml", "cirrus.yml"}
+RUN_BY_TESTS |= {"buddy.yml", "codefresh.yml", "gocd.yaml", "harness-pipeline.yml"}
 
 
 def test_every_run_pipeline_file_has_its_test() -> None:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -67,6 +68,8 @@ __all__ = [
     "octoci_bin_dir",
     "read_dotenv",
     "read_key_value_file",
+    "read_shell_variables",
+    "report_shell_variables",
     "start_job",
     "substitute",
     "workspace_from",
@@ -131,6 +134,8 @@ WORKSPACE_VARIABLES: Mapping[str, tuple[str, ...]] = {
     "aws_codebuild": ("CODEBUILD_SRC_DIR",),
     "bitrise": ("BITRISE_SOURCE_DIR",),
     "cirrus_ci": ("CIRRUS_WORKING_DIR",),
+    "harness_ci": ("HARNESS_WORKSPACE", "DRONE_WORKSPACE"),
+    "buddy": ("BUDDY_PIPELINE_FILESYSTEM",),
 }
 
 #: The variables that name the job's commit: the harness sets them to the workspace's HEAD.
@@ -149,6 +154,10 @@ COMMIT_VARIABLES: Mapping[str, tuple[str, ...]] = {
     "google_cloud_build": ("COMMIT_SHA", "REVISION_ID"),
     "bitrise": ("BITRISE_GIT_COMMIT", "GIT_CLONE_COMMIT_HASH"),
     "cirrus_ci": ("CIRRUS_CHANGE_IN_REPO",),
+    "harness_ci": ("DRONE_COMMIT_SHA", "DRONE_COMMIT"),
+    "buddy": ("BUDDY_EXECUTION_REVISION",),
+    "codefresh": ("CF_REVISION",),
+    "gocd": ("GO_REVISION", "GO_TO_REVISION"),
 }
 #: The build server's own API, which a test must not reach: pointed at a closed local port, so
 #: the adapter's fallback (git in the workspace) runs at once instead of a network call.
@@ -162,6 +171,7 @@ API_VARIABLES: Mapping[str, tuple[str, ...]] = {
     ),
     "gitea_actions": ("GITHUB_API_URL",),
     "forgejo_actions": ("GITHUB_API_URL",),
+    "gocd": ("GO_SERVER_URL",),
 }
 #: Port 9 (discard) on the loopback: nothing listens, a connection is refused at once.
 UNREACHABLE_API = "http://127.0.0.1:9/"
@@ -374,3 +384,32 @@ def azure_variables(messages: Sequence[CIMessage], step_name: str = "") -> dict[
         else:
             values[name] = message.value
     return values
+
+
+def report_shell_variables(script: str, names: Sequence[str], report: Path) -> str:
+    """``script`` followed by the lines that write the value of each of ``names`` still set in
+    its shell to ``report``, as a server that reads a step's variables from its shell when the
+    script ends adds them (Harness's ``outputVariables``, Buddy's settable variables,
+    CodeBuild's ``exported-variables``): a script that fails before them reports nothing.
+
+    Values are written NUL-terminated, so any value (several lines, ``=``) reads back whole
+    with :func:`read_shell_variables`; a name the script never set is left out.
+    """
+    for name in names:
+        if not name.isidentifier():
+            raise ValueError(f"{name!r} is not a shell variable name")
+    target = shlex.quote(str(report))
+    lines = [
+        f'if [ -n "${{{name}+set}}" ]; then printf \'%s=%s\\0\' {name} "${name}" >> {target}; fi'
+        for name in names
+    ]
+    return "\n".join([script, *lines])
+
+
+def read_shell_variables(report: Path) -> dict[str, str]:
+    """The variables :func:`report_shell_variables` wrote to ``report`` (none when the script
+    stopped before them)."""
+    if not report.exists():
+        return {}
+    entries = report.read_bytes().decode("utf-8").split("\0")
+    return dict(entry.split("=", 1) for entry in entries if entry)

@@ -97,9 +97,13 @@ class CirrusCI(EnvServer):
         return None
 
     def id_token(self, audience: str) -> str | None:
-        """``CIRRUS_OIDC_TOKEN`` (its audience is set in the task's ``oidc`` settings)."""
+        """``CIRRUS_OIDC_TOKEN``: Cirrus issues it for ``https://cirrus-ci.com/github/<owner>``
+        unless the task sets ``CIRRUS_OIDC_TOKEN_AUDIENCE`` (to the service account id)."""
         return id_token_from_env(
-            self, [ID_TOKEN_VARIABLE], audience, hint="set the token's audience in .cirrus.yml"
+            self,
+            [ID_TOKEN_VARIABLE],
+            audience,
+            hint="set CIRRUS_OIDC_TOKEN_AUDIENCE in the task's env",
         )
 
     def secrets(self) -> list[str]:
