@@ -136,7 +136,9 @@ def test_bad_repository_configuration_is_one_line_naming_what_is_known(
     cases = {
         '[repositories.r]\nkind = "mavn"\n': "unknown kind 'mavn'",
         '[repositories.r]\nkind = "directory"\npaht = "x"\n': "unknown key 'paht'",
-        '[repositories.r]\npath = "x"\n': "kind is required; known kinds: directory, http, maven, octopus, s3",
+        '[repositories.r]\npath = "x"\n': (
+            "kind is required; known kinds: directory, http, maven, octopus, s3"
+        ),
         '[repositories.octopus]\nkind = "directory"\n': "is the built-in feed's name",
         '[repositories.r]\nkind = "directory"\n': "path is required",
     }
