@@ -37,8 +37,8 @@ from octoci.repositories.base import (
     RepositoryConfig,
     RepositoryKind,
     StoredPackage,
-    StoreOutcome,
 )
+from octoci.repositories.overwrite import settle_existing
 
 __all__ = [
     "DEFAULT_LAYOUT",
@@ -47,7 +47,6 @@ __all__ = [
     "HttpRepository",
     "RepositoryHttp",
     "client_from_config",
-    "existing_outcome",
     "feed_type_problem",
     "normalized_url",
 ]
@@ -147,37 +146,6 @@ def normalized_url(url: str) -> str:
     default = {"http": 80, "https": 443}.get(parts.scheme.lower())
     port = f":{parts.port}" if parts.port and parts.port != default else ""
     return f"{parts.scheme.lower()}://{host}{port}{parts.path.rstrip('/')}"
-
-
-def existing_outcome(
-    mode: OverwriteMode,
-    *,
-    stored_sha1: str,
-    local_sha1: str,
-    what: str,
-    where: str,
-) -> StoreOutcome | None:
-    """What to do about a version already stored, by the built-in feed's rules: ``identical``
-    (same SHA-1), ``ignored`` (different, ``IgnoreIfExists``: a warning), ``None`` (different,
-    ``OverwriteExisting``: replace it).
-
-    :raises OctociError: different content and ``FailIfExists``.
-    """
-    if stored_sha1 == local_sha1:
-        return "identical"
-    message = (
-        f"{what} is already in {where} with different content (stored SHA1 "
-        f"{stored_sha1 or '?'}, local {local_sha1})"
-    )
-    if mode == "IgnoreIfExists":
-        log.warning("%s; IgnoreIfExists kept the stored file, yours was NOT uploaded", message)
-        return "ignored"
-    if mode == "FailIfExists":
-        raise OctociError(
-            f"{message}; give the new build a new version, or pass --overwrite-mode "
-            "OverwriteExisting to replace it"
-        )
-    return None
 
 
 class RepositoryHttp:
@@ -596,16 +564,26 @@ class HttpRepository:
         stored = self.client.stored_digest(target, what=f"{what}: reading what is there")
         replacing = stored is not None
         if stored is not None:
-            outcome = existing_outcome(
-                mode,
+            settled = settle_existing(
+                what=what,
+                package_id=name.id,
+                version=name.version,
+                place=f"in {self.client.label}",
                 stored_sha1=stored[0],
                 local_sha1=local.sha1,
-                what=f"{name.id} {name.version}",
-                where=self.client.label,
+                mode=mode,
             )
-            if outcome is not None:
+            if settled is not None:
+                outcome, warning = settled
                 return StoredPackage(
-                    self.name, name.id, name.version, location, stored[0], stored[1], outcome
+                    self.name,
+                    name.id,
+                    name.version,
+                    location,
+                    stored[0],
+                    stored[1],
+                    outcome,
+                    warnings=(warning,) if warning else (),
                 )
         sent = -1
         notes: list[str] = []

@@ -48,10 +48,10 @@ from octoci.repositories.http import (
     RepositoryHttp,
     _text,
     client_from_config,
-    existing_outcome,
     feed_type_problem,
     normalized_url,
 )
+from octoci.repositories.overwrite import settle_existing
 
 __all__ = ["KIND", "MavenCoordinates", "MavenRepository", "packaging_of"]
 
@@ -361,18 +361,28 @@ class MavenRepository:
         if not coords.snapshot:
             stored = self.client.stored_digest(target, what=f"{what}: reading what is there")
             if stored is not None:
-                outcome = existing_outcome(
-                    mode,
+                settled = settle_existing(
+                    what=what,
+                    package_id=package_id,
+                    version=name.version,
+                    place=f"in {self.client.label}",
                     stored_sha1=stored[0],
                     local_sha1=local.sha1,
-                    what=package_id + " " + name.version,
-                    where=self.client.label,
+                    mode=mode,
                 )
-                if outcome is not None:
+                if settled is not None:
+                    outcome, warning = settled
                     # A push that stopped before its metadata left the artifact unlisted: list it.
                     self._write_artifact_metadata(coords, updated, what)
                     return StoredPackage(
-                        self.name, package_id, name.version, location, stored[0], stored[1], outcome
+                        self.name,
+                        package_id,
+                        name.version,
+                        location,
+                        stored[0],
+                        stored[1],
+                        outcome,
+                        warnings=(warning,) if warning else (),
                     )
         written: list[str] = []
         try:
