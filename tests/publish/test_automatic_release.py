@@ -110,9 +110,8 @@ def test_one_publish_leaves_one_release_with_both_packages_deployed_once_then_pr
     # The order that makes it right: build information, the sibling, the trigger last.
     headings = [line for line in result.stderr.splitlines() if line.startswith("=== [")]
     assert [h.split("] ", 1)[1] for h in headings] == [
-        "Packing 2 packages",
         "Pushing build information for 2 packages",
-        "Pushing 1 package",
+        "Packing 2 packages and pushing 1",
         "Pushing Acme.Web (it triggers automatic release creation)",
         "Adopting the release Octopus creates for Shop",
         f"Deploying Shop {VERSION} to Dev",

@@ -124,8 +124,8 @@ def test_publish_writes_groups_outputs_and_summary_the_servers_way(
         titles = [m.value for m in messages if m.protocol == "text" and "] " in m.value]
     else:
         titles = [m.value or m.properties.get("name", "") for m in messages if m.name == group]
-    phases = [t for t in titles if re.search(r"\[\d/5\]", t)]
-    assert len(phases) == 5, titles  # pack, push, build-info, release, deploy
+    phases = [t for t in titles if re.search(r"\[\d/4\]", t)]
+    assert len(phases) == 4, titles  # pack and push, build-info, release, deploy
     outputs = read_outputs(result, env)
     assert outputs["release_version"] == VERSION
     assert outputs["package_ids"] == "Acme.Web,Acme.Api"
@@ -191,5 +191,5 @@ def test_json_keeps_stdout_for_the_document_and_still_sets_outputs(
     document = json.loads(result.stdout)
     assert document["Release"]["Version"] == VERSION
     assert [d["State"] for d in document["Deployments"]] == ["Success"]
-    assert "::group::[1/5] Packing 2 packages" in result.stderr
+    assert "::group::[1/4] Packing and pushing 2 packages" in result.stderr
     assert _github_outputs(result, env)["release_version"] == VERSION

@@ -171,7 +171,7 @@ def test_readme_main_job_publishes_the_sample_app_end_to_end(tmp_path: Path) -> 
     result = run_octoci(*args, "--out-folder", str(tmp_path), env={}, cwd=ROOT)
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    for step in ("Packing 2 packages", "Pushing 2 packages", "Pushing build information",
+    for step in ("Packing and pushing 2 packages", "Pushing build information",
                  "Creating release", "Deploying Shop"):  # fmt: skip
         assert step in out
     assert "Acme.Shop.Web" in out

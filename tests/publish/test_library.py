@@ -33,7 +33,7 @@ def test_the_pipeline_runs_as_a_library_with_a_live_status_line(
     config = resolve_config(flags={"poll_interval": 0.02}, env={}, cwd=sample_repo)
     plan = plan_publish(config, pm, server, CaptureOptions(fetch_commits=False))
     assert plan.package_ids == ["Acme.Web", "Acme.Api"]
-    assert plan.phase_titles == ["pack", "push", "build-info", "release", "deploy"]
+    assert plan.phase_titles == ["pack-push", "build-info", "release", "deploy"]
     connection = Connection(
         OctopusSettings(url=octopus_emulator.url, api_key=octopus_emulator.api_key)
     )
@@ -54,7 +54,7 @@ def test_the_pipeline_runs_as_a_library_with_a_live_status_line(
     assert terminal.getvalue().endswith("\r\x1b[K")
     assert any(line.endswith("(Dev): Success") for line in lines)
     # The phases went to the build server's log as groups (headings on the local server).
-    assert "=== [5/5] Deploying Shop" in log.getvalue()
+    assert "=== [4/4] Deploying Shop" in log.getvalue()
 
 
 def test_without_a_terminal_there_is_no_status_line(

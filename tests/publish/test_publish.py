@@ -59,7 +59,7 @@ def test_the_whole_pipeline_packs_pushes_releases_deploys_and_promotes(
     # Phases in order, as log groups (plain headings on the local server), then the summary.
     headings = [line for line in result.stdout.splitlines() if line.startswith("=== [")]
     assert [h.split("] ")[1].split(" ")[0] for h in headings] == [
-        "Packing", "Pushing", "Pushing", "Creating", "Deploying", "Promoting",
+        "Packing", "Pushing", "Creating", "Deploying", "Promoting",
     ]  # fmt: skip
     assert "octoci output deployment_states=Dev=Success,Test=Success" in result.stdout
     assert f"| Acme.Web | {version} |" in result.stdout

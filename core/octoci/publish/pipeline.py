@@ -39,7 +39,8 @@ from octoci.settings.requests import check_no_deploy_options, deploy_request, re
 from octoci.steps.adopt import AdoptRelease
 from octoci.steps.build_info import PushBuildInformation
 from octoci.steps.deploy import Deploy
-from octoci.steps.pack import Pack, PackageJob
+from octoci.steps.pack import PackageJob
+from octoci.steps.pack_push import PackAndPush
 from octoci.steps.plan import Plan, Step, StepContext
 from octoci.steps.push import PushPackages
 from octoci.steps.release import CreateRelease
@@ -266,26 +267,29 @@ def publish_steps(
     release_creation: ReleaseCreation | None = None,
     release_existed: bool = False,
 ) -> list[Step]:
-    """The steps of the plan, in order: pack, push, build information, release, deploy,
+    """The steps of the plan, in order: pack and push (each package pushed as soon as it is
+    written, :class:`~octoci.steps.pack_push.PackAndPush`), build information, release, deploy,
     promote (each waits with ``wait`` when the plan waits).
 
     With ``release_creation`` (the project creates its release when the run pushes its
-    triggering package): pack, build information, the other packages, the triggering package,
-    adopt the release Octopus created, deploy where the lifecycle did not, promote.
+    triggering package): build information, pack and push the other packages, the triggering
+    package alone and last, adopt the release Octopus created, deploy where the lifecycle did
+    not, promote.
     """
     waiting = wait if plan.wait else None
-    steps: list[Step] = []
-    if plan.to_pack:
-        steps.append(Pack(plan.to_pack, progress))
     if release_creation is not None and plan.release is not None:
-        return steps + _automatic_release_steps(
+        return _automatic_release_steps(
             plan, release_creation, release_existed, concurrency, delta, progress, wait
         )
-    steps.append(
-        PushPackages(
-            plan.files, plan.overwrite_mode, concurrency, delta, progress, routing=plan.routing
-        )
+    push = PushPackages(
+        plan.files, plan.overwrite_mode, concurrency, delta, progress, routing=plan.routing
     )
+    steps: list[Step] = []
+    if plan.to_pack:
+        # Each package is pushed as soon as it is written, while the next one is packed.
+        steps.append(PackAndPush(plan.to_pack, push, progress))
+    else:
+        steps.append(push)
     if plan.build_information:
         steps.append(PushBuildInformation(plan.info, plan.overwrite_mode))
     if plan.release is not None:
@@ -313,8 +317,10 @@ def _automatic_release_steps(
     progress: Progress | None,
     wait: WaitOptions | None,
 ) -> list[Step]:
-    """After packing: build information first (Octopus links what is there when it creates the
-    release), the other packages, the triggering package alone and last, then adopt."""
+    """Build information first (Octopus links what is there when it creates the release; it
+    names the plan's versions, so it needs no package written), then the packages packed and
+    each pushed as it is ready but the triggering one, which is pushed alone and last, then
+    adopt."""
     assert plan.release is not None
     waiting = wait if plan.wait else None
     trigger = (creation.package_id,)
@@ -326,7 +332,9 @@ def _automatic_release_steps(
     push = PushPackages(
         plan.files, plan.overwrite_mode, concurrency, delta, progress, routing=plan.routing
     )
-    if any(i.lower() != creation.package_id.lower() for i in plan.package_ids):
+    if plan.to_pack:
+        steps.append(PackAndPush(plan.to_pack, push, progress, holding=trigger))
+    elif any(i.lower() != creation.package_id.lower() for i in plan.package_ids):
         steps.append(replace(push, excluding=trigger))
     steps.append(replace(push, only=trigger, why=" (it triggers automatic release creation)"))
     options = wait or WaitOptions()

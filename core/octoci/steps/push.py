@@ -27,7 +27,14 @@ from octoci.repositories.overwrite import predicted_outcome
 from octoci.repositories.registry import Routing
 from octoci.steps.plan import StepContext, StepFailed, count
 
-__all__ = ["OUTCOME_WORDS", "PushPackages", "package_from_stored", "predict_store", "push_line"]
+__all__ = [
+    "OUTCOME_WORDS",
+    "PushPackages",
+    "merge_pushed",
+    "package_from_stored",
+    "predict_store",
+    "push_line",
+]
 
 #: How a push's outcome (of a package or of build information) is said, everywhere.
 OUTCOME_WORDS = {
@@ -134,10 +141,10 @@ class PushPackages:
                     else:
                         package = predict_store(repository, path, name, self.mode)
                 except OctociError as exc:
-                    raise StepFailed(_merge(report, pushed), exc) from None
+                    raise StepFailed(merge_pushed(report, pushed), exc) from None
                 reporter.say(push_line(package, self.mode, dry_run=True))
                 pushed.append(package)
-            return _merge(report, pushed)
+            return merge_pushed(report, pushed)
 
         def push_one(path: Path, name: PackageName) -> Package:
             repository = repository_of(name)
@@ -161,7 +168,7 @@ class PushPackages:
             reporter.say(push_line(package, self.mode))
             for warning in package.warnings:
                 reporter.warn(warning)
-        report = _merge(report, done)
+        report = merge_pushed(report, done)
         report = report.replace(
             failed_packages=tuple((f.path.as_posix(), str(f.error)) for f in failures)
         )
@@ -236,7 +243,7 @@ def predict_store(
     )
 
 
-def _merge(report: RunReport, pushed: list[Package]) -> RunReport:
+def merge_pushed(report: RunReport, pushed: list[Package]) -> RunReport:
     """The report with the pushed packages in place of the packed ones (keeping the SHA-256 of
     packing and the order of packing, also when the push is split in two), each package once,
     warnings added."""

@@ -1,0 +1,179 @@
+"""Pack and push in one phase: each package is pushed as soon as it is written and hashed, while
+the next one is packed, so the upload of one package overlaps the packing of the next.
+
+The push of each package is the push step's own (:class:`~octoci.steps.push.PushPackages`:
+routing, delta, overwrite mode, hash verification), run for that one package on a pusher thread.
+A package is pushed only once it is complete (renamed into place and hashed), never while it is
+being written. Packages named in ``holding`` (the one that triggers automatic release creation)
+are packed but not pushed here: a later step pushes them alone and last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from octoci.errors import OctociError
+from octoci.model import Package, RunReport
+from octoci.packaging.build import write_package
+from octoci.packaging.progress import showing_progress
+from octoci.progress import Progress
+from octoci.steps.pack import PackageJob
+from octoci.steps.plan import StepContext, StepFailed, count
+from octoci.steps.push import PushPackages, merge_pushed
+
+__all__ = ["PackAndPush", "packing_order"]
+
+
+def packing_order(jobs: tuple[PackageJob, ...], holding: tuple[str, ...]) -> list[PackageJob]:
+    """Largest first (its upload then overlaps the most packing), the held packages last (they
+    are pushed only after the phase, so packing them early would leave the pusher idle)."""
+    held = {i.lower() for i in holding}
+
+    def key(job: PackageJob) -> tuple[bool, int]:
+        return (job.plan.spec.id.lower() in held, -sum(_size(e.source) for e in job.entries))
+
+    return sorted(jobs, key=key)
+
+
+def _size(path: Path) -> int:
+    # Only an ordering hint: a file that cannot be read fails later, in the writer, by name.
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+@dataclass(frozen=True)
+class PackAndPush:
+    """Pack ``jobs`` and push each (and then ``push.files``) with ``push``, overlapping.
+
+    A failed pack stops: pushes already started finish, none is started after it. Pushes that
+    fail do not stop packing (every package is attempted, as in the push step); the phase then
+    fails with the push step's error.
+    """
+
+    jobs: tuple[PackageJob, ...]
+    push: PushPackages = field(default_factory=PushPackages)
+    progress: Progress | None = None
+    holding: tuple[str, ...] = ()
+    """Package ids packed but left for a later step to push (the trigger of automatic release
+    creation)."""
+
+    phase: ClassVar[str] = "pack-push"
+
+    def _pushed_count(self) -> int:
+        held = {i.lower() for i in self.holding}
+        ids = [j.plan.spec.id for j in self.jobs] + [n.id for _, n in self.push.files]
+        return len([i for i in ids if i.lower() not in held])
+
+    def title(self, report: RunReport) -> str:
+        """``Packing and pushing 2 packages``; ``Packing 2 packages and pushing 1`` when one is
+        held back for a later step."""
+        packing, pushing = len(self.jobs), self._pushed_count()
+        if pushing == packing + len(self.push.files):
+            return f"Packing and pushing {count(packing, 'package')}"
+        return f"Packing {count(packing, 'package')} and pushing {pushing}"
+
+    def run(self, context: StepContext, report: RunReport) -> RunReport:
+        """Pack each package and push it when it is ready; the report lists every package once
+        (pushed, or ``packed`` when held back or not pushed because of a failure)."""
+        held = {i.lower() for i in self.holding}
+        one = replace(self.push, files=(), excluding=(), why="")
+        # A dry run records on one connection in order: no threads there.
+        pool = (
+            None
+            if context.dry_run
+            else ThreadPoolExecutor(max_workers=1, thread_name_prefix="octoci-pack-push")
+        )
+        pending: list[Future[RunReport]] = []
+        pushed: list[Package] = []
+        failures: list[tuple[str, str]] = []
+        errors: list[OctociError] = []
+        packed: list[Package] = []
+
+        def push_package(package: Package) -> RunReport:
+            only = replace(one, only=(package.id,))
+            return only.run(context, RunReport(packages=(package,)))
+
+        def settle(result: Future[RunReport]) -> None:
+            try:
+                done = result.result()
+            except StepFailed as failed:
+                done = failed.report
+                errors.append(failed.error)
+            pushed.extend(p for p in done.packages if p.outcome != "packed")
+            failures.extend(done.failed_packages)
+
+        def collected() -> RunReport:
+            # The report keeps the configured order, whatever order they were packed in.
+            place = {job.plan.spec.id.lower(): i for i, job in enumerate(self.jobs)}
+            ordered = sorted(packed, key=lambda p: place.get(p.id.lower(), len(place)))
+            merged = report.replace(packages=(*report.packages, *ordered))
+            merged = merge_pushed(merged, pushed)
+            return merged.replace(failed_packages=(*merged.failed_packages, *failures))
+
+        try:
+            for job in packing_order(self.jobs, self.holding):
+                plan = job.plan
+                if context.scratch is not None:
+                    spec = replace(plan.spec, out_folder=context.scratch)
+                    plan = replace(
+                        plan, spec=spec, destination=context.scratch / plan.destination.name
+                    )
+                try:
+                    with showing_progress(self.progress, plan.destination.name, job.entries):
+                        package = write_package(plan, job.entries)
+                except OctociError as exc:
+                    # Pushes already started finish; none starts after a failed pack.
+                    for future in pending:
+                        settle(future)
+                    pending.clear()
+                    if not packed:
+                        raise
+                    raise StepFailed(collected(), exc) from None
+                context.reporter.say(
+                    f"packed {package.path.name}: {len(job.entries)} files, {package.size:,} bytes"
+                )
+                packed.append(package)
+                if package.id.lower() in held:
+                    continue
+                if pool is None:
+                    settle(_run_now(partial(push_package, package)))
+                else:
+                    pending.append(pool.submit(push_package, package))
+            for future in pending:
+                settle(future)
+            pending.clear()
+            rest = replace(self.push, only=(), excluding=self.holding, why="")
+            if [f for f in rest.files if f[1].id.lower() not in held]:
+                # Package files given as they are: the push step's own concurrent push.
+                settle(_run_now(lambda: rest.run(context, RunReport())))
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+        result = collected()
+        if len(errors) == 1:
+            raise StepFailed(result, errors[0])
+        if errors:
+            total = self._pushed_count()
+            details = "; ".join(f"{path}: {why}" for path, why in failures)
+            raise StepFailed(
+                result, OctociError(f"{len(failures)} of {total} packages failed: {details}")
+            )
+        return result
+
+
+def _run_now(function: Callable[[], RunReport]) -> Future[RunReport]:
+    """``function()`` as a finished future, so that inline (dry-run) and threaded pushes are
+    settled alike (a :class:`StepFailed` is kept in the future)."""
+    future: Future[RunReport] = Future()
+    try:
+        future.set_result(function())
+    except StepFailed as failed:
+        future.set_exception(failed)
+    return future
