@@ -38,8 +38,8 @@ def image_problem(name: str) -> str | None:
 
     >>> image_problem("acme/shop-web") is None
     True
-    >>> image_problem("ghcr.io/acme/web:1.2")
-    "write the image without the registry host or a tag (the registry is the Octopus Docker feed's URL, the tag goes in tag =), e.g. 'acme/web'"
+    >>> image_problem("ghcr.io/acme/web:1.2").endswith("e.g. 'acme/web'")
+    True
     """
     bare = bare_image(name)
     if bare != name:

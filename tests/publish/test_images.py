@@ -37,9 +37,7 @@ def octopus_emulator_seed(registry: DockerRegistry) -> Mapping[str, Any]:
         "tasks": {"queued_seconds": 0.0, "executing_seconds": 0.05},
         "environments": ["Dev"],
         "feeds": [{"name": "Registry", "type": "Docker", "uri": registry.url}],
-        "projects": [
-            {"name": "Shop", "packages": ["Acme.Web", {"id": IMAGE, "feed": "Registry"}]}
-        ],
+        "projects": [{"name": "Shop", "packages": ["Acme.Web", {"id": IMAGE, "feed": "Registry"}]}],
     }
 
 
@@ -68,6 +66,7 @@ def test_publish_selects_the_image_tag_and_pushes_its_build_information(
     infos = {i["PackageId"]: i["Version"] for i in octopus_emulator.documents("buildinfo")}
     assert infos == {"Acme.Web": VERSION, IMAGE: VERSION}
     assert f"build information for {IMAGE} {VERSION}: pushed" in result.stdout
+    assert "looks like a file name" not in result.stdout + result.stderr
     assert not any(line.startswith(f"packed {IMAGE}") for line in result.stdout.splitlines())
 
 
@@ -82,7 +81,8 @@ def test_an_image_tag_of_its_own_and_an_image_only_run(
     assert seeded.exit_code == 0, seeded.stderr
     result = publish("--no-commits", "--only", IMAGE, "--release-version", "2.0.0")
     assert result.exit_code == 0, result.stderr
-    assert "=== [1/" in result.stdout and "Packing" not in result.stdout
+    assert "=== [1/" in result.stdout
+    assert "Packing" not in result.stdout
     assert _selected(octopus_emulator, "2.0.0") == {"Acme.Web": VERSION, IMAGE: "2.0.0"}
 
 

@@ -108,7 +108,7 @@ def build_information_warnings(package_ids: Sequence[str], info: BuildInformatio
             "Git and TFVC, so this build's commits will be hidden in the release"
         )
     for package_id in package_ids:
-        if _looks_like_path(package_id):
+        if _looks_like_path(package_id) and not _is_image(package_id):
             warnings.append(
                 f"package id {package_id!r} looks like a file name: build information attaches to "
                 "a package id (Acme.Web), so it will not appear on the package Acme.Web"

@@ -134,9 +134,9 @@ class DockerRegistry:
 
     def push_image(self, name: str, tag: str) -> str:
         """Push a minimal image (a config, no layers) as ``name:tag``; its manifest digest."""
+        rootfs = {"type": "layers", "diff_ids": []}
         config = json.dumps(
-            {"architecture": "amd64", "os": "linux", "config": {}, "rootfs": {"type": "layers",
-             "diff_ids": []}},  # fmt: skip
+            {"architecture": "amd64", "os": "linux", "config": {}, "rootfs": rootfs},
             sort_keys=True,
         ).encode()
         manifest = json.dumps(
