@@ -86,12 +86,15 @@ def tests(session: nox.Session) -> None:
 def _gitlab_ci_local_env(session: nox.Session) -> dict[str, str]:
     """The tests session's requirements (so CI's): gitlab-ci-local installed once into the
     session's cache folder for tests/pipelines/test_gitlab_ci_local.py, and a machine that cannot
-    run it (no node, npm or rsync) or has no nginx fails the tests instead of skipping them."""
+    run it (no node, npm or rsync) or has no nginx or registry fails the tests instead of skipping
+    them."""
     return {
         "OCTOCI_REQUIRE_GITLAB_CI_LOCAL": "1",
         # tests/repositories: the maven and http kinds against a real nginx (and mvn), installed
         # by .ci/run.
         "OCTOCI_REQUIRE_NGINX": "1",
+        # tests/publish/test_images.py: Docker feeds read a real registry, installed by .ci/run.
+        "OCTOCI_REQUIRE_REGISTRY": "1",
         "OCTOCI_GITLAB_CI_LOCAL_DIR": str((Path(session.cache_dir) / "gitlab-ci-local").resolve()),
     }
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from octoci.errors import InputError
+from octoci.images import image_problem, tag_problem
 from octoci.settings import SETTINGS, PluginSettings, Setting, Settings, settings_for
 from octoci.settings.parse import close_match, from_env, from_file
 from octoci.settings.plugin import resolve_plugin_table
@@ -48,6 +49,7 @@ __all__ = [
     "PACKAGE_KEYS",
     "SETTINGS",
     "ConfigFile",
+    "ImageConfig",
     "PackageConfig",
     "ResolvedConfig",
     "Setting",
@@ -70,7 +72,14 @@ PACKAGE_KEYS: dict[str, str] = {
     "format": "Package format (default: the top-level `format`, else zip).",
     "repository": "Where it is pushed: a `[repositories.<name>]` table's name (default: the "
     "top-level `repository`, else `octopus`, the built-in feed).",
+    "image": "Instead of `id`: a container image the job built and pushed itself (docker, "
+    "buildah, kaniko), e.g. acme/shop-web, as the Docker step in Octopus names it (no registry "
+    "host, no tag). Not packed or pushed: its build information is pushed and the release "
+    "selects its tag.",
+    "tag": "The image's tag, a version (default: the run's package version).",
 }
+#: Keys an ``image`` entry may have.
+_IMAGE_KEYS = ("image", "tag")
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -89,6 +98,16 @@ class PackageConfig:
 
 
 @dataclass(frozen=True)
+class ImageConfig:
+    """A container image of ``[[packages]]`` (``image``, ``tag``): built and pushed by the job,
+    covered by build information and the release's package selection."""
+
+    image: str
+    tag: str = ""
+    """``""``: the run's package version."""
+
+
+@dataclass(frozen=True)
 class ConfigFile:
     """What a configuration file holds, validated."""
 
@@ -103,6 +122,8 @@ class ConfigFile:
     repositories: dict[str, dict[str, Any]] = field(default_factory=dict)
     """``[repositories.<name>]``: name -> its table (checked against the kinds when a command
     pushes, :mod:`octoci.repositories.registry`)."""
+    images: tuple[ImageConfig, ...] = ()
+    """The ``[[packages]]`` entries with ``image`` instead of ``id``."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +146,8 @@ class ResolvedConfig:
     plugin_sources: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     repositories: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """The file's ``[repositories.<name>]`` tables by name."""
+    images: tuple[ImageConfig, ...] = ()
+    """The file's container images (``[[packages]] image``)."""
 
     # ------------------------------------------------------------ the packages
     def package_configs(self) -> tuple[PackageConfig, ...]:
@@ -144,12 +167,13 @@ class ResolvedConfig:
             )
         chosen = self.packages
         if settings.only:
-            known = {p.id.lower() for p in chosen}
+            named = [p.id for p in chosen] + [i.image for i in self.images]
+            known = {n.lower() for n in named}
             missing = [o for o in settings.only if o.lower() not in known]
             if missing:
                 raise InputError(
                     f"only names {', '.join(missing)}, which the configuration does not "
-                    f"describe; configured: {', '.join(p.id for p in chosen) or 'none'}"
+                    f"describe; configured: {', '.join(named) or 'none'}"
                 )
             wanted = {o.lower() for o in settings.only}
             chosen = tuple(p for p in chosen if p.id.lower() in wanted)
@@ -171,6 +195,16 @@ class ResolvedConfig:
             )
             for p in chosen
         )
+
+    def image_configs(self) -> tuple[ImageConfig, ...]:
+        """The container images of ``[[packages]]``, narrowed to ``only``; none when
+        ``package_id`` describes the one package on the command line."""
+        if self.settings.package_id:
+            return ()
+        if not self.settings.only:
+            return self.images
+        wanted = {o.lower() for o in self.settings.only}
+        return tuple(i for i in self.images if i.image.lower() in wanted)
 
     def override(self, name: str, value: Any, source: str) -> ResolvedConfig:
         """A copy with ``name`` set to ``value`` from ``source`` (``--emulator`` replaces the
@@ -304,6 +338,7 @@ def load_config_file(path: Path) -> ConfigFile:
             raise InputError(f"{path}: unknown setting {prefix}{key!r}{close_match(key, known)}")
         values[key] = from_file(setting, value, f"{path}: {prefix}{key}")
     packages: list[PackageConfig] = []
+    images: list[ImageConfig] = []
     if packages_raw is not None:
         if not isinstance(packages_raw, list):
             raise InputError(f"{path}: {prefix}packages must be an array of tables ([[packages]])")
@@ -316,6 +351,9 @@ def load_config_file(path: Path) -> ConfigFile:
                     raise InputError(
                         f"{where}: unknown key {key!r}{close_match(key, list(PACKAGE_KEYS))}"
                     )
+            if "image" in entry or "tag" in entry:
+                images.append(_image_entry(entry, where))
+                continue
             package_id = entry.get("id")
             if not isinstance(package_id, str) or not package_id.strip():
                 raise InputError(f"{where}: id is required (a package id such as 'Acme.Web')")
@@ -346,7 +384,33 @@ def load_config_file(path: Path) -> ConfigFile:
                 item if Path(item).is_absolute() else (path.parent / item).as_posix()
                 for item in values[key]
             )
-    return ConfigFile(path, values, tuple(packages), plugin_tables, prefix, repositories)
+    return ConfigFile(
+        path, values, tuple(packages), plugin_tables, prefix, repositories, tuple(images)
+    )
+
+
+def _image_entry(entry: Mapping[str, Any], where: str) -> ImageConfig:
+    """A ``[[packages]]`` entry naming a container image: ``image`` and maybe ``tag``, nothing
+    that only a package octoci packs has."""
+    others = [k for k in entry if k not in _IMAGE_KEYS]
+    if others:
+        raise InputError(
+            f"{where}: an image entry has image and tag only, not {', '.join(others)} (octoci "
+            "does not pack or push images); describe a package to pack in its own entry"
+        )
+    image, tag = entry.get("image"), entry.get("tag", "")
+    if not isinstance(image, str) or not image.strip():
+        raise InputError(f"{where}: tag needs image (the image's name, such as 'acme/shop-web')")
+    if not isinstance(tag, str):
+        raise InputError(f"{where}: tag must be a string")
+    problem = image_problem(image.strip())
+    if problem:
+        raise InputError(f"{where}: image {image!r}: {problem}")
+    if tag.strip():
+        problem = tag_problem(tag.strip())
+        if problem:
+            raise InputError(f"{where}: tag {tag!r}: {problem}")
+    return ImageConfig(image.strip(), tag.strip())
 
 
 def _repository_tables(raw: Any, path: Path, prefix: str) -> dict[str, dict[str, Any]]:
@@ -442,6 +506,7 @@ def resolve_config(
         plugin_values,
         plugin_sources,
         loaded.repositories,
+        loaded.images,
     )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from octoci.images import IMAGE_NAME
 from octoci.package_names import validate_package_id, validate_version, version_key
 from octoci_emulator.api_packages import overwrite_mode, package_key
 from octoci_emulator.errors import BadRequest, Conflict
@@ -87,7 +88,11 @@ def _create(request: Request) -> Response:
     package_id = body.text("PackageId").strip()
     version = body.text("Version").strip()
     info = body.obj("OctopusBuildInformation")
-    if not package_id or validate_package_id(package_id) is not None:
+    # A container image's build information is keyed by its name (acme/shop-web), as the
+    # Docker step names its package.
+    if not package_id or (
+        validate_package_id(package_id) is not None and not IMAGE_NAME.fullmatch(package_id)
+    ):
         raise BadRequest(_BAD_ID)
     if not version or validate_version(version) is not None:
         raise BadRequest(_BAD_VERSION)

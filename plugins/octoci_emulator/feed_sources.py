@@ -13,8 +13,14 @@ it when it searches a feed or creates a release:
 * ``S3``: the package id is ``<bucket>/<prefix>/<name>``; ListObjectsV2 over the prefix with
   boto3, which the emulator needs only for S3 feeds (without it an S3 feed answers a 400 saying
   so). boto3 reads ``AWS_ENDPOINT_URL`` for a local S3 server.
-* ``NuGet``, ``Docker``, ``GitHub``: not asked (the emulator does not speak their protocols):
-  a 400 says so.
+* ``Docker``: the package id is the image's repository name (``acme/shop-web``, no registry
+  host: that is the feed's ``FeedUri``); its tags from the registry's HTTP API V2 (``GET
+  <FeedUri>/v2/<name>/tags/list``, following ``Link: <...>; rel="next"`` pages), with the feed's
+  credentials as basic authentication, or, when the registry answers 401 with a ``Bearer``
+  challenge (Docker Hub, GHCR, Harbor), as the token service asked for. An unknown repository
+  (404, ``NAME_UNKNOWN``) has no versions; tags that are not versions (``latest``) are not
+  versions to Octopus either and are left out.
+* ``NuGet``, ``GitHub``: not asked (the emulator does not speak their protocols): a 400 says so.
 
 Every failure is one 400 line naming the feed; credentials never appear in it.
 """
@@ -23,13 +29,15 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import urllib.error
 import urllib.request
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 from xml.etree import ElementTree
 
-from octoci.package_names import parse_package_filename
+from octoci.images import IMAGE_NAME
+from octoci.package_names import parse_package_filename, validate_version
 from octoci_emulator.errors import BadRequest
 from octoci_emulator.store import Document
 
@@ -186,7 +194,103 @@ def _s3(feed: Document, package_id: str) -> list[str]:
     return _named_versions(name, keys)
 
 
-_ASKERS = {"Maven": _maven, "ArtifactoryGeneric": _artifactory, "S3": _s3}
+#: How many pages of tags a Docker registry may answer with (100 tags a page by default).
+_MAX_TAG_PAGES = 50
+
+
+def _bearer_token(feed: Document, challenge: str) -> str:
+    """The token a ``Bearer realm="...",service="...",scope="..."`` challenge asks for, from its
+    token service with the feed's credentials (anonymous without them)."""
+    fields = dict(re.findall(r'(\w+)="([^"]*)"', challenge))
+    realm = fields.pop("realm", "")
+    if not realm:
+        raise _cannot(feed, "the registry asked for a token but named no token service")
+    query = "&".join(f"{k}={quote(v, safe='')}" for k, v in fields.items())
+    body = _get(feed, f"{realm}?{query}" if query else realm)
+    try:
+        answer = json.loads(body)
+        token = answer.get("token") or answer.get("access_token")
+    except (ValueError, AttributeError):
+        token = None
+    if not isinstance(token, str) or not token:
+        raise _cannot(feed, "the registry's token service answered without a token")
+    return token
+
+
+def _registry_get(feed: Document, url: str, token: str) -> tuple[bytes, str]:
+    """The body at ``url`` and its ``Link`` header, with the bearer ``token`` or else the feed's
+    credentials as basic authentication (``urllib.error.HTTPError`` is the caller's)."""
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    username, secret = feed.get("Username"), feed.get("_Secret")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    elif username or secret:
+        basic = base64.b64encode(f"{username or ''}:{secret or ''}".encode()).decode()
+        request.add_header("Authorization", f"Basic {basic}")
+    with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:
+        body: bytes = response.read(_MAX_ANSWER + 1)
+        return body, str(response.headers.get("Link", ""))
+
+
+def _tags_page(feed: Document, url: str, token: str) -> tuple[list[str], str, str]:
+    """One page of tags, the next page's URL (``""``: none) and the token it took."""
+    try:
+        body, link = _registry_get(feed, url, token)
+    except urllib.error.HTTPError as exc:
+        challenge = str(exc.headers.get("WWW-Authenticate", "")) if exc.headers else ""
+        if exc.code == 401 and not token and challenge.lower().startswith("bearer "):
+            return _tags_page(feed, url, _bearer_token(feed, challenge[7:].strip()))
+        if exc.code in {404, 410}:
+            raise _Missing from None
+        raise _cannot(
+            feed,
+            f"the registry refused the feed's credentials (HTTP {exc.code})"
+            if exc.code in {401, 403}
+            else f"the registry answered HTTP {exc.code} for {url}",
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise _cannot(
+            feed, f"the registry at {feed.get('FeedUri')} is unreachable ({reason})"
+        ) from None
+    if len(body) > _MAX_ANSWER:
+        raise _cannot(feed, f"the answer from {url} is larger than {_MAX_ANSWER} bytes")
+    try:
+        tags = json.loads(body).get("tags") or []
+    except (ValueError, AttributeError):
+        raise _cannot(feed, f"{url} is not a tag list") from None
+    found = re.search(r'<([^>]+)>\s*;\s*rel="?next"?', link)
+    following = urljoin(url, found.group(1)) if found else ""
+    return [str(t) for t in tags], following, token
+
+
+def _docker(feed: Document, package_id: str) -> list[str]:
+    name = package_id.strip().strip("/")
+    if not IMAGE_NAME.fullmatch(name):
+        raise BadRequest(
+            f"'{package_id}' is not an image name of this feed: write the repository without "
+            "the registry host or a tag (for example acme/shop-web)."
+        )
+    url = f"{str(feed['FeedUri']).rstrip('/')}/v2/{name}/tags/list"
+    tags: list[str] = []
+    token = ""
+    for _ in range(_MAX_TAG_PAGES):
+        try:
+            page, url, token = _tags_page(feed, url, token)
+        except _Missing:
+            return []
+        tags += page
+        if not url:
+            break
+    return [t for t in tags if validate_version(t) is None]
+
+
+_ASKERS = {
+    "Maven": _maven,
+    "ArtifactoryGeneric": _artifactory,
+    "S3": _s3,
+    "Docker": _docker,
+}
 
 
 def repository_versions(feed: Document, package_id: str) -> list[str]:
@@ -196,6 +300,6 @@ def repository_versions(feed: Document, package_id: str) -> list[str]:
         raise _cannot(
             feed,
             f"the emulator does not search {feed['FeedType']} feeds (it asks Maven, "
-            "ArtifactoryGeneric and S3 repositories)",
+            "ArtifactoryGeneric and S3 repositories and Docker registries)",
         )
     return asker(feed, package_id)

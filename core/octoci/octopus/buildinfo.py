@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from octoci.errors import InputError, OctociError
+from octoci.images import IMAGE_NAME
 from octoci.model import BuildInformation, BuildInformationRecord
 from octoci.octopus.connection import Connection
 from octoci.octopus.errors import OctopusApiError, ServerTooOldError
@@ -51,6 +52,16 @@ def _looks_like_path(package_id: str) -> bool:
     )
 
 
+def _is_image(package_id: str) -> bool:
+    """An image name (``acme/shop-web``), not a package file's path (``out/acme.web.1.0.zip``)."""
+    last = package_id.rsplit("/", 1)[-1]
+    return (
+        IMAGE_NAME.fullmatch(package_id) is not None
+        and parse_package_filename(last) is None
+        and split_extension(last) is None
+    )
+
+
 def validate_build_information_target(package_ids: Sequence[str], version: str) -> None:
     """Fail (exit 2) before anything is sent when an id or the version is not valid."""
     if not package_ids:
@@ -58,6 +69,10 @@ def validate_build_information_target(package_ids: Sequence[str], version: str) 
     problems = []
     for package_id in package_ids:
         problem = validate_package_id(package_id)
+        if problem is not None and _is_image(package_id):
+            # A container image (acme/shop-web): Octopus keys its build information by the
+            # image's name, as its Docker steps name the package.
+            continue
         if problem is not None:
             hint = ""
             if _looks_like_path(package_id):
@@ -93,7 +108,7 @@ def build_information_warnings(package_ids: Sequence[str], info: BuildInformatio
             "Git and TFVC, so this build's commits will be hidden in the release"
         )
     for package_id in package_ids:
-        if _looks_like_path(package_id):
+        if _looks_like_path(package_id) and not _is_image(package_id):
             warnings.append(
                 f"package id {package_id!r} looks like a file name: build information attaches to "
                 "a package id (Acme.Web), so it will not appear on the package Acme.Web"

@@ -74,6 +74,9 @@ class PublishPlan:
     build_information: bool
     routing: Routing = field(default_factory=Routing)
     """Which repository each package goes to (``[[packages]] repository``, ``repository``)."""
+    images: tuple[tuple[str, str], ...] = ()
+    """``(image, tag)`` of the container images the job built (``[[packages]] image``): not
+    pushed by octoci, but covered by build information and the release."""
 
     @property
     def package_ids(self) -> list[str]:
@@ -99,6 +102,12 @@ class PublishPlan:
             check_permissions=check_permissions,
             package_versions=self.package_versions,
         )
+
+    @property
+    def build_information_targets(self) -> tuple[tuple[str, str], ...]:
+        """``(package id, version)`` of every package and image build information is pushed
+        for, in order."""
+        return (*self.package_versions, *self.images)
 
     @property
     def phase_titles(self) -> list[str]:
@@ -194,7 +203,8 @@ def plan_publish(
     version = compute_version(config, pm, server, info)
     jobs = _package_jobs(config, pm, version, timestamp)
     files = _package_files(config, pm, server, bool(jobs))
-    if not jobs and not files:
+    images = tuple((i.image, i.tag or version) for i in config.image_configs())
+    if not jobs and not files and not images:
         raise InputError(
             "nothing to publish: configure packages ([[packages]] in octoci.toml, or "
             "--package-id with --base-path), pass --package-file, or put package files in "
@@ -202,8 +212,10 @@ def plan_publish(
             + ("" if config.config_file else f"; {config_search_description(config.base_dir)}")
         )
     seen: dict[str, str] = {}
-    for package_id, source in [(j.plan.spec.id, str(j.plan.spec.base_path)) for j in jobs] + [
-        (n.id, str(p)) for p, n in files
+    for package_id, source in [
+        *((j.plan.spec.id, str(j.plan.spec.base_path)) for j in jobs),
+        *((n.id, str(p)) for p, n in files),
+        *((image, f"the image entry {image}") for image, _ in images),
     ]:
         if package_id.lower() in seen:
             raise InputError(
@@ -230,7 +242,11 @@ def plan_publish(
             config,
             version=config.settings.release_version or version,
             # Each pushed package at the version pushed; other package steps keep Octopus's rule.
-            packages=tuple(f"{i}:{file_versions.get(i, version)}" for i in dict.fromkeys(ids)),
+            packages=(
+                *(f"{i}:{file_versions.get(i, version)}" for i in dict.fromkeys(ids)),
+                # An image's tag, as the Docker step selects it (the job pushed the image).
+                *(f"{image}:{tag}" for image, tag in images),
+            ),
         )
         release = with_build_git_reference(release, info)
         validate_release_request(release)
@@ -253,6 +269,7 @@ def plan_publish(
         # Promotion follows a successful deployment, so it has to wait for it.
         wait=config.settings.wait or promote is not None,
         build_information=build_information,
+        images=images,
     )
 
 
@@ -288,10 +305,12 @@ def publish_steps(
     if plan.to_pack:
         # Each package is pushed as soon as it is written, while the next one is packed.
         steps.append(PackAndPush(plan.to_pack, push, progress))
-    else:
+    elif plan.files:
         steps.append(push)
     if plan.build_information:
-        steps.append(PushBuildInformation(plan.info, plan.overwrite_mode))
+        # The packages pushed (their versions as pushed), and the images.
+        targets = plan.build_information_targets if plan.images else ()
+        steps.append(PushBuildInformation(plan.info, plan.overwrite_mode, targets=targets))
     if plan.release is not None:
         # The pre-flight checked the deployment's names and lifecycle already.
         steps.append(CreateRelease(plan.release))
@@ -327,7 +346,9 @@ def _automatic_release_steps(
     steps: list[Step] = []
     if plan.build_information:
         steps.append(
-            PushBuildInformation(plan.info, plan.overwrite_mode, targets=plan.package_versions)
+            PushBuildInformation(
+                plan.info, plan.overwrite_mode, targets=plan.build_information_targets
+            )
         )
     push = PushPackages(
         plan.files, plan.overwrite_mode, concurrency, delta, progress, routing=plan.routing
