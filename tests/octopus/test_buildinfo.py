@@ -107,6 +107,20 @@ def test_a_file_path_as_package_id_is_refused_before_sending(
     assert octopus_emulator.documents("buildinfo") == []
 
 
+def test_a_container_image_name_is_a_package_id_but_a_lower_case_file_path_is_not(
+    octoci: Callable[..., CliResult], octopus_emulator: Emulator, info_file: Path
+) -> None:
+    image = octoci("build-info", "--package-id", "acme/shop-web", "--version", "1.2.3",
+                   "--file", info_file.name)  # fmt: skip
+    assert image.exit_code == 0, image.stderr
+    assert "looks like a file" not in image.stdout + image.stderr
+    assert [d["PackageId"] for d in octopus_emulator.documents("buildinfo")] == ["acme/shop-web"]
+    path = octoci("build-info", "--package-id", "dist/acme.web.1.2.3.zip", "--version", "1.2.3",
+                  "--file", info_file.name)  # fmt: skip
+    assert path.exit_code == 2
+    assert "looks like a file path: pass the package id ('acme.web')" in path.stderr
+
+
 def test_warnings_for_vcs_type_file_like_ids_and_many_commits() -> None:
     info = BuildInformation(
         vcs_type="SVN",
