@@ -142,6 +142,10 @@ class RepositoryKind:
     ``OCTOCI_REPOSITORY_<NAME>_<KEY>`` so they need not be in the file."""
     feed_types: tuple[str, ...] = ()
     """Octopus ``FeedType`` values a feed reading this kind of repository has."""
+    secret_variables: tuple[str, ...] = ()
+    """Environment variables the kind's client takes secrets from by itself
+    (``AWS_SECRET_ACCESS_KEY`` for boto3): their values are masked too when a repository of
+    the kind is configured."""
 
 
 def octopus_package_id(repository: PackageRepository, package_id: str) -> str:

@@ -163,7 +163,7 @@ class PackAndPush:
             raise StepFailed(result, errors[0])
         if errors:
             total = self._pushed_count()
-            details = "; ".join(f"{path}: {why}" for path, why in failures)
+            details = "; ".join(f"{Path(path).name}: {why}" for path, why in failures)
             raise StepFailed(
                 result, OctociError(f"{len(failures)} of {total} packages failed: {details}")
             )
