@@ -17,6 +17,8 @@ from tests.repositories.conftest import DEBIAN_MAVEN_REPO, PASSWORD, USER
 from tests.repositories.mvn import mvn_resolve
 
 import octoci
+from octoci.octopus.feeds import ExternalPackage
+from octoci.octopus.preflight import ServerNeeds, required_permissions
 from octoci.package_names import PackageName
 from octoci.repositories import OverwriteMode, RepositoryConfig, RepositoryKind, StoredPackage
 from octoci.testing import CliResult, run_octoci
@@ -244,3 +246,49 @@ def test_a_version_octopus_cannot_see_after_the_push_creates_no_release(
     assert "no release was created" in line
     assert "Traceback" not in result.stderr
     assert octopus_emulator.documents("release") == []
+
+
+def test_a_run_whose_packages_all_go_elsewhere_needs_no_built_in_feed_permission() -> None:
+    maven = Blackhole()
+    external = (ExternalPackage("Acme.Api", VERSION, MAVEN_ID, maven),)
+    assert required_permissions(ServerNeeds(external=external)) == []
+    assert required_permissions(ServerNeeds(package_ids=("Acme.Web",), external=external)) == [
+        "BuiltInFeedPush"
+    ]
+    assert required_permissions(ServerNeeds()) == ["BuiltInFeedPush"]
+
+
+def test_release_create_asks_the_external_feed_for_the_version(
+    maven_repo: Path, publish: Publish, octopus_emulator: Emulator, nginx: NginxServer
+) -> None:
+    seeded = publish("--version", VERSION, "--no-commits", env=ENV)
+    assert seeded.exit_code == 0, seeded.stderr
+    env = {
+        "OCTOPUS_URL": octopus_emulator.url,
+        "OCTOPUS_API_KEY": octopus_emulator.api_key,
+        "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1",
+    }
+    missing = run_octoci(
+        "release", "create", "--project", "Shop", "--version", "9.0.0",
+        "--package", f"{MAVEN_ID}:9.9.9", env=env, cwd=maven_repo,
+    )  # fmt: skip
+    assert missing.exit_code == 2, missing.stderr
+    (line,) = missing.stderr.strip().splitlines()
+    assert f"has no {MAVEN_ID} 9.9.9 (step '{MAVEN_ID}'; it holds {VERSION})" in line
+    assert [r["Version"] for r in octopus_emulator.documents("release")] == [VERSION]
+    held = run_octoci(
+        "release", "create", "--project", "Shop", "--version", "9.0.1",
+        "--package", f"{MAVEN_ID}:{VERSION}", env=env, cwd=maven_repo,
+    )  # fmt: skip
+    assert held.exit_code == 0, held.stderr
+    assert "octoci cannot check" not in held.stdout + held.stderr
+
+
+def test_a_dry_run_pushes_nothing_anywhere(
+    publish: Publish, maven_repo: Path, nginx: NginxServer, octopus_emulator: Emulator
+) -> None:
+    result = publish("--version", VERSION, "--no-commits", "--dry-run", env=ENV)
+    assert result.exit_code == 0, result.stderr
+    assert f"{MAVEN_ID} {VERSION}: would be looked up in the feed 'Releases'" in result.stdout
+    _nothing_created(octopus_emulator)
+    assert _stored(nginx) == []
