@@ -165,7 +165,7 @@ def test_a_step_feed_reading_another_repository_is_refused_before_anything_is_pu
     assert result.exit_code == 2, result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert (
-        f"step '{MAVEN_ID}' takes {MAVEN_ID} from the feed 'Releases', but the feed 'Releases' "
+        f"step '{MAVEN_ID}' takes {MAVEN_ID} from the feed 'Releases': the feed 'Releases' "
         f"reads {nginx.url('maven')}, but the package went to {nginx.url('generic')}"
     ) in line
     assert "nothing was pushed" in line

@@ -137,7 +137,7 @@ def feed_problems(
         problem = repository.feed_problem(step.feed)
         if problem is not None:
             problems.append(
-                f"{where} the feed {step.feed_name!r}, but {problem}; point the step at the "
+                f"{where} the feed {step.feed_name!r}: {problem}; point the step at the "
                 f"feed that reads {repository.describe()}, or push the package where the feed "
                 "reads"
             )

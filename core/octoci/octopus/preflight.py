@@ -161,8 +161,7 @@ def check_server(connection: Connection, needs: ServerNeeds) -> ServerCheck:
         )
         if not exists:
             selection = _check_external_feeds(connection, project, release, needs.external, notes)
-            published = [*needs.package_ids, *(e.feed_package_id for e in needs.external)]
-            _check_other_package_steps(connection, project, published)
+            _check_other_package_steps(connection, project, needs.package_ids)
             check_release_packages(
                 connection,
                 project,
