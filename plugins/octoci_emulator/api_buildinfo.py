@@ -35,6 +35,12 @@ _FIELDS = (
 )
 
 
+def _external_feed_id(package_id: str) -> bool:
+    """``group:artifact`` or ``<folder>/<name>``: each part a package id of its own."""
+    parts = package_id.split(":") if ":" in package_id else package_id.split("/")
+    return len(parts) >= 2 and all(validate_package_id(part) is None for part in parts)
+
+
 def _mapped(request: Request, doc_id: str, package_id: str, version: str, info: CIDict) -> Document:
     values = {name: info.text(name) or None for name in _FIELDS}
     vcs_root = values["VcsRoot"] or ""
@@ -89,9 +95,12 @@ def _create(request: Request) -> Response:
     version = body.text("Version").strip()
     info = body.obj("OctopusBuildInformation")
     # A container image's build information is keyed by its name (acme/shop-web), as the
-    # Docker step names its package.
+    # Docker step names its package; an external feed's package by its id there (Maven's
+    # groupId:artifactId, an S3 or Artifactory feed's <folder>/<name>).
     if not package_id or (
-        validate_package_id(package_id) is not None and not IMAGE_NAME.fullmatch(package_id)
+        validate_package_id(package_id) is not None
+        and not IMAGE_NAME.fullmatch(package_id)
+        and not _external_feed_id(package_id)
     ):
         raise BadRequest(_BAD_ID)
     if not version or validate_version(version) is not None:

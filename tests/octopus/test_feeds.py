@@ -91,7 +91,7 @@ def test_a_feed_that_reads_another_repository_is_one_line_per_step(
     assert feed_problems(shop, {"com.acme:web": repository}) == []
     _, lost = _steps(connect, "Lost")
     assert feed_problems(lost, {"com.acme:web": repository}) == [
-        "step 'com.acme:web' takes com.acme:web from the feed 'Elsewhere', but the feed reads "
+        "step 'com.acme:web' takes com.acme:web from the feed 'Elsewhere': the feed reads "
         f"https://repo.example/maven2, and the package went to {feed_repository.url}/maven; "
         f"point the step at the feed that reads maven repository 'releases' at "
         f"{feed_repository.url}/maven, or push the package where the feed reads"

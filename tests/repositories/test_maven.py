@@ -5,15 +5,13 @@ bad input as one line with nothing half-uploaded."""
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 import requests
 from tests.repositories.conftest import PASSWORD, USER, PushFile, make_repository
+from tests.repositories.mvn import mvn_resolve
 
 from octoci.errors import InputError, OctociError
 from octoci.repositories.base import RepositoryConfig
@@ -214,66 +212,21 @@ def test_feed_problem_compares_the_normalised_feed_uri() -> None:
 def test_mvn_resolves_the_release_and_the_snapshot(
     nginx: NginxServer, push_file: PushFile, tmp_path: Path
 ) -> None:
-    mvn = shutil.which("mvn")
-    plugin = Path("/usr/share/maven-repo/org/apache/maven/plugins/maven-dependency-plugin")
-    if mvn is None or not plugin.is_dir():
-        reason = "needs Debian's maven, libmaven-dependency-plugin-java and junit4"
-        if os.environ.get("OCTOCI_REQUIRE_NGINX") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    version = next(p.name for p in sorted(plugin.iterdir()) if p.name[0].isdigit())
     maven = repository(nginx)
     release = push_file(maven, "Acme.Web.1.2.3.zip", CONTENT)
     snapshot = push_file(maven, "Acme.Api.2.0.0-SNAPSHOT.zip", CONTENT + b"snapshot")
-    settings = tmp_path / "settings.xml"
-    settings.write_text(
-        f"""<settings>
-  <servers><server><id>octoci</id><username>{USER}</username><password>{PASSWORD}</password></server></servers>
-  <mirrors><mirror><id>seed</id><mirrorOf>*,!octoci</mirrorOf><url>{nginx.url("seed")}/</url></mirror></mirrors>
-  <profiles><profile><id>octoci</id><repositories><repository>
-    <id>octoci</id><url>{nginx.url("maven")}</url>
-    <releases><checksumPolicy>fail</checksumPolicy></releases>
-    <snapshots><enabled>true</enabled><checksumPolicy>fail</checksumPolicy></snapshots>
-  </repository></repositories></profile></profiles>
-  <activeProfiles><activeProfile>octoci</activeProfile></activeProfiles>
-</settings>""",
-        encoding="utf-8",
-    )
-    project = tmp_path / "project"
-    project.mkdir()
-    dependency = (
-        "<dependency><groupId>com.acme</groupId><artifactId>{}</artifactId><version>{}</version>"
-        "<type>zip</type></dependency>"
-    )
-    (project / "pom.xml").write_text(
-        '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
-        "<groupId>t</groupId><artifactId>t</artifactId><version>1</version>"
-        "<packaging>pom</packaging><dependencies>"
-        + dependency.format("Acme.Web", "1.2.3")
-        + dependency.format("Acme.Api", "2.0.0-SNAPSHOT")
-        + "</dependencies></project>",
-        encoding="utf-8",
-    )
-    out = tmp_path / "out"
-    done = subprocess.run(
+    resolved = mvn_resolve(
+        nginx,
+        tmp_path,
         [
-            mvn,
-            "-B",
-            "-s",
-            str(settings),
-            f"-Dmaven.repo.local={tmp_path / 'm2'}",
-            f"org.apache.maven.plugins:maven-dependency-plugin:{version}:copy-dependencies",
-            f"-DoutputDirectory={out}",
+            ("com.acme", "Acme.Web", "1.2.3", "zip"),
+            ("com.acme", "Acme.Api", "2.0.0-SNAPSHOT", "zip"),
         ],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        user=USER,
+        password=PASSWORD,
     )
-    assert done.returncode == 0, done.stdout[-3000:]
-    files = {p.name: hashlib.sha1(p.read_bytes()).hexdigest() for p in out.iterdir()}
-    assert files == {
+    assert resolved.files == {
         "Acme.Web-1.2.3.zip": release.sha1,
         "Acme.Api-2.0.0-SNAPSHOT.zip": snapshot.sha1,
     }
-    assert "Downloaded from octoci" in done.stdout
+    assert "Downloaded from octoci" in resolved.stdout

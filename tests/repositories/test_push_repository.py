@@ -4,9 +4,17 @@ built-in feed, the ``directory`` kind and a third party's kind, against the emul
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+import octoci
+from octoci.errors import InputError
+from octoci.repositories import PackageRepository, RepositoryConfig, RepositoryKind
+from octoci.repositories.octopus_feed import KIND as OCTOPUS
+from octoci.repositories.registry import repository_configs, repository_secrets
 from octoci.testing import CliResult
 from octoci_emulator import Emulator
 
@@ -234,3 +242,65 @@ def test_publish_reports_a_failed_repository_among_several_and_keeps_the_others(
     document = json.loads(result.stdout)
     assert [p["PackageId"] for p in document["Packages"] if p["Pushed"]] == ["Acme.Api"]
     assert result.leaks(SHELF_TOKEN) == []
+
+
+def test_push_to_another_repository_needs_no_octopus_server(
+    octoci_run: Run, project: Path, package: Callable[..., Path], tmp_path: Path
+) -> None:
+    share = tmp_path / "share"
+    share.mkdir()
+    _share(project, share)
+    package("Acme.Web.1.0.0.zip", b"no octopus here")
+    offline = {"OCTOPUS_URL": "", "OCTOPUS_API_KEY": ""}
+    result = octoci_run("push", "--repository", "share", "dist/*.zip", "--json", env=offline)
+    assert result.exit_code == 0, result.stderr
+    assert (share / "Acme.Web.1.0.0.zip").read_bytes() == b"no octopus here"
+    assert json.loads(result.stdout)["Packages"][0]["Repository"] == "share"
+    # A file for the built-in feed still needs the server, and says so in one line.
+    to_octopus = octoci_run("push", "dist/*.zip", env=offline)
+    assert to_octopus.exit_code == 2
+    (line,) = to_octopus.stderr.strip().splitlines()
+    assert "no Octopus server URL" in line
+
+
+class _ChainPlugin:
+    """A kind whose client reads its secret from ``CHAIN_SECRET`` by itself (as boto3 reads
+    ``AWS_SECRET_ACCESS_KEY``), and whose error repeats it."""
+
+    @octoci.hookimpl
+    def octoci_repository_kinds(self) -> list[RepositoryKind]:
+        def create(config: RepositoryConfig) -> PackageRepository:
+            raise InputError(f"the chain refused {os.environ.get('CHAIN_SECRET', '')!r}")
+
+        return [
+            RepositoryKind(
+                name="chain", description="tests", create=create, secret_variables=("CHAIN_SECRET",)
+            )
+        ]
+
+
+def test_secrets_a_kind_reads_from_the_environment_are_masked(
+    octoci_run: Run, project: Path, package: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "octoci.toml").write_text('[repositories.c]\nkind = "chain"\n', encoding="utf-8")
+    package("Acme.Web.1.0.0.zip")
+    secret = "chain-secret-4242aa"
+    monkeypatch.setenv("CHAIN_SECRET", secret)
+    result = octoci_run(
+        "push", "--repository", "c", "dist/*.zip",
+        env={"CHAIN_SECRET": secret}, plugins=[_ChainPlugin()],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "the chain refused" in result.stderr
+    assert result.leaks(secret) == []
+
+
+def test_the_s3_kind_masks_boto3s_environment_secrets() -> None:
+    from octoci.repositories.s3 import KIND as S3
+
+    configs = repository_configs({"r": {"kind": "s3", "bucket": "b"}}, {"s3": S3}, {})
+    env = {"AWS_SECRET_ACCESS_KEY": "aws-secret-9911", "AWS_SESSION_TOKEN": "tok-5566"}
+    assert repository_secrets(configs, {"s3": S3, "octopus": OCTOPUS}, env) == [
+        "aws-secret-9911",
+        "tok-5566",
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -43,12 +44,31 @@ log = logging.getLogger("octoci")
 COMMIT_WARNING_THRESHOLD = 200
 
 
+#: A Maven groupId or artifactId (as the maven repository kind accepts them).
+_MAVEN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+
+
 def _looks_like_path(package_id: str) -> bool:
     return (
         "/" in package_id
         or "\\" in package_id
         or split_extension(package_id) is not None
         or parse_package_filename(package_id) is not None
+    )
+
+
+def _is_feed_id(package_id: str) -> bool:
+    """An external feed's package id: Maven's ``groupId:artifactId``, or ``<folder>/<id>`` (an
+    S3 or Artifactory Generic feed's), whose last part is a package id and not a file name."""
+    group, colon, artifact = package_id.partition(":")
+    if colon:
+        return all(_MAVEN_NAME.fullmatch(part) for part in (group, artifact))
+    folder, slash, last = package_id.rpartition("/")
+    return (
+        bool(slash and folder.strip("/"))
+        and validate_package_id(last) is None
+        and parse_package_filename(last) is None
+        and split_extension(last) is None
     )
 
 
@@ -69,9 +89,10 @@ def validate_build_information_target(package_ids: Sequence[str], version: str) 
     problems = []
     for package_id in package_ids:
         problem = validate_package_id(package_id)
-        if problem is not None and _is_image(package_id):
-            # A container image (acme/shop-web): Octopus keys its build information by the
-            # image's name, as its Docker steps name the package.
+        if problem is not None and (_is_image(package_id) or _is_feed_id(package_id)):
+            # A container image (acme/shop-web), a Maven package (com.acme:web), a package in
+            # a bucket or folder (acme/web/Acme.Web): Octopus keys their build information by
+            # the id its step on an external feed names the package by.
             continue
         if problem is not None:
             hint = ""

@@ -1,6 +1,7 @@
 """What a release's packages must satisfy, checked before anything is created: every
 ``--package`` names a step (or package) of the deployment process, every version named is in
-the built-in feed, and the versions satisfy the channel's version rules
+its step's feed (the built-in feed, or an external feed, which Octopus asks its repository), and
+the versions satisfy the channel's version rules
 (:mod:`octoci.version_rules`, the rules the emulator enforces too).
 
 The same check serves a real run and ``--dry-run`` (a refusal Octopus would answer is an
@@ -21,6 +22,7 @@ from typing import Any
 
 from octoci.errors import InputError
 from octoci.octopus.connection import Connection, close_matches
+from octoci.octopus.errors import OctopusApiError, OctopusAuthError
 from octoci.octopus.executions import ReleaseRequest, find_channel
 from octoci.octopus.packages import package_versions
 from octoci.package_names import canonical_version
@@ -94,14 +96,17 @@ def _versions(
     problems = []
     pushed = {p.lower() for p in pushed_ids}
     for spec in request.packages:
-        parts = spec.split(":")
-        who, version = parts[0], parts[-1]
-        reference = parts[1] if len(parts) == 3 else ""
-        hits = [
-            p
-            for p in packages
-            if p.matches(who) and (len(parts) == 2 or p.reference.lower() == reference.lower())
-        ]
+        # The version is after the last ":"; before it a step or package name, or
+        # StepName:PackageReferenceName. A Maven package id has a ":" of its own
+        # (group:artifact), so the whole name is tried first, as Octopus's emulator does.
+        named, _, version = spec.rpartition(":")
+        hits = [p for p in packages if p.matches(named)]
+        who = named
+        if not hits and ":" in named:
+            who, _, reference = named.rpartition(":")
+            hits = [
+                p for p in packages if p.matches(who) and p.reference.lower() == reference.lower()
+            ]
         if not hits and who.lower() not in pushed:
             names = [p.action for p in packages] + [p.package_id for p in packages]
             problems.append(
@@ -112,8 +117,17 @@ def _versions(
     return chosen, problems
 
 
-def _in_feed(connection: Connection, package_id: str, version: str) -> tuple[bool, list[str]]:
-    """Whether the built-in feed holds ``package_id`` ``version``, and the versions it holds."""
+def _in_feed(
+    connection: Connection, package_id: str, version: str, feed: str = _BUILT_IN
+) -> tuple[bool, list[str]]:
+    """Whether feed ``feed`` holds ``package_id`` ``version``, and the versions it holds (an
+    external feed's as Octopus reads them from its repository, compared as it compares them)."""
+    if feed.lower() != _BUILT_IN:
+        from octoci.octopus.feeds import feed_has_version, feed_versions
+
+        if feed_has_version(connection, feed, package_id, version):
+            return True, []
+        return False, feed_versions(connection, feed, package_id)
     held = package_versions(connection, package_id)
     wanted = canonical_version(version).lower()
     return any(canonical_version(v).lower() == wanted for v in held), held
@@ -144,8 +158,9 @@ def check_release_packages(
     built-in feed does not hold (``present``: ``(package id, version)`` pairs this run pushes,
     which count as held), or a version the channel's rules refuse.
 
-    A step without a version is Octopus's to choose (the latest its channel accepts); an
-    external feed cannot be checked from here and is left to Octopus.
+    A step without a version is Octopus's to choose (the latest its channel accepts). A version
+    on an external feed is asked of the feed (Octopus asks its repository); a feed Octopus
+    cannot search (a type it does not list versions of) is left to Octopus, with a warning.
     """
     packages = package_references(connection, project)
     chosen, problems = _versions(request, packages, pushed_ids)
@@ -153,20 +168,27 @@ def check_release_packages(
     for package, version in chosen.items():
         if (package.package_id.lower(), canonical_version(version).lower()) in held:
             continue
-        if package.feed.lower() != _BUILT_IN:
+        try:
+            found, versions = _in_feed(connection, package.package_id, version, package.feed)
+        except OctopusApiError as exc:
+            if package.feed.lower() == _BUILT_IN or isinstance(exc, OctopusAuthError):
+                raise
             log.warning(
-                "%s %s (step %r) is in feed %s, which octoci cannot check; Octopus will",
+                "%s %s (step %r) is in feed %s, which Octopus could not search (%s); Octopus "
+                "will check it when it creates the release",
                 package.package_id,
                 version,
                 package.action,
                 package.feed,
+                exc,
             )
             continue
-        found, versions = _in_feed(connection, package.package_id, version)
         if not found:
             holds = f"it holds {', '.join(versions[:5])}" if versions else "it holds none"
+            built_in = package.feed.lower() == _BUILT_IN
+            feed = "the built-in feed" if built_in else f"the feed {package.feed}"
             problems.append(
-                f"the built-in feed has no {package.package_id} {version} (step "
+                f"{feed} has no {package.package_id} {version} (step "
                 f"{package.action!r}; {holds}); push it first or pick a version it holds"
             )
     # Octopus's IgnoreChannelRules (the official tools' --ignore-channel-rules / --force).

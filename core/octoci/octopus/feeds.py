@@ -8,7 +8,11 @@ Octopus's built-in feed:
   repository's :meth:`~octoci.repositories.PackageRepository.feed_problem` says), one line each;
 * :func:`feed_versions` and :func:`feed_has_version`: the versions Octopus sees in a feed (for an
   external feed Octopus asks the repository), so a run can check, after pushing and before
-  creating the release, that Octopus will find the version it is about to select.
+  creating the release, that Octopus will find the version it is about to select;
+* :class:`ExternalPackage` and :func:`external_selection`: a package a run pushes to a repository
+  other than the built-in feed, and the release's package selection naming the steps that take
+  it from their external feed (by step, since a Maven id ``group:artifact`` has a ``:`` of its
+  own).
 
 Example::
 
@@ -20,16 +24,22 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from octoci.octopus.channels import PackageReference, package_references
 from octoci.octopus.connection import Connection
 from octoci.repositories.base import PackageRepository
 
+if TYPE_CHECKING:
+    from octoci.octopus.executions import ReleaseRequest
+
 __all__ = [
     "BUILT_IN_FEED",
+    "ExternalPackage",
     "StepFeed",
+    "external_problems",
+    "external_selection",
     "feed_has_version",
     "feed_problems",
     "feed_versions",
@@ -70,6 +80,28 @@ class StepFeed:
         return self.package.feed.lower() == BUILT_IN_FEED
 
 
+@dataclass(frozen=True)
+class ExternalPackage:
+    """A package a run pushes to a repository other than Octopus's built-in feed.
+
+    Example::
+
+        ExternalPackage("Acme.Web", "1.2.3", "com.acme:Acme.Web", maven_repository)
+    """
+
+    package_id: str
+    """The id octoci packs and pushes it under (its file's)."""
+    version: str
+    feed_package_id: str
+    """The id the steps on the feed that reads the repository name it by
+    (:func:`octoci.repositories.base.octopus_package_id`)."""
+    repository: PackageRepository = field(compare=False, hash=False)
+
+    def taken_by(self, step: StepFeed) -> bool:
+        """True when ``step`` takes this package (by the id its feed knows it by)."""
+        return step.package.package_id.lower() == self.feed_package_id.lower()
+
+
 def step_feeds(connection: Connection, project: Mapping[str, Any]) -> list[StepFeed]:
     """Every package step of ``project``'s deployment process with its feed document (none for
     a version-controlled project, whose process is not a resource)."""
@@ -105,11 +137,43 @@ def feed_problems(
         problem = repository.feed_problem(step.feed)
         if problem is not None:
             problems.append(
-                f"{where} the feed {step.feed_name!r}, but {problem}; point the step at the "
+                f"{where} the feed {step.feed_name!r}: {problem}; point the step at the "
                 f"feed that reads {repository.describe()}, or push the package where the feed "
                 "reads"
             )
     return problems
+
+
+def external_problems(steps: Sequence[StepFeed], external: Sequence[ExternalPackage]) -> list[str]:
+    """:func:`feed_problems` for the packages a run pushes to other repositories: one line per
+    step that takes one of them from a feed that does not read its repository."""
+    return feed_problems(steps, {e.feed_package_id: e.repository for e in external})
+
+
+def external_selection(
+    request: ReleaseRequest, steps: Sequence[StepFeed], external: Sequence[ExternalPackage]
+) -> ReleaseRequest:
+    """``request`` with each external package's ``<id>:<version>`` item replaced by one item per
+    step that takes it from an external feed (``<step>:<version>``, ``<step>:<reference>:
+    <version>`` for a package reference), at the version pushed. A package no step takes is left
+    out (the release has nothing to select for it)."""
+    if not external:
+        return request
+    by_id = {e.package_id.lower(): e for e in external}
+    items: list[str] = []
+    for spec in request.packages:
+        who, _, version = spec.rpartition(":")
+        package = by_id.get(who.lower())
+        if package is None:
+            items.append(spec)
+            continue
+        for step in steps:
+            if package.taken_by(step) and not step.built_in:
+                where = step.package.action
+                if step.package.reference:
+                    where += f":{step.package.reference}"
+                items.append(f"{where}:{version}")
+    return replace(request, packages=tuple(dict.fromkeys(items)))
 
 
 def feed_versions(

@@ -1,7 +1,8 @@
 """The pre-flight: everything a run will ask of Octopus, checked with reads only, before anything
 is created - who the key belongs to and what it may do, the space, the project and channel, the
 environments and tenants of a deployment and a promotion, the deployment process's other
-packages and an existing release.
+packages, the feeds of the steps that take packages this run pushes to other repositories
+(each must read the repository its package goes to) and an existing release.
 
 Example::
 
@@ -33,6 +34,12 @@ from octoci.octopus.executions import (
     find_release,
     plan_deployment,
 )
+from octoci.octopus.feeds import (
+    ExternalPackage,
+    external_problems,
+    external_selection,
+    step_feeds,
+)
 from octoci.octopus.git_refs import git_reference
 from octoci.octopus.lifecycles import check_lifecycle
 from octoci.octopus.packages import OverwriteMode
@@ -57,7 +64,8 @@ class ServerNeeds:
     """What a run will do, as far as the server is concerned."""
 
     package_ids: tuple[str, ...] = ()
-    """The packages it pushes (a release's other package steps must find theirs in the feed)."""
+    """The packages it pushes to the built-in feed (a release's other package steps must find
+    theirs in the feed; these trigger automatic release creation)."""
     overwrite_mode: OverwriteMode = "FailIfExists"
     build_information: bool = False
     release: ReleaseRequest | None = None
@@ -67,6 +75,9 @@ class ServerNeeds:
     """False skips the permission check (an embedded emulator's key may do everything)."""
     package_versions: tuple[tuple[str, str], ...] = ()
     """``(package id, version)`` of every package it pushes (automatic release creation)."""
+    external: tuple[ExternalPackage, ...] = ()
+    """The packages it pushes to other repositories: the steps that take them must do so from a
+    feed that reads that repository."""
 
 
 @dataclass(frozen=True)
@@ -149,12 +160,17 @@ def check_server(connection: Connection, needs: ServerNeeds) -> ServerCheck:
             find_release(connection, project, release.version) is not None
         )
         if not exists:
+            selection = _check_external_feeds(connection, project, release, needs.external, notes)
             _check_other_package_steps(connection, project, needs.package_ids)
             check_release_packages(
                 connection,
                 project,
-                release,
-                present=_pushed_versions(release, needs.package_ids),
+                selection,
+                present=[
+                    *_pushed_versions(release, needs.package_ids),
+                    # Pushed before the release is created, and then checked in the feed.
+                    *((e.feed_package_id, e.version) for e in needs.external),
+                ],
                 pushed_ids=needs.package_ids,
             )
         if exists and not release.ignore_if_exists:
@@ -252,7 +268,10 @@ def _check_existing_automatic_release(
 def required_permissions(needs: ServerNeeds) -> list[str]:
     """The Octopus permissions the run's requests need, in the order the run needs them."""
     overwrite = needs.overwrite_mode == "OverwriteExisting"
-    needed = ["BuiltInFeedPush"] + (["BuiltInFeedAdminister"] if overwrite else [])
+    # Packages that all go to other repositories need no push permission in Octopus.
+    needed = []
+    if needs.package_ids or not needs.external:
+        needed += ["BuiltInFeedPush"] + (["BuiltInFeedAdminister"] if overwrite else [])
     if needs.build_information:
         needed += ["BuildInformationPush"] + (["BuildInformationAdminister"] if overwrite else [])
     if needs.release is not None:
@@ -343,6 +362,34 @@ def _check_other_package_steps(
             "publish and the built-in feed does not hold, so Octopus would refuse the release; "
             "publish it too (drop --only), or push it first"
         )
+
+
+def _check_external_feeds(
+    connection: Connection,
+    project: dict[str, Any],
+    release: ReleaseRequest,
+    external: Sequence[ExternalPackage],
+    notes: list[str],
+) -> ReleaseRequest:
+    """Each step that takes a package this run pushes to another repository must take it from a
+    feed that reads that repository (else one line, exit code 2, before anything is pushed);
+    the release's selection then names those steps (:func:`external_selection`)."""
+    if not external:
+        return release
+    steps = step_feeds(connection, project)
+    problems = external_problems(steps, external)
+    if problems:
+        raise InputError(
+            f"the project {project['Name']} cannot deploy what this run pushes: "
+            f"{'; '.join(problems)}; nothing was pushed"
+        )
+    for package in external:
+        if not any(package.taken_by(step) for step in steps):
+            notes.append(
+                f"no step of {project['Name']} takes {package.feed_package_id} (pushed to "
+                f"{package.repository.describe()}): the release selects nothing for it"
+            )
+    return external_selection(release, steps, external)
 
 
 def _pushed_versions(release: ReleaseRequest, pushed: Sequence[str]) -> list[tuple[str, str]]:

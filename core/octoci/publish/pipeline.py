@@ -23,6 +23,7 @@ from octoci.octopus.buildinfo import with_branch
 from octoci.octopus.connection import Connection
 from octoci.octopus.dryrun import DryRunConnection
 from octoci.octopus.executions import DeployRequest, ReleaseRequest, validate_release_request
+from octoci.octopus.feeds import ExternalPackage
 from octoci.octopus.git_refs import with_build_git_reference
 from octoci.octopus.packages import OverwriteMode, parse_overwrite_mode, validate_package_files
 from octoci.octopus.preflight import ServerNeeds
@@ -33,12 +34,14 @@ from octoci.packaging.build import plan_package
 from octoci.packaging.selection import Selection, select_entries
 from octoci.plugins import OctociPluginManager
 from octoci.progress import Progress
-from octoci.repositories.registry import Routing
+from octoci.repositories.base import octopus_package_id
+from octoci.repositories.registry import BUILTIN_FEED, Routing
 from octoci.server import CIServer
 from octoci.settings.requests import check_no_deploy_options, deploy_request, release_request
 from octoci.steps.adopt import AdoptRelease
 from octoci.steps.build_info import PushBuildInformation
 from octoci.steps.deploy import Deploy
+from octoci.steps.feed_check import CheckExternalFeeds
 from octoci.steps.pack import PackageJob
 from octoci.steps.pack_push import PackAndPush
 from octoci.steps.plan import Plan, Step, StepContext
@@ -90,10 +93,28 @@ class PublishPlan:
         packed = [(job.plan.spec.id, job.plan.spec.version) for job in self.to_pack]
         return tuple(dict.fromkeys(packed + [(n.id, n.version) for _, n in self.files]))
 
+    @property
+    def external_packages(self) -> tuple[ExternalPackage, ...]:
+        """The packages the run pushes to repositories other than the built-in feed, with the
+        id the feed that reads each repository knows it by.
+
+        :raises InputError: a repository cannot name a package (a Maven id without a group).
+        """
+        found = []
+        for package_id, version in self.package_versions:
+            if self.routing.name_for(package_id) == BUILTIN_FEED:
+                continue
+            repository = self.routing.repository_for(package_id)
+            feed_id = octopus_package_id(repository, package_id)
+            found.append(ExternalPackage(package_id, version, feed_id, repository))
+        return tuple(found)
+
     def needs(self, *, check_permissions: bool = True) -> ServerNeeds:
         """What the run asks of the server, for the pre-flight."""
+        external = self.external_packages
+        elsewhere = {e.package_id.lower() for e in external}
         return ServerNeeds(
-            package_ids=tuple(self.package_ids),
+            package_ids=tuple(i for i in self.package_ids if i.lower() not in elsewhere),
             overwrite_mode=self.overwrite_mode,
             build_information=self.build_information,
             release=self.release,
@@ -101,13 +122,17 @@ class PublishPlan:
             promote=self.promote,
             check_permissions=check_permissions,
             package_versions=self.package_versions,
+            external=external,
         )
 
     @property
     def build_information_targets(self) -> tuple[tuple[str, str], ...]:
         """``(package id, version)`` of every package and image build information is pushed
-        for, in order."""
-        return (*self.package_versions, *self.images)
+        for, in order; a package in another repository by the id its feed's steps name it by
+        (``com.acme:Acme.Web`` in a Maven feed), as Octopus keys build information."""
+        feed_ids = {e.package_id.lower(): e.feed_package_id for e in self.external_packages}
+        packages = tuple((feed_ids.get(i.lower(), i), v) for i, v in self.package_versions)
+        return (*packages, *self.images)
 
     @property
     def phase_titles(self) -> list[str]:
@@ -308,12 +333,18 @@ def publish_steps(
     elif plan.files:
         steps.append(push)
     if plan.build_information:
-        # The packages pushed (their versions as pushed), and the images.
-        targets = plan.build_information_targets if plan.images else ()
+        # The packages pushed (their versions as pushed), and the images; a package in another
+        # repository by the id its feed knows it by.
+        external = plan.images or plan.external_packages
+        targets = plan.build_information_targets if external else ()
         steps.append(PushBuildInformation(plan.info, plan.overwrite_mode, targets=targets))
     if plan.release is not None:
+        external = plan.external_packages
+        if external:
+            # Octopus must see each version pushed elsewhere before a release selects it.
+            steps.append(CheckExternalFeeds(plan.release.project, external))
         # The pre-flight checked the deployment's names and lifecycle already.
-        steps.append(CreateRelease(plan.release))
+        steps.append(CreateRelease(plan.release, external=external))
     return steps + _deployment_steps(plan, waiting)
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "RepositoryKind",
     "StoreOutcome",
     "StoredPackage",
+    "octopus_package_id",
 ]
 
 #: The same three modes as the built-in feed (``octoci.octopus.packages.OverwriteMode``).
@@ -141,3 +142,19 @@ class RepositoryKind:
     ``OCTOCI_REPOSITORY_<NAME>_<KEY>`` so they need not be in the file."""
     feed_types: tuple[str, ...] = ()
     """Octopus ``FeedType`` values a feed reading this kind of repository has."""
+    secret_variables: tuple[str, ...] = ()
+    """Environment variables the kind's client takes secrets from by itself
+    (``AWS_SECRET_ACCESS_KEY`` for boto3): their values are masked too when a repository of
+    the kind is configured."""
+
+
+def octopus_package_id(repository: PackageRepository, package_id: str) -> str:
+    """The package id a step on the Octopus feed that reads ``repository`` names the package by:
+    the repository's own ``octopus_package_id(package_id)`` where it has one (optional, as it is
+    for third-party kinds: a Maven repository answers ``groupId:artifactId``, an S3 bucket
+    ``<bucket>/<prefix>/<id>``), else ``package_id`` itself.
+
+    :raises InputError: the repository cannot name the package (a Maven id without a group).
+    """
+    name = getattr(repository, "octopus_package_id", None)
+    return str(name(package_id)) if callable(name) else package_id

@@ -555,6 +555,16 @@ class HttpRepository:
         """The package's path below the url, by the layout."""
         return self.layout.format(id=package_id, version=version, extension=extension)
 
+    def octopus_package_id(self, package_id: str) -> str:
+        """The package id a step on Octopus's Artifactory Generic feed names: the layout's folder
+        and the id (``apps/Acme.Web`` for ``apps/{id}.{version}{extension}``), as the feed lists
+        one folder; the id alone when the folder holds the version (the feed's ``LayoutRegex``
+        then says where versions are)."""
+        folder = self.layout.rpartition("/")[0]
+        if not folder or "{version}" in folder:
+            return package_id
+        return f"{folder.format(id=package_id)}/{package_id}"
+
     def push(self, path: Path, name: PackageName, *, mode: OverwriteMode) -> StoredPackage:
         """Store the file at its layout path; verify the stored bytes' SHA-1 (see the module)."""
         what = f"pushing {path.name} to {self.client.label}"

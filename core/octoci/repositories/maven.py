@@ -206,6 +206,15 @@ class MavenRepository:
                 raise InputError(f"{package_id}: {value!r} is not a Maven {label}")
         return MavenCoordinates(group, artifact, version, packaging_of(extension))
 
+    def octopus_package_id(self, package_id: str) -> str:
+        """``groupId:artifactId``: the package id a step on Octopus's Maven feed names
+        (``Acme.Web`` with ``group_id = "com.acme"`` is ``com.acme:Acme.Web``).
+
+        :raises InputError: no group, or a name Maven cannot store.
+        """
+        coords = self.coordinates(package_id, "0")
+        return f"{coords.group}:{coords.artifact}"
+
     # ------------------------------------------------------------------ metadata
     def _metadata(self, path: str, what: str) -> ET.Element | None:
         data = self.client.read(path, what=what)

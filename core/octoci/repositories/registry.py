@@ -131,17 +131,25 @@ def repository_configs(
 
 
 def repository_secrets(
-    configs: Mapping[str, RepositoryConfig], kinds: Mapping[str, RepositoryKind]
+    configs: Mapping[str, RepositoryConfig],
+    kinds: Mapping[str, RepositoryKind],
+    env: Mapping[str, str] | None = None,
 ) -> list[str]:
     """The values of every configured repository's secret keys (from the file or the
-    environment)."""
+    environment), and of the variables its kind's client reads secrets from by itself
+    (:attr:`RepositoryKind.secret_variables`, from ``env``)."""
     values = []
     for config in configs.values():
-        for key in kinds[config.kind].secret_keys:
+        kind = kinds[config.kind]
+        for key in kind.secret_keys:
             value = config.values.get(key)
             if isinstance(value, str) and value:
                 values.append(value)
-    return values
+        for variable in kind.secret_variables:
+            value = (env or {}).get(variable, "")
+            if value.strip():
+                values.append(value)
+    return list(dict.fromkeys(values))
 
 
 def open_repositories(
@@ -165,7 +173,7 @@ def open_repositories(
     where = str(config.config_file) if config.config_file else "the configuration"
     base_dir = config.config_file.parent if config.config_file else config.base_dir
     configs = repository_configs(config.repositories, kinds, env, where=where, base_dir=base_dir)
-    for secret in repository_secrets(configs, kinds):
+    for secret in repository_secrets(configs, kinds, env):
         # The build server first: its masking must carry the secret before ours replaces it.
         server.mask(secret)
         redactor.add([secret])

@@ -586,4 +586,6 @@ KIND = RepositoryKind(
     ),
     secret_keys=("secret_access_key", "session_token"),
     feed_types=("S3",),
+    # boto3's credential chain reads these when the table has no keys of its own.
+    secret_variables=("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"),
 )

@@ -157,11 +157,13 @@ class PackAndPush:
             if pool is not None:
                 pool.shutdown(wait=True)
         result = collected()
-        if len(errors) == 1:
+        if len(errors) == 1 and not pushed:
+            # Alone, its own error; among packages that were pushed, "n of m failed" as in
+            # the push step, so the message says the others are there.
             raise StepFailed(result, errors[0])
         if errors:
             total = self._pushed_count()
-            details = "; ".join(f"{path}: {why}" for path, why in failures)
+            details = "; ".join(f"{Path(path).name}: {why}" for path, why in failures)
             raise StepFailed(
                 result, OctociError(f"{len(failures)} of {total} packages failed: {details}")
             )

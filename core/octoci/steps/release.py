@@ -16,6 +16,7 @@ from octoci.octopus.executions import (
     find_release,
     plan_deployment,
 )
+from octoci.octopus.feeds import ExternalPackage, external_selection, step_feeds
 from octoci.steps.plan import StepContext
 
 __all__ = ["CreateRelease", "release_line"]
@@ -37,10 +38,15 @@ class CreateRelease:
     ``deploy_check``: the deployment that follows; its names and the lifecycle are checked before
     the release is created, so that a refused environment leaves no release behind (a plan whose
     pre-flight did that already leaves it out).
+
+    ``external``: the packages the run pushed to repositories other than the built-in feed; the
+    release selects each on the steps that take it from their external feed, at the version
+    pushed (:func:`~octoci.octopus.feeds.external_selection`).
     """
 
     request: ReleaseRequest
     deploy_check: DeployRequest | None = None
+    external: tuple[ExternalPackage, ...] = ()
 
     phase: ClassVar[str] = "release"
 
@@ -61,14 +67,20 @@ class CreateRelease:
             )
             project = deployment.project
         project = project or find_project(connection, self.request.project)
-        if not (self.request.version and find_release(connection, project, self.request.version)):
+        selection = self.request
+        if self.external:
+            steps = step_feeds(connection, project)
+            selection = external_selection(selection, steps, self.external)
+        if not (selection.version and find_release(connection, project, selection.version)):
             # Octopus would refuse these packages: say so before anything is created (an
-            # existing release is used as it is). What this run pushed counts as in the feed.
+            # existing release is used as it is). What this run pushed counts as in the feed
+            # (the external feeds were asked already, CheckExternalFeeds).
             pushed = [(p.id, p.version) for p in report.packages]
+            pushed += [(e.feed_package_id, e.version) for e in self.external]
             check_release_packages(
-                connection, project, self.request, present=pushed, pushed_ids=[i for i, _ in pushed]
+                connection, project, selection, present=pushed, pushed_ids=[i for i, _ in pushed]
             )
-        release = create_release(connection, self.request, project=project)
+        release = create_release(connection, selection, project=project)
         if context.dry_run:
             verb = "would be created" if release.created else "exists, would be used"
             context.reporter.say(f"release {release.project} {release.version} {verb}")
