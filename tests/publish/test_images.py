@@ -66,7 +66,7 @@ def test_publish_selects_the_image_tag_and_pushes_its_build_information(
     infos = {i["PackageId"]: i["Version"] for i in octopus_emulator.documents("buildinfo")}
     assert infos == {"Acme.Web": VERSION, IMAGE: VERSION}
     assert f"build information for {IMAGE} {VERSION}: pushed" in result.stdout
-    assert "looks like a file name" not in result.stdout + result.stderr
+    assert "warning" not in result.stdout + result.stderr
     assert not any(line.startswith(f"packed {IMAGE}") for line in result.stdout.splitlines())
 
 
@@ -94,6 +94,10 @@ def test_a_tag_the_registry_does_not_hold_creates_no_release(
     assert result.exit_code != 0
     assert "7.7.7" in result.stderr
     assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    # Found by the pre-flight (Octopus asked the registry): nothing pushed, nothing created.
+    assert octopus_emulator.packages() == []
+    assert octopus_emulator.documents("buildinfo") == []
     assert octopus_emulator.documents("release") == []
 
 
