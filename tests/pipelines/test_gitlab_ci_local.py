@@ -18,12 +18,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from octoci.local_octopus import LocalOctopus
+from octoci.testing.nginx import NginxServer
 from octoci.testing.pipelines import (
     UNREACHABLE_API,
     octoci_bin_dir,
@@ -71,6 +72,10 @@ show:
   script:
     - echo "Released $release_version ($deployment_states)"
 """
+
+#: The API's package id in Octopus's Maven feed (groupId:artifactId, group_id of octoci.toml).
+MAVEN_API = "com.acme:Acme.Shop.Api"
+NEXUS_PASSWORD = "nexus-Pa55-for-ci"
 
 pytestmark = pytest.mark.slow  # ~4 s a pipeline (gitlab-ci-local validates its schema first)
 
@@ -233,3 +238,83 @@ def test_the_component_included_by_a_pipeline_publishes_with_its_inputs(
     assert "Released 2.5.0 (Dev=Success,Test=Success)" in _job_output(workspace, "show")
     logs = done.stdout + done.stderr + "".join(_job_output(workspace, "release"))
     assert octopus_emulator.api_key not in logs
+
+
+@pytest.fixture
+def maven_nexus(tmp_path: Path) -> Iterator[NginxServer]:
+    """A real nginx with WebDAV as the team's Maven repository, behind basic auth, with
+    Debian's Maven repository at ``/seed`` for mvn's own plugins."""
+    seed = Path("/usr/share/maven-repo")
+    users = {"ci": NEXUS_PASSWORD}
+    with NginxServer(tmp_path / "nginx", users=users, seed=seed if seed.is_dir() else None) as nx:
+        yield nx
+
+
+def test_the_repositories_example_publishes_to_maven_and_the_built_in_feed(
+    gitlab_ci_local: Path,
+    octopus_emulator_factory: Callable[..., LocalOctopus],
+    maven_nexus: NginxServer,
+    tmp_path: Path,
+) -> None:
+    repository = maven_nexus.url("maven")
+    # Octopus as the team set it up: a Maven feed reading Nexus, the API step on it.
+    emulator = octopus_emulator_factory(
+        {
+            "tasks": {"queued_seconds": 0.0, "executing_seconds": 0.05},
+            "feeds": [
+                {
+                    "name": "Nexus",
+                    "type": "Maven",
+                    "uri": repository,
+                    "username": "ci",
+                    "password": NEXUS_PASSWORD,
+                }
+            ],
+            "projects": [
+                {
+                    "name": "Shop",
+                    "packages": ["Acme.Shop.Web", {"id": MAVEN_API, "feed": "Nexus"}],
+                }
+            ],
+        }
+    )
+    settings = (ROOT / "examples" / "repositories" / "octoci.toml").read_text(encoding="utf-8")
+    example_url = 'url = "https://nexus.acme.example/repository/maven-releases"'
+    assert example_url in settings
+    workspace = _project(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": (PIPELINES / "gitlab-ci-repositories.yml").read_text("utf-8"),
+            # The one line a team changes: where its Nexus is.
+            "octoci.toml": settings.replace(example_url, f'url = "{repository}"'),
+        },
+        remote="https://gitlab.com/acme/shop.git",
+    )
+    variables = {
+        "OCTOPUS_URL": emulator.url,
+        "OCTOPUS_API_KEY": emulator.api_key,
+        "OCTOCI_REPOSITORY_NEXUS_PASSWORD": NEXUS_PASSWORD,
+    }
+    done = _run_pipeline(gitlab_ci_local, workspace, variables)
+    assert done.returncode == 0, done.stdout + done.stderr
+    version, states = released_and_deployed(emulator)
+    assert states == ["Success"]
+
+    # One release selecting both new versions: the web package from the built-in feed, the API
+    # from the Maven feed (which the emulator read from nginx, as Octopus reads Nexus).
+    (release,) = emulator.documents("release")
+    assert {p["ActionName"]: p["Version"] for p in release["SelectedPackages"]} == {
+        "Acme.Shop.Web": version,
+        MAVEN_API: version,
+    }
+    assert {p["PackageId"] for p in emulator.packages()} == {"Acme.Shop.Web"}
+    infos = {i["PackageId"] for i in emulator.documents("buildinfo")}
+    assert infos == {"Acme.Shop.Web", "Acme.Shop.Api"}
+    stored = maven_nexus.root / "maven" / "com" / "acme" / "Acme.Shop.Api" / version
+    assert (stored / f"Acme.Shop.Api-{version}.tar.gz").is_file()
+    report = _dotenv_report(workspace, "publish", "octoci.env")
+    assert report["release_version"] == version
+    assert f"Released {version} (Dev=Success)" in _job_output(workspace, "announce")
+    logs = done.stdout + done.stderr + "".join(_job_output(workspace, "publish"))
+    assert NEXUS_PASSWORD not in logs
+    assert emulator.api_key not in logs

@@ -66,6 +66,7 @@ SCHEMAS: Mapping[str, Schema] = {
     "examples/pipelines/gitea-actions.yml": Schema("github-workflows"),
     "examples/pipelines/github-actions.yml": Schema("github-workflows"),
     "examples/pipelines/gitlab-ci.yml": Schema("gitlab-ci"),
+    "examples/pipelines/gitlab-ci-repositories.yml": Schema("gitlab-ci"),
     "examples/pipelines/travis.yml": Schema("travis"),
     "examples/pipelines/woodpecker.yml": Schema("woodpecker-ci"),
     "action.yml": Schema("github-actions"),
