@@ -74,11 +74,26 @@ def _check_invocation(args: list[str]) -> None:
             assert option in known, f"octoci {name} has no option {option}"
 
 
+#: Examples beyond the one per server: file -> its server (each also runs as that server runs it).
+MORE_PIPELINE_FILES = {"gitlab-ci-repositories.yml": "gitlab_ci"}
+
+
 def test_there_is_one_pipeline_file_per_build_server() -> None:
     from octoci_plugins import BUILTIN_PLUGINS
 
     assert sorted(PIPELINE_FILES) == sorted(BUILTIN_PLUGINS)
-    assert sorted(p.name for p in PIPELINES.iterdir()) == sorted(PIPELINE_FILES.values())
+    assert set(MORE_PIPELINE_FILES.values()) <= set(PIPELINE_FILES)
+    assert sorted(p.name for p in PIPELINES.iterdir()) == sorted(
+        [*PIPELINE_FILES.values(), *MORE_PIPELINE_FILES]
+    )
+
+
+@pytest.mark.parametrize("name", sorted(MORE_PIPELINE_FILES))
+def test_more_pipeline_files_use_only_commands_and_options_that_exist(name: str) -> None:
+    invocations = _invocations((PIPELINES / name).read_text(encoding="utf-8"))
+    assert [args[0] for args in invocations] == ["publish"], invocations
+    for args in invocations:
+        _check_invocation(args)
 
 
 @pytest.mark.parametrize("server", sorted(PIPELINE_FILES))
