@@ -31,7 +31,8 @@ import os
 import struct
 import threading
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -64,6 +65,8 @@ _WINDOW = 16 * 1024 * 1024
 _MAX_SCAN = 64 * 1024
 _FIRST_SCAN = 16 * 1024
 _MAX_BATCH_BYTES = 1 << 20
+#: Probe batches from this many windows are hashed in two halves on two threads.
+_SPLIT_BATCH = 64
 _HASH_WINDOW = 8 << 20  # a multiple of every allocation granularity
 #: ``HASH.digest`` unbound, for ``map``.
 _DIGEST = hashlib.sha1().__class__.digest
@@ -287,6 +290,16 @@ class _NumpyScanner:
         keys: npt.NDArray[Any] = ((b << 16) | a).astype(np.uint32)
         return keys
 
+    def rows(self, view: memoryview, offset: int, count: int, window: int) -> Iterable[Any]:
+        """The ``count`` consecutive ``window``-byte windows from ``offset``, for hashing.
+
+        As the rows of one array: iterating them costs 1.9 us per 2 KiB chunk hashed here,
+        against 2.6 us for memoryview slices (SHA-1 itself: 1.25 us), a quarter less for an
+        unchanged region, where that is all the work.
+        """
+        matrix = self.np.frombuffer(view, dtype=self.np.uint8, count=count * window, offset=offset)
+        return matrix.reshape(count, window)
+
     def candidates(
         self, view: memoryview, offset: int, count: int, window: int
     ) -> list[tuple[int, int]]:
@@ -322,6 +335,15 @@ class _PythonScanner:
         self.weak = index.weak
         self.rolling = rolling
 
+    @staticmethod
+    def rows(view: memoryview, offset: int, count: int, window: int) -> Iterable[memoryview]:
+        """The ``count`` consecutive ``window``-byte windows from ``offset``, as slices."""
+        end = offset + count * window
+        return map(
+            view.__getitem__,
+            map(slice, range(offset, end, window), range(offset + window, end + window, window)),
+        )
+
     def candidates(
         self, view: memoryview, offset: int, count: int, window: int
     ) -> list[tuple[int, int]]:
@@ -336,6 +358,12 @@ class _PythonScanner:
             if checksum in weak:
                 found.append((i, checksum))
         return found
+
+
+def _digests(windows: Iterable[Any]) -> list[bytes]:
+    """The SHA-1 digest of each window, hashed, digested and collected in C (map chains): no
+    bytecode per chunk, which was a third of the time of an unchanged region."""
+    return list(map(_DIGEST, map(hashlib.sha1, windows)))
 
 
 def _hash_file(path: Path, result: list[bytes], stop: threading.Event) -> None:
@@ -369,6 +397,7 @@ class _Walk:
         scanner: _NumpyScanner | _PythonScanner,
         writer: DeltaWriter,
         limit: int | None,
+        helper: ThreadPoolExecutor | None = None,
     ) -> None:
         self.source = source
         self.literal = literal
@@ -376,6 +405,7 @@ class _Walk:
         self.scanner = scanner
         self.writer = writer
         self.limit = limit
+        self.helper = helper
         self.last = 0  # end of the last match: probes before it are skipped
         self.copied = 0
         self.literal_bytes = 0
@@ -416,33 +446,23 @@ class _Walk:
         """
         source = self.source
         get = self.index.digests.get
-        sha1 = hashlib.sha1
+        rows = self.scanner.rows
+        helper = self.helper
         while position <= last:
             count = min(batch, (last - position) // window + 1, _MAX_BATCH_BYTES // window)
             offset = source.ensure(position, position + count * window)
             view = source.view
-            end = offset + count * window
-            # Slice, hash, digest and look up in C (map chains): no bytecode per chunk, which
-            # was a third of the time of an unchanged region.
-            found: list[int | None] = list(
-                map(
-                    get,
-                    map(
-                        _DIGEST,
-                        map(
-                            sha1,
-                            map(
-                                view.__getitem__,
-                                map(
-                                    slice,
-                                    range(offset, end, window),
-                                    range(offset + window, end + window, window),
-                                ),
-                            ),
-                        ),
-                    ),
-                )
-            )
+            if helper is not None and count >= _SPLIT_BATCH:
+                # Half the batch on the helper thread: hashlib releases the GIL while it hashes
+                # a 2 KiB chunk, so the halves overlap on two cores. A miss in the first half
+                # wastes the second, but batches only grow over runs of matches.
+                half = count // 2
+                later = helper.submit(_digests, rows(view, offset + half * window, half, window))
+                digests = _digests(rows(view, offset, count - half, window))
+                digests += later.result()
+            else:
+                digests = _digests(rows(view, offset, count, window))
+            found: list[int | None] = list(map(get, digests))
             try:
                 hits = found.index(None)
             except ValueError:
@@ -589,14 +609,22 @@ def build_delta(
         target=_hash_file, args=(new_file, digest, stop), name="octodiff-sha1", daemon=True
     )
     hasher.start()
+    # A second core shares the chunk hashing of unchanged regions (see _Walk._probe).
+    helper = (
+        ThreadPoolExecutor(1, thread_name_prefix="octodiff-probe")
+        if (os.cpu_count() or 1) > 1
+        else None
+    )
     try:
         with new_file.open("rb") as scan, new_file.open("rb") as literal:
-            walk = _Walk(_Source(scan, size), literal, index, scanner, writer, limit)
+            walk = _Walk(_Source(scan, size), literal, index, scanner, writer, limit, helper)
             walk.run(read_buffer, on_scanned)
     except BaseException:
         stop.set()
         raise
     finally:
+        if helper is not None:
+            helper.shutdown()
         hasher.join()
     if not digest:  # pragma: no cover - the thread failed to read the file
         raise OctodiffError(f"could not hash {new_file}")
