@@ -33,6 +33,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -51,6 +52,12 @@ TARGET_RSS_MB = 128.0
 #: The client's rule: a delta above 95 % of the file is not worth sending.
 NOT_WORTH_IT = 0.95
 MIB = 1024 * 1024
+#: The push's phases as ``octoci push --verbose`` logs them, matched to librsync's three steps.
+PUSH_PHASES = ("signature", "delta", "upload + patch")
+PHASES = re.compile(
+    r"delta push phases: signature ([\d.]+) s .*?delta ([\d.]+) s, upload and Octopus's patch "
+    r"and check ([\d.]+) s"
+)
 
 
 def _text_block(rng: random.Random, size: int) -> bytes:
@@ -240,37 +247,46 @@ def measure_push(
         shutil.copyfile(basis, first)
         shutil.copyfile(changed, second)
 
-        def push(package: Path) -> tuple[float, float, str]:
+        def push(package: Path) -> tuple[float, str]:
             start = time.perf_counter()
             process = subprocess.Popen(
-                [sys.executable, "-m", "octoci", "push", str(package), "--overwrite-mode",
-                 "OverwriteExisting", "--progress-interval", "0"],
+                [sys.executable, "-m", "octoci", "--verbose", "push", str(package),
+                 "--overwrite-mode", "OverwriteExisting", "--progress-interval", "0"],
                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             )  # fmt: skip
             output, _ = process.communicate()
             elapsed = time.perf_counter() - start
             if process.returncode != 0:
                 raise SystemExit(f"octoci push failed ({process.returncode}): {output}")
-            return elapsed, 0.0, output
+            return elapsed, output
 
         push(first)
         octoci_times: list[float] = []
         librsync_times: list[float] = []
+        phases: dict[str, list[float]] = {}
         outputs: list[str] = []
         for _ in range(runs):
             # The emulator caches a stored file's signature: drop it, so each run pays for it.
             shutil.rmtree(store / "signatures", ignore_errors=True)
-            elapsed, _, output = push(second)
+            elapsed, output = push(second)
             octoci_times.append(elapsed)
             outputs.append(output)
-            start = time.perf_counter()
-            for step in librsync:
+            found = PHASES.search(output)
+            if found is not None:
+                for phase, seconds in zip(PUSH_PHASES, found.groups(), strict=True):
+                    phases.setdefault(f"octoci {phase}", []).append(float(seconds))
+            total = 0.0
+            for phase, step in zip(PUSH_PHASES, librsync, strict=True):
+                start = time.perf_counter()
                 subprocess.run(step.split("\0"), check=True, capture_output=True)
-            librsync_times.append(time.perf_counter() - start)
+                seconds = time.perf_counter() - start
+                phases.setdefault(f"rdiff {phase}", []).append(seconds)
+                total += seconds
+            librsync_times.append(total)
     finally:
         emulator.stop()
         shutil.rmtree(store, ignore_errors=True)
-    as_delta = all("delta" in out for out in outputs)
+    as_delta = all(PHASES.search(out) for out in outputs)
     octoci_s = statistics.median(octoci_times)
     librsync_s = statistics.median(librsync_times)
     return {
@@ -279,6 +295,7 @@ def measure_push(
         "librsync_three_steps_s": round(librsync_s, 3),
         "librsync_runs_s": [round(t, 3) for t in librsync_times],
         "speedup": round(librsync_s / octoci_s, 3),
+        "phases_s": {name: round(statistics.median(t), 3) for name, t in phases.items()},
         "pushed_as_delta": as_delta,
         "last_output": outputs[-1].strip().splitlines()[-1:] if outputs else [],
     }
@@ -409,6 +426,26 @@ def main() -> int:
         checks[f"delta {TARGET_SPEEDUP:g}x rdiff delta ({scenario}): {speedups[scenario]}x"] = (
             speedups[scenario] >= TARGET_SPEEDUP
         )
+    # Phase by phase against librsync's step, each in its own process (same files, same run).
+    phase_rows: list[tuple[str, float, float]] = []
+    for label, (scenario, mine_name, theirs_name) in {
+        "signature (server)": ("server", "signature", "rdiff signature"),
+        "delta, 1 % change (client)": ("1pct", "octoci", "rdiff"),
+        "delta, unrelated (client)": ("unrelated", "octoci", "rdiff"),
+        "patch + check (server)": ("server", "patch", "rdiff patch"),
+    }.items():
+        mine, theirs = row(scenario, mine_name), row(scenario, theirs_name)
+        assert mine is not None
+        assert theirs is not None
+        phase_rows.append((label, mine["median_s"], theirs["median_s"]))
+    three = [phase_rows[i] for i in (0, 1, 3)]
+    phase_rows.append(
+        (
+            "signature + delta + patch",
+            sum(mine for _, mine, _ in three),
+            sum(theirs for _, _, theirs in three),
+        )
+    )
     checks["peak RSS at most 128 MB"] = all(
         r["peak_rss_mb"] <= TARGET_RSS_MB for r in rows if r["method"].startswith("octoci")
     )
@@ -430,6 +467,15 @@ def main() -> int:
         "signature": {"seconds": round(sig_result["seconds"], 3), "peak_rss_mb": round(sig_rss, 1)},
         "rows": rows,
         "speedup_over_rdiff_delta": speedups,
+        "phases": [
+            {
+                "phase": label,
+                "octoci_s": round(mine, 3),
+                "rdiff_s": round(theirs, 3),
+                "speedup": round(theirs / mine, 3),
+            }
+            for label, mine, theirs in phase_rows
+        ],
         "push": push,
         "checks": checks,
     }
@@ -446,7 +492,23 @@ def main() -> int:
                 f"{r['scenario']:10} {r['method']:20} {r['median_s']:9.3f} {r['mb_s']:8.1f} "
                 f"{r['peak_rss_mb']:7.1f}  {ratio}"
             )
+        print(f"\n{'phase (median of runs)':30} {'octoci s':>9} {'rdiff s':>9}  speedup")
+        for label, mine, theirs in phase_rows:
+            print(f"{label:30} {mine:9.3f} {theirs:9.3f}  {theirs / mine:.2f}x")
         if push is not None:
+            times = push["phases_s"]
+            print(f"\n{'push phase (octoci push)':30} {'octoci s':>9} {'rdiff s':>9}  speedup")
+            for phase in PUSH_PHASES:
+                mine_s, theirs_s = times.get(f"octoci {phase}"), times[f"rdiff {phase}"]
+                if mine_s is None:
+                    print(f"{phase:30} {'?':>9} {theirs_s:9.3f}  (no phase times in the output)")
+                else:
+                    ratio = f"{theirs_s / mine_s:.2f}x" if mine_s else "-"
+                    print(f"{phase:30} {mine_s:9.3f} {theirs_s:9.3f}  {ratio}")
+            print(
+                f"{'whole (octoci: the process)':30} {push['octoci_push_s']:9.3f} "
+                f"{push['librsync_three_steps_s']:9.3f}  {push['speedup']:.2f}x"
+            )
             print(
                 f"whole delta push: octoci push {push['octoci_push_s']:.3f} s "
                 f"(runs {push['octoci_runs_s']}), rdiff signature + delta + patch "

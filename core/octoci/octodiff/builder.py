@@ -360,6 +360,11 @@ class _PythonScanner:
         return found
 
 
+def _two_cores() -> bool:
+    """Whether a second thread can hash at the same time (tests force either answer)."""
+    return (os.cpu_count() or 1) > 1
+
+
 def _digests(windows: Iterable[Any]) -> list[bytes]:
     """The SHA-1 digest of each window, hashed, digested and collected in C (map chains): no
     bytecode per chunk, which was a third of the time of an unchanged region."""
@@ -456,9 +461,11 @@ class _Walk:
                 # Half the batch on the helper thread: hashlib releases the GIL while it hashes
                 # a 2 KiB chunk, so the halves overlap on two cores. A miss in the first half
                 # wastes the second, but batches only grow over runs of matches.
-                half = count // 2
-                later = helper.submit(_digests, rows(view, offset + half * window, half, window))
-                digests = _digests(rows(view, offset, count - half, window))
+                first = count - count // 2
+                later = helper.submit(
+                    _digests, rows(view, offset + first * window, count - first, window)
+                )
+                digests = _digests(rows(view, offset, first, window))
                 digests += later.result()
             else:
                 digests = _digests(rows(view, offset, count, window))
@@ -610,11 +617,7 @@ def build_delta(
     )
     hasher.start()
     # A second core shares the chunk hashing of unchanged regions (see _Walk._probe).
-    helper = (
-        ThreadPoolExecutor(1, thread_name_prefix="octodiff-probe")
-        if (os.cpu_count() or 1) > 1
-        else None
-    )
+    helper = ThreadPoolExecutor(1, thread_name_prefix="octodiff-probe") if _two_cores() else None
     try:
         with new_file.open("rb") as scan, new_file.open("rb") as literal:
             walk = _Walk(_Source(scan, size), literal, index, scanner, writer, limit, helper)

@@ -227,6 +227,14 @@ def push_delta(
             log.warning("%s: the delta upload failed (%s); pushing the whole file", label, exc)
             return None
         timings["upload"] = time.monotonic() - started
+        log.info(
+            "%s: delta push phases: signature %.2f s (Octopus building it included), delta "
+            "%.2f s, upload and Octopus's patch and check %.2f s",
+            label,
+            timings["signature"],
+            timings["delta"],
+            timings["upload"],
+        )
         try:
             resource = response.json()
         except ValueError:
