@@ -1,11 +1,10 @@
 """The fast delta builder against the literal upstream port, on the cases its shortcuts touch.
 
-The builder hashes runs of unchanged chunks in batches (split across two threads when there are
-two cores), scans the rest with vectorised rolling checksums in blocks, and moves a 16 MiB window
-over the file. Each case here compares its delta byte for byte with the upstream port (the
-oracle) and applies it to the basis to get the new file back, for both engines and with the
-second thread forced on and off, so that a shortcut that picks a wrong chunk or skips a match
-fails here.
+The builder hashes runs of unchanged chunks in growing batches, scans the rest with vectorised
+rolling checksums in blocks, and moves a 16 MiB window over the file. Each case here compares its
+delta byte for byte with the upstream port (the oracle) and applies it to the basis to get the
+new file back, for both engines, so that a shortcut that picks a wrong chunk, hashes the wrong
+windows or skips a match fails here.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from octoci.octodiff import builder, parse_signature
+from octoci.octodiff import parse_signature
 
 from .test_builder import delta_of, rebuild, signature_of
 from .upstream_port import upstream_delta
@@ -49,17 +48,9 @@ CASES: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
-@pytest.fixture(params=[True, False], ids=["two threads", "one thread"])
-def threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    monkeypatch.setattr(builder, "_two_cores", lambda: request.param)
-    return bool(request.param)
-
-
 @pytest.mark.parametrize("engine", ["numpy", "python"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_delta_equals_upstream_and_rebuilds(
-    tmp_path: Path, threads: bool, engine: str, case: str
-) -> None:
+def test_delta_equals_upstream_and_rebuilds(tmp_path: Path, engine: str, case: str) -> None:
     new = CASES[case](BASIS)
     signature = signature_of(BASIS, 128)
     delta = delta_of(tmp_path, new, signature, engine)
@@ -68,7 +59,7 @@ def test_delta_equals_upstream_and_rebuilds(
 
 
 @pytest.mark.parametrize("case", ["unchanged", "change at the end", "unrelated", "empty"])
-def test_basis_shorter_than_a_chunk(tmp_path: Path, threads: bool, case: str) -> None:
+def test_basis_shorter_than_a_chunk(tmp_path: Path, case: str) -> None:
     basis = BASIS[:1000]
     new = CASES[case](basis)
     signature = signature_of(basis)  # one 1000-byte chunk at the default 2048
@@ -84,7 +75,7 @@ def test_empty_basis(tmp_path: Path, new: bytes) -> None:
     assert delta == upstream_delta(new, parse_signature(signature_of(b"")))
 
 
-def test_default_chunks_across_scan_blocks(tmp_path: Path, threads: bool) -> None:
+def test_default_chunks_across_scan_blocks(tmp_path: Path) -> None:
     # Default 2 KiB chunks in a file larger than the vectorised scan's 64 Ki-position blocks and
     # a shrunk read buffer, with shifted and replaced regions: matches found in any block, the
     # short tail windows included, and unchanged runs long enough for full probe batches.

@@ -32,7 +32,6 @@ import struct
 import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -65,8 +64,6 @@ _WINDOW = 16 * 1024 * 1024
 _MAX_SCAN = 64 * 1024
 _FIRST_SCAN = 16 * 1024
 _MAX_BATCH_BYTES = 1 << 20
-#: Probe batches from this many windows are hashed in two halves on two threads.
-_SPLIT_BATCH = 64
 _HASH_WINDOW = 8 << 20  # a multiple of every allocation granularity
 #: ``HASH.digest`` unbound, for ``map``.
 _DIGEST = hashlib.sha1().__class__.digest
@@ -375,11 +372,6 @@ class _PythonScanner:
         return found
 
 
-def _two_cores() -> bool:
-    """Whether a second thread can hash at the same time (tests force either answer)."""
-    return (os.cpu_count() or 1) > 1
-
-
 def _digests(windows: Iterable[Any]) -> list[bytes]:
     """The SHA-1 digest of each window, hashed, digested and collected in C (map chains): no
     bytecode per chunk, which was a third of the time of an unchanged region."""
@@ -417,7 +409,6 @@ class _Walk:
         scanner: _NumpyScanner | _PythonScanner,
         writer: DeltaWriter,
         limit: int | None,
-        helper: ThreadPoolExecutor | None = None,
     ) -> None:
         self.source = source
         self.literal = literal
@@ -425,7 +416,6 @@ class _Walk:
         self.scanner = scanner
         self.writer = writer
         self.limit = limit
-        self.helper = helper
         self.last = 0  # end of the last match: probes before it are skipped
         self.copied = 0
         self.literal_bytes = 0
@@ -467,23 +457,11 @@ class _Walk:
         source = self.source
         get = self.index.digests.get
         rows = self.scanner.rows
-        helper = self.helper
         while position <= last:
             count = min(batch, (last - position) // window + 1, _MAX_BATCH_BYTES // window)
             offset = source.ensure(position, position + count * window)
             view = source.view
-            if helper is not None and count >= _SPLIT_BATCH:
-                # Half the batch on the helper thread: hashlib releases the GIL while it hashes
-                # a 2 KiB chunk, so the halves overlap on two cores. A miss in the first half
-                # wastes the second, but batches only grow over runs of matches.
-                first = count - count // 2
-                later = helper.submit(
-                    _digests, rows(view, offset + first * window, count - first, window)
-                )
-                digests = _digests(rows(view, offset, first, window))
-                digests += later.result()
-            else:
-                digests = _digests(rows(view, offset, count, window))
+            digests = _digests(rows(view, offset, count, window))
             found: list[int | None] = list(map(get, digests))
             try:
                 hits = found.index(None)
@@ -631,18 +609,14 @@ def build_delta(
         target=_hash_file, args=(new_file, digest, stop), name="octodiff-sha1", daemon=True
     )
     hasher.start()
-    # A second core shares the chunk hashing of unchanged regions (see _Walk._probe).
-    helper = ThreadPoolExecutor(1, thread_name_prefix="octodiff-probe") if _two_cores() else None
     try:
         with new_file.open("rb") as scan, new_file.open("rb") as literal:
-            walk = _Walk(_Source(scan, size), literal, index, scanner, writer, limit, helper)
+            walk = _Walk(_Source(scan, size), literal, index, scanner, writer, limit)
             walk.run(read_buffer, on_scanned)
     except BaseException:
         stop.set()
         raise
     finally:
-        if helper is not None:
-            helper.shutdown()
         hasher.join()
     if not digest:  # pragma: no cover - the thread failed to read the file
         raise OctodiffError(f"could not hash {new_file}")
