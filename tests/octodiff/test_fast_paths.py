@@ -10,12 +10,14 @@ windows or skips a match fails here.
 from __future__ import annotations
 
 import random
+import struct
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from octoci.octodiff import parse_signature
+from octoci.octodiff import Signature, builder, parse_signature
+from octoci.octodiff.format import signature_header
 
 from .test_builder import delta_of, rebuild, signature_of
 from .upstream_port import upstream_delta
@@ -89,3 +91,20 @@ def test_default_chunks_across_scan_blocks(tmp_path: Path) -> None:
     assert rebuild(basis, delta) == new
     assert delta == upstream_delta(new, parse_signature(signature), 400_000)
     assert len(delta) < 100_000
+
+
+def _records(digests: list[bytes]) -> Signature:
+    records = b"".join(struct.pack("<hI20s", 128, 7, digest) for digest in digests)
+    return parse_signature(signature_header() + records)
+
+
+@pytest.mark.parametrize("vectorised", [True, False], ids=["numpy", "dict"])
+def test_index_finds_the_lowest_chunk_past_equal_prefixes(vectorised: bool) -> None:
+    # Digests sharing their first 8 bytes (what the vectorised look-up sorts on) and a repeated
+    # one: the look-up must compare whole digests and take the lowest offset, as upstream does.
+    same = b"\x01" * 8
+    a, b, c = same + b"a" * 12, same + b"b" * 12, same + b"c" * 12
+    other = b"\x02" * 20
+    index = builder._Index(_records([b, a, other, a, c, b]), vectorised)
+    assert index.find([a, b, c, other, same + b"d" * 12, b"\x00" * 20]) == [1, 0, 4, 2, -1, -1]
+    assert index.find([]) == []
