@@ -17,8 +17,11 @@ included) of the 1 %-changed file as 1.0.1 (``OverwriteExisting``), with the emu
 signatures deleted first, so every run pays the server's signature, the client's delta, the
 upload and the server's patch and SHA-1 check. The reference is librsync doing the same three
 steps, ``rdiff signature`` + ``rdiff delta`` + ``rdiff patch``, as processes in the same run. The
-phases are reported separately: the server's signature and patch as the emulator computes them
-(``build_signature``, ``apply_delta`` into a hashing, fsynced file), next to rdiff's.
+phases are reported separately, with their ratios against rdiff's step: each in its own process
+(the server's signature and patch as the emulator computes them, ``build_signature`` and
+``apply_delta`` into a hashing, fsynced file; the client's delta), and the push's own phases as
+``octoci push --verbose`` logs them (signature as the client waits for it, delta, upload with the
+server's patch and check), next to the whole process. The push's peak RSS is checked too.
 
 Targets (issue 18): delta at most 2 % of the file; octoci's delta at least **2x** as fast as
 ``rdiff delta`` on the 1 % file and on the unrelated file; the whole push at least as fast as

@@ -14,12 +14,13 @@ valid deltas that differ from Octopus's.
 **Why it is fast.** Every decision is made by SHA-1 equality; the rolling checksum only filters.
 So after a match the walker asks SHA-1 directly about the next windows (``skip-ahead``: unchanged
 regions cost one SHA-1 per chunk and no per-byte work), and only after a miss does it compute
-rolling checksums, for whole blocks of positions at once with NumPy prefix sums, looking the
-candidates up in a hashed table. The whole file's SHA-1 (the delta header) runs in a thread on a
-second handle (hashlib releases the GIL). Memory is bounded: the new file is read through one
-16 MiB memory-mapped window, and literal bytes are copied from a second handle straight into the output when a
-data command is written, so the header's hash is patched at the end (the output must be
-seekable).
+rolling checksums, for whole blocks of positions at once with NumPy prefix sums, filtering the
+candidates through bitmaps of hashed keys. SHA-1 look-ups go a batch at a time to a sorted array
+of the digests' first 8 bytes (about 12 bytes per chunk of the base version). The whole file's
+SHA-1 (the delta header) runs in a thread on a second handle (hashlib releases the GIL). Memory
+does not grow with the new file: it is read through one 16 MiB memory-mapped window, and literal
+bytes are copied from a second handle straight into the output when a data command is written,
+so the header's hash is patched at the end (the output must be seekable).
 """
 
 from __future__ import annotations
