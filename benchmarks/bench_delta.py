@@ -173,14 +173,12 @@ def child(argv: list[str]) -> None:
             apply_delta(basis, delta, lambda block: None)  # raises unless the SHA-1 matches
         return
     if kind == "patch":
-        from octoci.octodiff import apply_delta
+        from octoci_emulator.api_delta import patch_into
         from octoci_emulator.package_files import Sink
 
         start = time.perf_counter()
-        sink = Sink(Path(argv[3]))  # what the emulator writes into: hashed, fsynced
-        with Path(argv[1]).open("rb") as basis, Path(argv[2]).open("rb") as delta:
-            apply_delta(basis, delta, sink.write, digest=sink.sha1)
-        sink.close()
+        sink = Sink(Path(argv[3]))  # the emulator's own patch: hashed, synced, fsynced
+        patch_into(sink, Path(argv[1]), Path(argv[2]))
         sink.discard()
         print(json.dumps({"seconds": time.perf_counter() - start}))
         return

@@ -39,7 +39,14 @@ from octoci_emulator.package_files import Sink, package_folder
 from octoci_emulator.routes import Request, Response, Router
 from octoci_emulator.store import Document
 
-__all__ = ["DELTA_SINCE", "delta_links", "rebuilt_size_limit", "register", "supports_delta"]
+__all__ = [
+    "DELTA_SINCE",
+    "delta_links",
+    "patch_into",
+    "rebuilt_size_limit",
+    "register",
+    "supports_delta",
+]
 
 #: Servers advertise delta compression from about 2018.9 (octopus-api.md section 4.3, an
 #: estimate); an emulator seeded with an older ``version`` behaves like an old server.
@@ -118,7 +125,7 @@ def _signature(request: Request) -> Response:
 
 
 def _apply(request: Request) -> Response:
-    from octoci.octodiff import OctodiffError, apply_delta
+    from octoci.octodiff import OctodiffError
 
     _require_support(request)
     request.require("BuiltInFeedPush")
@@ -146,21 +153,15 @@ def _apply(request: Request) -> Response:
                 f"The base package {package_id} {canonical_version(base_version)} was not found."
             )
         rebuilt = Sink(package_folder(request.app.store, request.space_id))
-        writeback = _Writeback(rebuilt)
         try:
-            with package_file(request, base).open("rb") as basis, delta.path.open("rb") as body:
-                apply_delta(
-                    basis,
-                    body,
-                    writeback.write,
-                    max_size=rebuilt_size_limit(base, delta.size),
-                    digest=rebuilt.sha1,  # the sink hashes what it writes: hash once
-                )
+            patch_into(
+                rebuilt,
+                package_file(request, base),
+                delta.path,
+                max_size=rebuilt_size_limit(base, delta.size),
+            )
         except OctodiffError as exc:
             raise BadRequest(f"The delta file could not be applied: {exc}.") from None
-        finally:
-            writeback.stop()
-        rebuilt.close()
         if rebuilt.size == 0:
             raise BadRequest(_EMPTY_DELTA)
         return store_package(request, mode, filename, rebuilt)
@@ -168,6 +169,28 @@ def _apply(request: Request) -> Response:
         if rebuilt is not None:
             rebuilt.discard()  # a no-op once the rebuilt file was stored
         delta.discard()
+
+
+def patch_into(sink: Sink, basis: Path, delta: Path, *, max_size: int | None = None) -> None:
+    """Apply ``delta`` to ``basis`` into ``sink`` (hashed, synced as it grows), then close it.
+
+    :raises OctodiffError: the delta does not apply, or the result is not the file it promises.
+    """
+    from octoci.octodiff import apply_delta
+
+    writeback = _Writeback(sink)
+    try:
+        with basis.open("rb") as base, delta.open("rb") as body:
+            apply_delta(
+                base,
+                body,
+                writeback.write,
+                max_size=max_size,
+                digest=sink.sha1,  # the sink hashes what it writes: hash once
+            )
+    finally:
+        writeback.stop()
+    sink.close()
 
 
 class _Writeback:
