@@ -17,8 +17,11 @@ included) of the 1 %-changed file as 1.0.1 (``OverwriteExisting``), with the emu
 signatures deleted first, so every run pays the server's signature, the client's delta, the
 upload and the server's patch and SHA-1 check. The reference is librsync doing the same three
 steps, ``rdiff signature`` + ``rdiff delta`` + ``rdiff patch``, as processes in the same run. The
-phases are reported separately: the server's signature and patch as the emulator computes them
-(``build_signature``, ``apply_delta`` into a hashing, fsynced file), next to rdiff's.
+phases are reported separately, with their ratios against rdiff's step: each in its own process
+(the server's signature and patch as the emulator computes them, ``build_signature`` and
+``apply_delta`` into a hashing, fsynced file; the client's delta), and the push's own phases as
+``octoci push --verbose`` logs them (signature as the client waits for it, delta, upload with the
+server's patch and check), next to the whole process. The push's peak RSS is checked too.
 
 Targets (issue 18): delta at most 2 % of the file; octoci's delta at least **2x** as fast as
 ``rdiff delta`` on the 1 % file and on the unrelated file; the whole push at least as fast as
@@ -33,6 +36,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -51,6 +55,12 @@ TARGET_RSS_MB = 128.0
 #: The client's rule: a delta above 95 % of the file is not worth sending.
 NOT_WORTH_IT = 0.95
 MIB = 1024 * 1024
+#: The push's phases as ``octoci push --verbose`` logs them, matched to librsync's three steps.
+PUSH_PHASES = ("signature", "delta", "upload + patch")
+PHASES = re.compile(
+    r"delta push phases: signature ([\d.]+) s .*?delta ([\d.]+) s, upload and Octopus's patch "
+    r"and check ([\d.]+) s"
+)
 
 
 def _text_block(rng: random.Random, size: int) -> bytes:
@@ -128,6 +138,12 @@ def _limited(source: Any, count: int) -> io.BytesIO:
 def child(argv: list[str]) -> None:
     """Run one measurement and print ``{"seconds": ..., ...}`` as JSON."""
     kind = argv[0]
+    if kind == "generate":
+        work, size = Path(argv[1]), int(argv[2])
+        make_basis(work / "basis.bin", size, seed=1)
+        make_changed(work / "basis.bin", work / "new1pct.bin", seed=2)
+        make_basis(work / "unrelated.bin", size, seed=3)
+        return
     if kind == "sha1":
         import hashlib
 
@@ -142,7 +158,9 @@ def child(argv: list[str]) -> None:
         return
     if kind == "signature":
         from octoci.octodiff import build_signature
+        from octoci.octodiff.builder import numpy_available
 
+        numpy_available()  # a server has NumPy loaded already: not part of the measured time
         start = time.perf_counter()
         with Path(argv[1]).open("rb") as source, Path(argv[2]).open("wb") as out:
             build_signature(source, out)
@@ -155,14 +173,12 @@ def child(argv: list[str]) -> None:
             apply_delta(basis, delta, lambda block: None)  # raises unless the SHA-1 matches
         return
     if kind == "patch":
-        from octoci.octodiff import apply_delta
+        from octoci_emulator.api_delta import patch_into
         from octoci_emulator.package_files import Sink
 
         start = time.perf_counter()
-        sink = Sink(Path(argv[3]))  # what the emulator writes into: hashed, fsynced
-        with Path(argv[1]).open("rb") as basis, Path(argv[2]).open("rb") as delta:
-            apply_delta(basis, delta, sink.write, digest=sink.sha1)
-        sink.close()
+        sink = Sink(Path(argv[3]))  # the emulator's own patch: hashed, synced, fsynced
+        patch_into(sink, Path(argv[1]), Path(argv[2]))
         sink.discard()
         print(json.dumps({"seconds": time.perf_counter() - start}))
         return
@@ -240,37 +256,52 @@ def measure_push(
         shutil.copyfile(basis, first)
         shutil.copyfile(changed, second)
 
-        def push(package: Path) -> tuple[float, float, str]:
+        def push(package: Path) -> tuple[float, str]:
             start = time.perf_counter()
             process = subprocess.Popen(
-                [sys.executable, "-m", "octoci", "push", str(package), "--overwrite-mode",
-                 "OverwriteExisting", "--progress-interval", "0"],
+                [sys.executable, "-m", "octoci", "--verbose", "push", str(package),
+                 "--overwrite-mode", "OverwriteExisting", "--progress-interval", "0"],
                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             )  # fmt: skip
-            output, _ = process.communicate()
+            assert process.stdout is not None
+            output = process.stdout.read()
+            _, status, usage = os.wait4(process.pid, 0)
             elapsed = time.perf_counter() - start
-            if process.returncode != 0:
-                raise SystemExit(f"octoci push failed ({process.returncode}): {output}")
-            return elapsed, 0.0, output
+            process.returncode = code = os.waitstatus_to_exitcode(status)
+            if code != 0:
+                raise SystemExit(f"octoci push failed ({code}): {output}")
+            rss.append(usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024))
+            return elapsed, output
+
+        rss: list[float] = []
 
         push(first)
         octoci_times: list[float] = []
         librsync_times: list[float] = []
+        phases: dict[str, list[float]] = {}
         outputs: list[str] = []
         for _ in range(runs):
             # The emulator caches a stored file's signature: drop it, so each run pays for it.
             shutil.rmtree(store / "signatures", ignore_errors=True)
-            elapsed, _, output = push(second)
+            elapsed, output = push(second)
             octoci_times.append(elapsed)
             outputs.append(output)
-            start = time.perf_counter()
-            for step in librsync:
+            found = PHASES.search(output)
+            if found is not None:
+                for phase, seconds in zip(PUSH_PHASES, found.groups(), strict=True):
+                    phases.setdefault(f"octoci {phase}", []).append(float(seconds))
+            total = 0.0
+            for phase, step in zip(PUSH_PHASES, librsync, strict=True):
+                start = time.perf_counter()
                 subprocess.run(step.split("\0"), check=True, capture_output=True)
-            librsync_times.append(time.perf_counter() - start)
+                seconds = time.perf_counter() - start
+                phases.setdefault(f"rdiff {phase}", []).append(seconds)
+                total += seconds
+            librsync_times.append(total)
     finally:
         emulator.stop()
         shutil.rmtree(store, ignore_errors=True)
-    as_delta = all("delta" in out for out in outputs)
+    as_delta = all(PHASES.search(out) for out in outputs)
     octoci_s = statistics.median(octoci_times)
     librsync_s = statistics.median(librsync_times)
     return {
@@ -279,6 +310,10 @@ def measure_push(
         "librsync_three_steps_s": round(librsync_s, 3),
         "librsync_runs_s": [round(t, 3) for t in librsync_times],
         "speedup": round(librsync_s / octoci_s, 3),
+        "phases_s": {name: round(statistics.median(t), 3) for name, t in phases.items()},
+        # At least the process's own peak: wait4 also counts the pages of this process (which
+        # runs the emulator) that it was spawned from, so it is an upper bound.
+        "octoci_push_peak_rss_mb": round(max(rss[1:], default=0.0), 1),
         "pushed_as_delta": as_delta,
         "last_output": outputs[-1].strip().splitlines()[-1:] if outputs else [],
     }
@@ -311,11 +346,11 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     size = int(args.size_mb * 1_000_000) + 12_345
     basis, changed, unrelated = work / "basis.bin", work / "new1pct.bin", work / "unrelated.bin"
-    if not basis.exists() or basis.stat().st_size != size:
-        make_basis(basis, size, seed=1)
-        make_changed(basis, changed, seed=2)
-        make_basis(unrelated, size, seed=3)
     me = [sys.executable, str(Path(__file__).resolve()), "--child"]
+    if not basis.exists() or basis.stat().st_size != size:
+        # In a child: generating holds large buffers, and every later child's peak RSS (wait4)
+        # would include this process's peak (the pages it is spawned from).
+        measure([*me, "generate", str(work), str(size)])
     signature = work / "basis.sig"
     sig_result, sig_rss = measure([*me, "signature", str(basis), str(signature)])
     rdiff_sig = work / "basis.rdiff-sig"
@@ -409,6 +444,26 @@ def main() -> int:
         checks[f"delta {TARGET_SPEEDUP:g}x rdiff delta ({scenario}): {speedups[scenario]}x"] = (
             speedups[scenario] >= TARGET_SPEEDUP
         )
+    # Phase by phase against librsync's step, each in its own process (same files, same run).
+    phase_rows: list[tuple[str, float, float]] = []
+    for label, (scenario, mine_name, theirs_name) in {
+        "signature (server)": ("server", "signature", "rdiff signature"),
+        "delta, 1 % change (client)": ("1pct", "octoci", "rdiff"),
+        "delta, unrelated (client)": ("unrelated", "octoci", "rdiff"),
+        "patch + check (server)": ("server", "patch", "rdiff patch"),
+    }.items():
+        mine, theirs = row(scenario, mine_name), row(scenario, theirs_name)
+        assert mine is not None
+        assert theirs is not None
+        phase_rows.append((label, mine["median_s"], theirs["median_s"]))
+    three = [phase_rows[i] for i in (0, 1, 3)]
+    phase_rows.append(
+        (
+            "signature + delta + patch",
+            sum(mine for _, mine, _ in three),
+            sum(theirs for _, _, theirs in three),
+        )
+    )
     checks["peak RSS at most 128 MB"] = all(
         r["peak_rss_mb"] <= TARGET_RSS_MB for r in rows if r["method"].startswith("octoci")
     )
@@ -422,6 +477,9 @@ def main() -> int:
         ]
         push = measure_push(work, basis, changed, args.runs, librsync)
         checks["the push went as a delta"] = push["pushed_as_delta"]
+        checks[f"octoci push peak RSS at most 128 MB: {push['octoci_push_peak_rss_mb']} MB"] = (
+            push["octoci_push_peak_rss_mb"] <= TARGET_RSS_MB
+        )
         checks[
             f"whole push {TARGET_PUSH_SPEEDUP:g}x librsync's three steps: {push['speedup']}x"
         ] = push["speedup"] >= TARGET_PUSH_SPEEDUP
@@ -430,6 +488,15 @@ def main() -> int:
         "signature": {"seconds": round(sig_result["seconds"], 3), "peak_rss_mb": round(sig_rss, 1)},
         "rows": rows,
         "speedup_over_rdiff_delta": speedups,
+        "phases": [
+            {
+                "phase": label,
+                "octoci_s": round(mine, 3),
+                "rdiff_s": round(theirs, 3),
+                "speedup": round(theirs / mine, 3),
+            }
+            for label, mine, theirs in phase_rows
+        ],
         "push": push,
         "checks": checks,
     }
@@ -446,7 +513,23 @@ def main() -> int:
                 f"{r['scenario']:10} {r['method']:20} {r['median_s']:9.3f} {r['mb_s']:8.1f} "
                 f"{r['peak_rss_mb']:7.1f}  {ratio}"
             )
+        print(f"\n{'phase (median of runs)':30} {'octoci s':>9} {'rdiff s':>9}  speedup")
+        for label, mine, theirs in phase_rows:
+            print(f"{label:30} {mine:9.3f} {theirs:9.3f}  {theirs / mine:.2f}x")
         if push is not None:
+            times = push["phases_s"]
+            print(f"\n{'push phase (octoci push)':30} {'octoci s':>9} {'rdiff s':>9}  speedup")
+            for phase in PUSH_PHASES:
+                mine_s, theirs_s = times.get(f"octoci {phase}"), times[f"rdiff {phase}"]
+                if mine_s is None:
+                    print(f"{phase:30} {'?':>9} {theirs_s:9.3f}  (no phase times in the output)")
+                else:
+                    ratio = f"{theirs_s / mine_s:.2f}x" if mine_s else "-"
+                    print(f"{phase:30} {mine_s:9.3f} {theirs_s:9.3f}  {ratio}")
+            print(
+                f"{'whole (octoci: the process)':30} {push['octoci_push_s']:9.3f} "
+                f"{push['librsync_three_steps_s']:9.3f}  {push['speedup']:.2f}x"
+            )
             print(
                 f"whole delta push: octoci push {push['octoci_push_s']:.3f} s "
                 f"(runs {push['octoci_runs_s']}), rdiff signature + delta + patch "

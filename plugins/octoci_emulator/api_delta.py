@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
 import re
+import threading
 import uuid
 from pathlib import Path
 
@@ -37,7 +39,14 @@ from octoci_emulator.package_files import Sink, package_folder
 from octoci_emulator.routes import Request, Response, Router
 from octoci_emulator.store import Document
 
-__all__ = ["DELTA_SINCE", "delta_links", "rebuilt_size_limit", "register", "supports_delta"]
+__all__ = [
+    "DELTA_SINCE",
+    "delta_links",
+    "patch_into",
+    "rebuilt_size_limit",
+    "register",
+    "supports_delta",
+]
 
 #: Servers advertise delta compression from about 2018.9 (octopus-api.md section 4.3, an
 #: estimate); an emulator seeded with an older ``version`` behaves like an old server.
@@ -116,7 +125,7 @@ def _signature(request: Request) -> Response:
 
 
 def _apply(request: Request) -> Response:
-    from octoci.octodiff import OctodiffError, apply_delta
+    from octoci.octodiff import OctodiffError
 
     _require_support(request)
     request.require("BuiltInFeedPush")
@@ -145,17 +154,14 @@ def _apply(request: Request) -> Response:
             )
         rebuilt = Sink(package_folder(request.app.store, request.space_id))
         try:
-            with package_file(request, base).open("rb") as basis, delta.path.open("rb") as body:
-                apply_delta(
-                    basis,
-                    body,
-                    rebuilt.write,
-                    max_size=rebuilt_size_limit(base, delta.size),
-                    digest=rebuilt.sha1,  # the sink hashes what it writes: hash once
-                )
+            patch_into(
+                rebuilt,
+                package_file(request, base),
+                delta.path,
+                max_size=rebuilt_size_limit(base, delta.size),
+            )
         except OctodiffError as exc:
             raise BadRequest(f"The delta file could not be applied: {exc}.") from None
-        rebuilt.close()
         if rebuilt.size == 0:
             raise BadRequest(_EMPTY_DELTA)
         return store_package(request, mode, filename, rebuilt)
@@ -163,6 +169,74 @@ def _apply(request: Request) -> Response:
         if rebuilt is not None:
             rebuilt.discard()  # a no-op once the rebuilt file was stored
         delta.discard()
+
+
+def patch_into(sink: Sink, basis: Path, delta: Path, *, max_size: int | None = None) -> None:
+    """Apply ``delta`` to ``basis`` into ``sink`` (hashed, synced as it grows), then close it.
+
+    :raises OctodiffError: the delta does not apply, or the result is not the file it promises.
+    """
+    from octoci.octodiff import apply_delta
+
+    writeback = _Writeback(sink)
+    try:
+        with basis.open("rb") as base, delta.open("rb") as body:
+            apply_delta(
+                base,
+                body,
+                writeback.write,
+                max_size=max_size,
+                digest=sink.sha1,  # the sink hashes what it writes: hash once
+            )
+    finally:
+        writeback.stop()
+    sink.close()
+
+
+class _Writeback:
+    """Writes the rebuilt file to the sink and has a thread sync it to disk as it grows.
+
+    The sink fsyncs on close (a stored package survives a crash); with the whole file still
+    dirty that final fsync took as long as the patch itself (300 MB: 0.58 s against 0.55 s
+    here), as the kernel starts writing back only past 10 % of memory. Syncing every 32 MiB
+    from a second thread keeps the disk busy while the patch goes on, so the final fsync has
+    little left to do; the thread waits on the disk, not on a CPU.
+    """
+
+    _EVERY = 32 << 20
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self._pending = 0
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="emulator-writeback", daemon=True)
+        self._thread.start()
+
+    def write(self, data: bytes | memoryview) -> None:
+        """Append ``data`` to the sink; wake the syncing thread every 32 MiB."""
+        self.sink.write(data)
+        self._pending += len(data)
+        if self._pending >= self._EVERY:
+            self._pending = 0
+            self._wake.set()
+
+    def _run(self) -> None:
+        sync = getattr(os, "fdatasync", os.fsync)  # macOS and Windows have only fsync
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            # A failure here is not the caller's: the sink's own fsync on close reports it.
+            with contextlib.suppress(OSError, ValueError):
+                sync(self.sink.handle.fileno())
+
+    def stop(self) -> None:
+        """End the thread (the sink's close does the final, authoritative fsync)."""
+        self._stopping = True
+        self._wake.set()
+        self._thread.join()
 
 
 def rebuilt_size_limit(base: Document, delta_size: int) -> int:

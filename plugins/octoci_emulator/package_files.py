@@ -107,7 +107,7 @@ class Sink:
         self.size = 0
         self.installed = False
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         """Append ``data``."""
         self.handle.write(data)
         self.sha1.update(data)

