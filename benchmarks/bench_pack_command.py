@@ -6,7 +6,8 @@ Two seeded trees like issue 18's: ``small`` holds many small files (about 4,800 
 ``--scale 1``: text, ELF-like binaries, already-compressed data), ``large`` a few large ones. Each
 method runs N times round-robin (a busy machine slows all alike) in a wrapper process
 that reads the child's peak RSS (``getrusage``). Printed per tree: median wall time,
-ratio to ``zip -r -6`` (speed), output size ratio to zip's, peak RSS, and the ratio against one
+ratio to ``zip -r -6`` (speed), output size ratio to zip's, peak RSS, CPU seconds (user + system;
+the load average is printed too, as other work on the machine slows the threads), the ratio against one
 thread (``--threads 1``) and against ``cat`` of the tree (the read limit). ``octoci pack`` runs
 once per repetition on unchanged input; its outputs must be byte-identical across repetitions.
 """
@@ -78,21 +79,23 @@ def build_tree(root: Path, kind: str, scale: float, seed: int = 18) -> tuple[int
     return files, total
 
 
-def run_measured(argv: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and the child's peak RSS in MB (one child per call, so RUSAGE_CHILDREN's
+def run_measured(argv: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, the child's peak RSS in MB and its CPU seconds (user + system: on a shared
+    machine, what a busy second core cannot hide) (one child per call, so RUSAGE_CHILDREN's
     maximum is this child's once a fresh wrapper process runs it)."""
     wrapper = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
         "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
         "w = time.perf_counter() - t\n"
-        "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(w, u.ru_maxrss, u.ru_utime + u.ru_stime)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", wrapper, *argv], cwd=cwd, capture_output=True, text=True, check=True
     )
-    wall, rss_kb = done.stdout.split()
-    return float(wall), int(rss_kb) / 1024
+    wall, rss_kb, cpu = done.stdout.split()
+    return float(wall), int(rss_kb) / 1024, float(cpu)
 
 
 def sha256(path: Path) -> str:
@@ -123,14 +126,16 @@ def bench_tree(kind: str, scale: float, runs: int, work: Path) -> None:
     }
     subprocess.run(methods["cat"], cwd=tree, check=True)  # warm the page cache
     walls: dict[str, list[float]] = {name: [] for name in methods}
+    cpus: dict[str, list[float]] = {name: [] for name in methods}
     rss: dict[str, float] = dict.fromkeys(methods, 0.0)
     digests: set[str] = set()
     for _ in range(runs):
         for name, argv in methods.items():
             if name == "zip -r -6":
                 (out / "zip.zip").unlink(missing_ok=True)
-            wall, peak = run_measured(argv, tree)
+            wall, peak, cpu = run_measured(argv, tree)
             walls[name].append(wall)
+            cpus[name].append(cpu)
             rss[name] = max(rss[name], peak)
             if name == "octoci pack":
                 digests.add(sha256(out / "n" / "Bench.1.0.0.zip"))
@@ -141,7 +146,7 @@ def bench_tree(kind: str, scale: float, runs: int, work: Path) -> None:
     for name in methods:
         print(
             f"  {name:<26} {med[name]:7.2f} s  x zip {med['zip -r -6'] / med[name]:5.2f}"
-            f"  peak RSS {rss[name]:6.1f} MB"
+            f"  peak RSS {rss[name]:6.1f} MB  CPU {statistics.median(cpus[name]):6.2f} s"
         )
     print(f"  size octoci/zip: {ours / zip_size:.4f} ({ours} / {zip_size} bytes)")
     print(f"  octoci vs --threads 1: {med['octoci pack --threads 1'] / med['octoci pack']:.2f}x")
@@ -149,6 +154,8 @@ def bench_tree(kind: str, scale: float, runs: int, work: Path) -> None:
         f"  octoci vs cat (the read limit): {med['cat'] / med['octoci pack']:.3f}x of cat's speed"
     )
     print(f"  reproducible over {runs} runs: {'yes' if len(digests) == 1 else 'NO'}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"  load average (1 min) at the end: {load:.2f} on {os.cpu_count()} cores")
 
 
 def main() -> int:
