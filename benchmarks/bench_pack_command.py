@@ -5,11 +5,13 @@ Usage: ``python benchmarks/bench_pack_command.py [--runs N] [--scale F] [--tree 
 Two seeded trees like issue 18's: ``small`` holds many small files (about 4,800 files, 311 MB at
 ``--scale 1``: text, ELF-like binaries, already-compressed data), ``large`` a few large ones. Each
 method runs N times round-robin (a busy machine slows all alike) in a wrapper process
-that reads the child's peak RSS (``getrusage``). Printed per tree: median wall time,
-ratio to ``zip -r -6`` (speed), output size ratio to zip's, peak RSS, CPU seconds (user + system;
-the load average is printed too, as other work on the machine slows the threads), the ratio against one
+that reads the child's peak RSS (``getrusage``). Printed per tree: median wall time, ratio to
+``zip -r -6`` (speed), output size ratio to zip's, peak RSS, CPU seconds (user + system; the load
+average is printed too, as other work on the machine slows the threads), the ratio against one
 thread (``--threads 1``) and against ``cat`` of the tree (the read limit). ``octoci pack`` runs
-once per repetition on unchanged input; its outputs must be byte-identical across repetitions.
+once per repetition on unchanged input; its outputs must be byte-identical across repetitions,
+and the last one must pass ``zipfile``'s CRC check, ``unzip -t`` (when installed) and hold
+exactly the tree's files.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 _TEXT_WORDS = (
@@ -102,13 +105,35 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def verify(package: Path, listing: list[str]) -> str:
+    """Check the package as a reader would: every entry's CRC (Python's zipfile, and Info-ZIP's
+    ``unzip -t`` when installed) and the entry names against the tree. A fast pack of a broken
+    archive is no result, so a failure stops the benchmark."""
+    with zipfile.ZipFile(package) as archive:
+        names = sorted(archive.namelist())
+        bad = archive.testzip()
+    if bad is not None:
+        raise SystemExit(f"{package}: entry {bad} fails its CRC check")
+    if names != listing:
+        raise SystemExit(f"{package}: its entries are not the tree's files")
+    checks = ["zipfile CRCs ok", "names = tree"]
+    if shutil.which("unzip"):
+        done = subprocess.run(["unzip", "-tqq", str(package)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"unzip -t {package} failed: {done.stdout}{done.stderr}")
+        checks.append("unzip -t ok")
+    else:
+        checks.append("unzip not installed")
+    return ", ".join(checks)
+
+
 def bench_tree(kind: str, scale: float, runs: int, work: Path) -> None:
     tree = work / f"tree-{kind}"
     files, total = build_tree(tree, kind, scale)
     out = work / f"out-{kind}"
     out.mkdir()
     octoci = [sys.executable, "-m", "octoci", "pack", "--id", "Bench", "--version", "1.0.0"]
-    listing = sorted(str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file())
+    listing = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file())
     methods = {
         "cat": ["sh", "-c", "find . -type f -print0 | xargs -0 cat > /dev/null"],
         "zip -r -6": ["zip", "-q", "-r", "-6", str(out / "zip.zip"), "."],
@@ -154,6 +179,7 @@ def bench_tree(kind: str, scale: float, runs: int, work: Path) -> None:
         f"  octoci vs cat (the read limit): {med['cat'] / med['octoci pack']:.3f}x of cat's speed"
     )
     print(f"  reproducible over {runs} runs: {'yes' if len(digests) == 1 else 'NO'}")
+    print(f"  archive: {verify(out / 'n' / 'Bench.1.0.0.zip', listing)}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"  load average (1 min) at the end: {load:.2f} on {os.cpu_count()} cores")
 
