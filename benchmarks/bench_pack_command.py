@@ -5,10 +5,13 @@ Usage: ``python benchmarks/bench_pack_command.py [--runs N] [--scale F] [--tree 
 Two seeded trees like issue 18's: ``small`` holds many small files (about 4,800 files, 311 MB at
 ``--scale 1``: text, ELF-like binaries, already-compressed data), ``large`` a few large ones. Each
 method runs N times round-robin (a busy machine slows all alike) in a wrapper process
-that reads the child's peak RSS (``getrusage``). Printed per tree: median wall time,
-ratio to ``zip -r -6`` (speed), output size ratio to zip's, peak RSS, and the ratio against one
+that reads the child's peak RSS (``getrusage``). Printed per tree: median wall time, ratio to
+``zip -r -6`` (speed), output size ratio to zip's, peak RSS, CPU seconds (user + system; the load
+average is printed too, as other work on the machine slows the threads), the ratio against one
 thread (``--threads 1``) and against ``cat`` of the tree (the read limit). ``octoci pack`` runs
-once per repetition on unchanged input; its outputs must be byte-identical across repetitions.
+once per repetition on unchanged input; its outputs must be byte-identical across repetitions,
+and the last one must pass ``zipfile``'s CRC check, ``unzip -t`` (when installed) and hold
+exactly the tree's files.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 _TEXT_WORDS = (
@@ -78,25 +82,49 @@ def build_tree(root: Path, kind: str, scale: float, seed: int = 18) -> tuple[int
     return files, total
 
 
-def run_measured(argv: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and the child's peak RSS in MB (one child per call, so RUSAGE_CHILDREN's
+def run_measured(argv: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, the child's peak RSS in MB and its CPU seconds (user + system: on a shared
+    machine, what a busy second core cannot hide) (one child per call, so RUSAGE_CHILDREN's
     maximum is this child's once a fresh wrapper process runs it)."""
     wrapper = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
         "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
         "w = time.perf_counter() - t\n"
-        "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(w, u.ru_maxrss, u.ru_utime + u.ru_stime)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", wrapper, *argv], cwd=cwd, capture_output=True, text=True, check=True
     )
-    wall, rss_kb = done.stdout.split()
-    return float(wall), int(rss_kb) / 1024
+    wall, rss_kb, cpu = done.stdout.split()
+    return float(wall), int(rss_kb) / 1024, float(cpu)
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def verify(package: Path, listing: list[str]) -> str:
+    """Check the package as a reader would: every entry's CRC (Python's zipfile, and Info-ZIP's
+    ``unzip -t`` when installed) and the entry names against the tree. A fast pack of a broken
+    archive is no result, so a failure stops the benchmark."""
+    with zipfile.ZipFile(package) as archive:
+        names = sorted(archive.namelist())
+        bad = archive.testzip()
+    if bad is not None:
+        raise SystemExit(f"{package}: entry {bad} fails its CRC check")
+    if names != listing:
+        raise SystemExit(f"{package}: its entries are not the tree's files")
+    checks = ["zipfile CRCs ok", "names = tree"]
+    if shutil.which("unzip"):
+        done = subprocess.run(["unzip", "-tqq", str(package)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"unzip -t {package} failed: {done.stdout}{done.stderr}")
+        checks.append("unzip -t ok")
+    else:
+        checks.append("unzip not installed")
+    return ", ".join(checks)
 
 
 def bench_tree(kind: str, scale: float, runs: int, work: Path) -> None:
@@ -105,7 +133,7 @@ def bench_tree(kind: str, scale: float, runs: int, work: Path) -> None:
     out = work / f"out-{kind}"
     out.mkdir()
     octoci = [sys.executable, "-m", "octoci", "pack", "--id", "Bench", "--version", "1.0.0"]
-    listing = sorted(str(p.relative_to(tree)) for p in tree.rglob("*") if p.is_file())
+    listing = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file())
     methods = {
         "cat": ["sh", "-c", "find . -type f -print0 | xargs -0 cat > /dev/null"],
         "zip -r -6": ["zip", "-q", "-r", "-6", str(out / "zip.zip"), "."],
@@ -121,16 +149,25 @@ def bench_tree(kind: str, scale: float, runs: int, work: Path) -> None:
             "1",
         ],
     }
+    outputs = {
+        "cat": out / "none",
+        "zip -r -6": out / "zip.zip",
+        "octoci pack": out / "n" / "Bench.1.0.0.zip",
+        "octoci pack --threads 1": out / "one" / "Bench.1.0.0.zip",
+    }
     subprocess.run(methods["cat"], cwd=tree, check=True)  # warm the page cache
     walls: dict[str, list[float]] = {name: [] for name in methods}
+    cpus: dict[str, list[float]] = {name: [] for name in methods}
     rss: dict[str, float] = dict.fromkeys(methods, 0.0)
     digests: set[str] = set()
     for _ in range(runs):
         for name, argv in methods.items():
-            if name == "zip -r -6":
-                (out / "zip.zip").unlink(missing_ok=True)
-            wall, peak = run_measured(argv, tree)
+            # Each method writes a new file: the previous output is removed outside the timing
+            # (replacing a 100 MB file costs its unlink, which is no part of packing).
+            outputs[name].unlink(missing_ok=True)
+            wall, peak, cpu = run_measured(argv, tree)
             walls[name].append(wall)
+            cpus[name].append(cpu)
             rss[name] = max(rss[name], peak)
             if name == "octoci pack":
                 digests.add(sha256(out / "n" / "Bench.1.0.0.zip"))
@@ -141,7 +178,7 @@ def bench_tree(kind: str, scale: float, runs: int, work: Path) -> None:
     for name in methods:
         print(
             f"  {name:<26} {med[name]:7.2f} s  x zip {med['zip -r -6'] / med[name]:5.2f}"
-            f"  peak RSS {rss[name]:6.1f} MB"
+            f"  peak RSS {rss[name]:6.1f} MB  CPU {statistics.median(cpus[name]):6.2f} s"
         )
     print(f"  size octoci/zip: {ours / zip_size:.4f} ({ours} / {zip_size} bytes)")
     print(f"  octoci vs --threads 1: {med['octoci pack --threads 1'] / med['octoci pack']:.2f}x")
@@ -149,6 +186,9 @@ def bench_tree(kind: str, scale: float, runs: int, work: Path) -> None:
         f"  octoci vs cat (the read limit): {med['cat'] / med['octoci pack']:.3f}x of cat's speed"
     )
     print(f"  reproducible over {runs} runs: {'yes' if len(digests) == 1 else 'NO'}")
+    print(f"  archive: {verify(out / 'n' / 'Bench.1.0.0.zip', listing)}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"  load average (1 min) at the end: {load:.2f} on {os.cpu_count()} cores")
 
 
 def main() -> int:

@@ -5,8 +5,11 @@ bytes, so the engine is part of what makes a package reproducible (``docs/packag
 ISA-L is deliberately absent: its output varies from run to run (intel/isa-l#140).
 
 libdeflate compresses whole buffers only, so it handles entries that fit one segment; segments
-of larger files (and every segment of a tar.gz stream) go through zlib, which can end a segment
-with a sync flush and prime the next one with the previous 32 KiB.
+of larger files (and every segment of a tar.gz stream) go through a zlib-compatible compressor,
+which can end a segment with a sync flush and prime the next one with the previous 32 KiB. The
+``auto`` and ``libdeflate`` engines use zlib-ng (PyPI ``zlib-ng``) for those pieces when it is
+installed: at level 6 it is 1.2x to 2.2x zlib's speed here for the same size within 0.5 %;
+the ``zlib`` engine uses the standard library's zlib for everything.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from types import ModuleType
 
 __all__ = ["ENGINE_NAMES", "Engine", "crc32", "deflate_segment", "select_engine"]
 
@@ -31,35 +35,62 @@ class Engine:
     name: str
     version: str
     deflate_whole: Callable[[bytes, int], bytes]
+    #: The zlib-compatible module (``zlib`` or ``zlib_ng.zlib_ng``) that compresses the pieces of
+    #: a stream (large zip entries, tar.gz); part of what makes the bytes what they are.
+    pieces: ModuleType = zlib
+    pieces_label: str = ""
 
     @property
     def label(self) -> str:
-        """``name version``, recorded in ``--json`` output so a package's bytes can be explained."""
-        return f"{self.name} {self.version}"
+        """``name version`` (and the pieces' compressor when it is another library), recorded in
+        ``--json`` output so a package's bytes can be explained."""
+        own = f"{self.name} {self.version}"
+        return f"{own} + {self.pieces_label}" if self.pieces_label else own
+
+    def deflate_segment(self, data: bytes, level: int, dictionary: bytes, *, finish: bool) -> bytes:
+        """:func:`deflate_segment` with this engine's pieces compressor."""
+        return deflate_segment(data, level, dictionary, finish=finish, module=self.pieces)
 
 
 def _zlib_whole(data: bytes, level: int) -> bytes:
     return deflate_segment(data, level, b"", finish=True)
 
 
-def deflate_segment(data: bytes, level: int, dictionary: bytes, *, finish: bool) -> bytes:
-    """Raw deflate ``data`` with zlib, primed with ``dictionary`` (the 32 KiB before it).
+def deflate_segment(
+    data: bytes,
+    level: int,
+    dictionary: bytes,
+    *,
+    finish: bool,
+    module: ModuleType = zlib,
+) -> bytes:
+    """Raw deflate ``data`` with ``module`` (zlib's API), primed with ``dictionary`` (the
+    32 KiB before it).
 
     ``finish=False`` ends with a sync flush (byte-aligned, not final), so segments compressed
     independently concatenate into one valid stream, as pigz does.
     """
     if dictionary:
-        compressor = zlib.compressobj(
-            level, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, dictionary[-_WINDOW:]
+        compressor = module.compressobj(
+            level, module.DEFLATED, -15, 8, module.Z_DEFAULT_STRATEGY, dictionary[-_WINDOW:]
         )
     else:
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush(
-        zlib.Z_FINISH if finish else zlib.Z_SYNC_FLUSH
+        compressor = module.compressobj(level, module.DEFLATED, -15)
+    packed: bytes = compressor.compress(data) + compressor.flush(
+        module.Z_FINISH if finish else module.Z_SYNC_FLUSH
     )
+    return packed
 
 
 ZLIB = Engine("zlib", zlib.ZLIB_RUNTIME_VERSION, _zlib_whole)
+
+
+@cache
+def _zlib_ng() -> ModuleType | None:
+    try:
+        return importlib.import_module("zlib_ng.zlib_ng")
+    except ImportError:
+        return None
 
 
 def _libdeflate() -> Engine | None:
@@ -69,7 +100,11 @@ def _libdeflate() -> Engine | None:
         return None
     compress: Callable[[bytes, int], bytes] = module.deflate_compress
     version = str(getattr(module, "__version__", "")) or _distribution_version("deflate")
-    return Engine("libdeflate", version, compress)
+    pieces = _zlib_ng()
+    if pieces is None:
+        return Engine("libdeflate", version, compress)
+    label = f"zlib-ng {pieces.ZLIBNG_VERSION} ({_distribution_version('zlib-ng')})"
+    return Engine("libdeflate", version, compress, pieces, label)
 
 
 @cache

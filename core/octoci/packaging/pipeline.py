@@ -10,25 +10,29 @@ from __future__ import annotations
 import os
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from io import FileIO
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 from octoci.errors import OctociError
 from octoci.files import display_path
-from octoci.packaging.engines import Engine, crc32, deflate_segment
+from octoci.packaging.engines import Engine, crc32
 from octoci.packaging.progress import count_read
 
 __all__ = [
+    "BATCH_SIZE",
     "Segment",
     "SegmentResult",
+    "batched",
     "default_threads",
     "incompressible",
     "ordered_map",
+    "process_batch",
     "process_segment",
+    "process_segments",
 ]
 
 T = TypeVar("T")
@@ -36,6 +40,9 @@ R = TypeVar("R")
 _WINDOW = 32 * 1024
 _PROBE = 64 * 1024
 _PROBE_ABOVE = 128 * 1024
+#: Segments are handed to the workers in batches of about this many input bytes: a small file
+#: costs more in thread hand-over (futures, wake-ups, GIL switches) than in compression.
+BATCH_SIZE = 1024 * 1024
 
 
 def incompressible(sample: bytes) -> bool:
@@ -91,14 +98,19 @@ class SegmentResult:
     stored: bool
 
 
-def _read_exactly(handle: FileIO, size: int) -> bytes:
-    """Up to ``size`` bytes, fewer only at end of file (an unbuffered read may return less)."""
-    data = handle.read(size)
+_OPEN_FLAGS = os.O_RDONLY | getattr(
+    os, "O_BINARY", 0
+)  # O_BINARY: no newline translation on Windows
+
+
+def _read_exactly(descriptor: int, size: int) -> bytes:
+    """Up to ``size`` bytes, fewer only at end of file (a read may return less)."""
+    data = os.read(descriptor, size)
     if len(data) == size or not data:
         return data
     parts = [data]
     missing = size - len(data)
-    while missing > 0 and (chunk := handle.read(missing)):
+    while missing > 0 and (chunk := os.read(descriptor, missing)):
         parts.append(chunk)
         missing -= len(chunk)
     return b"".join(parts)
@@ -109,15 +121,21 @@ def _read(segment: Segment) -> tuple[bytes, bytes]:
     if segment.source is None:
         return b"", b""
     start = max(0, segment.offset - _WINDOW) if segment.mode == "stream" else segment.offset
-    # Unbuffered: one read syscall per segment, no copy through a buffer. The last segment of a
+    # A bare descriptor and one read syscall per segment: no file object, no copy through a
+    # buffer (a small file costs more in Python overhead than in reading). The last segment of a
     # file asks for one byte more, to notice a file that grew since it was planned.
     extra = 1 if segment.last_of_file else 0
     try:
-        with segment.source.open("rb", buffering=0) as handle:
+        descriptor = os.open(segment.source, _OPEN_FLAGS)
+        try:
             if start:
-                handle.seek(start)
-            dictionary = _read_exactly(handle, segment.offset - start) if segment.offset else b""
-            data = _read_exactly(handle, segment.length + extra)
+                os.lseek(descriptor, start, os.SEEK_SET)
+            dictionary = (
+                _read_exactly(descriptor, segment.offset - start) if segment.offset else b""
+            )
+            data = _read_exactly(descriptor, segment.length + extra)
+        finally:
+            os.close(descriptor)
     except OSError as exc:
         # read() errors carry no file name; write_package needs it to name the input.
         exc.filename = exc.filename or str(segment.source)
@@ -152,11 +170,48 @@ def process_segment(segment: Segment, engine: Engine) -> SegmentResult:
     level = segment.level
     if level and len(raw) > _PROBE_ABOVE and incompressible(raw[:_PROBE]):
         level = 0
-    packed = deflate_segment(raw, level, dictionary, finish=segment.finish)
+    packed = engine.deflate_segment(raw, level, dictionary, finish=segment.finish)
     if level and len(packed) > len(raw) + 16:
         # Incompressible: stored deflate blocks cost 5 bytes per 64 KiB and no CPU.
-        packed = deflate_segment(raw, 0, b"", finish=segment.finish)
+        packed = engine.deflate_segment(raw, 0, b"", finish=segment.finish)
     return SegmentResult(packed, crc, len(raw), stored=False)
+
+
+def process_batch(batch: Sequence[Segment], engine: Engine) -> list[SegmentResult]:
+    """:func:`process_segment` for each of ``batch`` (one work item on a worker thread)."""
+    return [process_segment(segment, engine) for segment in batch]
+
+
+def batched(segments: Iterable[Segment], limit: int = BATCH_SIZE) -> Iterator[list[Segment]]:
+    """``segments`` in order, grouped into lists of about ``limit`` input bytes (a segment of
+    ``limit`` or more is a batch alone). Each segment is still compressed on its own, so the
+    output does not depend on the grouping, and the grouping depends only on the sizes."""
+    batch: list[Segment] = []
+    size = 0
+    for segment in segments:
+        batch.append(segment)
+        size += segment.size
+        if size >= limit:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def process_segments(
+    segments: Iterable[Segment], engine: Engine, *, threads: int, budget: int
+) -> Iterator[SegmentResult]:
+    """The result of every segment, in order, computed on ``threads`` workers in batches with at
+    most ``budget`` input bytes in flight (what every built-in writer calls)."""
+    batches = ordered_map(
+        partial(process_batch, engine=engine),
+        batched(segments),
+        threads=threads,
+        budget=budget,
+        cost=lambda batch: sum(s.size for s in batch),
+    )
+    for results in batches:
+        yield from results
 
 
 def ordered_map(

@@ -19,14 +19,13 @@ import bz2
 import struct
 import tarfile
 from collections.abc import Iterator, Sequence
-from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
 from octoci.model import PackageEntry, PackageSpec
 from octoci.packaging.crc import crc32_combine
 from octoci.packaging.names import is_executable
-from octoci.packaging.pipeline import Segment, SegmentResult, ordered_map, process_segment
+from octoci.packaging.pipeline import Segment, SegmentResult, process_segments
 from octoci.packaging.settings import SEGMENT_SIZE, WriteSettings, looks_compressed
 
 __all__ = ["tar_header", "write_tar", "write_tar_bz2", "write_tar_gz"]
@@ -94,12 +93,11 @@ def _results(
     entries: Sequence[PackageEntry], settings: WriteSettings, mode: str
 ) -> Iterator[SegmentResult]:
     written = [0]
-    return ordered_map(
-        partial(process_segment, engine=settings.engine),
+    return process_segments(
         _segments(entries, settings, mode, written),
+        settings.engine,
         threads=settings.threads,
         budget=settings.budget,
-        cost=lambda s: s.size,
     )
 
 

@@ -15,7 +15,6 @@ import itertools
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from octoci.model import PackageEntry, PackageSpec
@@ -24,8 +23,7 @@ from octoci.packaging.pipeline import (
     Segment,
     SegmentResult,
     incompressible,
-    ordered_map,
-    process_segment,
+    process_segments,
 )
 from octoci.packaging.settings import SEGMENT_SIZE, WHOLE_LIMIT, WriteSettings, looks_compressed
 from octoci.packaging.zipformat import ZIP64_LIMIT, ZipStreamWriter
@@ -109,12 +107,8 @@ def write_zip_members(
             planned.append(plan)
             yield from plan.segments
 
-    results: Iterator[SegmentResult] = ordered_map(
-        partial(process_segment, engine=settings.engine),
-        segments(),
-        threads=settings.threads,
-        budget=settings.budget,
-        cost=lambda s: s.size,
+    results: Iterator[SegmentResult] = process_segments(
+        segments(), settings.engine, threads=settings.threads, budget=settings.budget
     )
     with destination.open("wb") as handle:
         writer = ZipStreamWriter(handle, timestamp=settings.timestamp, zip64_limit=zip64_limit)
