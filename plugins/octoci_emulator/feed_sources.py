@@ -58,17 +58,33 @@ def _cannot(feed: Document, why: str) -> BadRequest:
     )
 
 
-def _get(feed: Document, url: str) -> bytes:
-    """The body at ``url`` with the feed's credentials; :class:`_Missing` on 404."""
+class _Challenge(Exception):
+    """A registry answered 401 with a ``Bearer`` challenge: a token is needed."""
+
+    def __init__(self, challenge: str) -> None:
+        super().__init__(challenge)
+        self.challenge = challenge
+
+
+def _fetch(feed: Document, url: str, *, token: str = "", bearer: bool = False) -> tuple[bytes, str]:
+    """The body at ``url`` and its ``Link`` header, with the bearer ``token`` or else the feed's
+    credentials as basic authentication; :class:`_Missing` on 404, :class:`_Challenge` on a
+    ``Bearer`` challenge when ``bearer`` (a registry), one 400 line on any other failure."""
     request = urllib.request.Request(url, headers={"Accept": "application/json, application/xml"})
     username, secret = feed.get("Username"), feed.get("_Secret")
-    if username or secret:
-        token = base64.b64encode(f"{username or ''}:{secret or ''}".encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    elif username or secret:
+        basic = base64.b64encode(f"{username or ''}:{secret or ''}".encode()).decode()
+        request.add_header("Authorization", f"Basic {basic}")
     try:
         with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:
             body: bytes = response.read(_MAX_ANSWER + 1)
+            link = str(response.headers.get("Link", ""))
     except urllib.error.HTTPError as exc:
+        challenge = str(exc.headers.get("WWW-Authenticate", "")) if exc.headers else ""
+        if exc.code == 401 and bearer and not token and challenge.lower().startswith("bearer "):
+            raise _Challenge(challenge[7:].strip()) from None
         if exc.code in {404, 410}:
             raise _Missing from None
         if exc.code in {401, 403}:
@@ -83,7 +99,12 @@ def _get(feed: Document, url: str) -> bytes:
         ) from None
     if len(body) > _MAX_ANSWER:
         raise _cannot(feed, f"the answer from {url} is larger than {_MAX_ANSWER} bytes")
-    return body
+    return body, link
+
+
+def _get(feed: Document, url: str) -> bytes:
+    """The body at ``url`` with the feed's credentials; :class:`_Missing` on 404."""
+    return _fetch(feed, url)[0]
 
 
 def _maven(feed: Document, package_id: str) -> list[str]:
@@ -217,44 +238,12 @@ def _bearer_token(feed: Document, challenge: str) -> str:
     return token
 
 
-def _registry_get(feed: Document, url: str, token: str) -> tuple[bytes, str]:
-    """The body at ``url`` and its ``Link`` header, with the bearer ``token`` or else the feed's
-    credentials as basic authentication (``urllib.error.HTTPError`` is the caller's)."""
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    username, secret = feed.get("Username"), feed.get("_Secret")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    elif username or secret:
-        basic = base64.b64encode(f"{username or ''}:{secret or ''}".encode()).decode()
-        request.add_header("Authorization", f"Basic {basic}")
-    with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:
-        body: bytes = response.read(_MAX_ANSWER + 1)
-        return body, str(response.headers.get("Link", ""))
-
-
 def _tags_page(feed: Document, url: str, token: str) -> tuple[list[str], str, str]:
     """One page of tags, the next page's URL (``""``: none) and the token it took."""
     try:
-        body, link = _registry_get(feed, url, token)
-    except urllib.error.HTTPError as exc:
-        challenge = str(exc.headers.get("WWW-Authenticate", "")) if exc.headers else ""
-        if exc.code == 401 and not token and challenge.lower().startswith("bearer "):
-            return _tags_page(feed, url, _bearer_token(feed, challenge[7:].strip()))
-        if exc.code in {404, 410}:
-            raise _Missing from None
-        raise _cannot(
-            feed,
-            f"the registry refused the feed's credentials (HTTP {exc.code})"
-            if exc.code in {401, 403}
-            else f"the registry answered HTTP {exc.code} for {url}",
-        ) from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise _cannot(
-            feed, f"the registry at {feed.get('FeedUri')} is unreachable ({reason})"
-        ) from None
-    if len(body) > _MAX_ANSWER:
-        raise _cannot(feed, f"the answer from {url} is larger than {_MAX_ANSWER} bytes")
+        body, link = _fetch(feed, url, token=token, bearer=True)
+    except _Challenge as asked:
+        return _tags_page(feed, url, _bearer_token(feed, asked.challenge))
     try:
         tags = json.loads(body).get("tags") or []
     except (ValueError, AttributeError):

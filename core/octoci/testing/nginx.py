@@ -40,9 +40,10 @@ import subprocess
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 
 import pytest
+
+from octoci.testing.child_server import ChildServer, free_port
 
 __all__ = ["CORRUPT_BODY", "NginxServer", "find_nginx", "require_nginx"]
 
@@ -72,12 +73,6 @@ def require_nginx() -> str:
     return binary
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _htpasswd_line(user: str, password: str) -> str:
     """One htpasswd line nginx accepts: SHA-256 crypt from ``openssl passwd -5`` (nginx has no
     ``{PLAIN}``, and Python's ``crypt`` is gone in 3.13)."""
@@ -91,7 +86,7 @@ def _htpasswd_line(user: str, password: str) -> str:
     return f"{user}:{done.stdout.strip()}\n"
 
 
-class NginxServer:
+class NginxServer(ChildServer):
     """nginx started as a child process on a free port of 127.0.0.1, configured in ``folder``.
 
     ``users`` (name -> password) puts ``/maven``, ``/generic`` and ``/checksum-deploy`` behind
@@ -111,7 +106,6 @@ class NginxServer:
         self.seed = seed
         self.port = 0
         self.access_log = folder / "access.log"
-        self._process: subprocess.Popen[bytes] | None = None
 
     def url(self, location: str) -> str:
         """``http://127.0.0.1:PORT/<location>``."""
@@ -198,7 +192,7 @@ http {{
         last = ""
         # Another process may take the free port between the probe and nginx's bind: try again.
         for _ in range(5):
-            self.port = _free_port()
+            self.port = free_port()
             (self.folder / "nginx.conf").write_text(self._config(), encoding="utf-8")
             process = subprocess.Popen(
                 [binary, "-p", str(self.folder), "-c", "nginx.conf", "-g", "daemon off;"],
@@ -220,28 +214,3 @@ http {{
             _, error = process.communicate()
             last = error.decode("utf-8", "replace").strip()
         raise RuntimeError(f"nginx did not start: {last}")
-
-    def stop(self) -> None:
-        """Stop nginx (``SIGTERM``, then ``SIGKILL`` after 5 s)."""
-        process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
-
-    def __enter__(self) -> NginxServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

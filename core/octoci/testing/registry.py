@@ -23,16 +23,16 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import urljoin
 
 import pytest
+
+from octoci.testing.child_server import ChildServer, free_port
 
 __all__ = ["DockerRegistry", "require_registry"]
 
@@ -55,19 +55,12 @@ def require_registry() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class DockerRegistry:
+class DockerRegistry(ChildServer):
     """``docker-registry serve`` on a free port, storing in ``folder / "data"``."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.port = 0
-        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -92,7 +85,7 @@ class DockerRegistry:
         last = ""
         # Another process may take the free port between the probe and the bind: try again.
         for _ in range(5):
-            self.port = _free_port()
+            self.port = free_port()
             config = self.folder / "config.yml"
             config.write_text(self._config(), encoding="utf-8")
             process = subprocess.Popen(
@@ -170,28 +163,3 @@ class DockerRegistry:
             if exc.code == 404:
                 return []
             raise
-
-    def stop(self) -> None:
-        """Stop the registry (``SIGTERM``, then ``SIGKILL`` after 5 s)."""
-        process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
-
-    def __enter__(self) -> DockerRegistry:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from octoci.testing.child_server import free_port
+
 __all__ = ["FaultProxy", "LocalS3", "S3Credentials", "local_s3"]
 
 REGION = "us-east-1"
@@ -87,12 +89,6 @@ class LocalS3:
         self.client().create_bucket(Bucket=name)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -122,7 +118,7 @@ def local_s3(folder: Path) -> Iterator[LocalS3]:
     """
     import boto3
 
-    port = _free_port()
+    port = free_port()
     log = folder / "moto.log"
     env = {
         **os.environ,
