@@ -292,3 +292,56 @@ def test_a_dry_run_pushes_nothing_anywhere(
     assert f"{MAVEN_ID} {VERSION}: would be looked up in the feed 'Releases'" in result.stdout
     _nothing_created(octopus_emulator)
     assert _stored(nginx) == []
+
+
+def _automatic(
+    factory: Callable[..., Emulator], nginx: NginxServer
+) -> tuple[Emulator, dict[str, str]]:
+    """Shop's release created by Octopus when Acme.Web arrives, deploying itself to Dev."""
+    seed = _seed(nginx.url("maven"))
+    seed["lifecycles"] = [{"name": "Auto", "phases": [{"name": "Dev", "automatic": ["Dev"]}]}]
+    seed["projects"][0].update(lifecycle="Auto", auto_create_release="Acme.Web")
+    emulator = factory(seed)
+    env = {
+        "OCTOPUS_URL": emulator.url,
+        "OCTOPUS_API_KEY": emulator.api_key,
+        "OCTOCI_DISABLE_PLUGIN_AUTOLOAD": "1",
+        **ENV,
+    }
+    return emulator, env
+
+
+def test_automatic_release_creation_sees_the_maven_version_before_the_trigger_is_pushed(
+    octopus_emulator_factory: Callable[..., Emulator], maven_repo: Path, nginx: NginxServer
+) -> None:
+    emulator, env = _automatic(octopus_emulator_factory, nginx)
+    result = run_octoci("publish", "--version", VERSION, "--no-commits", env=env, cwd=maven_repo)
+    assert result.exit_code == 0, result.stderr
+    assert "created by Octopus (automatic release creation)" in result.stderr + result.stdout
+    lines = result.stdout.splitlines()
+    seen_line = f"{MAVEN_ID} {VERSION}: seen in the feed 'Releases'"
+    seen = next(i for i, line in enumerate(lines) if line.startswith(seen_line))
+    trigger = next(i for i, line in enumerate(lines) if "it triggers automatic release" in line)
+    assert seen < trigger, result.stdout
+    (release,) = emulator.documents("release")
+    selected = {p["ActionName"]: p["Version"] for p in release["SelectedPackages"]}
+    assert selected == {"Acme.Web": VERSION, MAVEN_ID: VERSION}
+    # The adopted release was checked for the Maven package's build information too.
+    linked = {(b["PackageId"], b["Version"]) for b in release.get("BuildInformation") or []}
+    assert (MAVEN_ID, VERSION) in linked
+
+
+def test_an_automatic_release_that_takes_another_maven_version_is_a_failure(
+    octopus_emulator_factory: Callable[..., Emulator], maven_repo: Path, nginx: NginxServer
+) -> None:
+    emulator, env = _automatic(octopus_emulator_factory, nginx)
+    # A newer version is already in the repository: Octopus's release takes the newest.
+    newer = maven_repo / "Acme.Api.9.0.0.tar.gz"
+    newer.write_bytes(b"an older build's package")
+    pushed = run_octoci("push", str(newer), "--repository", "releases", env=env, cwd=maven_repo)
+    assert pushed.exit_code == 0, pushed.stderr
+    result = run_octoci("publish", "--version", VERSION, "--no-commits", env=env, cwd=maven_repo)
+    assert result.exit_code == 1, result.stderr
+    assert f"{MAVEN_ID} at 9.0.0 (this run pushed {VERSION})" in result.stderr
+    # Octopus did create it: octoci says it is not what this run pushed instead of success.
+    assert len(emulator.documents("release")) == 1

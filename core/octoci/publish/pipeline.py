@@ -388,13 +388,18 @@ def _automatic_release_steps(
         steps.append(PackAndPush(plan.to_pack, push, progress, holding=trigger))
     elif any(i.lower() != creation.package_id.lower() for i in plan.package_ids):
         steps.append(replace(push, excluding=trigger))
+    if plan.external_packages:
+        # Octopus selects each package when the trigger arrives: it must see those pushed
+        # elsewhere by then.
+        steps.append(CheckExternalFeeds(plan.release.project, plan.external_packages))
     steps.append(replace(push, only=trigger, why=" (it triggers automatic release creation)"))
     options = wait or WaitOptions()
     steps.append(
         AdoptRelease(
             plan.release,
             creation,
-            plan.package_versions,
+            # By the ids the steps know them by (a Maven package's group:artifact, an image).
+            plan.build_information_targets,
             build_information=plan.build_information,
             existed=existed,
             timeout=options.timeout,
