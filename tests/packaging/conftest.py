@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import random
+import struct
+import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -78,6 +80,17 @@ def tree_files(root: Path) -> dict[str, bytes]:
     }
 
 
+def raw_entry(archive: zipfile.ZipFile, path: Path, name: str) -> bytes:
+    """The compressed bytes of entry ``name`` as they are stored in the file at ``path``."""
+    info = archive.getinfo(name)
+    with path.open("rb") as handle:
+        handle.seek(info.header_offset)
+        header = handle.read(30)
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        handle.seek(info.header_offset + 30 + name_length + extra_length)
+        return handle.read(info.compress_size)
+
+
 @pytest.fixture
 def helpers() -> type[Helpers]:
     """The helper functions, for tests (conftest cannot be imported under importlib mode)."""
@@ -90,4 +103,5 @@ class Helpers:
     make_tree = staticmethod(make_tree)
     mixed_content = staticmethod(mixed_content)
     tree_files = staticmethod(tree_files)
+    raw_entry = staticmethod(raw_entry)
     formats = FORMATS

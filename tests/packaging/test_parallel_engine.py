@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import struct
 import threading
 import time
 import zipfile
@@ -25,17 +24,6 @@ def _text(seed: int, size: int) -> bytes:
     rng = random.Random(seed)
     words = [b"def", b"return", b"value", b"<div>", b"octoci", b'{"key": 1}', b"\n"]
     return b" ".join(rng.choice(words) for _ in range(size // 4))[:size]
-
-
-def _raw_entry(archive: zipfile.ZipFile, path: Path, name: str) -> bytes:
-    """The compressed bytes of entry ``name`` as they are stored in the file."""
-    info = archive.getinfo(name)
-    with path.open("rb") as handle:
-        handle.seek(info.header_offset)
-        header = handle.read(30)
-        name_length, extra_length = struct.unpack("<HH", header[26:30])
-        handle.seek(info.header_offset + 30 + name_length + extra_length)
-        return handle.read(info.compress_size)
 
 
 @pytest.mark.parametrize("level", ["1", "6", "9"])
@@ -59,7 +47,7 @@ def test_packed_entries_are_the_deflate_packages_bytes_on_any_thread_count(
         with zipfile.ZipFile(package) as archive:
             for name, content in files.items():
                 expected = bytes(deflate.deflate_compress(content, int(level)))
-                assert _raw_entry(archive, package, name) == expected, name
+                assert helpers.raw_entry(archive, package, name) == expected, name
         digests.add(package.read_bytes())
     assert len(digests) == 1
 

@@ -40,17 +40,6 @@ def _text(seed: int, size: int) -> bytes:
     return bytes(out[:size])
 
 
-def _raw_entry(archive: zipfile.ZipFile, path: Path, name: str) -> bytes:
-    """The compressed bytes of entry ``name`` as they are stored in the file."""
-    info = archive.getinfo(name)
-    with path.open("rb") as handle:
-        handle.seek(info.header_offset)
-        header = handle.read(30)
-        name_length, extra_length = struct.unpack("<HH", header[26:30])
-        handle.seek(info.header_offset + 30 + name_length + extra_length)
-        return handle.read(info.compress_size)
-
-
 def _pack(run_cli: Callable[..., Any], base: Path, out: Path, *extra: str) -> Path:
     result = run_cli(
         "--no-plugins", "pack", "--id", "Acme.Web", "--version", "1.0.0",
@@ -91,7 +80,7 @@ def test_a_file_over_many_pieces_is_one_primed_stream_the_same_on_any_thread_cou
         assert zlib.crc32(data) == info.CRC  # combined from the pieces' CRCs
         assert info.file_size == size
         assert archive.read("big/app.log") == data  # zipfile checks the CRC too
-        stream = _raw_entry(archive, packages[0], "big/app.log")
+        stream = helpers.raw_entry(archive, packages[0], "big/app.log")
     # One stream: it decompresses to the file and ends exactly where the entry ends.
     decompressor = zlib.decompressobj(-15)
     assert decompressor.decompress(stream) == data

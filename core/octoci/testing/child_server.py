@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import time
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TypeVar
 
@@ -21,9 +23,41 @@ def free_port() -> int:
 
 
 class ChildServer:
-    """A server run as a child process: subclasses set ``_process`` in :meth:`start`."""
+    """A server run as a child process on a free port: subclasses start it with
+    :meth:`_start_on_a_free_port` in :meth:`start`."""
 
+    port: int = 0
     _process: subprocess.Popen[bytes] | None = None
+
+    def _start_on_a_free_port(
+        self,
+        what: str,
+        command: Callable[[], Sequence[str]],
+        ready: Callable[[], bool],
+        *,
+        wait: float,
+    ) -> None:
+        """Pick a free :attr:`port`, run ``command()`` (it writes the configuration naming the
+        port, and returns the argv), and wait up to ``wait`` seconds until ``ready()``. Another
+        process may take the port between the probe and the server's bind: then the server
+        exits and this tries again, up to five times; ``RuntimeError`` with its last words."""
+        last = ""
+        for _ in range(5):
+            self.port = free_port()
+            process = subprocess.Popen(
+                list(command()), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and process.poll() is None:
+                if ready():
+                    self._process = process
+                    return
+                time.sleep(0.05)
+            if process.poll() is None:
+                process.kill()
+            _, error = process.communicate()
+            last = error.decode("utf-8", "replace").strip()[-2000:]
+        raise RuntimeError(f"{what} did not start: {last}")
 
     def start(self: _S) -> _S:
         """Start the server and wait until it answers."""

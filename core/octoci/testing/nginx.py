@@ -37,13 +37,12 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from octoci.testing.child_server import ChildServer, free_port
+from octoci.testing.child_server import ChildServer
 
 __all__ = ["CORRUPT_BODY", "NginxServer", "find_nginx", "require_nginx"]
 
@@ -189,28 +188,17 @@ http {{
         for location in _LOCATIONS:
             (self.root / location).mkdir(parents=True, exist_ok=True)
         (self.root / "corrupt.body").write_bytes(CORRUPT_BODY)
-        last = ""
-        # Another process may take the free port between the probe and nginx's bind: try again.
-        for _ in range(5):
-            self.port = free_port()
+
+        def command() -> list[str]:
             (self.folder / "nginx.conf").write_text(self._config(), encoding="utf-8")
-            process = subprocess.Popen(
-                [binary, "-p", str(self.folder), "-c", "nginx.conf", "-g", "daemon off;"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                if process.poll() is not None:
-                    break
-                try:
-                    with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                        self._process = process
-                        return self
-                except OSError:
-                    time.sleep(0.05)
-            if process.poll() is None:
-                process.kill()
-            _, error = process.communicate()
-            last = error.decode("utf-8", "replace").strip()
-        raise RuntimeError(f"nginx did not start: {last}")
+            return [binary, "-p", str(self.folder), "-c", "nginx.conf", "-g", "daemon off;"]
+
+        def ready() -> bool:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return True
+            except OSError:
+                return False
+
+        self._start_on_a_free_port("nginx", command, ready, wait=10)
+        return self

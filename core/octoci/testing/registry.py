@@ -23,8 +23,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -32,7 +30,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from octoci.testing.child_server import ChildServer, free_port
+from octoci.testing.child_server import ChildServer
 
 __all__ = ["DockerRegistry", "require_registry"]
 
@@ -82,31 +80,21 @@ class DockerRegistry(ChildServer):
         """Start the registry and wait until its API answers."""
         binary = require_registry()
         self.folder.mkdir(parents=True, exist_ok=True)
-        last = ""
-        # Another process may take the free port between the probe and the bind: try again.
-        for _ in range(5):
-            self.port = free_port()
+
+        def command() -> list[str]:
             config = self.folder / "config.yml"
             config.write_text(self._config(), encoding="utf-8")
-            process = subprocess.Popen(
-                [binary, "serve", str(config)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and process.poll() is None:
-                try:
-                    with urllib.request.urlopen(f"{self.url}/v2/", timeout=1) as answer:
-                        if answer.status == 200:
-                            self._process = process
-                            return self
-                except OSError:
-                    time.sleep(0.05)
-            if process.poll() is None:
-                process.kill()
-            _, error = process.communicate()
-            last = error.decode("utf-8", "replace").strip()[-2000:]
-        raise RuntimeError(f"docker-registry did not start: {last}")
+            return [binary, "serve", str(config)]
+
+        def ready() -> bool:
+            try:
+                with urllib.request.urlopen(f"{self.url}/v2/", timeout=1) as answer:
+                    return bool(answer.status == 200)
+            except OSError:
+                return False
+
+        self._start_on_a_free_port("docker-registry", command, ready, wait=15)
+        return self
 
     def _blob(self, name: str, data: bytes) -> str:
         """Upload ``data`` as a blob of ``name`` (monolithic upload); its digest."""
