@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -96,8 +97,14 @@ class Sink:
     """A temporary ``.part`` file that receives a part and hashes it on the way.
 
     :meth:`close` fsyncs it, so a file that is later renamed into place holds its bytes even after
-    a crash; :meth:`discard` removes it (a no-op once it was renamed).
+    a crash; :meth:`discard` removes it (a no-op once it was renamed). With the whole file still
+    dirty that final fsync took as long as writing it (300 MB: 0.58 s against 0.55 s for a
+    patch here), as the kernel starts writing back only past 10 % of memory; so once a file
+    passes 32 MiB a second thread syncs it every 32 MiB as it grows, the disk stays busy while
+    the bytes arrive and the final fsync has little left (the thread waits on the disk, not a CPU).
     """
+
+    _SYNC_EVERY = 32 << 20
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -106,15 +113,24 @@ class Sink:
         self.sha1 = hashlib.sha1()
         self.size = 0
         self.installed = False
+        self._unsynced = 0
+        self._syncer: _Syncer | None = None
 
     def write(self, data: bytes | memoryview) -> None:
-        """Append ``data``."""
+        """Append ``data`` (hashed on the way)."""
         self.handle.write(data)
         self.sha1.update(data)
         self.size += len(data)
+        self._unsynced += len(data)
+        if self._unsynced >= self._SYNC_EVERY:
+            self._unsynced = 0
+            if self._syncer is None:
+                self._syncer = _Syncer(self.handle)
+            self._syncer.wake()
 
     def close(self) -> None:
         """Flush and fsync the bytes, then close the file."""
+        self._stop_syncing()
         if not self.handle.closed:
             self.handle.flush()
             os.fsync(self.handle.fileno())
@@ -122,10 +138,49 @@ class Sink:
 
     def discard(self) -> None:
         """Close and remove the file unless it was installed."""
+        self._stop_syncing()
         self.handle.close()
         if not self.installed:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
+
+    def _stop_syncing(self) -> None:
+        if self._syncer is not None:
+            self._syncer.stop()
+            self._syncer = None
+
+
+class _Syncer:
+    """A thread that syncs a growing file to disk each time it is woken (see :class:`Sink`)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="emulator-sync", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Sync what has been written so far (flushed first: the thread syncs the descriptor)."""
+        self._handle.flush()
+        self._wake.set()
+
+    def _run(self) -> None:
+        sync = getattr(os, "fdatasync", os.fsync)  # macOS and Windows have only fsync
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            # A failure here is not the caller's: the sink's own fsync on close reports it.
+            with contextlib.suppress(OSError, ValueError):
+                sync(self._handle.fileno())
+
+    def stop(self) -> None:
+        """End the thread (the sink's close does the final, authoritative fsync)."""
+        self._stopping = True
+        self._wake.set()
+        self._thread.join()
 
 
 def _final_name(package: Document) -> str:
