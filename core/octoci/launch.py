@@ -4,6 +4,7 @@ the click command line (:func:`octoci.cli.run`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import NoReturn
@@ -19,10 +20,32 @@ def main() -> NoReturn:
     if answer is None:
         from octoci.cli import run
 
-        sys.exit(run(sys.argv[1:]))
+        _exit(run(sys.argv[1:]))
     from octoci.redaction import Redactor
 
     # Masked like everything octoci writes, however unlikely a secret in the help page is.
     sys.stdout.write(Redactor.from_environment(os.environ)(answer))
     sys.stdout.flush()
     sys.exit(0)
+
+
+def _exit(code: int) -> NoReturn:
+    """End the process with ``code`` once its output is flushed, without the interpreter's
+    teardown: freeing every module and object took 20 to 40 ms after a publish had finished
+    (1.5 % of it), for nothing a finished command needs (mypy ends the same way,
+    ``mypy.util.hard_exit``). Logging is shut down first; while another thread still runs (a
+    plugin's, say) the process exits normally, so that thread is waited for as before.
+    """
+    import threading
+
+    if threading.active_count() > 1:
+        sys.exit(code)
+    if "logging" in sys.modules:
+        import logging
+
+        logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe: the reader is gone, there is no one left to tell.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)

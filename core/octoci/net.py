@@ -17,11 +17,14 @@ import random
 import re
 import time
 from collections.abc import Callable
-
-import requests
-import urllib3
+from typing import TYPE_CHECKING
 
 from octoci import __version__
+
+if TYPE_CHECKING:
+    # Imported where used: requests with urllib3 and ssl costs ~70 ms here, which publish then
+    # spends while its first package is already being packed (octoci.steps.head_start).
+    import requests
 
 __all__ = [
     "UNREACHABLE_BUDGET",
@@ -59,6 +62,8 @@ def backoff_wait(attempt: int, base: float, ceiling: float) -> float:
 
 def user_agent(extra: str = "") -> str:
     """``octoci/<version> (python/<version>; <system>; <machine>) requests/<version> <extra>``."""
+    import requests
+
     system = platform.system().lower() or "unknown"
     base = (
         f"octoci/{__version__} (python/{platform.python_version()}; {system}; "
@@ -84,6 +89,9 @@ def retry_after(response: requests.Response) -> float | None:
 
 def never_sent(exc: requests.exceptions.RequestException) -> bool:
     """True when the request certainly did not reach the server (so retrying is always safe)."""
+    import requests
+    import urllib3
+
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
     if isinstance(exc, requests.exceptions.ProxyError):
@@ -98,6 +106,8 @@ def never_sent(exc: requests.exceptions.RequestException) -> bool:
 def unreachable(exc: requests.exceptions.RequestException) -> str:
     """Why no connection could be opened, in words (``""`` for other failures): the raw
     urllib3 text ("NewConnectionError: Failed to establish ...") says it poorly."""
+    import urllib3
+
     inner: object = exc.args[0] if exc.args else None
     inner = getattr(inner, "reason", inner)
     if isinstance(inner, urllib3.exceptions.NameResolutionError):

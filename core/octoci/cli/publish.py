@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from octoci.model import RunReport
     from octoci.octopus.connection import Connection
     from octoci.octopus.preflight import ServerCheck
+    from octoci.progress import Progress
     from octoci.publish.pipeline import PublishPlan
+    from octoci.steps.head_start import HeadStart
     from octoci.steps.reporter import Reporter
 
 __all__ = ["publish"]
@@ -72,11 +74,10 @@ def publish(ctx: click.Context, /, **options: Any) -> None:
 def _run(state: AppState, options: dict[str, Any]) -> None:
     from dataclasses import replace
 
-    from octoci.cli.octopus_options import make_progress, make_reporter
+    from octoci.cli.octopus_options import make_progress
     from octoci.errors import InputError
-    from octoci.octopus.preflight import check_server
     from octoci.packaging.reproducible import timestamp_from_env
-    from octoci.publish.pipeline import execute, plan_publish
+    from octoci.publish.pipeline import plan_publish
     from octoci.repositories.registry import open_repositories, routing_for
 
     if options["keep_emulator"] and not options["emulator"]:
@@ -108,8 +109,36 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
     routing = routing_for(config, repositories)
     plan = plan_publish(config, state.plugin_manager, server, capture, timestamp=timestamp)
     plan = replace(plan, routing=routing)
-    reporter = make_reporter(state, bool(options["as_json"]))
+    progress = make_progress(state)
+    # The first package is written while Octopus is checked; it is renamed into place only
+    # once every check has passed (octoci.steps.head_start).
+    head = None
+    if plan.to_pack and not options["dry_run"]:
+        from octoci.steps.head_start import HeadStart
+        from octoci.steps.pack_push import packing_order
 
+        head = HeadStart.begin(packing_order(plan.to_pack, ())[0], progress)
+    try:
+        _check_and_execute(state, config, options, plan, emulated, progress, head)
+    finally:
+        if head is not None:
+            head.cancel()  # a no-op once the pack-and-push step took it
+
+
+def _check_and_execute(
+    state: AppState,
+    config: ResolvedConfig,
+    options: dict[str, Any],
+    plan: PublishPlan,
+    emulated: bool,
+    progress: Progress,
+    head: HeadStart | None,
+) -> None:
+    from octoci.cli.octopus_options import make_reporter
+    from octoci.octopus.preflight import check_server
+    from octoci.publish.pipeline import execute
+
+    reporter = make_reporter(state, bool(options["as_json"]))
     emulator = None
     if emulated:
         from octoci.publish.emulated import start_publish_emulator
@@ -131,12 +160,13 @@ def _run(state: AppState, options: dict[str, Any]) -> None:
                 dry_run=bool(options["dry_run"]),
                 concurrency=config.settings.concurrency,
                 delta=config.settings.delta,
-                progress=make_progress(state),
+                progress=progress,
                 timeout=config.settings.timeout,
                 poll_interval=config.settings.poll_interval,
                 cancel_on_timeout=config.settings.cancel_on_timeout,
                 release_creation=check.release_creation,
                 release_existed=check.release_exists,
+                head_start=head,
             )
             _finish(state, reporter, config, plan, check, report, options, emulator)
         finally:

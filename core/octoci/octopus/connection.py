@@ -25,12 +25,8 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from difflib import get_close_matches
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import requests
-import urllib3
-from requests.adapters import HTTPAdapter
 
 from octoci.errors import InputError
 from octoci.net import UNREACHABLE_BUDGET, backoff_wait, retry_pause
@@ -49,6 +45,11 @@ from octoci.octopus.errors import (
 )
 from octoci.octopus.settings import OctopusSettings, check_header_value
 from octoci.redaction import Redactor, url_password
+
+if TYPE_CHECKING:
+    # requests (with urllib3 and ssl, ~70 ms) is imported when a connection is made, not with
+    # this module: publish plans and starts packing before it needs one.
+    import requests
 
 __all__ = ["EXECUTIONS_API_VERSION", "Connection", "TokenSource", "parse_server_version"]
 
@@ -156,6 +157,9 @@ class Connection:
 
     # ------------------------------------------------------------------ session
     def _make_session(self) -> requests.Session:
+        import requests
+        from requests.adapters import HTTPAdapter
+
         settings = self.settings
         session = requests.Session()
         # The environment is injected (tests, embedding): requests must not read os.environ for
@@ -255,6 +259,9 @@ class Connection:
         :raises OctopusConnectionError: no answer within the retry budget, or an ambiguous failure
             of a non-idempotent request (``ambiguous=True``).
         """
+        import requests
+        import urllib3
+
         if idempotent is None:
             idempotent = method.upper() in ("GET", "HEAD")
         url = self.url(path)

@@ -7,7 +7,6 @@ renamed over the final name only when it is complete.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import secrets
@@ -25,11 +24,13 @@ from octoci.packaging.settings import WriteSettings
 
 __all__ = [
     "PackagePlan",
+    "WrittenPackage",
     "build_package",
     "check_package_id",
     "find_format",
     "plan_package",
     "write_package",
+    "write_package_file",
 ]
 
 _ID_EXAMPLE = "Acme.Web"
@@ -105,11 +106,23 @@ def _sha256_and_size(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _discard(temp: Path, folder: Path, created_folder: bool) -> None:
+def _missing_folders(folder: Path) -> tuple[Path, ...]:
+    """``folder`` and those of its parents that do not exist yet, deepest first (what
+    ``mkdir(parents=True)`` will create, and a failed write removes again)."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return tuple(missing)
+
+
+def _discard(temp: Path, created: tuple[Path, ...]) -> None:
     temp.unlink(missing_ok=True)
-    if created_folder:
-        with contextlib.suppress(OSError):  # only succeeds while the folder is empty
-            folder.rmdir()
+    for folder in created:
+        try:
+            folder.rmdir()  # only succeeds while the folder is empty
+        except OSError:
+            return
 
 
 def _claim_temp(folder: Path, name: str) -> Path:
@@ -127,16 +140,56 @@ def _input_named(exc: OSError, entries: Sequence[PackageEntry]) -> Path | None:
     return next((e.source for e in entries if e.source == named), None)
 
 
-def write_package(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package:
-    """Write ``entries`` with the plan's format to a temporary file, then rename it into place.
+@dataclass(frozen=True)
+class WrittenPackage:
+    """A package written and hashed in its temporary file in the out folder, not yet in place:
+    :meth:`install` renames it over the final name, :meth:`discard` removes it."""
 
-    A failure (including Ctrl+C) removes the temporary file, and the out folder if this call
-    created it; an OS error becomes a one-line :class:`~octoci.errors.OctociError` that names
+    plan: PackagePlan
+    temp: Path
+    sha256: str
+    size: int
+    created_folders: tuple[Path, ...]
+    """The folders the write created (the out folder and missing parents), deepest first:
+    :meth:`discard` removes them again while they are empty."""
+
+    def install(self) -> Package:
+        """Rename the file into place; the package. A failure removes the temporary file."""
+        spec, destination = self.plan.spec, self.plan.destination
+        try:
+            if destination.exists() and not spec.overwrite:
+                raise InputError(
+                    f"{destination} appeared while packing; pass --overwrite to replace it"
+                )
+            self.temp.replace(destination)
+        except OSError as exc:
+            self.discard()
+            raise OctociError(
+                f"cannot write {display_path(destination)}: {exc.strerror or exc}"
+            ) from None
+        except BaseException:
+            self.discard()
+            raise
+        return Package(
+            path=destination, id=spec.id, version=spec.version, size=self.size, sha256=self.sha256
+        )
+
+    def discard(self) -> None:
+        """Remove the temporary file (and the folders this write created, when empty)."""
+        _discard(self.temp, self.created_folders)
+
+
+def write_package_file(plan: PackagePlan, entries: Sequence[PackageEntry]) -> WrittenPackage:
+    """Write ``entries`` with the plan's format to a temporary file in the out folder and hash
+    it; nothing is in place until :meth:`WrittenPackage.install`.
+
+    A failure (including Ctrl+C) removes the temporary file, and the folders this call created;
+    an OS error becomes a one-line :class:`~octoci.errors.OctociError` that names
     the input file when reading one failed (:func:`~octoci.packaging.inputs.read_failure`) and
     the package otherwise.
     """
     spec, destination = plan.spec, plan.destination
-    created_folder = not spec.out_folder.exists()
+    created = _missing_folders(spec.out_folder)
     try:
         spec.out_folder.mkdir(parents=True, exist_ok=True)
         temp = _claim_temp(spec.out_folder, destination.name)
@@ -147,13 +200,8 @@ def write_package(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package
     try:
         plan.format.write(spec, entries, temp)
         sha256, size = _sha256_and_size(temp)
-        if destination.exists() and not spec.overwrite:
-            raise InputError(
-                f"{destination} appeared while packing; pass --overwrite to replace it"
-            )
-        temp.replace(destination)
     except OSError as exc:
-        _discard(temp, spec.out_folder, created_folder)
+        _discard(temp, created)
         # Writers (built-in or a plugin's) let OS errors through; one naming an input is a
         # failure to read it, not to write the package.
         source = _input_named(exc, entries)
@@ -163,9 +211,15 @@ def write_package(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package
             f"cannot write {display_path(destination)}: {exc.strerror or exc}"
         ) from None
     except BaseException:
-        _discard(temp, spec.out_folder, created_folder)
+        _discard(temp, created)
         raise
-    return Package(path=destination, id=spec.id, version=spec.version, size=size, sha256=sha256)
+    return WrittenPackage(plan, temp, sha256, size, created)
+
+
+def write_package(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package:
+    """Write ``entries`` with the plan's format to a temporary file, then rename it into place
+    (:func:`write_package_file`, then :meth:`WrittenPackage.install`)."""
+    return write_package_file(plan, entries).install()
 
 
 def build_package(

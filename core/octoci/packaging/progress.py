@@ -20,7 +20,14 @@ from pathlib import Path
 from octoci.model import PackageEntry
 from octoci.progress import Phase, Progress
 
-__all__ = ["SILENCE_SECONDS", "ReadListener", "count_read", "counting_reads", "showing_progress"]
+__all__ = [
+    "SILENCE_SECONDS",
+    "PackCancelled",
+    "ReadListener",
+    "count_read",
+    "counting_reads",
+    "showing_progress",
+]
 
 #: A pack that takes less than this (seconds) shows no progress at all.
 SILENCE_SECONDS = 1.0
@@ -29,6 +36,13 @@ ReadListener = Callable[[int, int], None]
 """Called with (files finished, bytes read) after each read; from worker threads."""
 
 _listener: ReadListener | None = None
+
+
+class PackCancelled(Exception):
+    """Raised into a write whose ``cancel`` event was set (:func:`showing_progress`); the
+    write removes its temporary file as for any failure."""
+
+
 _setting = threading.Lock()
 
 
@@ -66,22 +80,40 @@ def _size(entry: PackageEntry) -> int:
 
 @contextlib.contextmanager
 def showing_progress(
-    progress: Progress | None, name: str, entries: Sequence[PackageEntry]
+    progress: Progress | None,
+    name: str,
+    entries: Sequence[PackageEntry],
+    *,
+    cancel: threading.Event | None = None,
 ) -> Iterator[None]:
     """Show the writing of package ``name`` from ``entries`` on ``progress`` (files and bytes
-    read, rate, time left) once it has taken :data:`SILENCE_SECONDS`; ``None``: nothing."""
-    if progress is None or progress.stream is None:
+    read, rate, time left) once it has taken :data:`SILENCE_SECONDS`; ``None``: nothing.
+
+    With ``cancel``, the next read after the event is set raises :class:`PackCancelled` (on a
+    worker thread, so the built-in writers stop within one segment; a plugin's format that
+    does not read through them runs to its end).
+    """
+    shown = progress is not None and progress.stream is not None
+    if not shown and cancel is None:
         yield
         return
-    total = sum(_size(e) for e in entries)
-    phase = Phase("", total, unit="read", waiting="writing the package")
-    transfer = progress.start(name, total, phase=phase, files=len(entries), quiet=SILENCE_SECONDS)
+    transfer = None
+    if progress is not None and shown:
+        total = sum(_size(e) for e in entries)
+        phase = Phase("", total, unit="read", waiting="writing the package")
+        transfer = progress.start(
+            name, total, phase=phase, files=len(entries), quiet=SILENCE_SECONDS
+        )
 
     def listener(files: int, count: int) -> None:
-        progress.advance(transfer, count, files=files)
+        if cancel is not None and cancel.is_set():
+            raise PackCancelled(name)
+        if progress is not None and transfer is not None:
+            progress.advance(transfer, count, files=files)
 
     try:
         with counting_reads(listener):
             yield
     finally:
-        progress.finish(transfer)
+        if progress is not None and transfer is not None:
+            progress.finish(transfer)

@@ -42,6 +42,7 @@ from octoci.steps.adopt import AdoptRelease
 from octoci.steps.build_info import PushBuildInformation
 from octoci.steps.deploy import Deploy
 from octoci.steps.feed_check import CheckExternalFeeds
+from octoci.steps.head_start import HeadStart
 from octoci.steps.pack import PackageJob
 from octoci.steps.pack_push import PackAndPush
 from octoci.steps.plan import Plan, Step, StepContext
@@ -308,10 +309,12 @@ def publish_steps(
     wait: WaitOptions | None = None,
     release_creation: ReleaseCreation | None = None,
     release_existed: bool = False,
+    head_start: HeadStart | None = None,
 ) -> list[Step]:
     """The steps of the plan, in order: pack and push (each package pushed as soon as it is
     written, :class:`~octoci.steps.pack_push.PackAndPush`), build information, release, deploy,
-    promote (each waits with ``wait`` when the plan waits).
+    promote (each waits with ``wait`` when the plan waits). ``head_start``: one of the packages,
+    already being written while Octopus was checked (:mod:`octoci.steps.head_start`).
 
     With ``release_creation`` (the project creates its release when the run pushes its
     triggering package): build information, pack and push the other packages, the triggering
@@ -321,7 +324,7 @@ def publish_steps(
     waiting = wait if plan.wait else None
     if release_creation is not None and plan.release is not None:
         return _automatic_release_steps(
-            plan, release_creation, release_existed, concurrency, delta, progress, wait
+            plan, release_creation, release_existed, concurrency, delta, progress, wait, head_start
         )
     push = PushPackages(
         plan.files, plan.overwrite_mode, concurrency, delta, progress, routing=plan.routing
@@ -329,7 +332,7 @@ def publish_steps(
     steps: list[Step] = []
     if plan.to_pack:
         # Each package is pushed as soon as it is written, while the next one is packed.
-        steps.append(PackAndPush(plan.to_pack, push, progress))
+        steps.append(PackAndPush(plan.to_pack, push, progress, head_start=head_start))
     elif plan.files:
         steps.append(push)
     if plan.build_information:
@@ -366,6 +369,7 @@ def _automatic_release_steps(
     delta: bool,
     progress: Progress | None,
     wait: WaitOptions | None,
+    head_start: HeadStart | None = None,
 ) -> list[Step]:
     """Build information first (Octopus links what is there when it creates the release; it
     names the plan's versions, so it needs no package written), then the packages packed and
@@ -385,7 +389,9 @@ def _automatic_release_steps(
         plan.files, plan.overwrite_mode, concurrency, delta, progress, routing=plan.routing
     )
     if plan.to_pack:
-        steps.append(PackAndPush(plan.to_pack, push, progress, holding=trigger))
+        steps.append(
+            PackAndPush(plan.to_pack, push, progress, holding=trigger, head_start=head_start)
+        )
     elif any(i.lower() != creation.package_id.lower() for i in plan.package_ids):
         steps.append(replace(push, excluding=trigger))
     if plan.external_packages:
@@ -425,6 +431,7 @@ def execute(
     cancel_on_timeout: bool = False,
     release_creation: ReleaseCreation | None = None,
     release_existed: bool = False,
+    head_start: HeadStart | None = None,
 ) -> tuple[RunReport, OctociError | None]:
     """Run the plan against ``connection`` (checked by
     :func:`~octoci.octopus.preflight.check_server` first): the report, and the error that ended
@@ -436,6 +443,8 @@ def execute(
 
     ``release_creation`` and ``release_existed`` come from the pre-flight
     (:class:`~octoci.octopus.preflight.ServerCheck`): the project creates its release itself.
+    ``head_start`` (not in a dry run): a package already being written, see
+    :mod:`octoci.steps.head_start`.
     """
     steps = publish_steps(
         plan,
@@ -445,6 +454,7 @@ def execute(
         wait=WaitOptions(timeout, poll_interval, cancel_on_timeout),
         release_creation=release_creation,
         release_existed=release_existed,
+        head_start=None if dry_run else head_start,
     )
     start = RunReport(server=reporter.server.name, dry_run=dry_run)
     if not dry_run:

@@ -19,9 +19,10 @@ from typing import ClassVar
 
 from octoci.errors import OctociError
 from octoci.model import Package, RunReport
-from octoci.packaging.build import write_package
+from octoci.packaging.build import PackagePlan, write_package
 from octoci.packaging.progress import showing_progress
 from octoci.progress import Progress
+from octoci.steps.head_start import HeadStart
 from octoci.steps.pack import PackageJob
 from octoci.steps.plan import StepContext, StepFailed, count
 from octoci.steps.push import PushPackages, merge_pushed
@@ -63,6 +64,9 @@ class PackAndPush:
     holding: tuple[str, ...] = ()
     """Package ids packed but left for a later step to push (the trigger of automatic release
     creation)."""
+    head_start: HeadStart | None = None
+    """One of ``jobs`` already being written (while Octopus was checked): taken and renamed
+    into place instead of packed again."""
 
     phase: ClassVar[str] = "pack-push"
 
@@ -126,8 +130,7 @@ class PackAndPush:
                         plan, spec=spec, destination=context.scratch / plan.destination.name
                     )
                 try:
-                    with showing_progress(self.progress, plan.destination.name, job.entries):
-                        package = write_package(plan, job.entries)
+                    package = self._write(job, plan)
                 except OctociError as exc:
                     # Pushes already started finish; none starts after a failed pack.
                     for future in pending:
@@ -168,6 +171,14 @@ class PackAndPush:
                 result, OctociError(f"{len(failures)} of {total} packages failed: {details}")
             )
         return result
+
+    def _write(self, job: PackageJob, plan: PackagePlan) -> Package:
+        """Write ``job``'s package as ``plan`` says, or take it from the head start."""
+        head = self.head_start
+        if head is not None and head.job is job and plan is job.plan:
+            return head.take().install()
+        with showing_progress(self.progress, plan.destination.name, job.entries):
+            return write_package(plan, job.entries)
 
 
 def _run_now(function: Callable[[], RunReport]) -> Future[RunReport]:
