@@ -21,7 +21,7 @@ from octoci.model import PackageEntry
 from octoci.octopus import preflight
 from octoci.packaging import build
 from octoci.packaging.build import PackagePlan, WrittenPackage
-from octoci.steps import head_start
+from octoci.steps import head_start, pack_push
 from octoci.testing import CliResult
 from octoci_emulator import Emulator
 
@@ -64,13 +64,15 @@ def test_the_first_package_is_written_while_octopus_is_checked_and_placed_after(
     writes: list[str] = []
     real_write = build.write_package_file
 
-    def counting(plan: PackagePlan, entries: Sequence[PackageEntry]) -> WrittenPackage:
+    def counting(
+        plan: PackagePlan, entries: Sequence[PackageEntry], *, hashed: bool = True
+    ) -> WrittenPackage:
         writes.append(plan.spec.id)
-        return real_write(plan, entries)
+        return real_write(plan, entries, hashed=hashed)
 
     monkeypatch.setattr(preflight, "check_server", check)
-    monkeypatch.setattr(build, "write_package_file", counting)
-    monkeypatch.setattr(head_start, "write_package_file", counting)
+    for module in (build, head_start, pack_push):
+        monkeypatch.setattr(module, "write_package_file", counting)
     result = publish("--no-commits")
     assert result.exit_code == 0, result.stderr
     # While Octopus was checked the first package was being written, and not yet in place.

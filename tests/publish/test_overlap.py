@@ -14,10 +14,10 @@ import pytest
 
 from octoci.config import resolve_config
 from octoci.errors import OctociError
-from octoci.model import CaptureOptions, Package, PackageEntry, RunReport
+from octoci.model import CaptureOptions, PackageEntry, RunReport
 from octoci.octopus.connection import Connection
 from octoci.octopus.settings import OctopusSettings
-from octoci.packaging.build import PackagePlan, write_package
+from octoci.packaging.build import PackagePlan, WrittenPackage, write_package_file
 from octoci.plugins import create_plugin_manager
 from octoci.publish.pipeline import execute, plan_publish
 from octoci.steps import pack_push
@@ -50,7 +50,9 @@ def test_a_package_is_pushed_while_the_next_is_packed(
     written: list[str] = []
     seen_before_second: list[list[str]] = []
 
-    def writing(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package:
+    def writing(
+        plan: PackagePlan, entries: Sequence[PackageEntry], *, hashed: bool = True
+    ) -> WrittenPackage:
         if written:
             # The second package waits until Octopus holds the first: only a push that runs
             # while packing goes on lets it through (sequential pushing would wait forever).
@@ -58,11 +60,11 @@ def test_a_package_is_pushed_while_the_next_is_packed(
             while written[0] not in _stored_ids(octopus_emulator) and time.monotonic() < deadline:
                 time.sleep(0.02)
             seen_before_second.append(_stored_ids(octopus_emulator))
-        package = write_package(plan, entries)
-        written.append(package.id)
+        package = write_package_file(plan, entries, hashed=hashed)
+        written.append(plan.spec.id)
         return package
 
-    monkeypatch.setattr(pack_push, "write_package", writing)
+    monkeypatch.setattr(pack_push, "write_package_file", writing)
     report, failure, _ = _run_library(octopus_emulator, sample_repo)
     assert failure is None, failure
     # Largest first: Acme.Api (a 2 KiB dll) is packed, and pushed, before Acme.Web.
@@ -81,12 +83,14 @@ def test_a_package_is_pushed_while_the_next_is_packed(
 def test_a_failed_pack_stops_the_pushes_not_yet_started(
     octopus_emulator: Emulator, sample_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def writing(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package:
+    def writing(
+        plan: PackagePlan, entries: Sequence[PackageEntry], *, hashed: bool = True
+    ) -> WrittenPackage:
         if plan.spec.id == "Acme.Web":
             raise OctociError(f"cannot write {plan.destination.name}: disk full")
-        return write_package(plan, entries)
+        return write_package_file(plan, entries, hashed=hashed)
 
-    monkeypatch.setattr(pack_push, "write_package", writing)
+    monkeypatch.setattr(pack_push, "write_package_file", writing)
     report, failure, _ = _run_library(octopus_emulator, sample_repo)
     assert failure is not None
     assert "disk full" in str(failure)

@@ -11,7 +11,7 @@ import hashlib
 import os
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from octoci.errors import InputError, OctociError
@@ -28,6 +28,7 @@ __all__ = [
     "build_package",
     "check_package_id",
     "find_format",
+    "hash_package",
     "plan_package",
     "write_package",
     "write_package_file",
@@ -179,9 +180,13 @@ class WrittenPackage:
         _discard(self.temp, self.created_folders)
 
 
-def write_package_file(plan: PackagePlan, entries: Sequence[PackageEntry]) -> WrittenPackage:
+def write_package_file(
+    plan: PackagePlan, entries: Sequence[PackageEntry], *, hashed: bool = True
+) -> WrittenPackage:
     """Write ``entries`` with the plan's format to a temporary file in the out folder and hash
-    it; nothing is in place until :meth:`WrittenPackage.install`.
+    it; nothing is in place until :meth:`WrittenPackage.install`. With ``hashed=False`` the
+    SHA-256 is left empty, for the caller to compute with :func:`hash_package` once the
+    package is in place (publish hashes a package while it is being pushed).
 
     A failure (including Ctrl+C) removes the temporary file, and the folders this call created;
     an OS error becomes a one-line :class:`~octoci.errors.OctociError` that names
@@ -199,7 +204,7 @@ def write_package_file(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Wr
         ) from None
     try:
         plan.format.write(spec, entries, temp)
-        sha256, size = _sha256_and_size(temp)
+        sha256, size = _sha256_and_size(temp) if hashed else ("", temp.stat().st_size)
     except OSError as exc:
         _discard(temp, created)
         # Writers (built-in or a plugin's) let OS errors through; one naming an input is a
@@ -214,6 +219,17 @@ def write_package_file(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Wr
         _discard(temp, created)
         raise
     return WrittenPackage(plan, temp, sha256, size, created)
+
+
+def hash_package(package: Package) -> Package:
+    """``package`` with the SHA-256 of its file (read again: the file is in place)."""
+    try:
+        sha256, size = _sha256_and_size(package.path)
+    except OSError as exc:
+        raise OctociError(
+            f"cannot read {display_path(package.path)} to hash it: {exc.strerror or exc}"
+        ) from None
+    return replace(package, sha256=sha256, size=size)
 
 
 def write_package(plan: PackagePlan, entries: Sequence[PackageEntry]) -> Package:

@@ -60,7 +60,8 @@ class HeadStart:
             with showing_progress(
                 self._progress, plan.destination.name, self.job.entries, cancel=self._cancel
             ):
-                written = write_package_file(plan, self.job.entries)
+                # Hashed by the pack-and-push step while the package is pushed.
+                written = write_package_file(plan, self.job.entries, hashed=False)
         except BaseException as exc:  # handed to take(); the write removed its file
             self._result.set_exception(exc)
             return

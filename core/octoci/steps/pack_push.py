@@ -1,11 +1,12 @@
-"""Pack and push in one phase: each package is pushed as soon as it is written and hashed, while
-the next one is packed, so the upload of one package overlaps the packing of the next.
+"""Pack and push in one phase: each package is pushed as soon as it is written, while the next
+one is packed, so the upload of one package overlaps the packing of the next.
 
 The push of each package is the push step's own (:class:`~octoci.steps.push.PushPackages`:
 routing, delta, overwrite mode, hash verification), run for that one package on a pusher thread.
-A package is pushed only once it is complete (renamed into place and hashed), never while it is
-being written. Packages named in ``holding`` (the one that triggers automatic release creation)
-are packed but not pushed here: a later step pushes them alone and last.
+A package is pushed only once it is complete (renamed into place), never while it is being
+written; its SHA-256 (for the report) is computed while it is pushed. Packages named in
+``holding`` (the one that triggers automatic release creation) are packed but not pushed here: a
+later step pushes them alone and last.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import ClassVar
 
 from octoci.errors import OctociError
 from octoci.model import Package, RunReport
-from octoci.packaging.build import PackagePlan, write_package
+from octoci.packaging.build import PackagePlan, hash_package, write_package_file
 from octoci.packaging.progress import showing_progress
 from octoci.progress import Progress
 from octoci.steps.head_start import HeadStart
@@ -142,13 +143,21 @@ class PackAndPush:
                 context.reporter.say(
                     f"packed {package.path.name}: {len(job.entries)} files, {package.size:,} bytes"
                 )
-                packed.append(package)
-                if package.id.lower() in held:
-                    continue
-                if pool is None:
-                    settle(_run_now(partial(push_package, package)))
-                else:
-                    pending.append(pool.submit(push_package, package))
+                if package.id.lower() not in held:
+                    if pool is None:
+                        settle(_run_now(partial(push_package, package)))
+                    else:
+                        pending.append(pool.submit(push_package, package))
+                # Its SHA-256 (for the report) while it is pushed: the push sends and checks
+                # the file's bytes by the SHA-1 it computes itself, and the last package's
+                # hash no longer waits before its upload.
+                try:
+                    packed.append(hash_package(package))
+                except OctociError as exc:
+                    for future in pending:
+                        settle(future)
+                    pending.clear()
+                    raise StepFailed(collected(), exc) from None
             for future in pending:
                 settle(future)
             pending.clear()
@@ -173,12 +182,13 @@ class PackAndPush:
         return result
 
     def _write(self, job: PackageJob, plan: PackagePlan) -> Package:
-        """Write ``job``'s package as ``plan`` says, or take it from the head start."""
+        """Write ``job``'s package as ``plan`` says, or take it from the head start; in place,
+        not yet hashed."""
         head = self.head_start
         if head is not None and head.job is job and plan is job.plan:
             return head.take().install()
         with showing_progress(self.progress, plan.destination.name, job.entries):
-            return write_package(plan, job.entries)
+            return write_package_file(plan, job.entries, hashed=False).install()
 
 
 def _run_now(function: Callable[[], RunReport]) -> Future[RunReport]:
