@@ -123,7 +123,7 @@ class PackAndPush:
             return merged.replace(failed_packages=(*merged.failed_packages, *failures))
 
         try:
-            for job in packing_order(self.jobs, self.holding):
+            for job in self._order():
                 plan = job.plan
                 if context.scratch is not None:
                     spec = replace(plan.spec, out_folder=context.scratch)
@@ -180,6 +180,18 @@ class PackAndPush:
                 result, OctociError(f"{len(failures)} of {total} packages failed: {details}")
             )
         return result
+
+    def _order(self) -> list[PackageJob]:
+        """:func:`packing_order`, but the head start's package first: it is being written
+        already, and a second package written beside it would share its progress display and
+        the cores."""
+        order = packing_order(self.jobs, self.holding)
+        head = self.head_start
+        if head is None:
+            return order
+        # By identity: the head start holds one of these very jobs.
+        first = [job for job in order if job is head.job]
+        return first + [job for job in order if job is not head.job]
 
     def _write(self, job: PackageJob, plan: PackagePlan) -> Package:
         """Write ``job``'s package as ``plan`` says, or take it from the head start; in place,
