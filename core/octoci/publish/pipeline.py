@@ -443,8 +443,8 @@ def execute(
 
     ``release_creation`` and ``release_existed`` come from the pre-flight
     (:class:`~octoci.octopus.preflight.ServerCheck`): the project creates its release itself.
-    ``head_start`` (not in a dry run): a package already being written, see
-    :mod:`octoci.steps.head_start`.
+    ``head_start``: a package already being written, see :mod:`octoci.steps.head_start` (a dry
+    run writes its packages into a scratch folder and leaves it unused).
     """
     steps = publish_steps(
         plan,
@@ -454,7 +454,7 @@ def execute(
         wait=WaitOptions(timeout, poll_interval, cancel_on_timeout),
         release_creation=release_creation,
         release_existed=release_existed,
-        head_start=None if dry_run else head_start,
+        head_start=head_start,
     )
     start = RunReport(server=reporter.server.name, dry_run=dry_run)
     if not dry_run:

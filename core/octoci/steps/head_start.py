@@ -49,11 +49,6 @@ class HeadStart:
         head._thread.start()
         return head
 
-    @property
-    def package_id(self) -> str:
-        """The id of the package being written."""
-        return self.job.plan.spec.id
-
     def _write(self) -> None:
         plan = self.job.plan
         try:

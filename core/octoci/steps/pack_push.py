@@ -114,6 +114,12 @@ class PackAndPush:
             pushed.extend(p for p in done.packages if p.outcome != "packed")
             failures.extend(done.failed_packages)
 
+        def settle_pending() -> None:
+            # Pushes already started finish (also before a failure ends the phase).
+            for future in pending:
+                settle(future)
+            pending.clear()
+
         def collected() -> RunReport:
             # The report keeps the configured order, whatever order they were packed in.
             place = {job.plan.spec.id.lower(): i for i, job in enumerate(self.jobs)}
@@ -133,10 +139,8 @@ class PackAndPush:
                 try:
                     package = self._write(job, plan)
                 except OctociError as exc:
-                    # Pushes already started finish; none starts after a failed pack.
-                    for future in pending:
-                        settle(future)
-                    pending.clear()
+                    # None starts after a failed pack.
+                    settle_pending()
                     if not packed:
                         raise
                     raise StepFailed(collected(), exc) from None
@@ -154,13 +158,9 @@ class PackAndPush:
                 try:
                     packed.append(hash_package(package))
                 except OctociError as exc:
-                    for future in pending:
-                        settle(future)
-                    pending.clear()
+                    settle_pending()
                     raise StepFailed(collected(), exc) from None
-            for future in pending:
-                settle(future)
-            pending.clear()
+            settle_pending()
             rest = replace(self.push, only=(), excluding=self.holding, why="")
             if [f for f in rest.files if f[1].id.lower() not in held]:
                 # Package files given as they are: the push step's own concurrent push.
