@@ -4,8 +4,10 @@ lists every package once and sends nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,10 +16,10 @@ import pytest
 
 from octoci.config import resolve_config
 from octoci.errors import OctociError
-from octoci.model import CaptureOptions, PackageEntry, RunReport
+from octoci.model import CaptureOptions, Package, PackageEntry, RunReport
 from octoci.octopus.connection import Connection
 from octoci.octopus.settings import OctopusSettings
-from octoci.packaging.build import PackagePlan, WrittenPackage, write_package_file
+from octoci.packaging.build import PackagePlan, WrittenPackage, hash_package, write_package_file
 from octoci.plugins import create_plugin_manager
 from octoci.publish.pipeline import execute, plan_publish
 from octoci.steps import pack_push
@@ -78,6 +80,58 @@ def test_a_package_is_pushed_while_the_next_is_packed(
     ]
     assert all(p.sha256 for p in report.packages)  # packing's hash kept
     assert len(octopus_emulator.documents("release")) == 1
+
+
+def test_the_sha256s_are_computed_after_the_packing_on_a_thread_of_their_own(
+    octopus_emulator: Emulator, sample_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On the packing thread the first package's hash held up the second package; now the
+    # hashes wait for the last package to be written and run beside its upload.
+    written: list[str] = []
+    hashed: list[tuple[str, str, list[str]]] = []
+
+    def writing(
+        plan: PackagePlan, entries: Sequence[PackageEntry], *, hashed: bool = True
+    ) -> WrittenPackage:
+        package = write_package_file(plan, entries, hashed=hashed)
+        written.append(plan.spec.id)
+        return package
+
+    def hashing(package: Package) -> Package:
+        hashed.append((package.id, threading.current_thread().name, list(written)))
+        return hash_package(package)
+
+    monkeypatch.setattr(pack_push, "write_package_file", writing)
+    monkeypatch.setattr(pack_push, "hash_package", hashing)
+    report, failure, _ = _run_library(octopus_emulator, sample_repo)
+    assert failure is None, failure
+    assert [(i, thread.startswith("octoci-sha256"), seen) for i, thread, seen in hashed] == [
+        ("Acme.Api", True, ["Acme.Api", "Acme.Web"]),
+        ("Acme.Web", True, ["Acme.Api", "Acme.Web"]),
+    ]
+    for package in report.packages:
+        assert package.sha256 == hashlib.sha256(package.path.read_bytes()).hexdigest()
+
+
+def test_a_package_that_cannot_be_hashed_fails_the_phase_after_every_push(
+    octopus_emulator: Emulator, sample_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def hashing(package: Package) -> Package:
+        if package.id == "Acme.Api":
+            raise OctociError(f"cannot read {package.path.name} to hash it: I/O error")
+        return hash_package(package)
+
+    monkeypatch.setattr(pack_push, "hash_package", hashing)
+    report, failure, _ = _run_library(octopus_emulator, sample_repo)
+    assert failure is not None
+    assert "to hash it: I/O error" in str(failure)
+    # Both pushes finished and are reported; nothing after the phase ran.
+    assert _stored_ids(octopus_emulator) == ["Acme.Api", "Acme.Web"]
+    assert sorted((p.id, p.outcome) for p in report.packages) == [
+        ("Acme.Api", "created"),
+        ("Acme.Web", "created"),
+    ]
+    assert octopus_emulator.documents("release") == []
 
 
 def test_a_failed_pack_stops_the_pushes_not_yet_started(
