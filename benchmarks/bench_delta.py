@@ -178,7 +178,7 @@ def child(argv: list[str]) -> None:
         from octoci_emulator.package_files import Sink
 
         start = time.perf_counter()
-        sink = Sink(Path(argv[3]))  # the emulator's own patch: hashed, synced, fsynced
+        sink = Sink(Path(argv[3]))  # the emulator's own patch: hashed, written, fsynced
         patch_into(sink, Path(argv[1]), Path(argv[2]))
         sink.discard()
         print(json.dumps({"seconds": time.perf_counter() - start}))
