@@ -60,6 +60,33 @@ def test_delta_equals_upstream_and_rebuilds(tmp_path: Path, engine: str, case: s
     assert delta == upstream_delta(new, parse_signature(signature))
 
 
+#: Chunks that repeat (zeros, a repeated block): a window with a repeated chunk's bytes is the
+#: lowest-offset chunk's, so an unchanged run of them is not one contiguous copy.
+_BLOCK = _RNG.randbytes(128)
+REPEATING = (
+    _RNG.randbytes(128 * 3)
+    + bytes(128 * 40)
+    + _RNG.randbytes(128 * 5)
+    + (_BLOCK + _RNG.randbytes(128)) * 20
+    + bytes(128 * 600)
+    + _RNG.randbytes(128 * 7 + 9)
+)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "python"])
+@pytest.mark.parametrize(
+    "case", ["unchanged", "change at the start", "change in the middle", "several changes"]
+)
+def test_repeated_chunks_are_copied_from_the_lowest_offset_as_upstream_does(
+    tmp_path: Path, engine: str, case: str
+) -> None:
+    new = CASES[case](REPEATING)
+    signature = signature_of(REPEATING, 128)
+    delta = delta_of(tmp_path, new, signature, engine)
+    assert rebuild(REPEATING, delta) == new
+    assert delta == upstream_delta(new, parse_signature(signature))
+
+
 @pytest.mark.parametrize("case", ["unchanged", "change at the end", "unrelated", "empty"])
 def test_basis_shorter_than_a_chunk(tmp_path: Path, case: str) -> None:
     basis = BASIS[:1000]
@@ -108,3 +135,25 @@ def test_index_finds_the_lowest_chunk_past_equal_prefixes(vectorised: bool) -> N
     index = builder._Index(_records([b, a, other, a, c, b]), vectorised)
     assert index.find([a, b, c, other, same + b"d" * 12, b"\x00" * 20]) == [1, 0, 4, 2, -1, -1]
     assert index.find([]) == []
+
+
+def test_a_run_is_taken_only_where_each_chunk_is_the_first_with_its_digest() -> None:
+    # The walker's unchanged-run check: digests sharing their first 8 bytes, and repeats among
+    # them, are told apart by whole digests (the exact path for a prefix shared by different
+    # digests) and by offset.
+    same = b"\x01" * 8
+    a, b, c = same + b"a" * 12, same + b"b" * 12, same + b"c" * 12
+    other = b"\x02" * 20
+    digests = [b, a, other, a, c, b, other]
+    index = builder._Index(_records(digests), vectorised=True)
+    assert index.repeats.tolist() == [0, 0, 0, 0, 1, 1, 2, 3]  # chunks 3, 5 and 6 repeat
+    assert index.run_length(0, b + a + other) == 3
+    assert index.run_length(2, other + a) == 1  # chunk 3 repeats chunk 1's digest
+    assert index.run_length(4, c) == 1
+    assert index.run_length(4, c + b) == 1  # chunk 5 repeats chunk 0's
+    assert index.run_length(0, b + a + c) == 2  # chunk 2 holds another digest
+    assert index.run_length(0, a + b) == 0
+    assert index.run_length(6, other + other) == 0  # chunk 6 repeats; then past the last chunk
+    assert index.run_length(5, b + other) == 0
+    assert index.run_length(-1, b) == 0
+    assert builder._Index(_records(digests), vectorised=False).run_length(0, b) == 0

@@ -15,8 +15,12 @@ valid deltas that differ from Octopus's.
 So after a match the walker asks SHA-1 directly about the next windows (``skip-ahead``: unchanged
 regions cost one SHA-1 per chunk and no per-byte work), and only after a miss does it compute
 rolling checksums, for whole blocks of positions at once with NumPy prefix sums, filtering the
-candidates through bitmaps of hashed keys. SHA-1 look-ups go a batch at a time to a sorted array
-of the digests' first 8 bytes (about 12 bytes per chunk of the base version). The whole file's
+candidates through bitmaps of hashed keys. In an unchanged region the batch's digests are
+compared with those of the chunks after the last match (each the lowest-offset chunk
+with its digest, as upstream picks): one comparison, no look-up. Where such a run ends, one
+look-up finds where the next starts (a region the basis holds more than once is copied from its
+first copy); other SHA-1 look-ups go a batch at a time to a sorted array of the digests' first 8
+bytes (about 12 bytes per chunk of the base version, and 4 for the run check). The whole file's
 SHA-1 (the delta header) runs in a thread on a second handle (hashlib releases the GIL). Memory
 does not grow with the new file: it is read through one 16 MiB memory-mapped window, and literal
 bytes are copied from a second handle straight into the output when a data command is written,
@@ -166,7 +170,8 @@ class _Index:
 
     Columns are compact arrays (16 bytes per chunk, not 36-byte Python ints). With NumPy the
     SHA-1 look-up is a binary search over the digests' first 8 bytes, sorted, done for a whole
-    batch of windows at once: 12 bytes per chunk on top of the signature itself, where a dict
+    batch of windows at once: 12 bytes per chunk on top of the signature itself (and 4 for the
+    walker's run check: how many repeated digests come before each chunk), where a dict
     of the digests took about 100 (a 2 GB base version: 1M chunks, 100 MB, past the client's
     128 MB by itself). Without NumPy, a dict.
     """
@@ -195,24 +200,82 @@ class _Index:
             self.sorted = prefixes[order]
             self.order = order.astype(np.int32 if count < 1 << 31 else np.int64)
             self.digests: dict[bytes, int] = {}
+            # For the walker's run check: how many chunks before each repeat an earlier
+            # chunk's digest (4 bytes a chunk).
+            self.runs = True
+            repeats = np.zeros(count + 1, dtype=np.int32 if count < 1 << 31 else np.int64)
+            np.cumsum(self._repeats(np), out=repeats[1:])
+            self.repeats = repeats
             return
         unpacked = [struct.unpack_from("<hI20s", records, i) for i in range(0, count * 26, 26)]
         self.lengths = array("q", (r[0] for r in unpacked))
         self.checksums = array("q", (r[1] for r in unpacked))
         self.offsets = array("q", [0, *accumulate(self.lengths)][:count])
         digests = [r[2] for r in unpacked]
+        self.runs = False
         # Reversed, so the lowest offset wins the dict.
         self.digests = dict(zip(reversed(digests), range(count - 1, -1, -1), strict=True))
 
-    def find(self, digests: list[bytes]) -> list[int]:
-        """The chunk (lowest offset) with each SHA-1 digest, or -1 where none has it."""
+    def _repeats(self, np: Any) -> Any:
+        """Per chunk: True when a chunk at a lower offset has the same SHA-1 (so a window with
+        that digest is the earlier chunk's, as upstream picks the lowest offset)."""
+        repeated = np.zeros(len(self.order), dtype=np.bool_)
+        # Equal digests are neighbours in prefix order, lowest offset first (a stable sort).
+        later = np.flatnonzero(self.sorted[1:] == self.sorted[:-1]) + 1
+        if not len(later):
+            return repeated
+        same = self.sha1[self.order[later]] == self.sha1[self.order[later - 1]]
+        repeated[self.order[later[same]]] = True
+        # A run of one prefix with different digests (a 1 in 10^8 pair): decided exactly.
+        for position in later[~same].tolist():
+            start = position
+            while start > 0 and self.sorted[start - 1] == self.sorted[position]:
+                start -= 1
+            seen: set[bytes] = set()
+            end = start
+            while end < len(self.sorted) and self.sorted[end] == self.sorted[position]:
+                chunk = int(self.order[end])
+                digest = bytes(self.sha1[chunk])
+                repeated[chunk] = digest in seen
+                seen.add(digest)
+                end += 1
+        return repeated
+
+    def run_length(self, first: int, joined: bytes | memoryview) -> int:
+        """How many of ``joined``'s digests (end to end) are, in order, those of the chunks from
+        ``first`` on, each the lowest-offset chunk with its digest: those windows are those
+        chunks, as :meth:`find` would say one by one."""
+        if not self.runs or first < 0:
+            return 0
+        repeats = self.repeats
+        count = min(len(joined) // 20, len(repeats) - 1 - first)
+        if count <= 0:
+            return 0
+        np = self.np
+        wanted = np.frombuffer(joined, dtype="V20", count=count)
+        same = wanted == self.sha1[first : first + count]
+        if same.all():
+            if repeats[first + count] == repeats[first]:
+                return count  # the usual case
+            length = count
+        else:
+            length = int(np.argmin(same))
+        repeated = np.flatnonzero(repeats[first + 1 : first + length + 1] != repeats[first])
+        return int(repeated[0]) if len(repeated) else length
+
+    def find(self, digests: list[bytes], joined: bytes | None = None) -> list[int]:
+        """The chunk (lowest offset) with each SHA-1 digest, or -1 where none has it.
+
+        :param joined: the digests end to end, when the caller has them already.
+        """
         np = self.np
         if np is None:
             get = self.digests.get
             return [get(digest, -1) for digest in digests]
         if not digests:
             return []
-        joined = b"".join(digests)
+        if joined is None:
+            joined = b"".join(digests)
         wanted = np.ndarray((len(digests),), dtype="<u8", buffer=joined, strides=(20,))
         position = np.searchsorted(self.sorted, wanted)
         position[position == len(self.sorted)] = 0
@@ -459,6 +522,7 @@ class _Walk:
         self.writer = writer
         self.limit = limit
         self.last = 0  # end of the last match: probes before it are skipped
+        self.following = -1  # the chunk after the last match's: what an unchanged region holds next
         self.copied = 0
         self.literal_bytes = 0
 
@@ -475,6 +539,7 @@ class _Walk:
         self.writer.copy(self.index.offsets[chunk], self.index.lengths[chunk])
         self.copied += window
         self.last = position + window
+        self.following = chunk + 1
 
     def _check_limit(self, done: int) -> None:
         """Stop once the delta is certain to exceed the limit: everything before ``done - max``
@@ -504,18 +569,58 @@ class _Walk:
             offset = source.ensure(position, position + count * window)
             view = source.view
             digests = _digests(rows(view, offset, count, window))
-            found = find(digests)
+            joined = memoryview(b"".join(digests))
+            # An unchanged region holds the chunks after the last match, in order: those are
+            # taken by comparing digests, with no look-up. Where a run ends (a change, or a
+            # region the basis holds elsewhere too), one look-up finds where the next run
+            # starts; only a window that starts no run sends the rest of the batch to find.
+            done = 0
+            looked_up = False
+            while done < count and position == self.last:
+                run = self.index.run_length(self.following, joined[done * 20 :])
+                if run:
+                    self._run(self.following, run, window)
+                    position += run * window
+                    done += run
+                    looked_up = False
+                    continue
+                if done == 0 or looked_up:
+                    break  # no run from here: the batch look-up decides the rest
+                (chunk,) = find(digests[done : done + 1])
+                if chunk < 0:
+                    return position + 1, True
+                self._matches(position, [chunk], window)
+                position += window
+                done += 1
+                looked_up = True
+            if done == count:
+                batch = min(batch * 2, 512)
+                continue
+            if done:
+                digests = digests[done:]
+            found = find(digests, bytes(joined[done * 20 :]))
             try:
                 hits = found.index(-1)
             except ValueError:
-                hits = count
+                hits = len(found)
             if hits:
                 self._matches(position, found[:hits], window)
                 position += hits * window
-            if hits < count:
+            if hits < len(found):
                 return position + 1, True
             batch = min(batch * 2, 512)
         return position, False
+
+    def _run(self, first: int, count: int, window: int) -> None:
+        """Chunks ``first .. first + count - 1`` at the end of the last match: one copy (they
+        are contiguous in the basis), as :meth:`_matches` makes of them."""
+        index = self.index
+        last = first + count - 1
+        start = index.offsets[first]
+        self.writer.copy(start, index.offsets[last] + index.lengths[last] - start)
+        self.copied += window * count
+        self.last += window * count
+        self.following = last + 1
 
     def _matches(self, position: int, chunks: list[int], window: int) -> None:
         """Consecutive matches: ``chunks[i]`` at ``position + i * window``."""
@@ -540,6 +645,7 @@ class _Walk:
             )
         self.copied += window * len(chunks)
         self.last = position + window * len(chunks)
+        self.following = chunks[-1] + 1
 
     def _scan(self, position: int, last: int, window: int) -> bool:
         """Rolling-checksum scan from ``position`` to ``last``; True when it ended on a match."""
