@@ -180,6 +180,9 @@ class _Index:
     def __init__(self, signature: Signature, vectorised: bool) -> None:
         count = signature.count
         records = signature.records
+        # The parser has them already: a pass over 150k lengths in Python costs ~3 ms each.
+        self.shortest = signature.min_length
+        self.longest = signature.max_length
         self.np: Any = None
         if count and vectorised:
             import numpy as np
@@ -723,8 +726,8 @@ class _Walk:
                 reported = upto
 
         if lengths:
-            self.index_max = max(lengths)
-            for first, last, window in schedule(size, max(lengths), min(lengths), read_buffer):
+            self.index_max = index.longest
+            for first, last, window in schedule(size, index.longest, index.shortest, read_buffer):
                 scanned(min(first, size))
                 position = max(first, self.last)
                 probing = position == self.last
