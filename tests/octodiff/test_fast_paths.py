@@ -147,13 +147,13 @@ def test_a_run_is_taken_only_where_each_chunk_is_the_first_with_its_digest() -> 
     digests = [b, a, other, a, c, b, other]
     index = builder._Index(_records(digests), vectorised=True)
     assert index.repeats.tolist() == [0, 0, 0, 0, 1, 1, 2, 3]  # chunks 3, 5 and 6 repeat
-    assert index.run_length(0, b + a + other) == 3
-    assert index.run_length(2, other + a) == 1  # chunk 3 repeats chunk 1's digest
-    assert index.run_length(4, c) == 1
-    assert index.run_length(4, c + b) == 1  # chunk 5 repeats chunk 0's
-    assert index.run_length(0, b + a + c) == 2  # chunk 2 holds another digest
-    assert index.run_length(0, a + b) == 0
-    assert index.run_length(6, other + other) == 0  # chunk 6 repeats; then past the last chunk
-    assert index.run_length(5, b + other) == 0
-    assert index.run_length(-1, b) == 0
-    assert builder._Index(_records(digests), vectorised=False).run_length(0, b) == 0
+    assert index.run_length(0, b + a + other, 128) == 3
+    assert index.run_length(2, other + a, 128) == 1  # chunk 3 repeats chunk 1's digest
+    assert index.run_length(4, c, 128) == 1
+    assert index.run_length(4, c + b, 128) == 1  # chunk 5 repeats chunk 0's
+    assert index.run_length(0, b + a + c, 128) == 2  # chunk 2 holds another digest
+    assert index.run_length(0, a + b, 128) == 0
+    assert index.run_length(6, other + other, 128) == 0  # chunk 6 repeats; then past the last chunk
+    assert index.run_length(5, b + other, 128) == 0
+    assert index.run_length(-1, b, 128) == 0
+    assert builder._Index(_records(digests), vectorised=False).run_length(0, b, 128) == 0
