@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import struct
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -157,3 +158,16 @@ def test_a_run_is_taken_only_where_each_chunk_is_the_first_with_its_digest() -> 
     assert index.run_length(5, b + other, 128) == 0
     assert index.run_length(-1, b, 128) == 0
     assert builder._Index(_records(digests), vectorised=False).run_length(0, b, 128) == 0
+
+
+def test_a_signature_of_one_shared_prefix_is_indexed_in_one_pass() -> None:
+    # 20,000 different digests with the same first 8 bytes (a crafted signature): the exact
+    # repeat check walks that run once, not once per chunk (which would take minutes).
+    same = b"\x07" * 8
+    digests = [same + i.to_bytes(12, "big") for i in range(20_000)]
+    digests.append(digests[5])  # and one real repeat among them
+    started = time.monotonic()
+    index = builder._Index(_records(digests), vectorised=True)
+    assert time.monotonic() - started < 20
+    assert int(index.repeats[-1]) == 1  # only the last chunk repeats an earlier one
+    assert index.run_length(0, b"".join(digests[:3]), 128) == 3

@@ -16,12 +16,12 @@ So after a match the walker asks SHA-1 directly about the next windows (``skip-a
 regions cost one SHA-1 per chunk and no per-byte work), and only after a miss does it compute
 rolling checksums, for whole blocks of positions at once with NumPy (doubling window sums for a
 power-of-two chunk size, else prefix sums), filtering the candidates through bitmaps of hashed
-keys. In an unchanged region the batch's digests are
-compared with those of the chunks after the last match (each the lowest-offset chunk
-with its digest, as upstream picks): one comparison, no look-up. Where such a run ends, one
-look-up finds where the next starts (a region the basis holds more than once is copied from its
-first copy); other SHA-1 look-ups go a batch at a time to a sorted array of the digests' first 8
-bytes (about 12 bytes per chunk of the base version, and 4 for the run check). The whole file's
+keys. In an unchanged region a batch's digests are compared with those of the chunks after the
+last match (each the lowest-offset chunk with its digest, as upstream picks): one comparison, no
+look-up. Where such a run ends, one look-up finds where the next starts (a region the basis holds
+more than once is copied from its first copy); other SHA-1 look-ups go a batch at a time to a
+sorted array of the digests' first 8 bytes (about 12 bytes per chunk of the base version, and 4
+for the run check). The whole file's
 SHA-1 (the delta header) runs in a thread on a second handle (hashlib releases the GIL). Memory
 does not grow with the new file: it is read through one 16 MiB memory-mapped window, and literal
 bytes are copied from a second handle straight into the output when a data command is written,
@@ -230,19 +230,23 @@ class _Index:
             return repeated
         same = self.sha1[self.order[later]] == self.sha1[self.order[later - 1]]
         repeated[self.order[later[same]]] = True
-        # A run of one prefix with different digests (a 1 in 10^8 pair): decided exactly.
+        # A run of one prefix with different digests (a 1 in 10^8 pair): decided exactly, each
+        # run once (a signature made of one shared prefix costs one pass, not one per chunk).
+        done = 0
         for position in later[~same].tolist():
+            if position < done:
+                continue
             start = position
             while start > 0 and self.sorted[start - 1] == self.sorted[position]:
                 start -= 1
             seen: set[bytes] = set()
-            end = start
-            while end < len(self.sorted) and self.sorted[end] == self.sorted[position]:
-                chunk = int(self.order[end])
+            done = start
+            while done < len(self.sorted) and self.sorted[done] == self.sorted[position]:
+                chunk = int(self.order[done])
                 digest = bytes(self.sha1[chunk])
                 repeated[chunk] = digest in seen
                 seen.add(digest)
-                end += 1
+                done += 1
         return repeated
 
     def run_length(self, first: int, joined: bytes, window: int) -> int:
