@@ -206,7 +206,6 @@ class _Index:
             self.digests: dict[bytes, int] = {}
             # For the walker's run check: how many chunks before each repeat an earlier
             # chunk's digest (4 bytes a chunk).
-            self.runs = True
             repeats = np.zeros(count + 1, dtype=np.int32 if count < 1 << 31 else np.int64)
             np.cumsum(self._repeats(np), out=repeats[1:])
             self.repeats = repeats
@@ -216,7 +215,6 @@ class _Index:
         self.checksums = array("q", (r[1] for r in unpacked))
         self.offsets = array("q", [0, *accumulate(self.lengths)][:count])
         digests = [r[2] for r in unpacked]
-        self.runs = False
         # Reversed, so the lowest offset wins the dict.
         self.digests = dict(zip(reversed(digests), range(count - 1, -1, -1), strict=True))
 
@@ -253,15 +251,15 @@ class _Index:
         """How many of ``joined``'s digests (end to end) of ``window``-byte windows are, in
         order, those of the chunks from ``first`` on, each the lowest-offset chunk with its
         digest: those windows are those chunks, as :meth:`find` would say one by one."""
-        if not self.runs or first < 0:
-            return 0
+        np = self.np
+        if np is None or first < 0:
+            return 0  # no run check without NumPy (nor chunks)
         repeats = self.repeats
         count = min(len(joined) // 20, len(repeats) - 1 - first)
         if count <= 0 or self.lengths[first] != window:
             return 0  # a tail's short windows are not the full chunks that follow
         # As bytes: comparing bytes is one memcmp (under 1 us for 512 digests), where NumPy's
         # void comparison or a memoryview's takes 8 to 20.
-        np = self.np
         held = self.sha1[first : first + count].tobytes()
         if held == joined[: count * 20]:
             if repeats[first + count] == repeats[first]:
@@ -638,27 +636,24 @@ class _Walk:
                 position += window
                 done += 1
                 looked_up = True
-            if done == count:
-                batch = min(batch * 2, 512)
-                continue
-            if done:
-                digests = digests[done:]
-            found = find(digests, joined[done * 20 :] if done else joined)
-            try:
-                hits = found.index(-1)
-            except ValueError:
-                hits = len(found)
-            if hits:
-                self._matches(position, found[:hits], window)
-                position += hits * window
-            if hits < len(found):
-                return position + 1, True
+            if done < count:
+                found = find(digests[done:], joined[done * 20 :])
+                try:
+                    hits = found.index(-1)
+                except ValueError:
+                    hits = len(found)
+                if hits:
+                    self._matches(position, found[:hits], window)
+                    position += hits * window
+                if hits < len(found):
+                    return position + 1, True
             batch = min(batch * 2, 512)
         return position, False
 
     def _run(self, first: int, count: int, window: int) -> None:
-        """Chunks ``first .. first + count - 1`` at the end of the last match: one copy (they
-        are contiguous in the basis), as :meth:`_matches` makes of them."""
+        """Chunks ``first .. first + count - 1`` at the end of the last match: one merged copy
+        (consecutive chunks are contiguous in the basis; the writer would merge them one by
+        one)."""
         index = self.index
         last = first + count - 1
         start = index.offsets[first]
@@ -675,19 +670,15 @@ class _Walk:
             chunks = chunks[1:]
         if not chunks:
             return
-        index = self.index
         first = chunks[0]
         if chunks == list(range(first, first + len(chunks))):
-            # The usual case, an unchanged run: consecutive chunks are contiguous in the basis,
-            # so they are one merged copy (what the writer would make of them one by one).
-            last = chunks[-1]
-            end = index.offsets[last] + index.lengths[last]
-            self.writer.copy(index.offsets[first], end - index.offsets[first])
-        else:
-            self.writer.copies(
-                list(map(index.offsets.__getitem__, chunks)),
-                list(map(index.lengths.__getitem__, chunks)),
-            )
+            self._run(first, len(chunks), window)  # the usual case, an unchanged run
+            return
+        index = self.index
+        self.writer.copies(
+            list(map(index.offsets.__getitem__, chunks)),
+            list(map(index.lengths.__getitem__, chunks)),
+        )
         self.copied += window * len(chunks)
         self.last = position + window * len(chunks)
         self.following = chunks[-1] + 1
