@@ -141,7 +141,7 @@ class Sink:
                 done += count
                 if self._staged == self._BLOCK:
                     if self._writer is None:
-                        self._writer = _BlockWriter(self._fd, self._BLOCK)
+                        self._writer = _BlockWriter(self._fd, self._block)
                     self._block = self._writer.swap(self._block)
                     self._staged = 0
 
@@ -186,27 +186,24 @@ def _write_all(fd: int, data: memoryview, done: int = 0) -> None:
         done += os.write(fd, data[done:])
 
 
-def _direct_io(fd: int) -> bool:
-    """Switch ``fd`` to direct I/O (writes bypass the page cache); False where the system or
-    file system does not take it (not Linux; tmpfs before Linux 6.6), and the file is written
-    through the page cache as before."""
+def _direct_io(fd: int, on: bool = True) -> bool:
+    """Switch ``fd`` to direct I/O (writes bypass the page cache), or back (``on=False``: for a
+    last block of any size, which direct I/O refuses). False where the system or file system
+    does not take it (not Linux; tmpfs before Linux 6.6): the file is written through the page
+    cache as before. The platform's only code here."""
     direct = getattr(os, "O_DIRECT", 0)
     if not direct or not sys.platform.startswith("linux"):
         return False
     import fcntl
 
+    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
     try:
-        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | direct)
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags | direct if on else flags & ~direct)
     except OSError:
+        if not on:
+            raise  # turning it off cannot be refused; if it is, the write must not go on
         return False
-    return True
-
-
-def _buffered_io(fd: int) -> None:
-    """Back to page-cache writes (for a last block of any size, which direct I/O refuses)."""
-    import fcntl
-
-    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_DIRECT)
+    return on
 
 
 class _BlockWriter:
@@ -214,24 +211,24 @@ class _BlockWriter:
 
     _SYNC_EVERY = 32 << 20  # without direct I/O
 
-    def __init__(self, fd: int, size: int) -> None:
+    def __init__(self, fd: int, block: mmap.mmap) -> None:
+        """:param block: the sink's block; the writer adds a second of its size, and the two
+        change hands at each :meth:`swap`."""
         self._fd = fd
         self.direct = _direct_io(fd)
-        spare = mmap.mmap(-1, size)
+        spare = mmap.mmap(-1, len(block))
+        self._blocks = (block, spare)
         self._spare: queue.Queue[mmap.mmap] = queue.Queue()
         self._spare.put(spare)
         self._full: queue.Queue[mmap.mmap | None] = queue.Queue()
         self._error: Exception | None = None
         self._unsynced = 0
-        self._blocks = [spare]  # the sink's own block joins at the first swap
         self._thread = threading.Thread(target=self._run, name="emulator-writer", daemon=True)
         self._thread.start()
 
     def swap(self, block: mmap.mmap) -> mmap.mmap:
         """Hand over a full block; returns an empty one (waits while both are being written)."""
         self._raise()
-        if not any(block is known for known in self._blocks):
-            self._blocks.append(block)
         self._full.put(block)
         spare = self._spare.get()
         self._raise()
@@ -244,8 +241,7 @@ class _BlockWriter:
             self._full.put(None)
             self._thread.join()
         if self.direct:
-            self.direct = False
-            _buffered_io(self._fd)
+            self.direct = _direct_io(self._fd, on=False)
         self._raise()
 
     def release(self) -> None:
@@ -269,8 +265,7 @@ class _BlockWriter:
                         raise
                 if done < len(data):
                     # The rest is not aligned any more (or was refused): through the cache.
-                    self.direct = False
-                    _buffered_io(self._fd)
+                    self.direct = _direct_io(self._fd, on=False)
             _write_all(self._fd, data, done)
 
     def _run(self) -> None:

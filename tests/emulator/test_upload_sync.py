@@ -167,7 +167,7 @@ def test_a_large_upload_is_written_directly_as_it_arrives(
 def test_without_direct_io_a_large_upload_is_synced_as_it_arrives(
     octopus_emulator: Emulator, disk: Disk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(package_files, "_direct_io", lambda fd: False)
+    monkeypatch.setattr(package_files, "_direct_io", lambda fd, on=True: False)
     chunks = 100  # 100 MiB: three syncs on the way at least
     _upload(octopus_emulator, "Big.1.0.0.zip", chunks)
     size = chunks * len(CHUNK) + len(TAIL)
