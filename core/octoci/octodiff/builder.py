@@ -30,6 +30,7 @@ so the header's hash is patched at the end (the output must be seekable).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import mmap
@@ -49,6 +50,8 @@ from octoci.octodiff.format import DeltaWriter, OctodiffError, Signature, delta_
 if TYPE_CHECKING:
     import numpy.typing as npt
 
+    from octoci.octodiff.scan_helper import ScanHelper
+
 __all__ = [
     "READ_BUFFER",
     "DeltaStats",
@@ -63,11 +66,11 @@ READ_BUFFER = 4 * 1024 * 1024
 #: One signature record: int16 length, uint32 rolling checksum, SHA-1.
 _RECORD_DTYPE = [("length", "<i2"), ("checksum", "<u4"), ("sha1", "V20")]
 _KEEP = 64 * 1024  # bytes kept behind a move: the schedule steps back at most max - 1 < 31 KiB
-_WINDOW = 16 * 1024 * 1024
+_WINDOW = 8 * 1024 * 1024
 #: Positions per vectorised block: 64 Ki keeps the arrays in L2 (17 ns/byte here, against
 #: 31 ns at 1 Mi); the first block after a miss is small because a shifted chunk is usually
 #: found again within one chunk length.
-_MAX_SCAN = 64 * 1024
+_MAX_SCAN = 128 * 1024
 _FIRST_SCAN = 16 * 1024
 _MAX_BATCH_BYTES = 1 << 20
 _HASH_WINDOW = 8 << 20  # a multiple of every allocation granularity
@@ -82,6 +85,8 @@ class DeltaTooLargeError(OctodiffError):
         super().__init__(f"the delta would exceed {limit} bytes (stopped after {scanned} bytes)")
         self.limit = limit
         self.scanned = scanned
+        #: As :attr:`DeltaStats.helper_peak_rss`: memory is measured on this path too.
+        self.helper_peak_rss = 0
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,10 @@ class DeltaStats:
     literal: int
     engine: str
     sha1: bytes
+    #: Segments whose candidates a helper process computed (``scan_helper``), and its peak
+    #: resident memory in bytes (0: no helper, or not reported on this OS).
+    helper_segments: int = 0
+    helper_peak_rss: int = 0
 
 
 def numpy_available() -> bool:
@@ -328,14 +337,17 @@ class _NumpyScanner:
     first (~1.6 %); a binary search confirms the rest.
     """
 
-    def __init__(self, index: _Index, rolling: str) -> None:
+    def __init__(self, checksums: Any, rolling: str) -> None:
+        """:param checksums: the signature's rolling checksums, a buffer of int64 (as
+        :attr:`_Index.checksums`; the scan helper process is sent the same bytes)."""
         import numpy as np
 
         self.np = np
+        self.rolling = rolling
         self.v1 = rolling == ADLER32
         self.mod = ROLLING_ALGORITHMS[rolling]
         # Sort and drop repeats (numpy 2's hash-based np.unique takes ~8x longer on 150k keys).
-        ordered = np.sort(np.frombuffer(index.checksums, dtype=np.int64).astype(np.uint32))
+        ordered = np.sort(np.frombuffer(checksums, dtype=np.int64).astype(np.uint32))
         keep = np.ones(len(ordered), dtype=np.bool_)
         keep[1:] = ordered[1:] != ordered[:-1]
         self.checksums = ordered[keep]
@@ -346,6 +358,28 @@ class _NumpyScanner:
             bits += 1
         self.bits = bits
         self._tables: dict[int, tuple[Any, Any, Any]] = {}
+        self._scratch_size = 0
+        self._scratch: tuple[Any, ...] = ()
+
+    def _work_arrays(self, size: int) -> tuple[Any, ...]:
+        """Work arrays for blocks of up to ``size`` positions (windows included), reused from
+        block to block (16 bytes a position). Fresh temporaries of a few hundred KiB each were
+        handed back to the OS and faulted in again block after block: with the allocator's
+        defaults that was up to a third of the scan's time, in system calls and page faults."""
+        if size > self._scratch_size:
+            np = self.np
+            self._scratch = (
+                np.empty(size, dtype=np.uint16),  # A_m, the window sums
+                np.empty(size, dtype=np.uint16),  # B_m, the weighted sums
+                np.empty(size, dtype=np.uint16),  # m * A_m
+                np.empty(size, dtype=np.uint32),  # keys
+                np.empty(size, dtype=np.uint32),  # hashed slots
+                np.empty(size, dtype=np.intp),  # bitmap byte of each slot (take's own index type)
+                np.empty(size, dtype=np.uint8),  # that byte
+                np.empty(size, dtype=np.uint8),  # the slot's bit in it
+            )
+            self._scratch_size = size
+        return self._scratch
 
     def _slots(self, keys: npt.NDArray[Any], multiplier: int) -> npt.NDArray[Any]:
         # Multiplicative hashing: the keys' low half (``a``) is a plain byte sum that takes
@@ -366,9 +400,15 @@ class _NumpyScanner:
     def _passes(self, bitmap: npt.NDArray[Any], keys: npt.NDArray[Any], multiplier: int) -> Any:
         """Indices of the ``keys`` whose bit is set in ``bitmap``."""
         np = self.np
-        slots = self._slots(keys, multiplier)
-        present = np.take(bitmap, slots >> np.uint32(3))
-        present >>= (slots & np.uint32(7)).astype(np.uint8)
+        count = len(keys)
+        work = self._work_arrays(count)
+        slots, byte_index, present, bit = (array[:count] for array in work[4:])
+        np.multiply(keys, np.uint32(multiplier), out=slots)
+        slots >>= np.uint32(32 - self.bits)
+        np.right_shift(slots, np.uint32(3), out=byte_index, casting="unsafe")
+        np.take(bitmap, byte_index, out=present, mode="clip")  # in range: clip only skips checks
+        np.bitwise_and(slots, np.uint32(7), out=bit, casting="unsafe")
+        present >>= bit
         present &= np.uint8(1)
         # As booleans (the values are 0 or 1): nonzero is several times faster on bool.
         return np.flatnonzero(present.view(np.bool_))
@@ -434,9 +474,9 @@ class _NumpyScanner:
         """
         np = self.np
         length = count + window - 1
-        first = data[:length].astype(np.uint16)  # A_1
-        second = first.copy()  # B_1
-        shifted = np.empty(length, dtype=np.uint16)
+        first, second, shifted, keys = (array[:length] for array in self._work_arrays(length)[:4])
+        np.copyto(first, data[:length])  # A_1
+        np.copyto(second, first)  # B_1
         width = 1
         while width < window:
             length -= width
@@ -445,10 +485,11 @@ class _NumpyScanner:
             np.add(second[:length], shifted[:length], out=second[:length])
             np.add(first[:length], first[width : width + length], out=first[:length])
             width *= 2
-        keys: npt.NDArray[Any] = second[:count].astype(np.uint32)
-        keys <<= np.uint32(16)
-        keys |= first[:count]
-        return keys
+        result: npt.NDArray[Any] = keys[:count]
+        np.copyto(result, second[:count])
+        result <<= np.uint32(16)
+        result |= first[:count]
+        return result
 
     def rows(self, view: memoryview, offset: int, count: int, window: int) -> Iterable[Any]:
         """The ``count`` consecutive ``window``-byte windows from ``offset``, for hashing.
@@ -464,17 +505,25 @@ class _NumpyScanner:
         self, view: memoryview, offset: int, count: int, window: int
     ) -> list[tuple[int, int]]:
         """``(relative position, checksum)`` of the positions whose window may be a chunk."""
+        hits, values = self.candidate_arrays(view, offset, count, window)
+        return list(zip(hits.tolist(), values.tolist(), strict=True))
+
+    def candidate_arrays(
+        self, view: Any, offset: int, count: int, window: int
+    ) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+        """:meth:`candidates` as two arrays: relative positions (intp) and checksums (uint32)."""
         np = self.np
         ordered, first, second = self._tables_for(window)
         data = np.frombuffer(view, dtype=np.uint8, count=count + window - 1, offset=offset)
         keys = self._keys(data, count, window)
         hits = self._passes(first, keys, 0x9E3779B1)
+        none = (hits[:0], keys[:0].copy())
         if not len(hits):
-            return []
+            return none
         values = keys[hits]
         passed = self._passes(second, values, 0x85EBCA6B)
         if not len(passed):
-            return []
+            return none
         hits = hits[passed]
         values = values[passed]
         found = np.searchsorted(ordered, values)
@@ -485,7 +534,7 @@ class _NumpyScanner:
             a = (values + np.uint32(1)) & np.uint32(0xFFFF)
             b = ((values >> np.uint32(16)) + np.uint32(window)) & np.uint32(0xFFFF)
             values = (b << np.uint32(16)) | a
-        return list(zip(hits[real].tolist(), values.tolist(), strict=True))
+        return hits[real], values
 
 
 class _PythonScanner:
@@ -557,6 +606,7 @@ class _Walk:
         scanner: _NumpyScanner | _PythonScanner,
         writer: DeltaWriter,
         limit: int | None,
+        start_helper: Callable[[int], ScanHelper | None] | None = None,
     ) -> None:
         self.source = source
         self.literal = literal
@@ -568,6 +618,11 @@ class _Walk:
         self.following = -1  # the chunk after the last match's: what an unchanged region holds next
         self.copied = 0
         self.literal_bytes = 0
+        self.segment = 0  # which of the schedule's segments the walk is in
+        self.unmatched = 0  # positions scanned since the last match
+        self.start_helper = start_helper  # None once tried
+        self.helper: ScanHelper | None = None
+        self._helped: tuple[int, tuple[list[int], list[int]] | None] = (-1, None)
 
     def _read_literal(self, offset: int, length: int) -> bytes:
         self.literal.seek(offset)
@@ -583,6 +638,7 @@ class _Walk:
         self.copied += window
         self.last = position + window
         self.following = chunk + 1
+        self.unmatched = 0
 
     def _check_limit(self, done: int) -> None:
         """Stop once the delta is certain to exceed the limit: everything before ``done - max``
@@ -683,8 +739,60 @@ class _Walk:
         self.last = position + window * len(chunks)
         self.following = chunks[-1] + 1
 
+    def _helper_result(self) -> tuple[list[int], list[int]] | None:
+        """The helper process's candidates of the current segment, if it computed them."""
+        if self.helper is None:
+            return None
+        segment, found = self._helped
+        if segment != self.segment:
+            found = self.helper.result(self.segment)
+            self._helped = (self.segment, found)
+        return found
+
+    def _maybe_start_helper(self, position: int) -> None:
+        """Start the scan helper once the walk has scanned a while without a match and enough
+        of the file is left to win back its start-up (see ``scan_helper``)."""
+        from octoci.octodiff import scan_helper
+
+        if (
+            self.start_helper is not None
+            and self.unmatched >= scan_helper.START_AFTER
+            and self.source.size - position >= scan_helper.MIN_REMAINING
+        ):
+            self.helper = self.start_helper(self.segment)
+            self.start_helper = None
+
+    def _scan_found(
+        self, position: int, last: int, window: int, found: tuple[list[int], list[int]]
+    ) -> bool:
+        """:meth:`_scan` with the candidates given: each SHA-1 checked in order, as there."""
+        positions, sums = found
+        first = bisect.bisect_left(positions, position)
+        end = bisect.bisect_right(positions, last)
+        offset = self.source.ensure(position, last + window) - position
+        view = self.source.view
+        checksums = self.index.checksums
+        while first < end:
+            batch = min(end, first + 64)
+            self._check_limit(positions[first])
+            digests = _digests(
+                view[offset + p : offset + p + window] for p in positions[first:batch]
+            )
+            for candidate, checksum, chunk in zip(
+                positions[first:batch], sums[first:batch], self.index.find(digests), strict=True
+            ):
+                if chunk >= 0 and checksums[chunk] == checksum:
+                    self._match(candidate, chunk, window)
+                    return True
+            first = batch
+        self._check_limit(last + 1)
+        return False
+
     def _scan(self, position: int, last: int, window: int) -> bool:
         """Rolling-checksum scan from ``position`` to ``last``; True when it ended on a match."""
+        found_by_helper = self._helper_result()
+        if found_by_helper is not None:
+            return self._scan_found(position, last, window, found_by_helper)
         source = self.source
         index = self.index
         checksums = index.checksums
@@ -707,6 +815,8 @@ class _Walk:
             position += count
             step = min(step * 2, _MAX_SCAN)
             self._check_limit(position)
+            self.unmatched += count
+            self._maybe_start_helper(position)
         return False
 
     def run(self, read_buffer: int, on_scanned: Callable[[int], None] | None = None) -> None:
@@ -727,7 +837,10 @@ class _Walk:
 
         if lengths:
             self.index_max = index.longest
-            for first, last, window in schedule(size, index.longest, index.shortest, read_buffer):
+            segments = schedule(size, index.longest, index.shortest, read_buffer)
+            for self.segment, (first, last, window) in enumerate(segments):
+                if self.helper is not None:
+                    self.helper.reached(self.segment)
                 scanned(min(first, size))
                 position = max(first, self.last)
                 probing = position == self.last
@@ -760,6 +873,7 @@ def build_delta(
     engine: str = "auto",
     read_buffer: int = READ_BUFFER,
     on_scanned: Callable[[int], None] | None = None,
+    helper: bool | None = None,
 ) -> DeltaStats:
     """Write the Octodiff delta that turns the signature's basis file into ``new_file``.
 
@@ -774,18 +888,34 @@ def build_delta(
     :param read_buffer: upstream's buffer size; only tests change it, to exercise tails.
     :param on_scanned: told the bytes of ``new_file`` scanned so far, a read buffer at a time
         (for a progress display); they add up to its size.
+    :param helper: let a second process scan the file from its end when the walk has scanned a
+        while without a match (``scan_helper``; NumPy engine only). ``None``: when a second
+        core is there and ``OCTOCI_DELTA_HELPER`` is not ``0``. The bytes are the same either way.
     """
     if engine == "auto":
         engine = "numpy" if numpy_available() else "python"
     index = _Index(signature, vectorised=engine == "numpy")
     scanner: _NumpyScanner | _PythonScanner
     if engine == "numpy":
-        scanner = _NumpyScanner(index, signature.rolling)
+        scanner = _NumpyScanner(index.checksums, signature.rolling)
     elif engine == "python":
         scanner = _PythonScanner(index, signature.rolling)
     else:
         raise ValueError(f"unknown delta engine {engine!r}")
     size = new_file.stat().st_size
+    start_helper: Callable[[int], ScanHelper | None] | None = None
+    if isinstance(scanner, _NumpyScanner) and index.lengths:
+        from octoci.octodiff import scan_helper
+
+        if helper if helper is not None else scan_helper.helper_wanted():
+            plan = (size, index.longest, index.shortest, read_buffer)
+            start_helper = functools.partial(
+                scan_helper.ScanHelper.start,
+                new_file,
+                scanner,
+                index.checksums.tobytes(),
+                plan,
+            )
     start = out.tell()
     writer = DeltaWriter(out)
     writer.write_header(bytes(20))  # patched once the hashing thread is done
@@ -795,19 +925,36 @@ def build_delta(
         target=_hash_file, args=(new_file, digest, stop), name="octodiff-sha1", daemon=True
     )
     hasher.start()
+    walk: _Walk | None = None
     try:
         with new_file.open("rb") as scan, new_file.open("rb") as literal:
-            walk = _Walk(_Source(scan, size), literal, index, scanner, writer, limit)
+            walk = _Walk(_Source(scan, size), literal, index, scanner, writer, limit, start_helper)
             walk.run(read_buffer, on_scanned)
-    except BaseException:
+    except BaseException as exc:
         stop.set()
+        if walk is not None and walk.helper is not None:
+            walk.helper.close(timeout=2.0)
+            if isinstance(exc, DeltaTooLargeError):
+                exc.helper_peak_rss = walk.helper.peak_rss
         raise
     finally:
         hasher.join()
+    helped = walk.helper
+    if helped is not None:
+        helped.close()
     if not digest:  # pragma: no cover - the thread failed to read the file
         raise OctodiffError(f"could not hash {new_file}")
     end = out.tell()
     out.seek(start)
     out.write(delta_header(digest[0]))
     out.seek(end)
-    return DeltaStats(size, end - start, walk.copied, walk.literal_bytes, engine, digest[0])
+    return DeltaStats(
+        size,
+        end - start,
+        walk.copied,
+        walk.literal_bytes,
+        engine,
+        digest[0],
+        helped.used if helped else 0,
+        helped.peak_rss if helped else 0,
+    )
