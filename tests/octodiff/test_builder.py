@@ -20,6 +20,7 @@ from octoci.octodiff import (
     apply_delta,
     build_delta,
     build_signature,
+    builder,
     parse_signature,
     schedule,
 )
@@ -176,7 +177,12 @@ def _random_case(rng: random.Random) -> tuple[bytes, bytes, int, int]:
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_identical_to_upstream_on_random_edits(tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize("stream_step", [None, 1, 700])
+def test_identical_to_upstream_on_random_edits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, stream_step: int | None
+) -> None:
+    if stream_step is not None:  # literal bytes written as soon as they are certain
+        monkeypatch.setattr(builder, "_STREAM_STEP", stream_step)
     rng = random.Random(seed)
     for _ in range(40):
         basis, new, chunk_size, read_buffer = _random_case(rng)
@@ -236,7 +242,12 @@ def test_matches_across_every_internal_block_boundary(tmp_path: Path) -> None:
         assert len(delta) < shift + 4000
 
 
-def test_limit_stops_early_for_unrelated_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stream_step", [None, 1000])
+def test_limit_stops_early_for_unrelated_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream_step: int | None
+) -> None:
+    if stream_step is not None:  # literal bytes already written count once, not twice
+        monkeypatch.setattr(builder, "_STREAM_STEP", stream_step)
     rng = random.Random(4)
     basis, unrelated = rng.randbytes(2_000_000), rng.randbytes(2_000_000)
     path = tmp_path / "new.bin"
@@ -250,6 +261,14 @@ def test_limit_stops_early_for_unrelated_files(tmp_path: Path) -> None:
     stats = build_delta(path, parse_signature(signature_of(basis)), out, limit=1_000_000)
     assert stats.delta_size < 10_000
     assert stats.copied + stats.literal == 2_000_003
+    # So does one that starts with 800 kB of new bytes (written before the scan reaches the
+    # basis's bytes when streaming: they must not count twice against the limit).
+    new = unrelated[:800_000] + basis
+    path.write_bytes(new)
+    out = io.BytesIO()
+    stats = build_delta(path, parse_signature(signature_of(basis)), out, limit=1_000_000)
+    assert 800_000 < stats.delta_size < 810_000
+    assert rebuild(basis, out.getvalue()) == new
 
 
 @pytest.mark.parametrize(

@@ -226,3 +226,49 @@ def test_writer_data_command_vectors() -> None:
     writer.copy(128, 128)
     writer.flush()
     assert out.getvalue().hex() == vectors.DATA_FLUSHES_COPY
+
+
+def test_writer_streamed_data_command_is_the_same_bytes() -> None:
+    source = vectors.generate(4096)
+
+    def read(offset: int, length: int) -> bytes:
+        return source[offset : offset + length]
+
+    whole = io.BytesIO()
+    writer = DeltaWriter(whole)
+    writer.copy(0, 128)
+    writer.data(read, 337, 3000)
+    writer.copy(128, 128)
+    writer.flush()
+
+    streamed = io.BytesIO()
+    writer = DeltaWriter(streamed)
+    writer.copy(0, 128)
+    writer.stream_data(read, 337, 1000)  # opens the command, bytes 337..999
+    writer.stream_data(read, 337, 900)  # nothing new
+    writer.stream_data(read, 337, 2500)
+    assert writer.streamed_to == 2500
+    writer.data(read, 337, 3000)  # the rest, and the length patched
+    assert writer.streamed_to is None
+    writer.copy(128, 128)
+    writer.flush()
+    assert streamed.getvalue() == whole.getvalue()
+    assert writer.written == len(streamed.getvalue())
+
+
+def test_writer_refuses_what_would_lose_streamed_bytes() -> None:
+    source = vectors.generate(4096)
+
+    def read(offset: int, length: int) -> bytes:
+        return source[offset : offset + length]
+
+    writer = DeltaWriter(io.BytesIO())
+    writer.stream_data(read, 100, 500)
+    with pytest.raises(ValueError, match="open"):
+        writer.copy(0, 128)  # the bytes from 500 to the copy would be in no command
+    with pytest.raises(ValueError, match="continue"):
+        writer.data(read, 200, 400)
+    with pytest.raises(ValueError, match="continue"):
+        writer.stream_data(read, 0, 800)
+    writer.data(read, 100, 400)
+    writer.copy(0, 128)

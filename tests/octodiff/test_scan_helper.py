@@ -35,14 +35,14 @@ def eager_helper(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def helpers(monkeypatch: pytest.MonkeyPatch) -> list[ScanHelper]:
-    """The helpers started, with a walk that waits while fewer than three of the helper's
-    segments are waiting for it: a small file would otherwise be done before the helper has
-    started, and the test would not test it."""
+    """The helpers started, with a walk that, once it has engaged a helper, waits until the
+    helper has scanned every segment after the walk's: a small file would otherwise be done
+    before the helper has started, and the test would not test it."""
     started: list[ScanHelper] = []
-    original = ScanHelper.start
+    original = ScanHelper.spawn
 
-    def recording(*args: Any) -> ScanHelper | None:
-        helper = original(*args)
+    def recording() -> ScanHelper | None:
+        helper = original()
         if helper is not None:
             started.append(helper)
         return helper
@@ -50,15 +50,15 @@ def helpers(monkeypatch: pytest.MonkeyPatch) -> list[ScanHelper]:
     scan = _NumpyScanner.candidate_arrays
 
     def patient(self: _NumpyScanner, *args: Any) -> Any:
-        if started:
+        if started and started[-1].engaged:
             helper = started[-1]
             deadline = time.monotonic() + 30
             with helper._condition:
-                while helper._alive and len(helper._done) < 3 and time.monotonic() < deadline:
+                while helper._alive and time.monotonic() < deadline:
                     helper._condition.wait(0.05)
         return scan(self, *args)
 
-    monkeypatch.setattr(ScanHelper, "start", recording)
+    monkeypatch.setattr(ScanHelper, "spawn", recording)
     monkeypatch.setattr(_NumpyScanner, "candidate_arrays", patient)
     return started
 

@@ -22,10 +22,12 @@ look-up. Where such a run ends, one look-up finds where the next starts (a regio
 more than once is copied from its first copy); other SHA-1 look-ups go a batch at a time to a
 sorted array of the digests' first 8 bytes (about 12 bytes per chunk of the base version, and 4
 for the run check). The whole file's
-SHA-1 (the delta header) runs in a thread on a second handle (hashlib releases the GIL). Memory
-does not grow with the new file: it is read through one 16 MiB memory-mapped window, and literal
-bytes are copied from a second handle straight into the output when a data command is written,
-so the header's hash is patched at the end (the output must be seekable).
+SHA-1 (the delta header) runs in a thread on a second handle (hashlib releases the GIL); where
+the file shares little with the basis, a second process computes the candidates of the file's
+far end (``scan_helper``). Memory does not grow with the new file: it is read through one 8 MiB
+memory-mapped window, and literal bytes are copied from a second handle straight into the output
+once they are certain to be literal, so the header's hash and the lengths of streamed data
+commands are patched afterwards (the output must be seekable).
 """
 
 from __future__ import annotations
@@ -66,13 +68,19 @@ READ_BUFFER = 4 * 1024 * 1024
 #: One signature record: int16 length, uint32 rolling checksum, SHA-1.
 _RECORD_DTYPE = [("length", "<i2"), ("checksum", "<u4"), ("sha1", "V20")]
 _KEEP = 64 * 1024  # bytes kept behind a move: the schedule steps back at most max - 1 < 31 KiB
+#: 8 MiB, not 16: the pages of the window count in resident memory, which the scan helper's
+#: process shares the 128 MB limit with; remapping twice as often costs nothing measurable.
 _WINDOW = 8 * 1024 * 1024
-#: Positions per vectorised block: 64 Ki keeps the arrays in L2 (17 ns/byte here, against
-#: 31 ns at 1 Mi); the first block after a miss is small because a shifted chunk is usually
-#: found again within one chunk length.
+#: Positions per vectorised block: 128 Ki keeps the work arrays (16 bytes a position) in a
+#: 2 MiB L2 and halves NumPy's per-call cost against 64 Ki (6.3 ns a position here against 7.0;
+#: 8.1 at 32 Ki; 1 Mi was 1.8x slower); the first block after a miss is small because a
+#: shifted chunk is usually found again within one chunk length.
 _MAX_SCAN = 128 * 1024
 _FIRST_SCAN = 16 * 1024
 _MAX_BATCH_BYTES = 1 << 20
+#: Literal bytes are written once this many more are certain (not at the next match): an
+#: unrelated file's 300 MB are then written while the scan helper is still scanning.
+_STREAM_STEP = 4 << 20
 _HASH_WINDOW = 8 << 20  # a multiple of every allocation granularity
 #: ``HASH.digest`` unbound, for ``map``.
 _DIGEST = hashlib.sha1().__class__.digest
@@ -138,7 +146,7 @@ def schedule(
 
 
 class _Source:
-    """The new file through one memory-mapped window of up to 16 MiB, moved on demand.
+    """The new file through one memory-mapped window of up to 8 MiB, moved on demand.
 
     Mapping beats ``readinto`` into a buffer by ~1.5 us per 2 KiB chunk here (no copy), and
     mapping a window rather than the whole file keeps resident memory bounded on every OS:
@@ -646,12 +654,25 @@ class _Walk:
         match up to there are literal whatever comes next."""
         if self.limit is None:
             return
-        certain = max(0, done - self.index_max - self.last)
-        bound = self.writer.written + self.writer.pending + (9 + certain if certain else 0)
+        streamed = self.writer.streamed_to
+        if streamed is None:
+            certain = max(0, done - self.index_max - self.last)
+            extra = 9 + certain if certain else 0  # a data command to come
+        else:  # one is open, its header and bytes so far in ``written``
+            extra = max(0, done - self.index_max - streamed)
+        bound = self.writer.written + self.writer.pending + extra
         if bound > self.limit:
             raise DeltaTooLargeError(self.limit, done)
 
     index_max = 0
+
+    def _stream_literal(self, done: int) -> None:
+        """Write the bytes that are certainly literal by now (as :meth:`_check_limit` reasons:
+        those before ``done - max``), once there are :data:`_STREAM_STEP` of them."""
+        certain = done - self.index_max
+        streamed = self.writer.streamed_to
+        if certain - (self.last if streamed is None else streamed) >= _STREAM_STEP:
+            self.writer.stream_data(self._read_literal, self.last, certain)
 
     def _probe(self, position: int, last: int, window: int, batch: int) -> tuple[int, bool]:
         """SHA-1 the windows at ``position``, ``position + window`` ... (up to ``last``).
@@ -786,6 +807,7 @@ class _Walk:
                     return True
             first = batch
         self._check_limit(last + 1)
+        self._stream_literal(last + 1)
         return False
 
     def _scan(self, position: int, last: int, window: int) -> bool:
@@ -815,6 +837,7 @@ class _Walk:
             position += count
             step = min(step * 2, _MAX_SCAN)
             self._check_limit(position)
+            self._stream_literal(position)
             self.unmatched += count
             self._maybe_start_helper(position)
         return False
@@ -903,19 +926,25 @@ def build_delta(
     else:
         raise ValueError(f"unknown delta engine {engine!r}")
     size = new_file.stat().st_size
+    spawned: list[ScanHelper] = []
     start_helper: Callable[[int], ScanHelper | None] | None = None
     if isinstance(scanner, _NumpyScanner) and index.lengths:
         from octoci.octodiff import scan_helper
 
-        if helper if helper is not None else scan_helper.helper_wanted():
+        wanted = helper if helper is not None else scan_helper.helper_wanted()
+        if wanted and size >= scan_helper.START_AFTER + scan_helper.MIN_REMAINING:
             plan = (size, index.longest, index.shortest, read_buffer)
-            start_helper = functools.partial(
-                scan_helper.ScanHelper.start,
-                new_file,
-                scanner,
-                index.checksums.tobytes(),
-                plan,
-            )
+            checksums = index.checksums
+
+            def start_helper(front: int) -> ScanHelper | None:
+                # Only now: started with every build, its start-up (~0.15 s of CPU) slowed the
+                # builds that never need it (an unchanged region costs no scanning) by a quarter.
+                started = scan_helper.ScanHelper.spawn()
+                if started is None:
+                    return None
+                spawned.append(started)
+                return started.engage(new_file, scanner, checksums.tobytes(), plan, front)
+
     start = out.tell()
     writer = DeltaWriter(out)
     writer.write_header(bytes(20))  # patched once the hashing thread is done
@@ -932,16 +961,15 @@ def build_delta(
             walk.run(read_buffer, on_scanned)
     except BaseException as exc:
         stop.set()
-        if walk is not None and walk.helper is not None:
-            walk.helper.close(timeout=2.0)
+        for started in spawned:
+            started.close(timeout=2.0)
             if isinstance(exc, DeltaTooLargeError):
-                exc.helper_peak_rss = walk.helper.peak_rss
+                exc.helper_peak_rss = started.peak_rss
         raise
     finally:
         hasher.join()
-    helped = walk.helper
-    if helped is not None:
-        helped.close()
+    for started in spawned:
+        started.close()
     if not digest:  # pragma: no cover - the thread failed to read the file
         raise OctodiffError(f"could not hash {new_file}")
     end = out.tell()
@@ -955,6 +983,6 @@ def build_delta(
         walk.literal_bytes,
         engine,
         digest[0],
-        helped.used if helped else 0,
-        helped.peak_rss if helped else 0,
+        spawned[0].used if spawned else 0,
+        spawned[0].peak_rss if spawned else 0,
     )

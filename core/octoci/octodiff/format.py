@@ -229,7 +229,9 @@ class DeltaWriter:
     command first flushes any pending copy.
 
     Literal bytes are streamed from a reader function (``read(offset, length) -> bytes``, at
-    most ``length`` bytes), so a delta that is all literal never sits in memory.
+    most ``length`` bytes), so a delta that is all literal never sits in memory. On a seekable
+    output a data command can also be written before its end is known (:meth:`stream_data`):
+    its length is patched when :meth:`data` ends it.
     """
 
     def __init__(self, out: BinaryIO) -> None:
@@ -237,6 +239,14 @@ class DeltaWriter:
         self.written = 0
         self._copy_offset = 0
         self._copy_length = 0
+        # An open data command: (where its length field is in ``out``, the offset in the new
+        # file where its bytes start, the offset up to which they are written).
+        self._open: tuple[int, int, int] | None = None
+
+    @property
+    def streamed_to(self) -> int | None:
+        """The new file's offset up to which an open data command has its bytes written."""
+        return None if self._open is None else self._open[2]
 
     def write_header(self, new_file_sha1: bytes) -> None:
         """Write the metadata (it is the same length whatever the hash, so it can be patched)."""
@@ -246,6 +256,7 @@ class DeltaWriter:
 
     def copy(self, offset: int, length: int) -> None:
         """Copy ``length`` bytes of the basis file from ``offset``."""
+        self._check_closed()
         if self._copy_length and self._copy_offset + self._copy_length == offset:
             self._copy_length += length
             return
@@ -255,6 +266,7 @@ class DeltaWriter:
     def copies(self, offsets: list[int], lengths: list[int]) -> None:
         """Several copies in order (what :meth:`copy` does for each, in one local loop: the
         walker emits one per unchanged chunk, ~150k for a 300 MB file)."""
+        self._check_closed()
         start, length = self._copy_offset, self._copy_length
         out = self.out
         pack = _COPY.pack
@@ -269,11 +281,45 @@ class DeltaWriter:
         self._copy_offset, self._copy_length = start, length
 
     def data(self, read: Callable[[int, int], bytes], offset: int, length: int) -> None:
-        """Literal bytes ``[offset, offset+length)`` of the new file, fetched through ``read``."""
+        """Literal bytes ``[offset, offset+length)`` of the new file, fetched through ``read``
+        (ending the command :meth:`stream_data` opened at ``offset``, if there is one)."""
+        if self._open is not None:
+            field, start, streamed = self._open
+            if start != offset or streamed > offset + length:
+                raise ValueError("data() does not continue the open data command")
+            self._write_literal(read, streamed, offset + length)
+            self.written += offset + length - streamed
+            end = self.out.tell()
+            self.out.seek(field)
+            self.out.write(_DATA.pack(DATA, length)[1:])
+            self.out.seek(end)
+            self._open = None
+            return
         self.flush()
         self.out.write(_DATA.pack(DATA, length))
         self.written += _DATA.size + length
-        end = offset + length
+        self._write_literal(read, offset, offset + length)
+
+    def stream_data(self, read: Callable[[int, int], bytes], offset: int, end: int) -> None:
+        """Write literal bytes ``[offset, end)`` now, in a data command whose length is not
+        known yet: the next :meth:`data` call, for the same ``offset``, ends it (and patches
+        its length). The output must be seekable."""
+        if self._open is None:
+            self.flush()
+            self.out.write(_DATA.pack(DATA, 0)[:1])
+            self._open = (self.out.tell(), offset, offset)
+            self.out.write(bytes(_DATA.size - 1))  # the length, patched by data()
+            self.written += _DATA.size
+        field, start, streamed = self._open
+        if start != offset:
+            raise ValueError("stream_data() does not continue the open data command")
+        if end <= streamed:
+            return
+        self._write_literal(read, streamed, end)
+        self.written += end - streamed
+        self._open = (field, start, end)
+
+    def _write_literal(self, read: Callable[[int, int], bytes], offset: int, end: int) -> None:
         while offset < end:
             block = read(offset, min(end - offset, 1 << 20))
             if not block:
@@ -281,12 +327,17 @@ class DeltaWriter:
             self.out.write(block)
             offset += len(block)
 
+    def _check_closed(self) -> None:
+        if self._open is not None:  # a walker bug: the literal bytes before it would be lost
+            raise ValueError("a copy while a data command is open; end it with data() first")
+
     def data_bytes(self, data: bytes) -> None:
         """Literal bytes given directly."""
         self.data(lambda offset, length: data[offset : offset + length], 0, len(data))
 
     def flush(self) -> None:
         """Write the pending (merged) copy, if any."""
+        self._check_closed()
         if self._copy_length:
             self.out.write(_COPY.pack(COPY, self._copy_offset, self._copy_length))
             self.written += _COPY.size

@@ -47,7 +47,7 @@ __all__ = ["ScanHelper", "command", "helper_wanted", "main"]
 
 #: Positions scanned since the last match before a helper is worth its start (~0.2 s of
 #: interpreter and NumPy start-up, overlapped with the walk's own scanning).
-START_AFTER = 8 << 20
+START_AFTER = 4 << 20
 #: Bytes left to walk below which the helper could not win back its start-up.
 MIN_REMAINING = 48 << 20
 _FRAME = struct.Struct("<cq")
@@ -72,52 +72,34 @@ def helper_wanted() -> bool:
 class ScanHelper:
     """The parent's side: starts the child, collects its segments, tells it the walk's front."""
 
-    def __init__(self, process: subprocess.Popen[bytes], greeting: bytes, front: int) -> None:
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process
         self._condition = threading.Condition()
         self._done: dict[int, tuple[list[int], list[int]]] = {}
         self._running: int | None = None  # the segment the child is working on
         self._alive = True
-        self._front = front
-        # Written by a thread: the child reads its input only once it has started (~0.2 s of
-        # imports), and the walk must not wait for that.
-        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        self._outbox.put(greeting)
-        self._writer = threading.Thread(
-            target=self._write, name="octodiff-scan-helper-in", daemon=True
-        )
-        self._writer.start()
+        self._front = -1
+        #: True once :meth:`engage` has given the child its work.
+        self.engaged = False
         #: The child's peak resident memory in bytes (0 until it has reported, or unknown).
         self.peak_rss = 0
         #: Segments whose candidates came from the child.
         self.used = 0
+        # Written by a thread: the child reads its input only once it has started (~0.2 s of
+        # imports), and the walk must not wait for that.
+        self._outbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(
+            target=self._write, name="octodiff-scan-helper-in", daemon=True
+        )
+        self._writer.start()
         self._reader = threading.Thread(target=self._read, name="octodiff-scan-helper", daemon=True)
         self._reader.start()
 
     @classmethod
-    def start(
-        cls,
-        new_file: Path,
-        scanner: _NumpyScanner,
-        checksums: bytes,
-        plan: tuple[int, int, int, int],
-        front: int,
-    ) -> ScanHelper | None:
-        """Start a helper for ``new_file`` (``plan``: size, longest and shortest chunk, read
-        buffer: what :func:`schedule` needs); ``None`` when it cannot be started."""
-        size, longest, shortest, read_buffer = plan
-        header = json.dumps(
-            {
-                "path": str(new_file),
-                "size": size,
-                "longest": longest,
-                "shortest": shortest,
-                "read_buffer": read_buffer,
-                "rolling": scanner.rolling,
-                "front": front,
-                "count": len(checksums) // 8,
-            }
-        ).encode()
+    def spawn(cls) -> ScanHelper | None:
+        """Start the child, which imports what it needs and waits for :meth:`engage` (started
+        early, so that its start-up overlaps the walk's first scans); ``None`` when it cannot
+        be started."""
         # The child imports octoci from where this process did, installed or not.
         root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
@@ -132,7 +114,35 @@ class ScanHelper:
             )
         except OSError:
             return None
-        return cls(process, _COUNT.pack(len(header)) + header + checksums, front)
+        return cls(process)
+
+    def engage(
+        self,
+        new_file: Path,
+        scanner: _NumpyScanner,
+        checksums: bytes,
+        plan: tuple[int, int, int, int],
+        front: int,
+    ) -> ScanHelper:
+        """Give the child its work: the segments of ``new_file`` after ``front`` (``plan``:
+        size, longest and shortest chunk, read buffer: what :func:`schedule` needs)."""
+        size, longest, shortest, read_buffer = plan
+        header = json.dumps(
+            {
+                "path": str(new_file),
+                "size": size,
+                "longest": longest,
+                "shortest": shortest,
+                "read_buffer": read_buffer,
+                "rolling": scanner.rolling,
+                "front": front,
+                "count": len(checksums) // 8,
+            }
+        ).encode()
+        self._front = front
+        self.engaged = True
+        self._outbox.put(_COUNT.pack(len(header)) + header + checksums)
+        return self
 
     def _write(self) -> None:
         stdin = self._process.stdin
@@ -278,8 +288,13 @@ def _peak_rss() -> int:
 
 def main() -> None:
     """The child: scan segments from the last backwards until it meets the walk."""
+    import numpy  # noqa: F401  (before waiting: the import is most of the start-up)
+
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    (length,) = _COUNT.unpack(_read_exactly(stdin, _COUNT.size))
+    frame = _read_exactly(stdin, _COUNT.size)
+    if len(frame) != _COUNT.size:  # not engaged: the build did not need a helper
+        _report_and_exit(stdout)
+    (length,) = _COUNT.unpack(frame)
     header = json.loads(_read_exactly(stdin, length))
     checksums = _read_exactly(stdin, 8 * header["count"])
     scanner = _NumpyScanner(checksums, header["rolling"])
@@ -303,6 +318,10 @@ def main() -> None:
             stdout.write(_FRAME.pack(b"R", number) + _COUNT.pack(len(positions)))
             stdout.write(positions.astype("<i8").tobytes() + sums.astype("<u4").tobytes())
             stdout.flush()
+    _report_and_exit(stdout)
+
+
+def _report_and_exit(stdout: IO[bytes]) -> None:
     stdout.write(_FRAME.pack(b"M", _peak_rss()))
     stdout.flush()
     # Not a normal exit: the thread following stdin may be blocked in a read, and the
