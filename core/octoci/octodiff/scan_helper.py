@@ -97,9 +97,9 @@ class ScanHelper:
 
     @classmethod
     def spawn(cls) -> ScanHelper | None:
-        """Start the child, which imports what it needs and waits for :meth:`engage` (started
-        early, so that its start-up overlaps the walk's first scans); ``None`` when it cannot
-        be started."""
+        """Start the child, which imports what it needs and waits for :meth:`engage` (the
+        build spawns it only when it engages it: spawned with every build, its start-up slowed
+        the builds that never need it); ``None`` when it cannot be started."""
         # The child imports octoci from where this process did, installed or not.
         root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
