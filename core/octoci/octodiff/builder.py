@@ -389,11 +389,13 @@ class _NumpyScanner:
             self._scratch_size = size
         return self._scratch
 
-    def _slots(self, keys: npt.NDArray[Any], multiplier: int) -> npt.NDArray[Any]:
+    def _slots(
+        self, keys: npt.NDArray[Any], multiplier: int, out: npt.NDArray[Any] | None = None
+    ) -> npt.NDArray[Any]:
         # Multiplicative hashing: the keys' low half (``a``) is a plain byte sum that takes
         # few values, so indexing by raw bits would crowd the table.
         np = self.np
-        slots: npt.NDArray[Any] = np.multiply(keys, np.uint32(multiplier))
+        slots: npt.NDArray[Any] = np.multiply(keys, np.uint32(multiplier), out=out)
         slots >>= np.uint32(32 - self.bits)
         return slots
 
@@ -411,8 +413,7 @@ class _NumpyScanner:
         count = len(keys)
         work = self._work_arrays(count)
         slots, byte_index, present, bit = (array[:count] for array in work[4:])
-        np.multiply(keys, np.uint32(multiplier), out=slots)
-        slots >>= np.uint32(32 - self.bits)
+        self._slots(keys, multiplier, slots)
         np.right_shift(slots, np.uint32(3), out=byte_index, casting="unsafe")
         np.take(bitmap, byte_index, out=present, mode="clip")  # in range: clip only skips checks
         np.bitwise_and(slots, np.uint32(7), out=bit, casting="unsafe")
@@ -783,28 +784,48 @@ class _Walk:
             self.helper = self.start_helper(self.segment)
             self.start_helper = None
 
+    def _first_match(
+        self,
+        view: memoryview,
+        offset: int,
+        position: int,
+        found: list[tuple[int, int]],
+        window: int,
+    ) -> bool:
+        """Match the first of ``found`` (``(relative position, checksum)`` pairs, windows from
+        ``view[offset + relative]``) whose SHA-1 is a chunk's with that checksum (what upstream
+        asks), if any. All are hashed and looked up at once (one vectorised look-up); after the
+        first real match the rest is wasted, a few SHA-1s at most."""
+        index = self.index
+        checksums = index.checksums
+        digests = _digests(
+            view[offset + relative : offset + relative + window] for relative, _ in found
+        )
+        for (relative, checksum), chunk in zip(found, index.find(digests), strict=True):
+            if chunk >= 0 and checksums[chunk] == checksum:
+                self._match(position + relative, chunk, window)
+                return True
+        return False
+
     def _scan_found(
         self, position: int, last: int, window: int, found: tuple[list[int], list[int]]
     ) -> bool:
-        """:meth:`_scan` with the candidates given: each SHA-1 checked in order, as there."""
+        """:meth:`_scan` with the candidates given (absolute positions, checksums), checked in
+        order, 64 at a time."""
         positions, sums = found
         first = bisect.bisect_left(positions, position)
         end = bisect.bisect_right(positions, last)
-        offset = self.source.ensure(position, last + window) - position
+        offset = self.source.ensure(position, last + window)
         view = self.source.view
-        checksums = self.index.checksums
         while first < end:
             batch = min(end, first + 64)
             self._check_limit(positions[first])
-            digests = _digests(
-                view[offset + p : offset + p + window] for p in positions[first:batch]
-            )
-            for candidate, checksum, chunk in zip(
-                positions[first:batch], sums[first:batch], self.index.find(digests), strict=True
-            ):
-                if chunk >= 0 and checksums[chunk] == checksum:
-                    self._match(candidate, chunk, window)
-                    return True
+            pairs = [
+                (p - position, s)
+                for p, s in zip(positions[first:batch], sums[first:batch], strict=True)
+            ]
+            if self._first_match(view, offset, position, pairs, window):
+                return True
             first = batch
         self._check_limit(last + 1)
         self._stream_literal(last + 1)
@@ -816,24 +837,16 @@ class _Walk:
         if found_by_helper is not None:
             return self._scan_found(position, last, window, found_by_helper)
         source = self.source
-        index = self.index
-        checksums = index.checksums
         candidates = self.scanner.candidates
         step = _FIRST_SCAN
         while position <= last:
             count = min(step, last - position + 1)
             offset = source.ensure(position, position + count + window - 1)
             view = source.view
-            found = candidates(view, offset, count, window)
-            # All of the block's candidates hashed and looked up at once (one vectorised
-            # look-up); after the first real match the rest is wasted, a few SHA-1s at most.
-            digests = _digests(
-                view[offset + relative : offset + relative + window] for relative, _ in found
-            )
-            for (relative, checksum), chunk in zip(found, index.find(digests), strict=True):
-                if chunk >= 0 and checksums[chunk] == checksum:
-                    self._match(position + relative, chunk, window)
-                    return True
+            if self._first_match(
+                view, offset, position, candidates(view, offset, count, window), window
+            ):
+                return True
             position += count
             step = min(step * 2, _MAX_SCAN)
             self._check_limit(position)
@@ -926,7 +939,6 @@ def build_delta(
     else:
         raise ValueError(f"unknown delta engine {engine!r}")
     size = new_file.stat().st_size
-    spawned: list[ScanHelper] = []
     start_helper: Callable[[int], ScanHelper | None] | None = None
     if isinstance(scanner, _NumpyScanner) and index.lengths:
         from octoci.octodiff import scan_helper
@@ -942,7 +954,6 @@ def build_delta(
                 started = scan_helper.ScanHelper.spawn()
                 if started is None:
                     return None
-                spawned.append(started)
                 return started.engage(new_file, scanner, checksums.tobytes(), plan, front)
 
     start = out.tell()
@@ -961,15 +972,16 @@ def build_delta(
             walk.run(read_buffer, on_scanned)
     except BaseException as exc:
         stop.set()
-        for started in spawned:
-            started.close(timeout=2.0)
+        if walk is not None and walk.helper is not None:
+            walk.helper.close(timeout=2.0)
             if isinstance(exc, DeltaTooLargeError):
-                exc.helper_peak_rss = started.peak_rss
+                exc.helper_peak_rss = walk.helper.peak_rss
         raise
     finally:
         hasher.join()
-    for started in spawned:
-        started.close()
+    helped = walk.helper
+    if helped is not None:
+        helped.close()
     if not digest:  # pragma: no cover - the thread failed to read the file
         raise OctodiffError(f"could not hash {new_file}")
     end = out.tell()
@@ -983,6 +995,6 @@ def build_delta(
         walk.literal_bytes,
         engine,
         digest[0],
-        spawned[0].used if spawned else 0,
-        spawned[0].peak_rss if spawned else 0,
+        helped.used if helped else 0,
+        helped.peak_rss if helped else 0,
     )

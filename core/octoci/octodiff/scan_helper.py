@@ -2,7 +2,7 @@
 
 Where the new file shares little with the basis (an unrelated or rebuilt package), a delta
 build is a rolling-checksum look-up at every position: NumPy work that holds one core, about
-8 ns a position here. Threads cannot share it (each block is a dozen short NumPy calls, and the
+6.5 ns a position here. Threads cannot share it (each block is a dozen short NumPy calls, and the
 hand-over of the GIL between them cost more than the second core gave), but a process can: which
 positions are *candidates* (their window's checksum passes the signature's filters) depends on
 the bytes alone, not on what the walk has matched so far. So once the walk has scanned a while
@@ -38,6 +38,7 @@ import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from octoci.cores import usable_cores
 from octoci.octodiff.builder import _MAX_SCAN, _NumpyScanner, schedule
 
 if TYPE_CHECKING:
@@ -64,9 +65,7 @@ def helper_wanted() -> bool:
     ``OCTOCI_DELTA_HELPER=0``)."""
     if os.environ.get("OCTOCI_DELTA_HELPER", "1") == "0":
         return False
-    sched = getattr(os, "sched_getaffinity", None)
-    cores = len(sched(0)) if sched is not None else (os.cpu_count() or 1)
-    return cores >= 2
+    return usable_cores() >= 2
 
 
 class ScanHelper:

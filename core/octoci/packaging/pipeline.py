@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from octoci.cores import usable_cores
 from octoci.errors import OctociError
 from octoci.files import display_path
 from octoci.packaging.engines import Engine, crc32
@@ -56,9 +57,7 @@ def incompressible(sample: bytes) -> bool:
 
 def default_threads() -> int:
     """One worker per core the process may use (capped at 8: beyond that the writer is the limit)."""
-    sched = getattr(os, "sched_getaffinity", None)
-    count = len(sched(0)) if sched is not None else (os.cpu_count() or 1)
-    return max(1, min(count, 8))
+    return min(usable_cores(), 8)
 
 
 @dataclass(frozen=True)
