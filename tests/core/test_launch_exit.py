@@ -19,6 +19,10 @@ marker = Path(sys.argv[1])
 atexit.register(lambda: marker.with_suffix(".teardown").write_text("ran"))
 if sys.argv[2] == "thread":
     def late():
+        # Still running when the command ends, however long it takes: it waits for the package
+        # (written before the command's last lines), then a little more.
+        while not list(marker.parent.glob("out/*.zip")):
+            time.sleep(0.01)
         time.sleep(0.3)
         marker.with_suffix(".thread").write_text("done")
     threading.Thread(target=late).start()

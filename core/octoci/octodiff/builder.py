@@ -21,10 +21,11 @@ last match (each the lowest-offset chunk with its digest, as upstream picks): on
 look-up. Where such a run ends, one look-up finds where the next starts (a region the basis holds
 more than once is copied from its first copy); other SHA-1 look-ups go a batch at a time to a
 sorted array of the digests' first 8 bytes (about 12 bytes per chunk of the base version, and 4
-for the run check). The whole file's
-SHA-1 (the delta header) runs in a thread on a second handle (hashlib releases the GIL); where
-the file shares little with the basis, a second process computes the candidates of the file's
-far end (``scan_helper``). Memory does not grow with the new file: it is read through one 8 MiB
+for the run check). Where the file is
+mostly the basis, a second process hashes the whole file (the delta header) and the far part of
+each stretch the walk checks (``chunk_hasher``); where it shares little, a second process computes
+the candidates of the file's far end (``scan_helper``) and the whole file is hashed on a thread
+(``build_helpers`` runs them). Memory does not grow with the new file: it is read through one 8 MiB
 memory-mapped window, and literal bytes are copied from a second handle straight into the output
 once they are certain to be literal, so the header's hash and the lengths of streamed data
 commands are patched afterwards (the output must be seekable).
@@ -36,9 +37,7 @@ import bisect
 import functools
 import hashlib
 import mmap
-import os
 import struct
-import threading
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -46,12 +45,15 @@ from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from octoci.octodiff import build_helpers
+from octoci.octodiff.build_helpers import BuildHelpers
 from octoci.octodiff.checksums import ADLER32, ROLLING_ALGORITHMS, calculate, rotate
 from octoci.octodiff.format import DeltaWriter, OctodiffError, Signature, delta_header
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
+    from octoci.octodiff.chunk_hasher import ChunkHasher
     from octoci.octodiff.scan_helper import ScanHelper
 
 __all__ = [
@@ -77,11 +79,12 @@ _WINDOW = 8 * 1024 * 1024
 #: shifted chunk is usually found again within one chunk length.
 _MAX_SCAN = 128 * 1024
 _FIRST_SCAN = 16 * 1024
+#: How far past a first scanned block :meth:`_Walk._aligned_match` looks for unchanged bytes.
+_LOOK_AHEAD = 1 << 20
 _MAX_BATCH_BYTES = 1 << 20
 #: Literal bytes are written once this many more are certain (not at the next match): an
 #: unrelated file's 300 MB are then written while the scan helper is still scanning.
 _STREAM_STEP = 4 << 20
-_HASH_WINDOW = 8 << 20  # a multiple of every allocation granularity
 #: ``HASH.digest`` unbound, for ``map``.
 _DIGEST = hashlib.sha1().__class__.digest
 
@@ -107,10 +110,13 @@ class DeltaStats:
     literal: int
     engine: str
     sha1: bytes
-    #: Segments whose candidates a helper process computed (``scan_helper``), and its peak
-    #: resident memory in bytes (0: no helper, or not reported on this OS).
+    #: Segments whose candidates a helper process computed (``scan_helper``), and the largest
+    #: peak resident memory of the helper processes in bytes (they never run at once; 0: no
+    #: helper, or not reported on this OS).
     helper_segments: int = 0
     helper_peak_rss: int = 0
+    #: Windows whose SHA-1s the chunk hasher computed (``chunk_hasher``).
+    hashed_by_helper: int = 0
 
 
 def numpy_available() -> bool:
@@ -183,6 +189,12 @@ class _Source:
         return start - base
 
 
+def _int64_column(np: Any, count: int) -> tuple[array[int], Any]:
+    """A zeroed ``array('q')`` of ``count`` items and a NumPy view to fill it through."""
+    column = array("q", [0]) * count
+    return column, np.frombuffer(column, dtype=np.int64)
+
+
 class _Index:
     """The signature as the walker needs it: chunk offsets and lengths, and SHA-1 -> chunk.
 
@@ -206,12 +218,15 @@ class _Index:
 
             self.np = np
             table = np.frombuffer(records, dtype=_RECORD_DTYPE)
-            lengths = table["length"].astype(np.int64)
-            starts = np.zeros(count, dtype=np.int64)
+            # Each column is filled in place through a view of its array: no temporaries, as
+            # every fresh page costs (~3 us a page on this VM the first time it is touched).
+            self.lengths, lengths = _int64_column(np, count)
+            self.offsets, starts = _int64_column(np, count)
+            self.checksums, checksums = _int64_column(np, count)
+            lengths[:] = table["length"]
             np.cumsum(lengths[:-1], out=starts[1:])
-            self.lengths = array("q", lengths.tobytes())
-            self.offsets = array("q", starts.tobytes())
-            self.checksums = array("q", table["checksum"].astype(np.int64).tobytes())
+            checksums[:] = table["checksum"]
+            del lengths, starts, checksums  # the views pin the arrays' buffers
             self.sha1 = table["sha1"]  # a view into the records: no copy
             # The digests' first 8 bytes, in place in the records (after length and checksum).
             prefixes = np.ndarray((count,), dtype="<u8", buffer=records, offset=6, strides=(26,))
@@ -291,20 +306,26 @@ class _Index:
         repeated = np.flatnonzero(repeats[first + 1 : first + length + 1] != repeats[first])
         return int(repeated[0]) if len(repeated) else length
 
-    def find(self, digests: list[bytes], joined: bytes | None = None) -> list[int]:
-        """The chunk (lowest offset) with each SHA-1 digest, or -1 where none has it.
+    def find(self, digests: list[bytes]) -> list[int]:
+        """The chunk (lowest offset) with each SHA-1 digest, or -1 where none has it."""
+        return self.find_joined(b"".join(digests))
 
-        :param joined: the digests end to end, when the caller has them already.
-        """
+    def find_joined(self, joined: bytes) -> list[int]:
+        """:meth:`find` for digests given end to end (as a batch is hashed)."""
         np = self.np
+        count = len(joined) // 20
         if np is None:
             get = self.digests.get
-            return [get(digest, -1) for digest in digests]
-        if not digests:
+            return [get(joined[i : i + 20], -1) for i in range(0, count * 20, 20)]
+        if not count:
             return []
-        if joined is None:
-            joined = b"".join(digests)
-        wanted = np.ndarray((len(digests),), dtype="<u8", buffer=joined, strides=(20,))
+        if count == 1:  # a run's end: one search, without the batch's arrays (~5x faster)
+            wanted_one = np.uint64(int.from_bytes(joined[:8], "little"))
+            at = int(self.sorted.searchsorted(wanted_one))
+            if at < len(self.sorted) and self.sorted[at] == wanted_one:
+                return [self._find_in_run(joined[:20], at)]
+            return [-1]
+        wanted = np.ndarray((count,), dtype="<u8", buffer=joined, strides=(20,))
         position = np.searchsorted(self.sorted, wanted)
         position[position == len(self.sorted)] = 0
         chunk = self.order[position]
@@ -313,7 +334,7 @@ class _Index:
         # A different digest with the same first 8 bytes (about one pair in 10^8 for 1M chunks)
         # sits before the one wanted: walk the run of equal prefixes for those.
         for i in np.flatnonzero(~found & (self.sorted[position] == wanted)).tolist():
-            result[i] = self._find_in_run(digests[i], int(position[i]))
+            result[i] = self._find_in_run(joined[i * 20 : i * 20 + 20], int(position[i]))
         return result
 
     def _find_in_run(self, digest: bytes, position: int) -> int:
@@ -584,26 +605,6 @@ def _digests(windows: Iterable[Any]) -> list[bytes]:
     return list(map(_DIGEST, map(hashlib.sha1, windows)))
 
 
-def _hash_file(path: Path, result: list[bytes], stop: threading.Event) -> None:
-    digest = hashlib.sha1()
-    with path.open("rb", buffering=0) as handle:
-        size = os.fstat(handle.fileno()).st_size
-        # Hashed through 8 MiB mapped windows: no copy into a buffer (a tenth of this thread's
-        # CPU), and resident memory stays at one window, as each is unmapped after use. The
-        # thread needs the GIL only between windows (~5 ms of hashing each).
-        for offset in range(0, size, _HASH_WINDOW):
-            if stop.is_set():
-                break
-            length = min(_HASH_WINDOW, size - offset)
-            with mmap.mmap(
-                handle.fileno(), length, access=mmap.ACCESS_READ, offset=offset
-            ) as window:
-                if hasattr(window, "madvise"):
-                    window.madvise(mmap.MADV_SEQUENTIAL)
-                digest.update(window)
-    result.append(digest.digest())
-
-
 class _Walk:
     """One delta build: the sequential walk over :func:`schedule`'s probes."""
 
@@ -616,6 +617,7 @@ class _Walk:
         writer: DeltaWriter,
         limit: int | None,
         start_helper: Callable[[int], ScanHelper | None] | None = None,
+        hasher: ChunkHasher | None = None,
     ) -> None:
         self.source = source
         self.literal = literal
@@ -631,7 +633,11 @@ class _Walk:
         self.unmatched = 0  # positions scanned since the last match
         self.start_helper = start_helper  # None once tried
         self.helper: ScanHelper | None = None
+        self.hasher = hasher
         self._helped: tuple[int, tuple[list[int], list[int]] | None] = (-1, None)
+        #: Where the current scan is known to find a window that is a chunk's, if anywhere
+        #: (:meth:`_aligned_match`); kept from one segment to the next.
+        self.bound = -1
 
     def _read_literal(self, offset: int, length: int) -> bytes:
         self.literal.seek(offset)
@@ -679,53 +685,83 @@ class _Walk:
         """SHA-1 the windows at ``position``, ``position + window`` ... (up to ``last``).
 
         Returns the next position and whether a window missed (the next position is then the
-        one after the miss). Windows are hashed in growing batches: in unchanged regions each
-        chunk then costs one SHA-1 and a few C-level list operations, no per-chunk Python call.
+        one after the miss). When the chunk hasher is there, it hashes the far part of a long
+        stretch (:attr:`ChunkHasher.share` of it) while this process hashes the near part; its
+        digests are taken if the near part was unchanged, and dropped otherwise.
         """
+        hasher = self.hasher
+        if hasher is not None and window == self.index_max:
+            offered = hasher.offer(position, last, window)
+            if offered is not None:
+                split, given = offered
+                position, missed = self._probe_near(position, split - window, window, batch)
+                if missed:
+                    hasher.drop()
+                    return position, True
+                joined = hasher.take(split, given, window)
+                if joined is not None:
+                    position, missed = self._check_batch(position, joined, given, window)
+                    if missed:
+                        return position, True
+                    batch = 512
+        return self._probe_near(position, last, window, batch)
+
+    def _probe_near(self, position: int, last: int, window: int, batch: int) -> tuple[int, bool]:
+        """:meth:`_probe` with every window hashed here. Windows are hashed in growing batches:
+        in unchanged regions each chunk then costs one SHA-1 and a few C-level list operations,
+        no per-chunk Python call."""
         source = self.source
-        find = self.index.find
         rows = self.scanner.rows
         while position <= last:
             count = min(batch, (last - position) // window + 1, _MAX_BATCH_BYTES // window)
             offset = source.ensure(position, position + count * window)
-            view = source.view
-            digests = _digests(rows(view, offset, count, window))
-            joined = b"".join(digests)
-            # An unchanged region holds the chunks after the last match, in order: those are
-            # taken by comparing digests, with no look-up. Where a run ends (a change, or a
-            # region the basis holds elsewhere too), one look-up finds where the next run
-            # starts; only a window that starts no run sends the rest of the batch to find.
-            done = 0
-            looked_up = False
-            while done < count and position == self.last:
-                run = self.index.run_length(self.following, joined[done * 20 :], window)
-                if run:
-                    self._run(self.following, run, window)
-                    position += run * window
-                    done += run
-                    looked_up = False
-                    continue
-                if done == 0 or looked_up:
-                    break  # no run from here: the batch look-up decides the rest
-                (chunk,) = find(digests[done : done + 1])
-                if chunk < 0:
-                    return position + 1, True
-                self._matches(position, [chunk], window)
-                position += window
-                done += 1
-                looked_up = True
-            if done < count:
-                found = find(digests[done:], joined[done * 20 :])
-                try:
-                    hits = found.index(-1)
-                except ValueError:
-                    hits = len(found)
-                if hits:
-                    self._matches(position, found[:hits], window)
-                    position += hits * window
-                if hits < len(found):
-                    return position + 1, True
+            joined = b"".join(_digests(rows(source.view, offset, count, window)))
+            position, missed = self._check_batch(position, joined, count, window)
+            if missed:
+                return position, True
             batch = min(batch * 2, 512)
+        return position, False
+
+    def _check_batch(
+        self, position: int, joined: bytes, count: int, window: int
+    ) -> tuple[int, bool]:
+        """Decide the ``count`` windows from ``position`` by their digests (``joined``, end to
+        end): ``(next position, whether a window missed)``, as :meth:`_probe` returns."""
+        find = self.index.find_joined
+        # An unchanged region holds the chunks after the last match, in order: those are
+        # taken by comparing digests, with no look-up. Where a run ends (a change, or a
+        # region the basis holds elsewhere too), one look-up finds where the next run
+        # starts; only a window that starts no run sends the rest of the batch to find.
+        done = 0
+        looked_up = False
+        while done < count and position == self.last:
+            run = self.index.run_length(self.following, joined[done * 20 :], window)
+            if run:
+                self._run(self.following, run, window)
+                position += run * window
+                done += run
+                looked_up = False
+                continue
+            if done == 0 or looked_up:
+                break  # no run from here: the batch look-up decides the rest
+            (chunk,) = find(joined[done * 20 : done * 20 + 20])
+            if chunk < 0:
+                return position + 1, True
+            self._matches(position, [chunk], window)
+            position += window
+            done += 1
+            looked_up = True
+        if done < count:
+            found = find(joined[done * 20 :])
+            try:
+                hits = found.index(-1)
+            except ValueError:
+                hits = len(found)
+            if hits:
+                self._matches(position, found[:hits], window)
+                position += hits * window
+            if hits < len(found):
+                return position + 1, True
         return position, False
 
     def _run(self, first: int, count: int, window: int) -> None:
@@ -783,6 +819,7 @@ class _Walk:
         ):
             self.helper = self.start_helper(self.segment)
             self.start_helper = None
+            self.hasher = None  # stopped: a file that needs the scan helper has no stretches
 
     def _first_match(
         self,
@@ -831,29 +868,67 @@ class _Walk:
         self._stream_literal(last + 1)
         return False
 
-    def _scan(self, position: int, last: int, window: int) -> bool:
-        """Rolling-checksum scan from ``position`` to ``last``; True when it ended on a match."""
+    def _scan(self, position: int, last: int, window: int, anchor: int = -1) -> bool:
+        """Rolling-checksum scan from ``position`` to ``last``; True when it ended on a match.
+
+        :param anchor: the probe that missed just before, if the scan follows one (its
+            alignment is where unchanged bytes after an overwrite are; see
+            :meth:`_aligned_match`).
+        """
         found_by_helper = self._helper_result()
         if found_by_helper is not None:
             return self._scan_found(position, last, window, found_by_helper)
         source = self.source
         candidates = self.scanner.candidates
         step = _FIRST_SCAN
+        bound = self.bound
         while position <= last:
             count = min(step, last - position + 1)
+            if bound >= position:  # scan up to the bound in equal blocks, not past it
+                left = bound - position + 1
+                count = -(-left // -(-left // _MAX_SCAN))
             offset = source.ensure(position, position + count + window - 1)
             view = source.view
             if self._first_match(
                 view, offset, position, candidates(view, offset, count, window), window
             ):
+                self.bound = -1
                 return True
             position += count
             step = min(step * 2, _MAX_SCAN)
             self._check_limit(position)
             self._stream_literal(position)
+            if anchor >= 0 and window == self.index_max:
+                bound = self.bound = self._aligned_match(anchor, position, last, window)
+                anchor = -1
             self.unmatched += count
             self._maybe_start_helper(position)
         return False
+
+    def _aligned_match(self, anchor: int, position: int, last: int, window: int) -> int:
+        """The first window from ``position`` on, at ``anchor``'s alignment, whose SHA-1 is a
+        chunk's (-1 if none within :data:`_LOOK_AHEAD`): where an overwritten stretch ends, as
+        unchanged bytes after it keep their alignment.
+
+        Only a hint for the scan's block sizes, which then end there instead of overshooting
+        (a block's checksums are all computed, wherever its first match is); the scan still
+        decides every position before it, so the delta is the same.
+        """
+        first = anchor + -(-(position - anchor) // window) * window
+        end = min(last, position + _LOOK_AHEAD)
+        rows = self.scanner.rows
+        batch = 16
+        while first <= end:
+            count = min(batch, (end - first) // window + 1)
+            offset = self.source.ensure(first, first + count * window)
+            joined = b"".join(_digests(rows(self.source.view, offset, count, window)))
+            found = self.index.find_joined(joined)
+            hit = next((i for i, chunk in enumerate(found) if chunk >= 0), -1)
+            if hit >= 0:
+                return first + hit * window
+            first += count * window
+            batch = min(batch * 2, 512)
+        return -1
 
     def run(self, read_buffer: int, on_scanned: Callable[[int], None] | None = None) -> None:
         """Walk every probe of the schedule, writing commands; then the trailing literal.
@@ -880,13 +955,15 @@ class _Walk:
                 scanned(min(first, size))
                 position = max(first, self.last)
                 probing = position == self.last
+                anchor = -1
                 while position <= last:
                     if probing:
                         position, missed = self._probe(position, last, window, 8)
                         probing = not missed
                         if not missed:
                             break
-                    elif self._scan(position, last, window):
+                        anchor = position - 1
+                    elif self._scan(position, last, window, anchor):
                         position = self.last
                         probing = True
                     else:
@@ -930,71 +1007,84 @@ def build_delta(
     """
     if engine == "auto":
         engine = "numpy" if numpy_available() else "python"
-    index = _Index(signature, vectorised=engine == "numpy")
-    scanner: _NumpyScanner | _PythonScanner
-    if engine == "numpy":
-        scanner = _NumpyScanner(index.checksums, signature.rolling)
-    elif engine == "python":
-        scanner = _PythonScanner(index, signature.rolling)
-    else:
+    if engine not in ("numpy", "python"):
         raise ValueError(f"unknown delta engine {engine!r}")
     size = new_file.stat().st_size
-    start_helper: Callable[[int], ScanHelper | None] | None = None
-    if isinstance(scanner, _NumpyScanner) and index.lengths:
+    wanted = False
+    if engine == "numpy" and signature.count:
         from octoci.octodiff import scan_helper
 
         wanted = helper if helper is not None else scan_helper.helper_wanted()
-        if wanted and size >= scan_helper.START_AFTER + scan_helper.MIN_REMAINING:
-            plan = (size, index.longest, index.shortest, read_buffer)
-            checksums = index.checksums
-
-            def start_helper(front: int) -> ScanHelper | None:
-                # Only now: started with every build, its start-up (~0.15 s of CPU) slowed the
-                # builds that never need it (an unchanged region costs no scanning) by a quarter.
-                started = scan_helper.ScanHelper.spawn()
-                if started is None:
-                    return None
-                return started.engage(new_file, scanner, checksums.tobytes(), plan, front)
-
-    start = out.tell()
-    writer = DeltaWriter(out)
-    writer.write_header(bytes(20))  # patched once the hashing thread is done
-    digest: list[bytes] = []
-    stop = threading.Event()
-    hasher = threading.Thread(
-        target=_hash_file, args=(new_file, digest, stop), name="octodiff-sha1", daemon=True
+    helpers = BuildHelpers(new_file)
+    # First: the chunk hasher's start (~20 ms, more on a busy core) overlaps the index's build.
+    first = next(
+        iter(schedule(size, signature.max_length, signature.min_length, read_buffer)), None
     )
-    hasher.start()
+    helpers.start(first[1:] if first else None, wanted and size >= build_helpers.HASHER_MIN)
     walk: _Walk | None = None
+    start = out.tell()
     try:
+        index = _Index(signature, vectorised=engine == "numpy")
+        scanner: _NumpyScanner | _PythonScanner
+        if engine == "numpy":
+            scanner = _NumpyScanner(index.checksums, signature.rolling)
+        else:
+            scanner = _PythonScanner(index, signature.rolling)
+        start_helper: Callable[[int], ScanHelper | None] | None = None
+        if isinstance(scanner, _NumpyScanner) and index.lengths:
+            from octoci.octodiff import scan_helper
+
+            if wanted and size >= scan_helper.START_AFTER + scan_helper.MIN_REMAINING:
+                plan = (size, index.longest, index.shortest, read_buffer)
+                checksums = index.checksums.tobytes()
+                numpy_scanner = scanner
+
+                def spawn(front: int) -> ScanHelper | None:
+                    started = scan_helper.ScanHelper.spawn()
+                    if started is None:
+                        return None
+                    return started.engage(new_file, numpy_scanner, checksums, plan, front)
+
+                def start_helper(front: int) -> ScanHelper | None:
+                    # Only now: started with every build, its start-up (~0.15 s of CPU) slowed
+                    # the builds that never need it (an unchanged region costs no scanning) by
+                    # a quarter.
+                    return helpers.start_scan_helper(lambda: spawn(front))
+
+        writer = DeltaWriter(out)
+        writer.write_header(bytes(20))  # patched once the whole file is hashed
         with new_file.open("rb") as scan, new_file.open("rb") as literal:
-            walk = _Walk(_Source(scan, size), literal, index, scanner, writer, limit, start_helper)
+            walk = _Walk(
+                _Source(scan, size),
+                literal,
+                index,
+                scanner,
+                writer,
+                limit,
+                start_helper,
+                helpers.hasher,
+            )
             walk.run(read_buffer, on_scanned)
+        digest = helpers.file_digest()
     except BaseException as exc:
-        stop.set()
-        if walk is not None and walk.helper is not None:
-            walk.helper.close(timeout=2.0)
-            if isinstance(exc, DeltaTooLargeError):
-                exc.helper_peak_rss = walk.helper.peak_rss
+        helpers.close(timeout=2.0)
+        if isinstance(exc, DeltaTooLargeError):
+            exc.helper_peak_rss = helpers.peak_rss
         raise
-    finally:
-        hasher.join()
-    helped = walk.helper
-    if helped is not None:
-        helped.close()
-    if not digest:  # pragma: no cover - the thread failed to read the file
-        raise OctodiffError(f"could not hash {new_file}")
+    helpers.close()
     end = out.tell()
     out.seek(start)
-    out.write(delta_header(digest[0]))
+    out.write(delta_header(digest))
     out.seek(end)
+    scanned_by_helper = walk.helper.used if walk.helper else 0
     return DeltaStats(
         size,
         end - start,
         walk.copied,
         walk.literal_bytes,
         engine,
-        digest[0],
-        helped.used if helped else 0,
-        helped.peak_rss if helped else 0,
+        digest,
+        scanned_by_helper,
+        helpers.peak_rss,
+        helpers.hashed_by_hasher,
     )

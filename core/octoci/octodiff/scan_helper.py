@@ -40,6 +40,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from octoci.cores import usable_cores
 from octoci.octodiff.builder import _MAX_SCAN, _NumpyScanner, schedule
+from octoci.octodiff.hash_child import peak_rss, read_exactly
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -160,15 +161,15 @@ class ScanHelper:
         stdout = self._process.stdout
         assert stdout is not None
         try:
-            while frame := _read_exactly(stdout, _FRAME.size):
+            while frame := read_exactly(stdout, _FRAME.size):
                 kind, number = _FRAME.unpack(frame)
                 if kind == b"S":
                     with self._condition:
                         self._running = number
                 elif kind == b"R":
-                    (count,) = _COUNT.unpack(_read_exactly(stdout, _COUNT.size))
-                    positions = _read_exactly(stdout, 8 * count)
-                    sums = _read_exactly(stdout, 4 * count)
+                    (count,) = _COUNT.unpack(read_exactly(stdout, _COUNT.size))
+                    positions = read_exactly(stdout, 8 * count)
+                    sums = read_exactly(stdout, 4 * count)
                     if len(sums) != 4 * count:
                         break
                     result = (
@@ -223,21 +224,12 @@ class ScanHelper:
             process.stdout.close()
 
 
-def _read_exactly(stream: IO[bytes], size: int) -> bytes:
-    """``size`` bytes, fewer only at end of stream."""
-    parts = []
-    while size > 0 and (chunk := stream.read(size)):
-        parts.append(chunk)
-        size -= len(chunk)
-    return b"".join(parts)
-
-
 # ---- the child ---------------------------------------------------------------------------------
 
 
 def _follow(stdin: IO[bytes], front: list[int]) -> None:
     """Keep ``front[0]`` at the walk's segment; at end of input (the parent is done), past all."""
-    while (frame := _read_exactly(stdin, _COUNT.size)) and len(frame) == _COUNT.size:
+    while (frame := read_exactly(stdin, _COUNT.size)) and len(frame) == _COUNT.size:
         front[0] = max(front[0], _COUNT.unpack(frame)[0])
     front[0] = sys.maxsize
 
@@ -267,35 +259,17 @@ def _scan_segment(
     return np.concatenate(positions), np.concatenate(sums).astype(np.uint32)
 
 
-def _peak_rss() -> int:
-    """This process's peak resident memory in bytes (0 where the OS does not say).
-
-    Linux: ``VmHWM``, not ``ru_maxrss``, which keeps the parent's peak across fork and exec."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        import resource
-    except ImportError:  # Windows: not reported
-        return 0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak if sys.platform == "darwin" else peak * 1024)
-
-
 def main() -> None:
     """The child: scan segments from the last backwards until it meets the walk."""
     import numpy  # noqa: F401  (before waiting: the import is most of the start-up)
 
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    frame = _read_exactly(stdin, _COUNT.size)
+    frame = read_exactly(stdin, _COUNT.size)
     if len(frame) != _COUNT.size:  # not engaged: the build did not need a helper
         _report_and_exit(stdout)
     (length,) = _COUNT.unpack(frame)
-    header = json.loads(_read_exactly(stdin, length))
-    checksums = _read_exactly(stdin, 8 * header["count"])
+    header = json.loads(read_exactly(stdin, length))
+    checksums = read_exactly(stdin, 8 * header["count"])
     scanner = _NumpyScanner(checksums, header["rolling"])
     longest = header["longest"]
     segments = list(schedule(header["size"], longest, header["shortest"], header["read_buffer"]))
@@ -321,7 +295,7 @@ def main() -> None:
 
 
 def _report_and_exit(stdout: IO[bytes]) -> None:
-    stdout.write(_FRAME.pack(b"M", _peak_rss()))
+    stdout.write(_FRAME.pack(b"M", peak_rss()))
     stdout.flush()
     # Not a normal exit: the thread following stdin may be blocked in a read, and the
     # interpreter's shutdown would then abort on the stdin buffer's lock.
