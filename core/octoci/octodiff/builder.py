@@ -79,6 +79,8 @@ _WINDOW = 8 * 1024 * 1024
 #: shifted chunk is usually found again within one chunk length.
 _MAX_SCAN = 128 * 1024
 _FIRST_SCAN = 16 * 1024
+#: A window length held by at most this many chunks is scanned without tables.
+_FEW = 8
 #: How far past a first scanned block :meth:`_Walk._aligned_match` looks for unchanged bytes.
 _LOOK_AHEAD = 1 << 20
 _MAX_BATCH_BYTES = 1 << 20
@@ -366,9 +368,13 @@ class _NumpyScanner:
     first (~1.6 %); a binary search confirms the rest.
     """
 
-    def __init__(self, checksums: Any, rolling: str) -> None:
+    def __init__(self, checksums: Any, rolling: str, lengths: Any = None) -> None:
         """:param checksums: the signature's rolling checksums, a buffer of int64 (as
-        :attr:`_Index.checksums`; the scan helper process is sent the same bytes)."""
+        :attr:`_Index.checksums`; the scan helper process is sent the same bytes).
+        :param lengths: the chunks' lengths, the same way (:attr:`_Index.lengths`), for the
+            tails' short windows: only chunks of a window's length can be its match, and the
+            shortest length is usually the last chunk's alone.
+        """
         import numpy as np
 
         self.np = np
@@ -387,6 +393,16 @@ class _NumpyScanner:
             bits += 1
         self.bits = bits
         self._tables: dict[int, tuple[Any, Any, Any]] = {}
+        #: Per window length held by at most :data:`_FEW` chunks: those chunks' checksums.
+        self._few: dict[int, Any] = {}
+        if lengths is not None:
+            sizes = np.frombuffer(lengths, dtype=np.int64)
+            all_sums = np.frombuffer(checksums, dtype=np.int64).astype(np.uint32)
+            shortest = int(sizes.min()) if len(sizes) else 0
+            if len(sizes) and shortest != int(sizes.max()):
+                held = sizes == shortest
+                if int(np.count_nonzero(held)) <= _FEW:
+                    self._few[shortest] = np.unique(all_sums[held])
         self._scratch_size = 0
         self._scratch: tuple[Any, ...] = ()
 
@@ -448,15 +464,21 @@ class _NumpyScanner:
         tables = self._tables.get(window if self.v1 else 0)
         if tables is not None:
             return tables
-        np = self.np
-        keys = self.checksums
-        if self.v1:
-            a = (keys & np.uint32(0xFFFF)).astype(np.uint16) - np.uint16(1)
-            b = (keys >> np.uint32(16)).astype(np.uint16) - np.uint16(window & 0xFFFF)
-            keys = np.sort((b.astype(np.uint32) << np.uint32(16)) | a)
+        keys = self._as_keys(self.checksums, window)
         tables = (keys, self._bitmap(keys, 0x9E3779B1), self._bitmap(keys, 0x85EBCA6B))
         self._tables[window if self.v1 else 0] = tables
         return tables
+
+    def _as_keys(self, checksums: npt.NDArray[Any], window: int) -> npt.NDArray[Any]:
+        """Checksums (uint32) as the sorted keys :meth:`_keys` gives windows of ``window``
+        bytes (for ``Adler32``; other checksums are their own keys)."""
+        np = self.np
+        if not self.v1:
+            return checksums
+        a = (checksums & np.uint32(0xFFFF)).astype(np.uint16) - np.uint16(1)
+        b = (checksums >> np.uint32(16)).astype(np.uint16) - np.uint16(window & 0xFFFF)
+        keys: npt.NDArray[Any] = np.sort((b.astype(np.uint32) << np.uint32(16)) | a)
+        return keys
 
     def _keys(self, data: npt.NDArray[Any], count: int, window: int) -> npt.NDArray[Any]:
         """The key of every window starting in ``data[:count]``."""
@@ -543,28 +565,34 @@ class _NumpyScanner:
     ) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
         """:meth:`candidates` as two arrays: relative positions (intp) and checksums (uint32)."""
         np = self.np
-        ordered, first, second = self._tables_for(window)
         data = np.frombuffer(view, dtype=np.uint8, count=count + window - 1, offset=offset)
         keys = self._keys(data, count, window)
-        hits = self._passes(first, keys, 0x9E3779B1)
-        none = (hits[:0], keys[:0].copy())
-        if not len(hits):
-            return none
-        values = keys[hits]
-        passed = self._passes(second, values, 0x85EBCA6B)
-        if not len(passed):
-            return none
-        hits = hits[passed]
-        values = values[passed]
-        found = np.searchsorted(ordered, values)
-        found[found == len(ordered)] = 0
-        real = ordered[found] == values
-        values = values[real]
+        few = self._few.get(window)
+        if few is not None:  # a tail's windows: compared with a few keys, no tables
+            hits = np.flatnonzero(np.isin(keys, self._as_keys(few, window)))
+            values = keys[hits]
+        else:
+            ordered, first, second = self._tables_for(window)
+            hits = self._passes(first, keys, 0x9E3779B1)
+            none = (hits[:0], keys[:0].copy())
+            if not len(hits):
+                return none
+            values = keys[hits]
+            passed = self._passes(second, values, 0x85EBCA6B)
+            if not len(passed):
+                return none
+            hits = hits[passed]
+            values = values[passed]
+            found = np.searchsorted(ordered, values)
+            found[found == len(ordered)] = 0
+            real = ordered[found] == values
+            hits = hits[real]
+            values = values[real]
         if self.v1:  # back from keys to checksums
             a = (values + np.uint32(1)) & np.uint32(0xFFFF)
             b = ((values >> np.uint32(16)) + np.uint32(window)) & np.uint32(0xFFFF)
             values = (b << np.uint32(16)) | a
-        return hits[real], values
+        return hits, values
 
 
 class _PythonScanner:
@@ -949,6 +977,7 @@ class _Walk:
         if lengths:
             self.index_max = index.longest
             segments = schedule(size, index.longest, index.shortest, read_buffer)
+            batch = 8
             for self.segment, (first, last, window) in enumerate(segments):
                 if self.helper is not None:
                     self.helper.reached(self.segment)
@@ -958,8 +987,13 @@ class _Walk:
                 anchor = -1
                 while position <= last:
                     if probing:
-                        position, missed = self._probe(position, last, window, 8)
+                        full = window == index.longest
+                        position, missed = self._probe(position, last, window, batch if full else 8)
                         probing = not missed
+                        if full:
+                            # An unchanged region going on into the next segment is hashed in
+                            # full batches from its start; after a change, small ones first.
+                            batch = 8 if missed else 512
                         if not missed:
                             break
                         anchor = position - 1
@@ -1027,7 +1061,7 @@ def build_delta(
         index = _Index(signature, vectorised=engine == "numpy")
         scanner: _NumpyScanner | _PythonScanner
         if engine == "numpy":
-            scanner = _NumpyScanner(index.checksums, signature.rolling)
+            scanner = _NumpyScanner(index.checksums, signature.rolling, index.lengths)
         else:
             scanner = _PythonScanner(index, signature.rolling)
         start_helper: Callable[[int], ScanHelper | None] | None = None
