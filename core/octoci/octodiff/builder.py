@@ -260,12 +260,18 @@ class _Index:
         later = np.flatnonzero(self.sorted[1:] == self.sorted[:-1]) + 1
         if not len(later):
             return repeated
-        same = self.sha1[self.order[later]] == self.sha1[self.order[later - 1]]
-        repeated[self.order[later[same]]] = True
+        # A slice at a time: the digests gathered for the comparison are 40 bytes a repeat, and
+        # fresh memory is not free (a base version made of repeats would need 6 MB at once).
+        different: list[int] = []
+        for start in range(0, len(later), 16384):
+            part = later[start : start + 16384]
+            same = self.sha1[self.order[part]] == self.sha1[self.order[part - 1]]
+            repeated[self.order[part[same]]] = True
+            different += part[~same].tolist()
         # A run of one prefix with different digests (a 1 in 10^8 pair): decided exactly, each
         # run once (a signature made of one shared prefix costs one pass, not one per chunk).
         done = 0
-        for position in later[~same].tolist():
+        for position in different:
             if position < done:
                 continue
             start = position
