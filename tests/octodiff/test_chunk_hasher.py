@@ -19,8 +19,10 @@ from octoci.octodiff import (
     build_helpers,
     chunk_hasher,
     parse_signature,
+    scan_helper,
 )
 from octoci.octodiff.chunk_hasher import ChunkHasher
+from octoci.octodiff.scan_helper import ScanHelper
 
 from .test_builder import rebuild, signature_of
 from .upstream_port import upstream_delta
@@ -198,3 +200,28 @@ def test_no_hasher_without_helpers_or_for_small_files(
     monkeypatch.setattr(build_helpers, "HASHER_MIN", 32 << 20)
     _build(tmp_path, basis, signature, helper=True)
     assert started == []
+
+
+def test_the_hasher_stops_before_the_scan_helper_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[ChunkHasher]
+) -> None:
+    # A file that shares little with its base version: the scan helper takes over, and the
+    # chunk hasher has ended by then (the two never hold memory at once); the whole file's
+    # SHA-1 moves to the thread, so the header is still right.
+    monkeypatch.setattr(scan_helper, "START_AFTER", 1)
+    monkeypatch.setattr(scan_helper, "MIN_REMAINING", 0)
+    rng = random.Random(12)
+    basis, unrelated = rng.randbytes(600_000), rng.randbytes(600_000)
+    signature = signature_of(basis, CHUNK)
+    running_at_spawn: list[bool] = []
+    original = ScanHelper.spawn
+
+    def spawn() -> ScanHelper | None:
+        running_at_spawn.append(started[0]._process.poll() is None)
+        return original()
+
+    monkeypatch.setattr(ScanHelper, "spawn", spawn)
+    delta, _ = _build(tmp_path, unrelated, signature, helper=True)
+    assert running_at_spawn == [False]
+    assert delta == upstream_delta(unrelated, parse_signature(signature), READ_BUFFER)
+    assert rebuild(basis, delta) == unrelated

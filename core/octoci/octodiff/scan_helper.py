@@ -16,7 +16,7 @@ candidate, in order), so the delta is byte-for-byte the one a single process bui
 The protocol is private to this module (the helper is the same version, started from the same
 interpreter): little-endian frames on the child's stdin and stdout.
 
-- parent -> child: a length-prefixed JSON header, the checksums (int64), then 8-byte segment
+- parent -> child: a length-prefixed JSON header, the checksums (uint32), then 8-byte segment
   numbers: "the walk has reached this segment; do not start it or any before it";
 - child -> parent: ``S`` + segment (started), ``R`` + segment + count + positions (int64) +
   checksums (uint32) (done), ``M`` + peak RSS in bytes (the last frame).
@@ -136,7 +136,7 @@ class ScanHelper:
                 "read_buffer": read_buffer,
                 "rolling": scanner.rolling,
                 "front": front,
-                "count": len(checksums) // 8,
+                "count": len(checksums) // 4,
             }
         ).encode()
         self._front = front
@@ -269,7 +269,7 @@ def main() -> None:
         _report_and_exit(stdout)
     (length,) = _COUNT.unpack(frame)
     header = json.loads(read_exactly(stdin, length))
-    checksums = read_exactly(stdin, 8 * header["count"])
+    checksums = read_exactly(stdin, 4 * header["count"])
     scanner = _NumpyScanner(checksums, header["rolling"])
     longest = header["longest"]
     segments = list(schedule(header["size"], longest, header["shortest"], header["read_buffer"]))
