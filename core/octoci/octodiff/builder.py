@@ -417,7 +417,7 @@ class _NumpyScanner:
             if len(sizes) and shortest != int(sizes.max()):
                 held = sizes == shortest
                 if int(np.count_nonzero(held)) <= _FEW:
-                    self._few[shortest] = np.unique(all_sums[held])
+                    self._few[shortest] = np.sort(all_sums[held])  # not np.unique: 13 ms to import
         self._scratch_size = 0
         self._scratch: tuple[Any, ...] = ()
 

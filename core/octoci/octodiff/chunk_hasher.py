@@ -37,7 +37,7 @@ _SHARE_BOUNDS = (0.05, 0.8)
 _HAND_OVER_MIN = 256
 #: A wait longer than this for the child's digests means the child had too much (a piece of
 #: the whole file's hashing delays an answer by 0.2 ms at most).
-_WAITED = 1e-3
+_WAITED = 2e-4
 
 
 class ChunkHasher:
