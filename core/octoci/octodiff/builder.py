@@ -184,7 +184,10 @@ class _Source:
                 f"the new file changed while the delta was being built: {exc}"
             ) from None
         if hasattr(mapping, "madvise"):  # read ahead (Unix); harmless to skip elsewhere
-            mapping.madvise(mmap.MADV_WILLNEED)
+            # SEQUENTIAL, not WILLNEED: both read ahead a file that is not cached, but WILLNEED
+            # walks the whole window even when it is (the usual case: the package was just
+            # written), 0.15 ms a window against 0.04.
+            mapping.madvise(mmap.MADV_SEQUENTIAL)
         self.view = memoryview(mapping)
         self.base = base
         self.length = length
@@ -249,9 +252,11 @@ class _Index:
             self.digests: dict[bytes, int] = {}
             # For the walker's run check: how many chunks before each repeat an earlier
             # chunk's digest (4 bytes a chunk).
-            repeats = np.zeros(count + 1, dtype=np.int32 if count < 1 << 31 else np.int64)
-            np.cumsum(self._repeats(np), out=repeats[1:])
-            self.repeats = repeats
+            # An array, not NumPy's: the run check reads two items of it per batch, and a
+            # NumPy scalar read and comparison costs several times an array's.
+            self.repeats, repeats = _column(np, "i" if count < 1 << 31 else "q", count + 1)
+            np.cumsum(self._repeats(np), dtype=repeats.dtype, out=repeats[1:])
+            del repeats
             return
         unpacked = [struct.unpack_from("<hI20s", records, i) for i in range(0, count * 26, 26)]
         self.lengths = array("i", (r[0] for r in unpacked))
@@ -320,7 +325,8 @@ class _Index:
                 != np.frombuffer(joined, dtype=np.uint8, count=count * 20)
             )
             length = int(differ[0]) // 20
-        repeated = np.flatnonzero(repeats[first + 1 : first + length + 1] != repeats[first])
+        column = np.frombuffer(repeats, dtype=_COLUMNS[repeats.typecode])
+        repeated = np.flatnonzero(column[first + 1 : first + length + 1] != repeats[first])
         return int(repeated[0]) if len(repeated) else length
 
     def find(self, digests: list[bytes]) -> list[int]:
