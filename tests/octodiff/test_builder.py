@@ -7,6 +7,7 @@ import hashlib
 import io
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from octoci.octodiff import (
     ADLER32,
     ADLER32_V2,
+    DeltaStats,
     DeltaTooLargeError,
     OctodiffError,
     apply_delta,
@@ -37,16 +39,22 @@ def signature_of(data: bytes, chunk_size: int = 2048, rolling: str = ADLER32) ->
     return out.getvalue()
 
 
-def delta_of(
-    tmp_path: Path, new: bytes, signature: bytes, engine: str = "numpy", **options: int
-) -> bytes:
+def built(tmp_path: Path, new: bytes, signature: bytes, **options: Any) -> tuple[bytes, DeltaStats]:
+    """The delta of ``new`` (written to a file) against ``signature``, and the build's stats,
+    checked against the delta's own size and the new file's SHA-1."""
     path = tmp_path / "new.bin"
     path.write_bytes(new)
     out = io.BytesIO()
-    stats = build_delta(path, parse_signature(signature), out, engine=engine, **options)
+    stats = build_delta(path, parse_signature(signature), out, **options)
     assert stats.delta_size == len(out.getvalue())
     assert stats.sha1 == hashlib.sha1(new).digest()
-    return out.getvalue()
+    return out.getvalue(), stats
+
+
+def delta_of(
+    tmp_path: Path, new: bytes, signature: bytes, engine: str = "numpy", **options: int
+) -> bytes:
+    return built(tmp_path, new, signature, engine=engine, **options)[0]
 
 
 def rebuild(basis: bytes, delta: bytes) -> bytes:

@@ -24,7 +24,7 @@ from octoci.octodiff import (
 from octoci.octodiff.chunk_hasher import ChunkHasher
 from octoci.octodiff.scan_helper import ScanHelper
 
-from .test_builder import rebuild, signature_of
+from .test_builder import built, rebuild, signature_of
 from .upstream_port import upstream_delta
 
 CHUNK = 256
@@ -71,17 +71,8 @@ def _edited(rng: random.Random, basis: bytes) -> bytes:
 
 
 def _build(tmp_path: Path, new: bytes, signature: bytes, **options: object) -> tuple[bytes, int]:
-    path = tmp_path / "new.bin"
-    path.write_bytes(new)
-    out = io.BytesIO()
-    stats = build_delta(
-        path,
-        parse_signature(signature),
-        out,
-        read_buffer=READ_BUFFER,
-        **options,  # type: ignore[arg-type]
-    )
-    return out.getvalue(), stats.hashed_by_helper
+    delta, stats = built(tmp_path, new, signature, read_buffer=READ_BUFFER, **options)
+    return delta, stats.hashed_by_helper
 
 
 @pytest.mark.parametrize("seed", range(3))

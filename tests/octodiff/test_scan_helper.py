@@ -22,7 +22,7 @@ from octoci.octodiff import (
 from octoci.octodiff.builder import _NumpyScanner
 from octoci.octodiff.scan_helper import ScanHelper, helper_wanted
 
-from .test_builder import rebuild, signature_of
+from .test_builder import built, rebuild, signature_of
 from .upstream_port import upstream_delta
 
 
@@ -77,17 +77,8 @@ def _mixed(rng: random.Random, basis: bytes) -> bytes:
 def _build(
     tmp_path: Path, new: bytes, signature: bytes, read_buffer: int, **options: object
 ) -> tuple[bytes, int]:
-    path = tmp_path / "new.bin"
-    path.write_bytes(new)
-    out = io.BytesIO()
-    stats = build_delta(
-        path,
-        parse_signature(signature),
-        out,
-        read_buffer=read_buffer,
-        **options,  # type: ignore[arg-type]
-    )
-    return out.getvalue(), stats.helper_segments
+    delta, stats = built(tmp_path, new, signature, read_buffer=read_buffer, **options)
+    return delta, stats.helper_segments
 
 
 @pytest.mark.parametrize("seed", range(3))

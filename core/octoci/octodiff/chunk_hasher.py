@@ -26,7 +26,7 @@ from pathlib import Path
 
 from octoci.octodiff.hash_child import DONE, REQUEST, RSS, read_exactly
 
-__all__ = ["ChunkHasher"]
+__all__ = ["ChunkHasher", "wait_or_kill"]
 
 _DIGEST_SIZE = 20
 #: The share of a stretch the child gets at first, and its bounds. It also hashes the whole
@@ -196,9 +196,14 @@ class ChunkHasher:
             rss = read_exactly(process.stdout, RSS.size)
             if len(rss) == RSS.size:
                 (self.peak_rss,) = RSS.unpack(rss)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=timeout)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        wait_or_kill(process, timeout)
         process.stdout.close()
+
+
+def wait_or_kill(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait up to ``timeout`` seconds for a helper process told to end; then kill it."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=timeout)
+    if process.poll() is None:
+        process.kill()
+        process.wait()

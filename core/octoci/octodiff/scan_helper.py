@@ -40,6 +40,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from octoci.cores import usable_cores
 from octoci.octodiff.builder import _MAX_SCAN, _NumpyScanner, schedule
+from octoci.octodiff.chunk_hasher import wait_or_kill
 from octoci.octodiff.hash_child import peak_rss, read_exactly
 
 if TYPE_CHECKING:
@@ -213,11 +214,7 @@ class ScanHelper:
         and exit; after ``timeout`` seconds it is killed."""
         process = self._process
         self._outbox.put(None)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=timeout)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        wait_or_kill(process, timeout)
         self._reader.join()
         self._writer.join()
         if process.stdout is not None:
