@@ -207,7 +207,8 @@ def child(argv: list[str]) -> None:
             except DeltaTooLargeError as exc:
                 result = {"delta": None, "switched": True, "scanned": exc.scanned}
                 helper_rss = exc.helper_peak_rss
-        # The scan helper is a second process: its peak counts on top of this one's.
+        # The helpers are other processes (the chunk hasher, then the scan helper if the file
+        # shares little; never both at once): the larger peak counts on top of this one's.
         result["helper_rss_mb"] = helper_rss / MIB
         result["seconds"] = time.perf_counter() - start
         print(json.dumps(result))
@@ -239,7 +240,7 @@ def measure(argv: list[str]) -> tuple[dict[str, Any], float]:
         raise SystemExit(f"{argv} failed: {err}")
     rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
     result = json.loads(out) if out.strip() else {}
-    # A delta build's scan helper (a second process): both peaks added, an upper bound.
+    # A delta build's helper process: its peak added to this one's, an upper bound.
     return result, rss + result.get("helper_rss_mb", 0.0)
 
 
