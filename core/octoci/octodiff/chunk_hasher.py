@@ -36,16 +36,15 @@ _SHARE_BOUNDS = (0.05, 0.8)
 #: Windows left in a stretch below which it is not shared.
 _HAND_OVER_MIN = 256
 #: A wait longer than this for the child's digests means the child had too much (a piece of
-#: the whole file's hashing delays an answer by 0.2 ms at most).
+#: the whole file's hashing delays an answer by about 0.1 ms at most).
 _WAITED = 2e-4
 
 
 class ChunkHasher:
     """The parent's side: one outstanding request at a time, and the share it gets."""
 
-    def __init__(self, process: subprocess.Popen[bytes], size: int) -> None:
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self._process = process
-        self._size = max(1, size)
         self._pending: tuple[int, int, int] | None = None
         self._stale = False  # the pending answer is not wanted any more
         self._alive = True
@@ -77,7 +76,7 @@ class ChunkHasher:
             )
         except OSError:
             return None
-        hasher = cls(process, new_file.stat().st_size)
+        hasher = cls(process)
         if first is not None:
             hasher.offer(0, *first)
         return hasher
