@@ -21,7 +21,8 @@ if sys.argv[2] == "thread":
     def late():
         # Still running when the command ends, however long it takes: it waits for the package
         # (written before the command's last lines), then a little more.
-        while not list(marker.parent.glob("out/*.zip")):
+        deadline = time.monotonic() + 30  # bounded: a failed pack must not hang the test
+        while not list(marker.parent.glob("out/*.zip")) and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.3)
         marker.with_suffix(".thread").write_text("done")

@@ -229,7 +229,7 @@ class _Index:
             self.np = np
             table = np.frombuffer(records, dtype=_RECORD_DTYPE)
             # Each column is filled in place through a view of its array: no temporaries, as
-            # every fresh page costs (~3 us a page on this VM the first time it is touched).
+            # every fresh page costs (about 10 us on this VM the first time it is touched).
             self.lengths, lengths = _column(np, "i", count)
             self.offsets, starts = _column(np, "q", count)
             self.checksums, checksums = _column(np, "I", count)
@@ -403,7 +403,8 @@ class _NumpyScanner:
         self.v1 = rolling == ADLER32
         self.mod = ROLLING_ALGORITHMS[rolling]
         # Sort and drop repeats (numpy 2's hash-based np.unique takes ~8x longer on 150k keys).
-        ordered = np.sort(np.frombuffer(checksums, dtype="=u4"))
+        sums = np.frombuffer(checksums, dtype="=u4")
+        ordered = np.sort(sums)
         keep = np.ones(len(ordered), dtype=np.bool_)
         keep[1:] = ordered[1:] != ordered[:-1]
         self.checksums = ordered[keep]
@@ -418,12 +419,11 @@ class _NumpyScanner:
         self._few: dict[int, Any] = {}
         if lengths is not None:
             sizes = np.frombuffer(lengths, dtype="=i4")
-            all_sums = np.frombuffer(checksums, dtype="=u4")
             shortest = int(sizes.min()) if len(sizes) else 0
             if len(sizes) and shortest != int(sizes.max()):
                 held = sizes == shortest
                 if int(np.count_nonzero(held)) <= _FEW:
-                    self._few[shortest] = np.sort(all_sums[held])  # not np.unique: 13 ms to import
+                    self._few[shortest] = np.sort(sums[held])  # not np.unique: 13 ms to import
         self._scratch_size = 0
         self._scratch: tuple[Any, ...] = ()
 
@@ -759,17 +759,20 @@ class _Walk:
         """:meth:`_probe` with every window hashed here. Windows are hashed in growing batches:
         in unchanged regions each chunk then costs one SHA-1 and a few C-level list operations,
         no per-chunk Python call."""
-        source = self.source
-        rows = self.scanner.rows
         while position <= last:
             count = min(batch, (last - position) // window + 1, _MAX_BATCH_BYTES // window)
-            offset = source.ensure(position, position + count * window)
-            joined = b"".join(_digests(rows(source.view, offset, count, window)))
+            joined = self._hash_windows(position, count, window)
             position, missed = self._check_batch(position, joined, count, window)
             if missed:
                 return position, True
             batch = min(batch * 2, 512)
         return position, False
+
+    def _hash_windows(self, position: int, count: int, window: int) -> bytes:
+        """The SHA-1s of the ``count`` consecutive ``window``-byte windows from ``position``,
+        end to end."""
+        offset = self.source.ensure(position, position + count * window)
+        return b"".join(_digests(self.scanner.rows(self.source.view, offset, count, window)))
 
     def _check_batch(
         self, position: int, joined: bytes, count: int, window: int
@@ -868,7 +871,6 @@ class _Walk:
         ):
             self.helper = self.start_helper(self.segment)
             self.start_helper = None
-            self.hasher = None  # stopped: a file that needs the scan helper has no stretches
 
     def _first_match(
         self,
@@ -965,13 +967,10 @@ class _Walk:
         """
         first = anchor + -(-(position - anchor) // window) * window
         end = min(last, position + _LOOK_AHEAD)
-        rows = self.scanner.rows
         batch = 16
         while first <= end:
             count = min(batch, (end - first) // window + 1)
-            offset = self.source.ensure(first, first + count * window)
-            joined = b"".join(_digests(rows(self.source.view, offset, count, window)))
-            found = self.index.find_joined(joined)
+            found = self.index.find_joined(self._hash_windows(first, count, window))
             hit = next((i for i, chunk in enumerate(found) if chunk >= 0), -1)
             if hit >= 0:
                 return first + hit * window
@@ -1086,25 +1085,28 @@ def build_delta(
         else:
             scanner = _PythonScanner(index, signature.rolling)
         start_helper: Callable[[int], ScanHelper | None] | None = None
-        if isinstance(scanner, _NumpyScanner) and index.lengths:
-            from octoci.octodiff import scan_helper
+        # ``wanted`` is only ever True for the NumPy engine and a signature with chunks, where
+        # scan_helper is imported above.
+        if (
+            wanted
+            and isinstance(scanner, _NumpyScanner)
+            and size >= scan_helper.START_AFTER + scan_helper.MIN_REMAINING
+        ):
+            plan = (size, index.longest, index.shortest, read_buffer)
+            checksums = index.checksums.tobytes()
+            numpy_scanner = scanner
 
-            if wanted and size >= scan_helper.START_AFTER + scan_helper.MIN_REMAINING:
-                plan = (size, index.longest, index.shortest, read_buffer)
-                checksums = index.checksums.tobytes()
-                numpy_scanner = scanner
+            def spawn(front: int) -> ScanHelper | None:
+                started = scan_helper.ScanHelper.spawn()
+                if started is None:
+                    return None
+                return started.engage(new_file, numpy_scanner, checksums, plan, front)
 
-                def spawn(front: int) -> ScanHelper | None:
-                    started = scan_helper.ScanHelper.spawn()
-                    if started is None:
-                        return None
-                    return started.engage(new_file, numpy_scanner, checksums, plan, front)
-
-                def start_helper(front: int) -> ScanHelper | None:
-                    # Only now: started with every build, its start-up (~0.15 s of CPU) slowed
-                    # the builds that never need it (an unchanged region costs no scanning) by
-                    # a quarter.
-                    return helpers.start_scan_helper(lambda: spawn(front))
+            def start_helper(front: int) -> ScanHelper | None:
+                # Only now: started with every build, its start-up (~0.15 s of CPU) slowed the
+                # builds that never need it (an unchanged region costs no scanning) by a
+                # quarter.
+                return helpers.start_scan_helper(lambda: spawn(front))
 
         writer = DeltaWriter(out)
         writer.write_header(bytes(20))  # patched once the whole file is hashed

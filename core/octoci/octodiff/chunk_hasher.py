@@ -197,6 +197,7 @@ class ChunkHasher:
                 (self.peak_rss,) = RSS.unpack(rss)
         wait_or_kill(process, timeout)
         process.stdout.close()
+        self._alive = False  # offered nothing more (the walk may still hold this object)
 
 
 def wait_or_kill(process: subprocess.Popen[bytes], timeout: float) -> None:
